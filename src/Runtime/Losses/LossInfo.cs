@@ -1,0 +1,77 @@
+namespace GanDsl;
+
+/// <summary>Which side of the game a network plays.</summary>
+public enum NetworkRole
+{
+    /// <summary>Trained by the generator step (G, an encoder trained with it).</summary>
+    Generator,
+    /// <summary>Trained by the discriminator step (D, a critic, an autoencoder discriminator, an auxiliary critic).</summary>
+    Critic,
+}
+
+/// <summary>What a network's output means, so a model factory can build a fitting one.</summary>
+public enum NetworkOutput
+{
+    /// <summary>A sample in data space (the generator).</summary>
+    Sample,
+    /// <summary>One number per sample: a logit or a critic score.</summary>
+    Score,
+    /// <summary>A feature vector per sample (McGAN, Cramér GAN, MMD-GAN).</summary>
+    Features,
+    /// <summary>A reconstruction of the input (autoencoder discriminators: EBGAN, BEGAN, MAGAN).</summary>
+    Reconstruction,
+}
+
+/// <summary>A network the loss uses.</summary>
+public sealed record NetworkInfo(string Name, NetworkRole Role, NetworkOutput Output);
+
+/// <summary>A hyperparameter with its default value.</summary>
+public sealed record HyperInfo(string Name, double Default, string? Description);
+
+/// <summary>When a state variable's update expression is applied.</summary>
+public enum StateUpdateTiming
+{
+    /// <summary>After every discriminator step, with that step's values.</summary>
+    AfterCriticStep,
+    /// <summary>After every generator step, with that step's values.</summary>
+    AfterGeneratorStep,
+    /// <summary>At the end of each pass over the data.</summary>
+    EndOfEpoch,
+}
+
+/// <summary>A value the loss carries between steps.</summary>
+public sealed record StateInfo(string Name, double Initial, StateUpdateTiming Timing, string UpdateExpression);
+
+/// <summary>Clamp every parameter of <see cref="Network"/> to [<see cref="Min"/>, <see cref="Max"/>] after each critic step.</summary>
+public sealed record ClipInfo(string Network, double Min, double Max);
+
+/// <summary>Optimizer kind and settings the paper trains the loss with; the trainer's default.</summary>
+public sealed record OptimizerDefaults(string Kind, double LearningRate, double Beta1 = 0.9, double Beta2 = 0.999, double Alpha = 0.99)
+{
+    /// <summary>Adam, lr 2e-4, betas (0.5, 0.999): the DCGAN setting, used when a loss names none.</summary>
+    public static OptimizerDefaults Standard { get; } = new("adam", 2e-4, 0.5, 0.999);
+}
+
+/// <summary>Everything about an objective that is not its formula's evaluation.</summary>
+/// <param name="Name">Canonical name (<c>wgan-gp</c>), used on the command line.</param>
+/// <param name="TypeName">The declaring C# type, fully qualified.</param>
+/// <param name="Summary">The declaration's doc-comment summary (paper and year).</param>
+/// <param name="DiscriminatorExpression">The discriminator loss as declared (DSL source text), or null for a loss with no critic step.</param>
+/// <param name="GeneratorExpression">The generator loss as declared (DSL source text).</param>
+public sealed record LossInfo(
+    string Name,
+    string TypeName,
+    string Summary,
+    string? DiscriminatorExpression,
+    string GeneratorExpression,
+    IReadOnlyList<NetworkInfo> Networks,
+    IReadOnlyList<HyperInfo> Hyperparameters,
+    IReadOnlyList<StateInfo> States,
+    int CriticSteps,
+    IReadOnlyList<ClipInfo> Clipping,
+    OptimizerDefaults Optimizer,
+    bool UsesSecondNoise)
+{
+    /// <summary>True when the loss has a discriminator step (GMMN has none).</summary>
+    public bool HasCritic => DiscriminatorExpression is not null;
+}

@@ -1,0 +1,95 @@
+using GanDsl.Nn;
+using GanDsl.Torch;
+
+namespace GanDsl;
+
+/// <summary>Random draws a loss makes inside a step, behind an interface so reference checks can inject fixed values.</summary>
+public interface IStepRandom
+{
+    /// <summary>One U[0,1) coefficient per sample, shape [batch]: the interpolation weight of <c>Between(a, b)</c>.</summary>
+    Tensor PerSampleUniform(long batch, DType dtype, Device device);
+
+    /// <summary>U[0,1) noise of the given shape, one value per element: DRAGAN's perturbation direction.</summary>
+    Tensor ElementwiseUniform(long[] shape, DType dtype, Device device);
+}
+
+/// <summary>Draws from a seeded libtorch generator: what the trainer uses.</summary>
+public sealed class GeneratorStepRandom(Generator generator) : IStepRandom
+{
+    /// <inheritdoc/>
+    public Tensor PerSampleUniform(long batch, DType dtype, Device device) => Torch.Torch.Rand([batch], dtype, device, generator);
+
+    /// <inheritdoc/>
+    public Tensor ElementwiseUniform(long[] shape, DType dtype, Device device) => Torch.Torch.Rand(shape, dtype, device, generator);
+}
+
+/// <summary>
+/// Everything a generated step method reads: the real batch, the noise batches, the
+/// networks by name and the source of random draws.
+/// </summary>
+public sealed class StepContext
+{
+    private readonly IReadOnlyDictionary<string, Module> _networks;
+    private readonly Func<Tensor>? _noise2;
+    private Tensor? _noise2Value;
+
+    /// <param name="real">The batch of real samples, <c>x</c>.</param>
+    /// <param name="noise">The noise batch, <c>z</c>.</param>
+    /// <param name="networks">Every network the loss declares, by name (<c>"D"</c>, <c>"G"</c>, ...).</param>
+    /// <param name="random">Source of the loss's own random draws.</param>
+    /// <param name="noise2">Draws a second, independent noise batch <c>z2</c> on first use (Cramér GAN).</param>
+    public StepContext(Tensor real, Tensor noise, IReadOnlyDictionary<string, Module> networks, IStepRandom random, Func<Tensor>? noise2 = null)
+    {
+        Real = real;
+        Noise = noise;
+        _networks = networks;
+        Random = random;
+        _noise2 = noise2;
+    }
+
+    /// <summary>The real batch <c>x</c>.</summary>
+    public Tensor Real { get; }
+
+    /// <summary>The noise batch <c>z</c>.</summary>
+    public Tensor Noise { get; }
+
+    /// <summary>The second, independent noise batch <c>z2</c>, drawn on first use.</summary>
+    public Tensor Noise2 => _noise2Value ??= _noise2?.Invoke()
+        ?? throw new InvalidOperationException("This loss uses a second noise batch (z2), but the step context was built without one.");
+
+    /// <summary>Source of the loss's random draws.</summary>
+    public IStepRandom Random { get; }
+
+    /// <summary>The network declared under <paramref name="name"/>.</summary>
+    public Module Network(string name) =>
+        _networks.TryGetValue(name, out var m) ? m
+        : throw new KeyNotFoundException($"The loss needs a network named '{name}', but the step context has only: {string.Join(", ", _networks.Keys)}.");
+
+    /// <summary>
+    /// Stops <paramref name="name"/>'s parameters from requiring gradients until the returned
+    /// value is disposed: gradients still flow through the network to its input, but none are
+    /// accumulated for the frozen parameters.
+    /// </summary>
+    public IDisposable Freeze(string name) => new FrozenParameters(Network(name));
+
+    private sealed class FrozenParameters : IDisposable
+    {
+        private readonly List<Tensor> _frozen = new();
+
+        public FrozenParameters(Module module)
+        {
+            foreach (var p in module.Parameters())
+            {
+                if (!p.RequiresGrad) continue;
+                p.RequiresGrad = false;
+                _frozen.Add(p);
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var p in _frozen) p.RequiresGrad = true;
+            _frozen.Clear();
+        }
+    }
+}

@@ -1,43 +1,12 @@
 namespace GanDsl;
 
-/// <summary>Which side of the game a network plays.</summary>
-public enum NetworkRole
-{
-    /// <summary>Trained by the generator step (G, an encoder trained with it).</summary>
-    Generator,
-    /// <summary>Trained by the discriminator step (D, a critic, an autoencoder discriminator, an auxiliary critic).</summary>
-    Critic,
-}
-
-/// <summary>What a network's output means, so a model factory can build a fitting one.</summary>
-public enum NetworkOutput
-{
-    /// <summary>A sample in data space (the generator).</summary>
-    Sample,
-    /// <summary>One number per sample: a logit or a critic score.</summary>
-    Score,
-    /// <summary>A feature vector per sample (McGAN, Cramér GAN, MMD-GAN).</summary>
-    Features,
-    /// <summary>A reconstruction of the input (autoencoder discriminators: EBGAN, BEGAN, MAGAN).</summary>
-    Reconstruction,
-}
+// NetworkRole, NetworkOutput and StateUpdateTiming live in GanDsl.Dsl (src/Dsl/Enums.cs): the DSL attributes use them too.
 
 /// <summary>A network the loss uses.</summary>
 public sealed record NetworkInfo(string Name, NetworkRole Role, NetworkOutput Output);
 
 /// <summary>A hyperparameter with its default value.</summary>
 public sealed record HyperInfo(string Name, double Default, string? Description);
-
-/// <summary>When a state variable's update expression is applied.</summary>
-public enum StateUpdateTiming
-{
-    /// <summary>After every discriminator step, with that step's values.</summary>
-    AfterCriticStep,
-    /// <summary>After every generator step, with that step's values.</summary>
-    AfterGeneratorStep,
-    /// <summary>At the end of each pass over the data.</summary>
-    EndOfEpoch,
-}
 
 /// <summary>A value the loss carries between steps.</summary>
 public sealed record StateInfo(string Name, double Initial, StateUpdateTiming Timing, string UpdateExpression);

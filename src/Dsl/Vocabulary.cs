@@ -1,0 +1,122 @@
+namespace GanDsl;
+
+/// <summary>
+/// The words a loss is written in. Import with <c>using static GanDsl.Vocabulary;</c>.
+/// </summary>
+/// <remarks>
+/// <para>Every member is symbolic: the source generator reads the expression and emits tensor code;
+/// calling a member at run time throws <see cref="InvalidOperationException"/>.</para>
+/// <para>Shapes. Each value is a <b>scalar</b>, <b>per-sample</b> (one number per sample, shape [B]),
+/// <b>per-sample features</b> ([B,F]) or a <b>batch of samples</b> ([B,...]). <c>x</c>, <c>z</c> and
+/// <c>G(v)</c> are batches of samples; <c>D(v)</c> is per-sample (a score network returns [B,1], read as [B]);
+/// <c>AE(v)</c> is a batch like its input. A loss must reduce to a scalar (<see cref="Mean"/>, <see cref="Sum"/>).</para>
+/// <para>Numerics. The generator rewrites <c>Log(Sigmoid(t))</c> to the log-sigmoid kernel and
+/// <c>Log(1 - Sigmoid(t))</c> to <c>-Softplus(t)</c>, so the naive form is stable as written.</para>
+/// </remarks>
+public static class Vocabulary
+{
+    // ----- inputs -----
+
+    /// <summary>The batch of real samples.</summary>
+    public static Expr x => throw Expr.NotEvaluated(nameof(x));
+
+    /// <summary>The batch of noise vectors fed to the generator.</summary>
+    public static Expr z => throw Expr.NotEvaluated(nameof(z));
+
+    /// <summary>A second noise batch, independent of <see cref="z"/> (Cramér GAN).</summary>
+    public static Expr z2 => throw Expr.NotEvaluated(nameof(z2));
+
+    // ----- networks -----
+
+    /// <summary>The discriminator or critic (role Critic, output Score): one logit or score per sample.</summary>
+    /// <param name="v">A batch of samples.</param>
+    public static Expr D(Expr v) => throw Expr.NotEvaluated(nameof(D));
+
+    /// <summary>The generator (role Generator, output Sample): a batch of samples from a batch of noise.</summary>
+    /// <param name="v">A batch of noise vectors.</param>
+    public static Expr G(Expr v) => throw Expr.NotEvaluated(nameof(G));
+
+    /// <summary>An autoencoder discriminator (role Critic, output Reconstruction): the reconstruction of <paramref name="v"/> (EBGAN, BEGAN, MAGAN).</summary>
+    /// <param name="v">A batch of samples.</param>
+    public static Expr AE(Expr v) => throw Expr.NotEvaluated(nameof(AE));
+
+    // ----- reductions -----
+
+    /// <summary>Mean over all elements: a scalar.</summary>
+    public static Expr Mean(Expr v) => throw Expr.NotEvaluated(nameof(Mean));
+
+    /// <summary>Sum over all elements: a scalar.</summary>
+    public static Expr Sum(Expr v) => throw Expr.NotEvaluated(nameof(Sum));
+
+    /// <summary>Mean over each sample's elements: per-sample (EBGAN's energy <c>MeanPerSample(Square(AE(v) - v))</c>).</summary>
+    public static Expr MeanPerSample(Expr v) => throw Expr.NotEvaluated(nameof(MeanPerSample));
+
+    /// <summary>L2 norm of each sample's flattened features: per-sample (gradient penalties).</summary>
+    public static Expr Norm(Expr v) => throw Expr.NotEvaluated(nameof(Norm));
+
+    /// <summary>Population standard deviation over all elements of the batch: a scalar constant (no gradient flows through it; DRAGAN).</summary>
+    public static Expr Std(Expr v) => throw Expr.NotEvaluated(nameof(Std));
+
+    // ----- elementwise -----
+
+    /// <summary>Natural logarithm. Of a sigmoid, the generator uses the stable log-sigmoid form.</summary>
+    public static Expr Log(Expr v) => throw Expr.NotEvaluated(nameof(Log));
+    /// <summary>Exponential.</summary>
+    public static Expr Exp(Expr v) => throw Expr.NotEvaluated(nameof(Exp));
+    /// <summary>Square root.</summary>
+    public static Expr Sqrt(Expr v) => throw Expr.NotEvaluated(nameof(Sqrt));
+    /// <summary>Absolute value.</summary>
+    public static Expr Abs(Expr v) => throw Expr.NotEvaluated(nameof(Abs));
+    /// <summary>Square.</summary>
+    public static Expr Square(Expr v) => throw Expr.NotEvaluated(nameof(Square));
+    /// <summary><paramref name="v"/> to the power <paramref name="exponent"/>.</summary>
+    public static Expr Pow(Expr v, double exponent) => throw Expr.NotEvaluated(nameof(Pow));
+    /// <summary>Logistic sigmoid σ(t) = 1 / (1 + e^-t).</summary>
+    public static Expr Sigmoid(Expr v) => throw Expr.NotEvaluated(nameof(Sigmoid));
+    /// <summary>log σ(t), computed stably (= -softplus(-t)).</summary>
+    public static Expr LogSigmoid(Expr v) => throw Expr.NotEvaluated(nameof(LogSigmoid));
+    /// <summary>softplus(t) = log(1 + e^t), computed stably.</summary>
+    public static Expr Softplus(Expr v) => throw Expr.NotEvaluated(nameof(Softplus));
+    /// <summary>max(t, 0).</summary>
+    public static Expr Relu(Expr v) => throw Expr.NotEvaluated(nameof(Relu));
+    /// <summary>Elementwise minimum (either side may be a constant).</summary>
+    public static Expr Min(Expr a, Expr b) => throw Expr.NotEvaluated(nameof(Min));
+    /// <summary>Elementwise maximum (either side may be a constant).</summary>
+    public static Expr Max(Expr a, Expr b) => throw Expr.NotEvaluated(nameof(Max));
+    /// <summary>Clamps each element to [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static Expr Clamp(Expr v, Expr min, Expr max) => throw Expr.NotEvaluated(nameof(Clamp));
+
+    // ----- gradients and randomness -----
+
+    /// <summary>
+    /// The gradient of <c>Sum(y)</c> with respect to <paramref name="at"/>, same shape as
+    /// <paramref name="at"/>, with the graph kept so a penalty built from it can itself be
+    /// differentiated. <paramref name="y"/> must depend on <paramref name="at"/>.
+    /// </summary>
+    public static Expr Grad(Expr y, Expr at) => throw Expr.NotEvaluated(nameof(Grad));
+
+    /// <summary>
+    /// Random interpolates α·a + (1-α)·b with one α ~ U[0,1) per sample (WGAN-GP's x̂).
+    /// Identical <c>Between</c> expressions in one step are one draw.
+    /// </summary>
+    public static Expr Between(Expr a, Expr b) => throw Expr.NotEvaluated(nameof(Between));
+
+    /// <summary>One U[0,1) draw per sample of <paramref name="like"/>: per-sample (DRAGAN's α).</summary>
+    public static Expr UniformPerSample(Expr like) => throw Expr.NotEvaluated(nameof(UniformPerSample));
+
+    /// <summary>U[0,1) noise with the shape of <paramref name="like"/>, one draw per element (DRAGAN's u).</summary>
+    public static Expr UniformLike(Expr like) => throw Expr.NotEvaluated(nameof(UniformLike));
+
+    /// <summary>The value of <paramref name="v"/> with no gradient flowing back through it.</summary>
+    public static Expr StopGradient(Expr v) => throw Expr.NotEvaluated(nameof(StopGradient));
+
+    // ----- kernels -----
+
+    /// <summary>
+    /// The biased (V-statistic, diagonal included) estimate of MMD² between the samples of
+    /// <paramref name="a"/> and <paramref name="b"/> (flattened per sample) under a sum of Gaussian
+    /// kernels k(u,v) = Σ_σ exp(-‖u-v‖²/(2σ²)) (Gretton et al. 2012; GMMN, Li et al. 2015).
+    /// With no <paramref name="sigmas"/>, σ ∈ {1, 2, 4, 8, 16}.
+    /// </summary>
+    public static Expr Mmd2(Expr a, Expr b, params double[] sigmas) => throw Expr.NotEvaluated(nameof(Mmd2));
+}

@@ -163,6 +163,8 @@ def check_regimes(entries: dict) -> None:
     for k in ("D_x", "D_Gz"):
         for v in entries["hinge"]["aux"][k]:
             assert min(abs(v - 1), abs(v + 1)) > 1e-3, "a hinge D output sits at a kink"
+    fake_active = [1 + v > 0 for v in entries["hinge"]["aux"]["D_Gz"]]
+    assert any(fake_active) and not all(fake_active), "hinge fake term should be active for some samples only"
 
 
 # ---------------------------------------------------------------- main

@@ -1,0 +1,65 @@
+namespace GanDsl.Data;
+
+/// <summary>
+/// A finite set of single-channel images held as bytes, served as floats scaled to [−1, 1]
+/// (v / 127.5 − 1), layout 1 × H × W per sample.
+/// </summary>
+/// <remarks>Kept as bytes (47 MB for Fashion-MNIST's training set, instead of 188 MB as floats).</remarks>
+public sealed class ByteImageDataset : FiniteDataset
+{
+    private readonly byte[] _pixels;
+    private readonly long[] _sampleShape;
+    private readonly int _pixelsPerImage;
+
+    /// <summary>Wraps images read from an IDX file.</summary>
+    public ByteImageDataset(string name, IdxImages images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        Name = name;
+        _pixels = images.Pixels;
+        SampleCount = images.Count;
+        _sampleShape = [1, images.Rows, images.Columns];
+        _pixelsPerImage = images.Rows * images.Columns;
+    }
+
+    /// <inheritdoc/>
+    public override string Name { get; }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<long> SampleShape => _sampleShape;
+
+    /// <inheritdoc/>
+    public override long SampleCount { get; }
+
+    /// <inheritdoc/>
+    public override void CopySample(long index, Span<float> destination)
+    {
+        ReadOnlySpan<byte> source = _pixels.AsSpan(checked((int)index * _pixelsPerImage), _pixelsPerImage);
+        for (int i = 0; i < source.Length; i++)
+            destination[i] = source[i] / 127.5f - 1f;
+    }
+}
+
+/// <summary>
+/// Fashion-MNIST (Xiao, Rasul &amp; Vollgraf 2017): 60 000 grayscale 28 × 28 training images, read from the IDX
+/// files that Debian's <c>dataset-fashion-mnist</c> package installs.
+/// </summary>
+public static class FashionMnist
+{
+    /// <summary>Where Debian's <c>dataset-fashion-mnist</c> installs the training images.</summary>
+    public const string DefaultTrainImagesPath = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+
+    /// <summary>Loads the training images (or any IDX3 image file given by <paramref name="path"/>), scaled to [−1, 1], samples 1 × 28 × 28.</summary>
+    /// <exception cref="DataFileException">When the file is missing (the message says how to install it), truncated or corrupt.</exception>
+    public static ByteImageDataset Load(string? path = null)
+    {
+        path ??= DefaultTrainImagesPath;
+        if (!File.Exists(path))
+        {
+            throw new DataFileException(path,
+                $"Fashion-MNIST images not found at '{path}'. On Debian/Ubuntu install it with: apt-get install dataset-fashion-mnist " +
+                "(or pass the path of a train-images-idx3-ubyte.gz file).");
+        }
+        return new ByteImageDataset("fashion-mnist", IdxFile.ReadImages(path));
+    }
+}

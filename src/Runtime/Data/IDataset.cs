@@ -1,0 +1,94 @@
+namespace GanDsl.Data;
+
+/// <summary>
+/// A source of training samples of one fixed shape: either a finite set (read from a file) that is
+/// visited in reshuffled epochs, or an infinite stream (the embedded 2D mixtures).
+/// </summary>
+/// <remarks>
+/// Datasets hand out plain <c>float[]</c> batches with a shape, so this layer needs no native code;
+/// <see cref="Batch"/> converts to a tensor where the trainer needs one.
+/// </remarks>
+public interface IDataset
+{
+    /// <summary>Short name for logs ("ring", "fashion-mnist", a file name).</summary>
+    string Name { get; }
+
+    /// <summary>Shape of one sample, without the batch dimension (for example [2] or [1, 28, 28]).</summary>
+    IReadOnlyList<long> SampleShape { get; }
+
+    /// <summary>Number of samples, or <c>null</c> for an infinite stream.</summary>
+    long? Count { get; }
+
+    /// <summary>
+    /// A sampler that draws batches of <paramref name="batchSize"/> samples, every draw determined by
+    /// <paramref name="seed"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">When the batch size is not positive or exceeds a finite dataset's size.</exception>
+    IBatchSampler CreateSampler(int batchSize, ulong seed);
+}
+
+/// <summary>
+/// Draws batches from an <see cref="IDataset"/>. Deterministic for a seed; its position can be captured with
+/// <see cref="GetState"/> and restored with <see cref="SetState"/> so a resumed run draws exactly the batches the
+/// uninterrupted run would have drawn.
+/// </summary>
+public interface IBatchSampler
+{
+    /// <summary>The dataset this sampler draws from.</summary>
+    IDataset Dataset { get; }
+
+    /// <summary>Samples per batch.</summary>
+    int BatchSize { get; }
+
+    /// <summary>Shape of every batch: <see cref="BatchSize"/> followed by the sample shape.</summary>
+    long[] BatchShape { get; }
+
+    /// <summary>
+    /// The epoch the next batch comes from (0-based). Always 0 for an infinite stream, which has no epochs.
+    /// </summary>
+    long Epoch { get; }
+
+    /// <summary>Batches drawn since the sampler was created (continues across <see cref="SetState"/>).</summary>
+    long BatchesDrawn { get; }
+
+    /// <summary>Draws the next batch into a new array.</summary>
+    Batch Next();
+
+    /// <summary>
+    /// Draws the next batch into <paramref name="destination"/> (length = product of <see cref="BatchShape"/>),
+    /// avoiding an allocation per step. Returns the epoch the batch came from.
+    /// </summary>
+    long NextInto(Span<float> destination);
+
+    /// <summary>The sampler's position and random state as a small byte array, for checkpoints.</summary>
+    byte[] GetState();
+
+    /// <summary>Restores a position captured by <see cref="GetState"/> from a sampler of the same dataset and batch size.</summary>
+    /// <exception cref="ArgumentException">When the state is malformed or was captured for another dataset shape, size or batch size.</exception>
+    void SetState(byte[] state);
+}
+
+/// <summary>One batch of samples: row-major <see cref="Data"/> of shape <see cref="Shape"/>.</summary>
+/// <param name="Data">The values, row-major (C order).</param>
+/// <param name="Shape">Batch size followed by the sample shape.</param>
+/// <param name="Epoch">The epoch the batch came from (0 for infinite streams).</param>
+public sealed record Batch(float[] Data, long[] Shape, long Epoch)
+{
+    /// <summary>Number of samples in the batch (the first dimension).</summary>
+    public int Size => (int)Shape[0];
+}
+
+/// <summary>A point of the plane, used for mode centres of the 2D mixtures.</summary>
+/// <param name="X">Horizontal coordinate.</param>
+/// <param name="Y">Vertical coordinate.</param>
+public readonly record struct Point2(double X, double Y);
+
+/// <summary>A 2D dataset that is a mixture of isotropic Gaussians with known centres, so mode metrics apply.</summary>
+public interface IMixtureDataset2D : IDataset
+{
+    /// <summary>The mode centres.</summary>
+    IReadOnlyList<Point2> Modes { get; }
+
+    /// <summary>Standard deviation of each coordinate around a centre.</summary>
+    double ModeStd { get; }
+}

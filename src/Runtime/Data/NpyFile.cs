@@ -1,0 +1,205 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace GanDsl.Data;
+
+/// <summary>A float32 array read from or written to a <c>.npy</c> file: row-major <see cref="Data"/> of shape <see cref="Shape"/>.</summary>
+/// <param name="Data">Values in C (row-major) order.</param>
+/// <param name="Shape">Dimensions; empty for a 0-d scalar.</param>
+public sealed record NpyArray(float[] Data, long[] Shape);
+
+/// <summary>
+/// Reader and writer of NumPy's <c>.npy</c> format (versions 1.0–3.0) for little-endian float32 arrays in
+/// C order: the magic "\x93NUMPY", a version, a header length, a Python dict literal
+/// <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (N, D), }</c> padded so the data starts on a
+/// 64-byte boundary, then the raw values.
+/// </summary>
+public static partial class NpyFile
+{
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    /// <summary>Writes <paramref name="data"/> with the given <paramref name="shape"/> atomically (temp file, then rename).</summary>
+    /// <exception cref="ArgumentException">When the shape's element count differs from the data length.</exception>
+    public static void Write(string path, ReadOnlySpan<float> data, IReadOnlyList<long> shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        long count = ShapeUtil.Product(shape);
+        if (count != data.Length)
+            throw new ArgumentException($"Shape {ShapeUtil.Format(shape)} holds {count} values but {data.Length} were given.", nameof(shape));
+        byte[] bytes = Encode(data, shape);
+        AtomicFile.WriteAllBytes(path, bytes);
+    }
+
+    /// <summary>Writes an <see cref="NpyArray"/> atomically.</summary>
+    public static void Write(string path, NpyArray array)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        Write(path, array.Data, array.Shape);
+    }
+
+    /// <summary>The bytes of a <c>.npy</c> file holding <paramref name="data"/>.</summary>
+    public static byte[] Encode(ReadOnlySpan<float> data, IReadOnlyList<long> shape)
+    {
+        string shapeText = shape.Count switch
+        {
+            0 => "()",
+            1 => $"({shape[0].ToString(CultureInfo.InvariantCulture)},)",
+            _ => "(" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + ")",
+        };
+        string dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shapeText}, }}";
+        // Version 1.0 has a 2-byte header length, 2.0 a 4-byte one; pad with spaces and end with '\n'
+        // so that magic + version + length + header is a multiple of 64.
+        int prefix = 6 + 2 + 2;
+        int headerLength = PaddedLength(prefix, dict.Length);
+        byte major = 1;
+        if (headerLength > ushort.MaxValue)
+        {
+            prefix = 6 + 2 + 4;
+            headerLength = PaddedLength(prefix, dict.Length);
+            major = 2;
+        }
+        string header = dict.PadRight(headerLength - 1) + "\n";
+
+        var bytes = new byte[prefix + headerLength + 4L * data.Length];
+        Magic.CopyTo(bytes);
+        bytes[6] = major;
+        bytes[7] = 0;
+        if (major == 1) BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), (ushort)headerLength);
+        else BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), (uint)headerLength);
+        Encoding.ASCII.GetBytes(header, bytes.AsSpan(prefix));
+        Span<byte> body = bytes.AsSpan(prefix + headerLength);
+        for (int i = 0; i < data.Length; i++)
+            BinaryPrimitives.WriteSingleLittleEndian(body[(4 * i)..], data[i]);
+        return bytes;
+    }
+
+    private static int PaddedLength(int prefix, int dictLength)
+    {
+        int total = prefix + dictLength + 1; // + '\n'
+        int padded = (total + 63) / 64 * 64;
+        return padded - prefix;
+    }
+
+    /// <summary>Reads a little-endian float32 C-order <c>.npy</c> file.</summary>
+    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
+    /// <exception cref="DataFileException">
+    /// When the file is not <c>.npy</c>, has a malformed header, another dtype, Fortran order, or is truncated;
+    /// the message names the file, the problem, and how to save a compatible array.
+    /// </exception>
+    public static NpyArray Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"The .npy file '{path}' does not exist.", path);
+        return Decode(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Parses the bytes of a <c>.npy</c> file; <paramref name="path"/> is only used in messages.</summary>
+    public static NpyArray Decode(ReadOnlySpan<byte> bytes, string path = "<memory>")
+    {
+        if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
+            throw new DataFileException(path, $"'{path}' is not a .npy file (it does not start with \\x93NUMPY). Save the array with numpy.save.");
+        byte major = bytes[6];
+        int prefix;
+        long headerLength;
+        if (major == 1)
+        {
+            prefix = 10;
+            headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]);
+        }
+        else if (major is 2 or 3)
+        {
+            if (bytes.Length < 12) throw new DataFileException(path, $"The .npy file '{path}' is truncated inside its header.");
+            prefix = 12;
+            headerLength = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+        }
+        else
+        {
+            throw new DataFileException(path, $"The .npy file '{path}' has format version {major}.{bytes[7]}; versions 1.0 to 3.0 are supported.");
+        }
+        if (prefix + headerLength > bytes.Length)
+            throw new DataFileException(path, $"The .npy file '{path}' is truncated: its header claims {headerLength} bytes but the file has {bytes.Length - prefix} after the preamble.");
+
+        // Version 3.0 allows UTF-8 in the header; the fields we accept are ASCII either way.
+        string header = Encoding.UTF8.GetString(bytes.Slice(prefix, (int)headerLength)).Trim();
+        var (descr, fortran, shape) = ParseHeader(header, path);
+
+        if (descr != "<f4")
+        {
+            string hint = descr switch
+            {
+                ">f4" => "it is big-endian float32",
+                "<f8" or "=f8" => "it is float64",
+                _ => $"its dtype is '{descr}'",
+            };
+            throw new DataFileException(path,
+                $"The .npy file '{path}' cannot be used: {hint}; only little-endian float32 ('<f4') is supported. " +
+                "Convert it with numpy: numpy.save(path, array.astype('<f4')).");
+        }
+        if (fortran)
+            throw new DataFileException(path,
+                $"The .npy file '{path}' is stored in Fortran (column-major) order; only C order is supported. " +
+                "Convert it with numpy: numpy.save(path, numpy.ascontiguousarray(array)).");
+
+        long count;
+        try { count = ShapeUtil.Product(shape); }
+        catch (Exception e) when (e is OverflowException or ArgumentException)
+        {
+            throw new DataFileException(path, $"The .npy file '{path}' has an invalid shape {ShapeUtil.Format(shape)}.", e);
+        }
+        long dataStart = prefix + headerLength;
+        long available = bytes.Length - dataStart;
+        if (count > Array.MaxLength || available < 4 * count)
+            throw new DataFileException(path,
+                $"The .npy file '{path}' is truncated: shape {ShapeUtil.Format(shape)} needs {4 * count} bytes of float32 data, but {available} follow the header.");
+        if (available > 4 * count)
+            throw new DataFileException(path,
+                $"The .npy file '{path}' has {available - 4 * count} bytes after the {count} values its shape {ShapeUtil.Format(shape)} declares; the header and data disagree.");
+
+        var data = new float[count];
+        ReadOnlySpan<byte> body = bytes[(int)dataStart..];
+        for (int i = 0; i < data.Length; i++)
+            data[i] = BinaryPrimitives.ReadSingleLittleEndian(body[(4 * i)..]);
+        return new NpyArray(data, shape);
+    }
+
+    private static (string Descr, bool Fortran, long[] Shape) ParseHeader(string header, string path)
+    {
+        DataFileException Bad(string what) =>
+            new(path, $"The .npy file '{path}' has a malformed header ({what}): {Truncate(header)}");
+
+        if (!header.StartsWith('{') || !header.EndsWith('}'))
+            throw Bad("not a Python dict literal");
+
+        Match descr = DescrPattern().Match(header);
+        if (!descr.Success) throw Bad("no 'descr' entry");
+        Match fortran = FortranPattern().Match(header);
+        if (!fortran.Success) throw Bad("no 'fortran_order' entry");
+        Match shape = ShapePattern().Match(header);
+        if (!shape.Success) throw Bad("no 'shape' tuple");
+
+        var dims = new List<long>();
+        foreach (string part in shape.Groups[1].Value.Split(','))
+        {
+            string trimmed = part.Trim();
+            if (trimmed.Length == 0) continue; // trailing comma of a 1-tuple
+            if (!long.TryParse(trimmed.TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture, out long d))
+                throw Bad($"shape entry '{trimmed}' is not a non-negative integer");
+            dims.Add(d);
+        }
+        return (descr.Groups[1].Value, fortran.Groups[1].Value == "True", dims.ToArray());
+    }
+
+    private static string Truncate(string s) => s.Length <= 200 ? s : s[..200] + "…";
+
+    [GeneratedRegex(@"['""]descr['""]\s*:\s*['""]([^'""]*)['""]")]
+    private static partial Regex DescrPattern();
+
+    [GeneratedRegex(@"['""]fortran_order['""]\s*:\s*(True|False)\b")]
+    private static partial Regex FortranPattern();
+
+    [GeneratedRegex(@"['""]shape['""]\s*:\s*\(([^)]*)\)")]
+    private static partial Regex ShapePattern();
+}

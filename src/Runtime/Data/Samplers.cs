@@ -1,0 +1,272 @@
+using System.Buffers.Binary;
+
+namespace GanDsl.Data;
+
+/// <summary>
+/// Base of datasets that are infinite streams: every sample is a fresh draw from a distribution, using the
+/// sampler's <see cref="Xoshiro256"/> generator.
+/// </summary>
+public abstract class StreamDataset : IDataset
+{
+    /// <inheritdoc/>
+    public abstract string Name { get; }
+
+    /// <inheritdoc/>
+    public abstract IReadOnlyList<long> SampleShape { get; }
+
+    /// <inheritdoc/>
+    public long? Count => null;
+
+    /// <summary>Draws one sample into <paramref name="destination"/> (length = product of the sample shape).</summary>
+    public abstract void DrawSample(Xoshiro256 random, Span<float> destination);
+
+    /// <inheritdoc/>
+    public IBatchSampler CreateSampler(int batchSize, ulong seed) => new StreamSampler(this, batchSize, seed);
+}
+
+/// <summary>
+/// Base of finite datasets: samples addressed by index and visited in epochs, each epoch a fresh
+/// permutation.
+/// </summary>
+public abstract class FiniteDataset : IDataset
+{
+    /// <inheritdoc/>
+    public abstract string Name { get; }
+
+    /// <inheritdoc/>
+    public abstract IReadOnlyList<long> SampleShape { get; }
+
+    /// <summary>Number of samples.</summary>
+    public abstract long SampleCount { get; }
+
+    /// <inheritdoc/>
+    public long? Count => SampleCount;
+
+    /// <summary>Copies sample <paramref name="index"/> into <paramref name="destination"/> (length = product of the sample shape).</summary>
+    public abstract void CopySample(long index, Span<float> destination);
+
+    /// <summary>
+    /// A sampler visiting the samples in epochs. Each epoch is a permutation drawn from a stream derived from
+    /// the seed and the epoch number; a batch never mixes two epochs, so the last
+    /// <c>SampleCount % batchSize</c> samples of each permutation are skipped (different ones every epoch).
+    /// </summary>
+    public IBatchSampler CreateSampler(int batchSize, ulong seed) => new EpochSampler(this, batchSize, seed);
+}
+
+/// <summary>Layout of the byte arrays that samplers return from <c>GetState</c>.</summary>
+/// <remarks>
+/// "GDSS", a version byte, a kind byte, then the fields of the kind, all little-endian. The sample shape,
+/// dataset size and batch size are stored so a state cannot silently be applied to a different setup.
+/// </remarks>
+internal static class SamplerStateFormat
+{
+    public const byte Version = 1;
+    public const byte KindStream = 1;
+    public const byte KindEpoch = 2;
+    private static ReadOnlySpan<byte> Magic => "GDSS"u8;
+
+    public static byte[] Begin(byte kind, IDataset dataset, int batchSize, int payload, out int offset)
+    {
+        int shapeBytes = 4 + 8 * dataset.SampleShape.Count;
+        var bytes = new byte[4 + 2 + shapeBytes + 8 + 4 + payload];
+        Magic.CopyTo(bytes);
+        bytes[4] = Version;
+        bytes[5] = kind;
+        offset = 6;
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset), dataset.SampleShape.Count); offset += 4;
+        foreach (long d in dataset.SampleShape) { BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(offset), d); offset += 8; }
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(offset), dataset.Count ?? -1); offset += 8;
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset), batchSize); offset += 4;
+        return bytes;
+    }
+
+    /// <summary>Checks the common header against this sampler and returns the offset of the kind's fields.</summary>
+    public static int Check(byte[] state, byte kind, IDataset dataset, int batchSize, int payload)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        string kindName = kind == KindStream ? "stream" : "epoch";
+        if (state.Length < 10 || !state.AsSpan(0, 4).SequenceEqual(Magic))
+            throw new ArgumentException("Not a sampler state (missing the 'GDSS' header).", nameof(state));
+        if (state[4] != Version)
+            throw new ArgumentException($"Sampler state version {state[4]} is not supported (expected {Version}).", nameof(state));
+        if (state[5] != kind)
+            throw new ArgumentException($"The state belongs to another kind of sampler (kind {state[5]}, this is a {kindName} sampler).", nameof(state));
+        int offset = 6;
+        int rank = BinaryPrimitives.ReadInt32LittleEndian(state.AsSpan(offset)); offset += 4;
+        if (rank < 0 || rank > 16 || state.Length != 6 + 4 + 8 * rank + 8 + 4 + payload)
+            throw new ArgumentException($"Sampler state has the wrong length ({state.Length} bytes) for a {kindName} sampler.", nameof(state));
+        var shape = new long[rank];
+        for (int i = 0; i < rank; i++) { shape[i] = BinaryPrimitives.ReadInt64LittleEndian(state.AsSpan(offset)); offset += 8; }
+        long count = BinaryPrimitives.ReadInt64LittleEndian(state.AsSpan(offset)); offset += 8;
+        int stateBatch = BinaryPrimitives.ReadInt32LittleEndian(state.AsSpan(offset)); offset += 4;
+        if (!shape.SequenceEqual(dataset.SampleShape))
+            throw new ArgumentException($"The state was captured for samples of shape {ShapeUtil.Format(shape)}, but '{dataset.Name}' has {ShapeUtil.Format(dataset.SampleShape)}.", nameof(state));
+        if (count != (dataset.Count ?? -1))
+            throw new ArgumentException($"The state was captured for a dataset of {(count < 0 ? "infinite" : count.ToString())} samples, but '{dataset.Name}' has {(dataset.Count?.ToString() ?? "infinite")}.", nameof(state));
+        if (stateBatch != batchSize)
+            throw new ArgumentException($"The state was captured with batch size {stateBatch}, but this sampler uses {batchSize}.", nameof(state));
+        return offset;
+    }
+}
+
+/// <summary>Sampler of a <see cref="StreamDataset"/>: one generator, advanced sample by sample.</summary>
+internal sealed class StreamSampler : IBatchSampler
+{
+    private readonly StreamDataset _dataset;
+    private readonly Xoshiro256 _random;
+    private readonly int _sampleSize;
+
+    public StreamSampler(StreamDataset dataset, int batchSize, ulong seed)
+    {
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+        _dataset = dataset;
+        BatchSize = batchSize;
+        _random = new Xoshiro256(seed);
+        _sampleSize = checked((int)ShapeUtil.Product(dataset.SampleShape));
+        BatchShape = [batchSize, .. dataset.SampleShape];
+    }
+
+    public IDataset Dataset => _dataset;
+    public int BatchSize { get; }
+    public long[] BatchShape { get; }
+    public long Epoch => 0;
+    public long BatchesDrawn { get; private set; }
+
+    public Batch Next()
+    {
+        var data = new float[checked(BatchSize * _sampleSize)];
+        NextInto(data);
+        return new Batch(data, (long[])BatchShape.Clone(), 0);
+    }
+
+    public long NextInto(Span<float> destination)
+    {
+        if (destination.Length != BatchSize * _sampleSize)
+            throw new ArgumentException($"The destination holds {destination.Length} floats; a batch of shape {ShapeUtil.Format(BatchShape)} needs {BatchSize * _sampleSize}.", nameof(destination));
+        for (int i = 0; i < BatchSize; i++)
+            _dataset.DrawSample(_random, destination.Slice(i * _sampleSize, _sampleSize));
+        BatchesDrawn++;
+        return 0;
+    }
+
+    public byte[] GetState()
+    {
+        byte[] bytes = SamplerStateFormat.Begin(SamplerStateFormat.KindStream, _dataset, BatchSize, 8 + Xoshiro256.StateSize, out int offset);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(offset), BatchesDrawn);
+        _random.WriteState(bytes.AsSpan(offset + 8));
+        return bytes;
+    }
+
+    public void SetState(byte[] state)
+    {
+        int offset = SamplerStateFormat.Check(state, SamplerStateFormat.KindStream, _dataset, BatchSize, 8 + Xoshiro256.StateSize);
+        long drawn = BinaryPrimitives.ReadInt64LittleEndian(state.AsSpan(offset));
+        if (drawn < 0) throw new ArgumentException("Sampler state has a negative batch count.", nameof(state));
+        _random.SetState(state.AsSpan(offset + 8, Xoshiro256.StateSize));
+        BatchesDrawn = drawn;
+    }
+}
+
+/// <summary>
+/// Sampler of a <see cref="FiniteDataset"/>: a seeded permutation per epoch. The permutation of epoch <c>e</c> is
+/// a Fisher–Yates shuffle driven by <see cref="Xoshiro256.DeriveSeed"/>(seed, e), so the state is just
+/// (seed, epoch, position) and a restore rebuilds the permutation.
+/// </summary>
+internal sealed class EpochSampler : IBatchSampler
+{
+    private readonly FiniteDataset _dataset;
+    private ulong _seed;
+    private readonly int _sampleSize;
+    private readonly int[] _order;
+    private readonly int _batchesPerEpoch;
+    private long _epoch;
+    private int _batchInEpoch;
+
+    public EpochSampler(FiniteDataset dataset, int batchSize, ulong seed)
+    {
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+        if (dataset.SampleCount > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(dataset), dataset.SampleCount, "Datasets above 2^31 samples are not supported.");
+        if (batchSize > dataset.SampleCount)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"The batch size exceeds the {dataset.SampleCount} samples of '{dataset.Name}'.");
+        _dataset = dataset;
+        _seed = seed;
+        BatchSize = batchSize;
+        _sampleSize = checked((int)ShapeUtil.Product(dataset.SampleShape));
+        BatchShape = [batchSize, .. dataset.SampleShape];
+        _order = new int[dataset.SampleCount];
+        _batchesPerEpoch = (int)(dataset.SampleCount / batchSize);
+        Shuffle(0);
+    }
+
+    public IDataset Dataset => _dataset;
+    public int BatchSize { get; }
+    public long[] BatchShape { get; }
+    public long Epoch => _epoch;
+    public long BatchesDrawn { get; private set; }
+
+    /// <summary>Full batches per epoch (the remainder of each permutation is skipped).</summary>
+    public int BatchesPerEpoch => _batchesPerEpoch;
+
+    public Batch Next()
+    {
+        var data = new float[checked(BatchSize * _sampleSize)];
+        long epoch = NextInto(data);
+        return new Batch(data, (long[])BatchShape.Clone(), epoch);
+    }
+
+    public long NextInto(Span<float> destination)
+    {
+        if (destination.Length != BatchSize * _sampleSize)
+            throw new ArgumentException($"The destination holds {destination.Length} floats; a batch of shape {ShapeUtil.Format(BatchShape)} needs {BatchSize * _sampleSize}.", nameof(destination));
+        long epoch = _epoch;
+        int start = _batchInEpoch * BatchSize;
+        for (int i = 0; i < BatchSize; i++)
+            _dataset.CopySample(_order[start + i], destination.Slice(i * _sampleSize, _sampleSize));
+        BatchesDrawn++;
+        if (++_batchInEpoch == _batchesPerEpoch)
+        {
+            _epoch++;
+            _batchInEpoch = 0;
+            Shuffle(_epoch);
+        }
+        return epoch;
+    }
+
+    private void Shuffle(long epoch)
+    {
+        var random = new Xoshiro256(Xoshiro256.DeriveSeed(_seed, (ulong)epoch));
+        for (int i = 0; i < _order.Length; i++) _order[i] = i;
+        for (int i = _order.Length - 1; i > 0; i--)
+        {
+            int j = random.NextInt(i + 1);
+            (_order[i], _order[j]) = (_order[j], _order[i]);
+        }
+    }
+
+    public byte[] GetState()
+    {
+        byte[] bytes = SamplerStateFormat.Begin(SamplerStateFormat.KindEpoch, _dataset, BatchSize, 8 + 8 + 4 + 8, out int offset);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(offset), _seed);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(offset + 8), _epoch);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset + 16), _batchInEpoch);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(offset + 20), BatchesDrawn);
+        return bytes;
+    }
+
+    public void SetState(byte[] state)
+    {
+        int offset = SamplerStateFormat.Check(state, SamplerStateFormat.KindEpoch, _dataset, BatchSize, 8 + 8 + 4 + 8);
+        ulong seed = BinaryPrimitives.ReadUInt64LittleEndian(state.AsSpan(offset));
+        long epoch = BinaryPrimitives.ReadInt64LittleEndian(state.AsSpan(offset + 8));
+        int batchInEpoch = BinaryPrimitives.ReadInt32LittleEndian(state.AsSpan(offset + 16));
+        long drawn = BinaryPrimitives.ReadInt64LittleEndian(state.AsSpan(offset + 20));
+        if (epoch < 0 || batchInEpoch < 0 || batchInEpoch >= _batchesPerEpoch || drawn < 0)
+            throw new ArgumentException($"Sampler state is out of range (epoch {epoch}, batch {batchInEpoch} of {_batchesPerEpoch}).", nameof(state));
+        _seed = seed; // the state carries the seed, so any sampler of the same setup can resume it
+        _epoch = epoch;
+        _batchInEpoch = batchInEpoch;
+        BatchesDrawn = drawn;
+        Shuffle(epoch);
+    }
+}

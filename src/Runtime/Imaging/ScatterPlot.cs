@@ -43,7 +43,7 @@ public static class ScatterPlot
         double extent = 0;
         foreach (float v in samples)
             if (float.IsFinite(v)) extent = Math.Max(extent, Math.Abs(v));
-        if (extent == 0) extent = 1;
+        if (extent == 0) return new AxisRange(-1, 1); // nothing finite to cover
         double half = Math.Ceiling(extent * 1.1 / 0.5) * 0.5;
         return new AxisRange(-half, half);
     }

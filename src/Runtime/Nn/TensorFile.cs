@@ -117,11 +117,18 @@ public static class TensorFile
     private const int HashSize = 32;
     private const int HeaderSize = 16;
 
+    private static readonly AsyncLocal<Func<Stream, Stream>?> s_writeStreamDecorator = new();
+
     /// <summary>
     /// Test hook: wraps the stream the body is written to (for example with one that fails midway,
-    /// to check that a failed write leaves the previous file intact). Null in normal use.
+    /// to check that a failed write leaves the previous file intact). Null in normal use; flows with
+    /// the async context, so a test setting it does not affect tests running beside it.
     /// </summary>
-    internal static Func<Stream, Stream>? WriteStreamDecoratorForTests { get; set; }
+    internal static Func<Stream, Stream>? WriteStreamDecoratorForTests
+    {
+        get => s_writeStreamDecorator.Value;
+        set => s_writeStreamDecorator.Value = value;
+    }
 
     /// <summary>Writes <paramref name="records"/> to <paramref name="path"/> atomically (temporary file, fsync, rename).</summary>
     /// <exception cref="ArgumentException">Two records share a name, or a record's data length does not fit its shape.</exception>

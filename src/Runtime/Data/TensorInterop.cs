@@ -1,0 +1,41 @@
+using GanDsl.Torch;
+
+namespace GanDsl.Data;
+
+/// <summary>
+/// The thin bridge from this layer's plain <c>float[]</c> batches and files to <see cref="Tensor"/>s.
+/// Kept separate so the data code itself needs no native library.
+/// </summary>
+public static class DataTensorExtensions
+{
+    /// <summary>The batch as a float32 tensor of <see cref="Batch.Shape"/> (copied) on <paramref name="device"/> (default CPU).</summary>
+    public static Tensor ToTensor(this Batch batch, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return Torch.Torch.FromArray(batch.Data, batch.Shape, device);
+    }
+
+    /// <summary>Draws the next batch and returns it as a tensor on <paramref name="device"/>.</summary>
+    public static Tensor NextTensor(this IBatchSampler sampler, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(sampler);
+        return sampler.Next().ToTensor(device);
+    }
+
+    /// <summary>Copies a tensor (any device, any floating dtype) into an <see cref="NpyArray"/> of float32 values.</summary>
+    public static NpyArray ToNpyArray(this Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return new NpyArray(tensor.ToArray<float>(), tensor.Shape);
+    }
+
+    /// <summary>Writes a tensor's values as a float32 <c>.npy</c> file, atomically.</summary>
+    public static void SaveNpy(this Tensor tensor, string path) => NpyFile.Write(path, tensor.ToNpyArray());
+
+    /// <summary>Reads a float32 <c>.npy</c> file into a tensor on <paramref name="device"/>.</summary>
+    public static Tensor LoadNpyTensor(string path, Device? device = null)
+    {
+        NpyArray array = NpyFile.Read(path);
+        return Torch.Torch.FromArray(array.Data, array.Shape, device);
+    }
+}

@@ -1,0 +1,155 @@
+using Microsoft.CodeAnalysis;
+
+namespace GanDsl.Generator.Diagnostics;
+
+/// <summary>
+/// Every diagnostic the generator reports. Ranges: GAN0001-0019 declarations and vocabulary,
+/// GAN0020-0039 shapes and networks, GAN0040-0059 schedules and state, GAN0060-0069 environment,
+/// GAN0099 internal. Each message says what to write instead; arguments are strings.
+/// Keep AnalyzerReleases.Unshipped.md in step with this file.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Declaration = "GanDsl.Declaration";
+    private const string Shapes = "GanDsl.Shapes";
+    private const string Schedule = "GanDsl.Schedule";
+    private const string Environment = "GanDsl.Environment";
+    private const string HelpLink = "https://github.com/gandsl/gandsl/blob/main/docs/generator.md#diagnostics";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message, string category, bool configurable = false) =>
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink,
+            customTags: configurable ? new string[0] : new[] { WellKnownDiagnosticTags.NotConfigurable });
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message, string category) =>
+        new(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink);
+
+    // ----- declarations and vocabulary -----
+
+    public static readonly DiagnosticDescriptor ClassNotPartial = Error("GAN0001",
+        "Loss class must be a non-static partial class",
+        "Loss class '{0}' must be declared 'partial' and not 'static': write 'public partial class {0}' so the generator can add the IGanLoss implementation",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor LossNotExpression = Error("GAN0002",
+        "Loss member is not an expression-bodied property",
+        "'{0}' must be an expression-bodied property: write 'static Loss {0} => <expression>;'",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor NotInVocabulary = Error("GAN0003",
+        "Not in the loss vocabulary",
+        "'{0}' is not part of the GanDsl vocabulary: use the members of GanDsl.Vocabulary (Log, Mean, D, ...), a [Hyper] constant, or an expression-bodied Expr helper (a macro)",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor HyperNotConstant = Error("GAN0004",
+        "Hyperparameter is not a compile-time constant",
+        "Hyperparameter '{0}' must be a compile-time constant: write '[Hyper] const double {0} = <value>;' (runs override it by name)",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor DuplicateLossName = Error("GAN0005",
+        "Two losses have the same name",
+        "Loss name '{0}' is already used by '{1}': give each [GanLoss(\"...\")] a unique name",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor MissingGeneratorLoss = Error("GAN0006",
+        "Loss class has no generator loss",
+        "Loss class '{0}' needs one [GeneratorLoss] property: add '[GeneratorLoss] static Loss Generator => <expression>;'",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor DuplicateLossMember = Error("GAN0007",
+        "More than one loss of the same kind",
+        "'{0}' is a second [{1}] member: a loss class has at most one; combine the terms into one expression",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor RecursiveMacro = Error("GAN0008",
+        "Macro refers to itself",
+        "Macro '{0}' uses itself (directly or through another macro), so it cannot be inlined: write the expression without the cycle",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor UnsupportedSyntax = Error("GAN0009",
+        "Unsupported expression form",
+        "'{0}' cannot appear in a loss expression: use numbers, operators (+ - * /), vocabulary calls, hyperparameters, state and macros",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor UnsupportedDeclaration = Error("GAN0010",
+        "Unsupported loss class declaration",
+        "Loss class '{0}' {1}",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor InvalidNetworkDeclaration = Error("GAN0011",
+        "Invalid network declaration",
+        "Network '{0}' must be declared as 'private static partial Expr {0}(Expr v);' (one Expr parameter, returning Expr)",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor InvalidLossName = Error("GAN0012",
+        "Invalid loss name",
+        "Loss name '{0}' is not usable on the command line: use lower-case letters, digits and '-' (e.g. \"wgan-gp\")",
+        Declaration);
+
+    // ----- shapes and networks -----
+
+    public static readonly DiagnosticDescriptor LossNotScalar = Error("GAN0020",
+        "Loss is not a scalar",
+        "The loss '{0}' is {1}, not a scalar: reduce it, e.g. 'Mean(...)'",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor DiscriminatorLossWithoutCritic = Error("GAN0021",
+        "Discriminator loss does not depend on a critic",
+        "The discriminator loss '{0}' does not depend on any critic-role network, so its step trains nothing: use D(...) (or a declared critic) in it",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor GeneratorLossWithoutGenerator = Error("GAN0022",
+        "Generator loss does not reach G",
+        "The generator loss '{0}' does not depend on G, so its step trains nothing: use G(z) in it, e.g. '-Mean(D(G(z)))'",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor LogOfUnboundedCriticOutput = Warning("GAN0023",
+        "Log of an unbounded critic output",
+        "'{0}' takes the log of '{1}', an unbounded critic output that can be negative: write 'LogSigmoid({1})' (or '-Softplus(-{1})') for a logit, or drop the Log for a critic score",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor GradWithoutDependence = Error("GAN0024",
+        "Gradient of a value that does not depend on its input",
+        "'{0}' differentiates a value that does not depend on '{1}': use the same expression in both places, e.g. 'Grad(D({1}), {1})'",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor ShapeMismatch = Error("GAN0025",
+        "Operand has the wrong shape",
+        "'{0}' needs {1}, but '{2}' is {3}",
+        Shapes);
+
+    // ----- schedules and state -----
+
+    public static readonly DiagnosticDescriptor InvalidCriticSteps = Error("GAN0040",
+        "Critic steps must be positive",
+        "CriticSteps({0}) must be at least 1: write e.g. [CriticSteps(5)]",
+        Schedule);
+
+    public static readonly DiagnosticDescriptor InvalidClipping = Error("GAN0041",
+        "Invalid weight clipping",
+        "ClipWeights for '{0}' {1}",
+        Schedule);
+
+    public static readonly DiagnosticDescriptor StateUpdateNotScalar = Error("GAN0042",
+        "State update is not a scalar",
+        "The update of state '{0}' is {1}, not a scalar: reduce it, e.g. 'Mean(...)'",
+        Schedule);
+
+    public static readonly DiagnosticDescriptor InvalidStateDeclaration = Error("GAN0043",
+        "Invalid state declaration",
+        "State '{0}' must be an expression-bodied property whose body is its update rule: write '[State(0, StateUpdateTiming.AfterCriticStep)] static Expr {0} => <new value>;'",
+        Schedule);
+
+    // ----- environment -----
+
+    public static readonly DiagnosticDescriptor LanguageVersionTooLow = Error("GAN0060",
+        "C# 10 or later is required",
+        "The code generated for '{0}' uses file-scoped namespaces, which need C# 10: set <LangVersion>10</LangVersion> or later",
+        Environment);
+
+    // ----- internal -----
+
+    public static readonly DiagnosticDescriptor InternalError = Error("GAN0099",
+        "GanDsl generator internal error",
+        "The GanDsl generator failed while {0}: {1}. Please report this with the loss that triggers it.",
+        Environment);
+}

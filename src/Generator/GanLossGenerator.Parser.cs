@@ -1,0 +1,782 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading;
+using GanDsl.Generator.Diagnostics;
+using GanDsl.Generator.Helpers;
+using GanDsl.Generator.Ir;
+using GanDsl.Generator.Passes;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace GanDsl.Generator;
+
+public sealed partial class GanLossGenerator
+{
+    /// <summary>
+    /// Syntax and semantic model to IR and diagnostics. The only code that sees Roslyn symbols,
+    /// syntax or locations; checks that need a location run here, on the lowered IR of each
+    /// sub-expression, so a diagnostic points at the smallest offending piece of source.
+    /// </summary>
+    internal sealed class Parser
+    {
+        private const string DslNamespace = "GanDsl";
+        private static readonly Regex s_lossName = new("^[a-z0-9][a-z0-9-]*$", RegexOptions.CultureInvariant);
+
+        private readonly Compilation _compilation;
+        private readonly INamedTypeSymbol _lossClass;
+        private readonly CancellationToken _ct;
+        private readonly List<Diagnostic> _diagnostics = new();
+        private readonly HashSet<(string, Location, string)> _reported = new();
+        private readonly Dictionary<SyntaxTree, SemanticModel> _models = new();
+        private readonly Dictionary<string, NetworkSpec> _networks = new(StringComparer.Ordinal);
+        private readonly List<string> _networkOrder = new();
+        private readonly Dictionary<IFieldSymbol, HyperSpec> _hypers = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<IPropertySymbol, string> _states = new(SymbolEqualityComparer.Default);
+        private readonly List<ISymbol> _macroStack = new();
+        private Analysis _analysis = null!;
+        private bool _hasErrors;
+
+        private Parser(Compilation compilation, INamedTypeSymbol lossClass, SemanticModel model, CancellationToken ct)
+        {
+            _compilation = compilation;
+            _lossClass = lossClass;
+            _ct = ct;
+            _models[model.SyntaxTree] = model;
+        }
+
+        /// <summary>The transform of the pipeline: never throws except for cancellation.</summary>
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct)
+        {
+            var classSyntax = (ClassDeclarationSyntax)context.TargetNode;
+            try
+            {
+                if (context.TargetSymbol is not INamedTypeSymbol type)
+                    return new ParseResult(null, ImmutableArray<Diagnostic>.Empty, null);
+                var parser = new Parser(context.SemanticModel.Compilation, type, context.SemanticModel, ct);
+                return parser.ParseClass(classSyntax, context.Attributes);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                var diagnostic = Diagnostic.Create(DiagnosticDescriptors.InternalError, classSyntax.Identifier.GetLocation(),
+                    "parsing '" + classSyntax.Identifier.ValueText + "'", ex.GetType().Name + ": " + ex.Message);
+                return new ParseResult(null, ImmutableArray.Create(diagnostic), null);
+            }
+        }
+
+        private ParseResult ParseClass(ClassDeclarationSyntax classSyntax, ImmutableArray<AttributeData> attributes)
+        {
+            var identifier = classSyntax.Identifier.GetLocation();
+            var typeName = _lossClass.Name;
+
+            // ----- the class itself -----
+            var isPartial = classSyntax.Modifiers.Any(m => m.IsKind(SyntaxKind.PartialKeyword));
+            if (!isPartial || _lossClass.IsStatic) Report(DiagnosticDescriptors.ClassNotPartial, identifier, typeName);
+            if (_lossClass.ContainingType is { } outer)
+                Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, typeName, "is nested in '" + outer.Name + "': declare it directly in a namespace");
+            if (_lossClass.IsGenericType)
+                Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, typeName, "is generic: remove its type parameters");
+            if (classSyntax.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp10 })
+                Report(DiagnosticDescriptors.LanguageVersionTooLow, identifier, typeName);
+
+            // ----- [GanLoss("name")] -----
+            var attribute = attributes.FirstOrDefault();
+            var lossName = attribute?.ConstructorArguments.FirstOrDefault().Value as string ?? "";
+            var nameLocation = AttributeArgumentLocation(attribute, 0) ?? identifier;
+            Registration? registration = null;
+            if (!s_lossName.IsMatch(lossName)) Report(DiagnosticDescriptors.InvalidLossName, nameLocation, lossName);
+            else registration = new Registration(lossName, _lossClass.ToDisplayString(), nameLocation);
+
+            // ----- class attributes: schedule, clipping, optimizer -----
+            var criticSteps = 1;
+            var clipping = new List<(string Network, double Min, double Max, Location Where)>();
+            var optimizer = OptimizerSpec.Standard;
+            foreach (var attr in _lossClass.GetAttributes())
+            {
+                var args = attr.ConstructorArguments;
+                switch (DslAttributeName(attr.AttributeClass))
+                {
+                    case "CriticStepsAttribute" when args.Length == 1 && args[0].Value is int steps:
+                        criticSteps = steps;
+                        if (steps < 1) Report(DiagnosticDescriptors.InvalidCriticSteps, AttributeArgumentLocation(attr, 0) ?? identifier, steps.ToString(CultureInfo.InvariantCulture));
+                        break;
+                    case "ClipWeightsAttribute" when args.Length >= 2 && args[0].Value is string net:
+                    {
+                        var min = args.Length == 3 ? ToDouble(args[1].Value) : -ToDouble(args[1].Value);
+                        var max = args.Length == 3 ? ToDouble(args[2].Value) : ToDouble(args[1].Value);
+                        clipping.Add((net, min, max, AttributeLocation(attr) ?? identifier));
+                        break;
+                    }
+                    case "AdamAttribute" when args.Length == 3:
+                        optimizer = new OptimizerSpec("adam", ToDouble(args[0].Value), ToDouble(args[1].Value), ToDouble(args[2].Value), 0.99);
+                        break;
+                    case "RMSpropAttribute" when args.Length == 2:
+                        optimizer = new OptimizerSpec("rmsprop", ToDouble(args[0].Value), 0.9, 0.999, ToDouble(args[1].Value));
+                        break;
+                }
+            }
+
+            // ----- members: networks, hyperparameters, state first (expressions refer to them) -----
+            AddNetwork(new NetworkSpec("G", NetRole.Generator, NetOutput.Sample));
+            AddNetwork(new NetworkSpec("D", NetRole.Critic, NetOutput.Score));
+            AddNetwork(new NetworkSpec("AE", NetRole.Critic, NetOutput.Reconstruction));
+            var partialNetworks = new List<PartialNetworkSpec>();
+            var lossMembers = new List<(IPropertySymbol Property, bool IsDiscriminator)>();
+            var stateMembers = new List<(IPropertySymbol Property, double Initial, UpdateTiming Timing)>();
+            var hyperOrder = new List<HyperSpec>();
+
+            var monitorCandidates = new List<IPropertySymbol>();
+            foreach (var member in _lossClass.GetMembers())
+            {
+                _ct.ThrowIfCancellationRequested();
+                if (member is IPropertySymbol { Parameters.Length: 0 } candidate && IsExpr(candidate.Type)
+                    && !candidate.GetAttributes().Any(a => DslAttributeName(a.AttributeClass) is not null))
+                    monitorCandidates.Add(candidate);
+                foreach (var attr in member.GetAttributes())
+                {
+                    var args = attr.ConstructorArguments;
+                    switch (DslAttributeName(attr.AttributeClass))
+                    {
+                        case "DiscriminatorLossAttribute" when member is IPropertySymbol p:
+                            lossMembers.Add((p, true));
+                            break;
+                        case "GeneratorLossAttribute" when member is IPropertySymbol p:
+                            lossMembers.Add((p, false));
+                            break;
+                        case "HyperAttribute" when member is IFieldSymbol f:
+                            if (!f.IsConst || f.ConstantValue is null || !IsNumeric(f.ConstantValue))
+                            {
+                                Report(DiagnosticDescriptors.HyperNotConstant, LocationOf(f), f.Name);
+                                break;
+                            }
+                            var hyper = new HyperSpec(f.Name, ToDouble(f.ConstantValue), DocSummary(f));
+                            _hypers[f] = hyper;
+                            hyperOrder.Add(hyper);
+                            break;
+                        case "StateAttribute" when member is IPropertySymbol p && args.Length == 2:
+                            stateMembers.Add((p, ToDouble(args[0].Value), (UpdateTiming)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture)));
+                            _states[p] = p.Name;
+                            break;
+                        case "NetworkAttribute" when member is IMethodSymbol m && args.Length == 2:
+                            DeclareNetwork(m, (NetRole)Convert.ToInt32(args[0].Value ?? 0, CultureInfo.InvariantCulture),
+                                (NetOutput)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture), partialNetworks);
+                            break;
+                    }
+                }
+            }
+            _analysis = new Analysis(_networks);
+
+            // ----- the losses -----
+            LossSpec? discriminator = null, generator = null;
+            foreach (var (property, isDiscriminator) in lossMembers)
+            {
+                if ((isDiscriminator ? discriminator : generator) is not null)
+                {
+                    Report(DiagnosticDescriptors.DuplicateLossMember, LocationOf(property), property.Name, isDiscriminator ? "DiscriminatorLoss" : "GeneratorLoss");
+                    continue;
+                }
+                var loss = ParseLoss(property, isDiscriminator);
+                if (isDiscriminator) discriminator = loss;
+                else generator = loss;
+            }
+            if (!lossMembers.Any(l => !l.IsDiscriminator)) Report(DiagnosticDescriptors.MissingGeneratorLoss, identifier, typeName);
+
+            // ----- state updates -----
+            var states = new List<StateSpec>();
+            foreach (var (property, initial, timing) in stateMembers)
+            {
+                var body = ExpressionBody(property);
+                if (body is null)
+                {
+                    Report(DiagnosticDescriptors.InvalidStateDeclaration, LocationOf(property), property.Name);
+                    continue;
+                }
+                var update = Lower(body, Scope.ForSource(Model(body.SyntaxTree)));
+                if (update is null) continue;
+                var facts = _analysis.Of(update);
+                if (facts.Shape != Shape.Scalar)
+                {
+                    Report(DiagnosticDescriptors.StateUpdateNotScalar, body.GetLocation(), property.Name, Describe(facts.Shape));
+                    continue;
+                }
+                states.Add(new StateSpec(property.Name, initial, timing, SourceText(body), update));
+            }
+
+            // ----- monitors: scalar macro properties of the class, reported as terms after each critic step -----
+            var monitors = new List<LossSpec>();
+            foreach (var property in monitorCandidates)
+            {
+                var body = ExpressionBody(property);
+                if (body is null) continue;
+                _macroStack.Add(property);
+                var value = Lower(body, Scope.ForSource(Model(body.SyntaxTree)));
+                _macroStack.RemoveAt(_macroStack.Count - 1);
+                if (value is not null && _analysis.Of(value) is { Shape: Shape.Scalar, IsHost: false })
+                    monitors.Add(new LossSpec(property.Name, SourceText(body), Analysis.Unwrap(value)));
+            }
+
+            // ----- networks used, clipping -----
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var e in new[] { discriminator?.Expression, generator?.Expression }.Concat(states.Select(s => s.Update)).Concat(monitors.Select(m => m.Expression)))
+                if (e is not null) used.UnionWith(_analysis.Of(e).Networks);
+            var networks = _networkOrder.Where(used.Contains).Select(n => _networks[n])
+                .OrderBy(n => n.Role == NetRole.Generator ? 0 : 1).ToEquatableArray();
+            var clips = new List<ClipSpec>();
+            foreach (var (net, min, max, where) in clipping)
+            {
+                if (!used.Contains(net))
+                    Report(DiagnosticDescriptors.InvalidClipping, where, net, "names no network the loss uses: use one of " + string.Join(", ", networks.Select(n => n.Name)));
+                else if (min > max)
+                    Report(DiagnosticDescriptors.InvalidClipping, where, net, "has min " + Format(min) + " above max " + Format(max) + ": write [ClipWeights(\"" + net + "\", min, max)] with min <= max");
+                else clips.Add(new ClipSpec(net, min, max));
+            }
+
+            var diagnostics = _diagnostics.ToImmutableArray();
+            if (_hasErrors || generator is null)
+                return new ParseResult(null, diagnostics, registration);
+
+            var ns = _lossClass.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+            var spec = new LossClassSpec(ns, typeName, lossName, DocSummary(_lossClass) ?? "",
+                discriminator, generator, hyperOrder.ToEquatableArray(), states.ToEquatableArray(), networks,
+                partialNetworks.ToEquatableArray(), criticSteps, clips.ToEquatableArray(), optimizer, monitors.ToEquatableArray());
+            return new ParseResult(spec, diagnostics, registration);
+        }
+
+        private LossSpec? ParseLoss(IPropertySymbol property, bool isDiscriminator)
+        {
+            var body = ExpressionBody(property);
+            if (body is null)
+            {
+                Report(DiagnosticDescriptors.LossNotExpression, LocationOf(property), property.Name);
+                return null;
+            }
+            var expression = Lower(body, Scope.ForSource(Model(body.SyntaxTree)));
+            if (expression is null) return null;
+
+            var facts = _analysis.Of(expression);
+            var text = SourceText(body);
+            if (facts.Shape != Shape.Scalar)
+            {
+                Report(DiagnosticDescriptors.LossNotScalar, body.GetLocation(), Shorten(text), Describe(facts.Shape));
+                return null;
+            }
+            var role = isDiscriminator ? NetRole.Critic : NetRole.Generator;
+            if (!facts.Networks.Any(n => _networks.TryGetValue(n, out var spec) && spec.Role == role))
+            {
+                Report(isDiscriminator ? DiagnosticDescriptors.DiscriminatorLossWithoutCritic : DiagnosticDescriptors.GeneratorLossWithoutGenerator,
+                    body.GetLocation(), Shorten(text));
+                return null;
+            }
+            return new LossSpec(property.Name, text, expression);
+        }
+
+        private void AddNetwork(NetworkSpec spec)
+        {
+            if (!_networks.ContainsKey(spec.Name)) _networkOrder.Add(spec.Name);
+            _networks[spec.Name] = spec;
+        }
+
+        private void DeclareNetwork(IMethodSymbol method, NetRole role, NetOutput output, List<PartialNetworkSpec> partials)
+        {
+            if (method.Parameters.Length != 1 || !IsExpr(method.Parameters[0].Type) || !IsExpr(method.ReturnType) || !method.IsStatic || method.IsGenericMethod)
+            {
+                Report(DiagnosticDescriptors.InvalidNetworkDeclaration, LocationOf(method), method.Name);
+                return;
+            }
+            AddNetwork(new NetworkSpec(method.Name, role, output));
+            if (method.IsPartialDefinition && method.PartialImplementationPart is null)
+            {
+                var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_ct) as MethodDeclarationSyntax;
+                var modifiers = syntax is null ? "private static partial" : string.Join(" ", syntax.Modifiers.Select(m => m.ValueText));
+                partials.Add(new PartialNetworkSpec(method.Name, modifiers, method.Parameters[0].Name));
+            }
+        }
+
+        // =====================================================================
+        // Lowering: C# expression syntax -> IR
+        // =====================================================================
+
+        /// <summary>
+        /// Where names resolve while lowering: through the semantic model for source, or by name
+        /// (parameters, the macro's type, then the vocabulary) for a [Macro] text from metadata,
+        /// whose diagnostics fall back to the call site.
+        /// </summary>
+        private sealed class Scope
+        {
+            public SemanticModel? Model { get; private set; }
+            public INamedTypeSymbol? MacroType { get; private set; }
+            public Location? CallSite { get; private set; }
+            public Dictionary<string, ExprNode> Parameters { get; } = new(StringComparer.Ordinal);
+
+            public static Scope ForSource(SemanticModel model) => new() { Model = model };
+
+            public static Scope ForMetadata(INamedTypeSymbol macroType, Location callSite) => new() { MacroType = macroType, CallSite = callSite };
+        }
+
+        private ExprNode? Lower(ExpressionSyntax syntax, Scope scope)
+        {
+            _ct.ThrowIfCancellationRequested();
+            switch (syntax)
+            {
+                case ParenthesizedExpressionSyntax p:
+                    return Lower(p.Expression, scope);
+                case CastExpressionSyntax c:
+                    return Lower(c.Expression, scope);
+                case LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } lit:
+                    return lit.Token.Value is { } v && IsNumeric(v) ? new ConstNode(ToDouble(v)) : Unsupported(syntax, scope);
+                case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryMinusExpression):
+                    return Lower(u.Operand, scope) is { } negated ? Call(Op.Neg, negated) : null;
+                case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryPlusExpression):
+                    return Lower(u.Operand, scope);
+                case BinaryExpressionSyntax b:
+                    return LowerBinary(b, scope);
+                case IdentifierNameSyntax or MemberAccessExpressionSyntax:
+                    return LowerName(syntax, scope);
+                case InvocationExpressionSyntax i:
+                    return LowerInvocation(i, scope);
+                default:
+                    return Unsupported(syntax, scope);
+            }
+        }
+
+        private ExprNode? LowerBinary(BinaryExpressionSyntax b, Scope scope)
+        {
+            Op? op = b.Kind() switch
+            {
+                SyntaxKind.AddExpression => Op.Add,
+                SyntaxKind.SubtractExpression => Op.Sub,
+                SyntaxKind.MultiplyExpression => Op.Mul,
+                SyntaxKind.DivideExpression => Op.Div,
+                _ => null,
+            };
+            if (op is null) return Unsupported(b, scope);
+            var left = Lower(b.Left, scope);
+            var right = Lower(b.Right, scope);
+            return left is null || right is null ? null : Call(op.Value, left, right);
+        }
+
+        private ExprNode? LowerName(ExpressionSyntax syntax, Scope scope)
+        {
+            var name = SimpleName(syntax);
+            if (scope.Model is null && name is not null && scope.Parameters.TryGetValue(name, out var bound)) return bound;
+            var symbol = Resolve(syntax, scope, argumentCount: -1);
+            switch (symbol)
+            {
+                case null:
+                    return Unresolved(syntax, scope);
+                case IParameterSymbol parameter when scope.Parameters.TryGetValue(parameter.Name, out var value):
+                    return value;
+                case IFieldSymbol field when _hypers.TryGetValue(field, out var hyper):
+                    return new HyperNode(hyper.Name);
+                case IFieldSymbol { IsConst: true, ConstantValue: { } constant } when IsNumeric(constant):
+                    return new ConstNode(ToDouble(constant));
+                case IPropertySymbol property when IsVocabulary(property.ContainingType):
+                    return property.Name switch
+                    {
+                        "x" => new InputNode(InputKind.Real),
+                        "z" => new InputNode(InputKind.Noise),
+                        "z2" => new InputNode(InputKind.Noise2),
+                        _ => NotInVocabulary(syntax, scope),
+                    };
+                case IPropertySymbol property when _states.ContainsKey(property):
+                    return new StateNode(property.Name);
+                case IPropertySymbol property when IsMacroCandidate(property, property.Type):
+                    return InlineMacro(property, syntax, new Dictionary<string, ExprNode>(), property.Name, scope);
+                default:
+                    return NotInVocabulary(syntax, scope);
+            }
+        }
+
+        private ExprNode? LowerInvocation(InvocationExpressionSyntax call, Scope scope)
+        {
+            var args = call.ArgumentList.Arguments;
+            var resolved = Resolve(call, scope, args.Count);
+            if (resolved is not IMethodSymbol symbol)
+                return resolved is null ? Unresolved(call, scope) : NotInVocabulary(call.Expression, scope);
+
+            // Arguments in parameter order (named arguments allowed; defaults filled in; params collected).
+            var ordered = OrderArguments(symbol, args, out var extra);
+            if (ordered is null) return Unsupported(call, scope);
+
+            if (IsVocabulary(symbol.ContainingType)) return LowerVocabularyCall(symbol.Name, call, ordered, extra, scope);
+
+            if (_networks.ContainsKey(symbol.Name) && HasDslAttribute(symbol, "NetworkAttribute"))
+            {
+                var arg = LowerArgument(ordered[0], scope);
+                return arg is null ? null : new ApplyNode(symbol.Name, arg);
+            }
+
+            if (IsMacroCandidate(symbol, symbol.ReturnType))
+            {
+                var parameters = new Dictionary<string, ExprNode>(StringComparer.Ordinal);
+                for (var i = 0; i < symbol.Parameters.Length; i++)
+                {
+                    var value = LowerArgument(ordered[i], scope);
+                    if (value is null) return null;
+                    parameters[symbol.Parameters[i].Name] = value;
+                }
+                return InlineMacro(symbol, call, parameters, Normalize(call), scope);
+            }
+            return NotInVocabulary(call.Expression, scope);
+        }
+
+        private ExprNode? LowerVocabularyCall(string name, InvocationExpressionSyntax call, object?[] args, List<ExpressionSyntax> extra, Scope scope)
+        {
+            var lowered = new ExprNode[args.Length];
+            for (var i = 0; i < args.Length; i++)
+            {
+                var value = LowerArgument(args[i], scope);
+                if (value is null) return null;
+                lowered[i] = value;
+            }
+
+            switch (name)
+            {
+                case "D" or "G" or "AE":
+                    return new ApplyNode(name, lowered[0]);
+                case "Log":
+                    CheckLogArgument(call, lowered[0], scope);
+                    return Call(Op.Log, lowered[0]);
+                case "Grad":
+                    if (!Analysis.Contains(lowered[0], lowered[1]))
+                    {
+                        Report(DiagnosticDescriptors.GradWithoutDependence, LocationFor(call, scope), Normalize(call), Normalize(ArgumentSyntax(args[1]) ?? call));
+                        return null;
+                    }
+                    return Call(Op.Grad, lowered[0], lowered[1]);
+                case "Pow":
+                    if (!_analysis.Of(lowered[1]).IsHost)
+                        return ShapeMismatch(call, "a constant exponent", args[1], lowered[1], scope);
+                    return Call(Op.Pow, lowered[0], lowered[1]);
+                case "Mmd2":
+                {
+                    var all = new List<ExprNode>(lowered);
+                    foreach (var sigmaSyntax in extra)
+                    {
+                        var sigma = Lower(sigmaSyntax, scope);
+                        if (sigma is null) return null;
+                        if (!_analysis.Of(sigma).IsHost) return ShapeMismatch(call, "constant kernel widths", sigmaSyntax, sigma, scope);
+                        all.Add(sigma);
+                    }
+                    if (all.Count == 2) all.AddRange(new[] { 1.0, 2, 4, 8, 16 }.Select(s => (ExprNode)new ConstNode(s)));
+                    return new CallNode(Op.Mmd2, all.ToEquatableArray());
+                }
+            }
+
+            if (!Enum.TryParse<Op>(name, out var op) || op >= Op.BceWithLogitsMean) return NotInVocabulary(call.Expression, scope);
+            return new CallNode(op, lowered);
+        }
+
+        private ExprNode? LowerArgument(object? argument, Scope scope) => argument switch
+        {
+            ExpressionSyntax e => Lower(e, scope),
+            ExprNode n => n,
+            _ => null,
+        };
+
+        private static ExpressionSyntax? ArgumentSyntax(object? argument) => argument as ExpressionSyntax;
+
+        /// <summary>
+        /// Maps invocation arguments to the method's parameters: each slot is the argument's
+        /// syntax, or an <see cref="ExprNode"/> constant for an omitted parameter with a default.
+        /// Arguments bound to a <c>params</c> parameter are returned in <paramref name="extra"/>.
+        /// </summary>
+        private static object?[]? OrderArguments(IMethodSymbol method, SeparatedSyntaxList<ArgumentSyntax> args, out List<ExpressionSyntax> extra)
+        {
+            extra = new List<ExpressionSyntax>();
+            var parameters = method.Parameters;
+            var slots = new object?[parameters.Length];
+            var position = 0;
+            foreach (var arg in args)
+            {
+                if (arg.NameColon is { } nameColon)
+                {
+                    var index = parameters.IndexOf(parameters.FirstOrDefault(p => p.Name == nameColon.Name.Identifier.ValueText)!);
+                    if (index < 0) return null;
+                    slots[index] = arg.Expression;
+                    continue;
+                }
+                if (position < parameters.Length && parameters[position].IsParams) extra.Add(arg.Expression);
+                else if (position < parameters.Length) slots[position] = arg.Expression;
+                else if (parameters.Length > 0 && parameters[parameters.Length - 1].IsParams) extra.Add(arg.Expression);
+                else return null;
+                position++;
+            }
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                if (slots[i] is not null || parameters[i].IsParams) continue;
+                if (parameters[i].HasExplicitDefaultValue && parameters[i].ExplicitDefaultValue is { } d && IsNumeric(d)) slots[i] = new ConstNode(ToDouble(d));
+                else return null;
+            }
+            // The params slot itself is not an argument of the IR call.
+            return parameters.Length > 0 && parameters[parameters.Length - 1].IsParams ? slots.Take(parameters.Length - 1).ToArray() : slots;
+        }
+
+        /// <summary>Inlines a macro: its body (from source, or its [Macro] text) lowered with the parameters bound.</summary>
+        private ExprNode? InlineMacro(ISymbol macro, ExpressionSyntax callSite, Dictionary<string, ExprNode> parameters, string termName, Scope outer)
+        {
+            if (_macroStack.Contains(macro, SymbolEqualityComparer.Default))
+            {
+                Report(DiagnosticDescriptors.RecursiveMacro, LocationFor(callSite, outer), macro.Name);
+                return null;
+            }
+
+            ExpressionSyntax? body;
+            Scope scope;
+            var sourceBody = ExpressionBody(macro);
+            if (sourceBody is not null)
+            {
+                body = sourceBody;
+                scope = Scope.ForSource(Model(sourceBody.SyntaxTree));
+            }
+            else if (MacroText(macro) is { } text)
+            {
+                body = SyntaxFactory.ParseExpression(text);
+                if (body.ContainsDiagnostics)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedSyntax, LocationFor(callSite, outer), "[Macro(\"" + text + "\")] on " + macro.Name);
+                    return null;
+                }
+                scope = Scope.ForMetadata(macro.ContainingType, LocationFor(callSite, outer));
+            }
+            else
+            {
+                return NotInVocabulary(callSite is InvocationExpressionSyntax inv ? inv.Expression : callSite, outer);
+            }
+
+            foreach (var kv in parameters) scope.Parameters[kv.Key] = kv.Value;
+            _macroStack.Add(macro);
+            try
+            {
+                var value = Lower(body, scope);
+                if (value is null) return null;
+                // A scalar macro's value is reported by name as a step term (gp, L(x)); other shapes are just inlined.
+                return _analysis.Of(value) is { Shape: Shape.Scalar, IsHost: false } && value is not NamedNode ? new NamedNode(termName, value) : value;
+            }
+            finally
+            {
+                _macroStack.RemoveAt(_macroStack.Count - 1);
+            }
+        }
+
+        private ISymbol? Resolve(ExpressionSyntax syntax, Scope scope, int argumentCount)
+        {
+            if (scope.Model is not null)
+            {
+                var info = scope.Model.GetSymbolInfo(syntax, _ct);
+                return info.Symbol ?? (info.CandidateSymbols.Length > 0 ? info.CandidateSymbols[0] : null);
+            }
+
+            // [Macro] text from metadata: resolve by name like the C# compiler would in the macro's type
+            // with 'using static GanDsl.Vocabulary'. Qualified names use their last part.
+            var target = syntax is InvocationExpressionSyntax inv ? inv.Expression : syntax;
+            var name = SimpleName(target);
+            if (name is null) return null;
+            var vocabulary = _compilation.GetTypeByMetadataName(DslNamespace + ".Vocabulary");
+            foreach (var type in new[] { scope.MacroType, vocabulary })
+            {
+                if (type is null) continue;
+                foreach (var member in type.GetMembers(name))
+                {
+                    if (argumentCount < 0 && member is IPropertySymbol or IFieldSymbol) return member;
+                    if (argumentCount >= 0 && member is IMethodSymbol m && Accepts(m, argumentCount)) return m;
+                }
+            }
+            return null;
+
+            static bool Accepts(IMethodSymbol m, int count) =>
+                m.Parameters.Length == count
+                || (m.Parameters.Length > 0 && m.Parameters[m.Parameters.Length - 1].IsParams && count >= m.Parameters.Length - 1)
+                || (count < m.Parameters.Length && m.Parameters.Skip(count).All(p => p.HasExplicitDefaultValue));
+        }
+
+        // =====================================================================
+        // Checks on lowered sub-expressions
+        // =====================================================================
+
+        /// <summary>Log of an unbounded critic output (a logit or score) is NaN for negative values: suggest the stable forms.</summary>
+        private void CheckLogArgument(InvocationExpressionSyntax call, ExprNode argument, Scope scope)
+        {
+            if (!IsUnboundedCriticOutput(argument)) return;
+            var argSyntax = call.ArgumentList.Arguments.FirstOrDefault()?.Expression;
+            Report(DiagnosticDescriptors.LogOfUnboundedCriticOutput, LocationFor(call, scope), Normalize(call), argSyntax is null ? "?" : Normalize(argSyntax));
+        }
+
+        private bool IsUnboundedCriticOutput(ExprNode node)
+        {
+            node = Analysis.Unwrap(node);
+            return node switch
+            {
+                ApplyNode a => _networks.TryGetValue(a.Network, out var n) && n.Role == NetRole.Critic && n.Output == NetOutput.Score,
+                CallNode { Op: Op.Neg } c => IsUnboundedCriticOutput(c.Args[0]),
+                CallNode { Op: Op.Add or Op.Sub } c => IsUnboundedCriticOutput(c.Args[0]) || IsUnboundedCriticOutput(c.Args[1]),
+                CallNode { Op: Op.Mul or Op.Div } c => (IsUnboundedCriticOutput(c.Args[0]) && _analysis.Of(c.Args[1]).IsHost)
+                                                     || (IsUnboundedCriticOutput(c.Args[1]) && _analysis.Of(c.Args[0]).IsHost),
+                _ => false,
+            };
+        }
+
+        // =====================================================================
+        // Reporting
+        // =====================================================================
+
+        private void Report(DiagnosticDescriptor descriptor, Location location, params object[] args)
+        {
+            var message = string.Join("\u0001", args);
+            if (!_reported.Add((descriptor.Id, location, message))) return;
+            _diagnostics.Add(Diagnostic.Create(descriptor, location, args));
+            if (descriptor.DefaultSeverity == DiagnosticSeverity.Error) _hasErrors = true;
+        }
+
+        private ExprNode? NotInVocabulary(ExpressionSyntax syntax, Scope scope)
+        {
+            Report(DiagnosticDescriptors.NotInVocabulary, LocationFor(syntax, scope), Normalize(syntax));
+            return null;
+        }
+
+        private ExprNode? Unsupported(ExpressionSyntax syntax, Scope scope)
+        {
+            Report(DiagnosticDescriptors.UnsupportedSyntax, LocationFor(syntax, scope), Shorten(Normalize(syntax)));
+            return null;
+        }
+
+        /// <summary>A name the compiler cannot bind already has a compiler error (CS0103): report nothing more, but emit nothing.</summary>
+        private ExprNode? Unresolved(ExpressionSyntax syntax, Scope scope)
+        {
+            if (scope.Model is null) return NotInVocabulary(syntax, scope);
+            _hasErrors = true;
+            return null;
+        }
+
+        private ExprNode? ShapeMismatch(InvocationExpressionSyntax call, string needs, object? argSyntax, ExprNode arg, Scope scope)
+        {
+            var facts = _analysis.Of(arg);
+            var where = argSyntax as ExpressionSyntax ?? call;
+            Report(DiagnosticDescriptors.ShapeMismatch, LocationFor(where, scope), Normalize(call.Expression) + "(...)", needs, Normalize(where),
+                facts.IsHost ? "a constant" : Describe(facts.Shape));
+            return null;
+        }
+
+        /// <summary>A real source location, or the call site when the syntax came from a [Macro] text.</summary>
+        private static Location LocationFor(SyntaxNode syntax, Scope scope) => scope.Model is null ? scope.CallSite ?? Location.None : syntax.GetLocation();
+
+        // =====================================================================
+        // Small helpers
+        // =====================================================================
+
+        private static CallNode Call(Op op, params ExprNode[] args) => new(op, args);
+
+        private SemanticModel Model(SyntaxTree tree)
+        {
+            if (!_models.TryGetValue(tree, out var model))
+            {
+                model = _compilation.GetSemanticModel(tree);
+                _models[tree] = model;
+            }
+            return model;
+        }
+
+        /// <summary>The expression of an expression-bodied property or method (or a getter written <c>get => ...</c>), from source.</summary>
+        private ExpressionSyntax? ExpressionBody(ISymbol symbol)
+        {
+            var reference = symbol is IMethodSymbol { PartialImplementationPart: { } impl } ? impl.DeclaringSyntaxReferences.FirstOrDefault() : symbol.DeclaringSyntaxReferences.FirstOrDefault();
+            switch (reference?.GetSyntax(_ct))
+            {
+                case PropertyDeclarationSyntax p:
+                    return p.ExpressionBody?.Expression
+                        ?? p.AccessorList?.Accessors.FirstOrDefault(a => a.IsKind(SyntaxKind.GetAccessorDeclaration))?.ExpressionBody?.Expression;
+                case MethodDeclarationSyntax m:
+                    return m.ExpressionBody?.Expression;
+                default:
+                    return null;
+            }
+        }
+
+        private static string? MacroText(ISymbol symbol)
+        {
+            foreach (var attr in symbol.GetAttributes())
+                if (DslAttributeName(attr.AttributeClass) == "MacroAttribute" && attr.ConstructorArguments.Length == 1 && attr.ConstructorArguments[0].Value is string text)
+                    return text;
+            return null;
+        }
+
+        /// <summary>An Expr-typed (or Loss-typed) property or method that is not part of the vocabulary: inlined if it has a body or [Macro].</summary>
+        private static bool IsMacroCandidate(ISymbol symbol, ITypeSymbol type) =>
+            !IsVocabulary(symbol.ContainingType) && (IsExpr(type) || IsDslType(type, "Loss"));
+
+        private static bool IsExpr(ITypeSymbol? type) => IsDslType(type, "Expr");
+
+        private static bool IsDslType(ITypeSymbol? type, string name) =>
+            type is { Name: var n, ContainingNamespace: { Name: DslNamespace, ContainingNamespace.IsGlobalNamespace: true } } && n == name;
+
+        private static bool IsVocabulary(INamedTypeSymbol? type) => IsDslType(type, "Vocabulary");
+
+        private static string? DslAttributeName(INamedTypeSymbol? type) =>
+            type is { ContainingNamespace: { Name: DslNamespace, ContainingNamespace.IsGlobalNamespace: true } } ? type.Name : null;
+
+        private static bool HasDslAttribute(ISymbol symbol, string name) => symbol.GetAttributes().Any(a => DslAttributeName(a.AttributeClass) == name);
+
+        private static string? SimpleName(ExpressionSyntax syntax) => syntax switch
+        {
+            IdentifierNameSyntax id => id.Identifier.ValueText,
+            MemberAccessExpressionSyntax ma => ma.Name.Identifier.ValueText,
+            _ => null,
+        };
+
+        private static bool IsNumeric(object value) => value is double or float or int or long or short or byte or decimal or uint or ulong or sbyte or ushort;
+
+        private static double ToDouble(object? value) => value is null ? 0 : Convert.ToDouble(value, CultureInfo.InvariantCulture);
+
+        private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+        private static Location LocationOf(ISymbol symbol) => symbol.Locations.FirstOrDefault(l => l.IsInSource) ?? Location.None;
+
+        private Location? AttributeLocation(AttributeData? attribute) => attribute?.ApplicationSyntaxReference?.GetSyntax(_ct).GetLocation();
+
+        private Location? AttributeArgumentLocation(AttributeData? attribute, int index) =>
+            attribute?.ApplicationSyntaxReference?.GetSyntax(_ct) is AttributeSyntax { ArgumentList: { } list } && index < list.Arguments.Count
+                ? list.Arguments[index].GetLocation()
+                : AttributeLocation(attribute);
+
+        /// <summary>Source text with whitespace normalised: what comments, LossInfo and term names show.</summary>
+        private static string Normalize(SyntaxNode syntax) => syntax.NormalizeWhitespace(indentation: "", eol: " ").ToString();
+
+        private static string SourceText(ExpressionSyntax syntax) => Normalize(syntax);
+
+        private static string Shorten(string text) => text.Length <= 80 ? text : text.Substring(0, 77) + "...";
+
+        private static string Describe(Shape shape) => shape switch
+        {
+            Shape.PerSample => "per-sample (one value per sample)",
+            Shape.Features => "per-sample features",
+            Shape.Samples => "a batch of samples",
+            _ => "a scalar",
+        };
+
+        /// <summary>The summary of a doc comment as one line of plain text (tags dropped, their text kept).</summary>
+        private static string? DocSummary(ISymbol symbol)
+        {
+            var syntax = symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax();
+            if (syntax is VariableDeclaratorSyntax { Parent.Parent: { } field }) syntax = field;
+            if (syntax is null) return null;
+            var text = new StringBuilder();
+            foreach (var trivia in syntax.GetLeadingTrivia())
+            {
+                if (trivia.IsKind(SyntaxKind.SingleLineDocumentationCommentTrivia) || trivia.IsKind(SyntaxKind.SingleLineCommentTrivia))
+                    text.Append(trivia.ToFullString()).Append('\n');
+            }
+            var raw = Regex.Replace(text.ToString(), @"^\s*///?", "", RegexOptions.Multiline);
+            var match = Regex.Match(raw, "<summary>(.*?)</summary>", RegexOptions.Singleline);
+            if (!match.Success) return null;
+            var body = Regex.Replace(match.Groups[1].Value, "<see\\s+cref=\"(?:[A-Z]:)?([^\"]*)\"\\s*/>", "$1");
+            body = Regex.Replace(body, "<[^>]+>", "");
+            body = Regex.Replace(body, @"\s+", " ").Trim();
+            return body.Length == 0 ? null : System.Net.WebUtility.HtmlDecode(body);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using GanDsl.Generator.Helpers;
+
+namespace GanDsl.Generator.Ir;
+
+/// <summary>
+/// Everything the emitter needs to write one loss class. Immutable and structurally equatable all the
+/// way down (records, <see cref="EquatableArray{T}"/>, strings, doubles, enums): it is the incremental
+/// pipeline's cache boundary, so two parses of an unchanged loss compare equal and skip emission.
+/// Never holds Roslyn symbols, syntax, locations or diagnostics.
+/// </summary>
+/// <param name="Namespace">The declaring namespace, or "" for the global namespace.</param>
+/// <param name="TypeName">The class's simple name.</param>
+/// <param name="LossName">The canonical name from <c>[GanLoss("...")]</c>.</param>
+/// <param name="Summary">The class's doc-comment summary as plain text.</param>
+/// <param name="Discriminator">The critic-side loss, or null when the loss has no critic step.</param>
+/// <param name="Generator">The generator-side loss.</param>
+/// <param name="Networks">Networks the loss uses (generator-role first, then critics, each in order of first use).</param>
+/// <param name="PartialNetworks">Declared networks whose partial method the generator implements.</param>
+/// <param name="Monitors">Scalar macro properties of the class (BEGAN's M): evaluated without gradients after each critic step and reported as terms.</param>
+internal sealed record LossClassSpec(
+    string Namespace,
+    string TypeName,
+    string LossName,
+    string Summary,
+    LossSpec? Discriminator,
+    LossSpec Generator,
+    EquatableArray<HyperSpec> Hypers,
+    EquatableArray<StateSpec> States,
+    EquatableArray<NetworkSpec> Networks,
+    EquatableArray<PartialNetworkSpec> PartialNetworks,
+    int CriticSteps,
+    EquatableArray<ClipSpec> Clipping,
+    OptimizerSpec Optimizer,
+    EquatableArray<LossSpec> Monitors)
+{
+    public string FullTypeName => Namespace.Length == 0 ? TypeName : Namespace + "." + TypeName;
+
+    public string HintName => FullTypeName + ".g.cs";
+}
+
+/// <summary>One loss member: its name, its source text (echoed in comments and LossInfo) and its IR.</summary>
+internal sealed record LossSpec(string MemberName, string SourceText, ExprNode Expression);
+
+/// <summary>A hyperparameter with its default and description.</summary>
+internal sealed record HyperSpec(string Name, double Default, string? Description);
+
+/// <summary>A state variable: initial value, when it updates and the update's source text and IR.</summary>
+internal sealed record StateSpec(string Name, double Initial, UpdateTiming Timing, string UpdateText, ExprNode Update);
+
+/// <summary>A network: its name (the <c>StepContext.Network</c> key), role and output kind.</summary>
+internal sealed record NetworkSpec(string Name, NetRole Role, NetOutput Output);
+
+/// <summary>A declared network's partial method the generator implements (modifiers and parameter as the user wrote them).</summary>
+internal sealed record PartialNetworkSpec(string Name, string Modifiers, string ParameterName);
+
+/// <summary>Clamp a network's parameters to [Min, Max] after each critic step.</summary>
+internal sealed record ClipSpec(string Network, double Min, double Max);
+
+/// <summary>The optimizer the paper trains with.</summary>
+internal sealed record OptimizerSpec(string Kind, double LearningRate, double Beta1, double Beta2, double Alpha)
+{
+    public static OptimizerSpec Standard { get; } = new("adam", 2e-4, 0.5, 0.999, 0.99);
+}
+
+/// <summary>Mirrors GanDsl.NetworkRole (the generator does not reference GanDsl.Dsl).</summary>
+internal enum NetRole { Generator, Critic }
+
+/// <summary>Mirrors GanDsl.NetworkOutput.</summary>
+internal enum NetOutput { Sample, Score, Features, Reconstruction }
+
+/// <summary>Mirrors GanDsl.StateUpdateTiming.</summary>
+internal enum UpdateTiming { AfterCriticStep, AfterGeneratorStep, EndOfEpoch }
+
+/// <summary>Which step code is written for: decides what is frozen.</summary>
+internal enum StepKind { Critic, Generator, EndOfEpoch }
+
+/// <summary>The shape class of a value, from smallest to largest under broadcasting.</summary>
+internal enum Shape
+{
+    /// <summary>One number.</summary>
+    Scalar,
+    /// <summary>One number per sample, [B].</summary>
+    PerSample,
+    /// <summary>A feature vector per sample, [B,F].</summary>
+    Features,
+    /// <summary>A batch of samples, [B,...].</summary>
+    Samples,
+}

@@ -1,0 +1,174 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using GanDsl.Generator.Helpers;
+using GanDsl.Generator.Ir;
+
+namespace GanDsl.Generator.Passes;
+
+/// <summary>
+/// Rewrites a loss's IR into fewer, numerically stable native calls. Pure: spec in, spec out.
+/// Each rewrite is one small method named after the identity it uses; they run bottom-up until
+/// nothing changes. Common subexpressions need no pass: equal subtrees are equal values and the
+/// emitter evaluates each once.
+/// </summary>
+internal static class Optimizer
+{
+    public static LossClassSpec Run(LossClassSpec spec, CancellationToken cancellationToken)
+    {
+        var analysis = new Analysis(spec.Networks.ToDictionary(n => n.Name, StringComparer.Ordinal));
+        var optimizer = new Rewriter(analysis);
+        LossSpec? Loss(LossSpec? loss) => loss is null ? null : loss with { Expression = optimizer.Rewrite(loss.Expression) };
+
+        var discriminator = Loss(spec.Discriminator);
+        cancellationToken.ThrowIfCancellationRequested();
+        var generator = Loss(spec.Generator)!;
+        var states = spec.States.Select(s => s with { Update = optimizer.Rewrite(s.Update) }).ToEquatableArray();
+        var monitors = spec.Monitors.Select(m => m with { Expression = optimizer.Rewrite(m.Expression) }).ToEquatableArray();
+        return spec with { Discriminator = discriminator, Generator = generator, States = states, Monitors = monitors };
+    }
+
+    /// <summary>Optimises one expression (tests call this directly).</summary>
+    public static ExprNode Run(ExprNode node, IReadOnlyDictionary<string, NetworkSpec> networks) => new Rewriter(new Analysis(networks)).Rewrite(node);
+
+    private sealed class Rewriter(Analysis analysis)
+    {
+        private readonly Dictionary<ExprNode, ExprNode> _done = new();
+
+        public ExprNode Rewrite(ExprNode node)
+        {
+            if (_done.TryGetValue(node, out var known)) return known;
+            var result = node switch
+            {
+                ApplyNode a => a with { Argument = Rewrite(a.Argument) },
+                NamedNode n => n with { Body = Rewrite(n.Body) },
+                CallNode c => Simplify(new CallNode(c.Op, c.Args.Select(Rewrite).ToEquatableArray())),
+                _ => node,
+            };
+            _done[node] = result;
+            return result;
+        }
+
+        // Applies the first matching rule; a rule's result is simplified again (its children are already simplified).
+        private ExprNode Simplify(CallNode call)
+        {
+            for (var guard = 0; guard < 32; guard++)
+            {
+                var next = FoldConstants(call)
+                    ?? DropIdentityOperand(call)
+                    ?? CancelDoubleNegation(call)
+                    ?? LogOfSigmoidIsLogSigmoid(call)
+                    ?? LogOfOneMinusSigmoidIsNegSoftplus(call)
+                    ?? MeanOfNegationIsNegatedMean(call)
+                    ?? MeanSoftplusIsBceWithLogits(call)
+                    ?? MeanLogSigmoidIsNegatedBceWithLogits(call)
+                    ?? MeanSquaredDifferenceIsMseLoss(call);
+                if (next is null) return call;
+                if (next is not CallNode nextCall) return next;
+                call = nextCall;
+            }
+            return call;
+        }
+
+        private bool IsTensor(ExprNode node) => !analysis.Of(node).IsHost;
+
+        private static bool IsConst(ExprNode node, double value) => node is ConstNode c && c.Value.Equals(value);
+
+        private static CallNode Call(Op op, params ExprNode[] args) => new(op, args);
+
+        /// <summary>op(c1, c2, ...) = its value, for pure scalar operations on constants.</summary>
+        private static ExprNode? FoldConstants(CallNode call)
+        {
+            if (call.Args.Count == 0 || !call.Args.All(a => a is ConstNode)) return null;
+            var v = call.Args.Select(a => ((ConstNode)a).Value).ToArray();
+            double? folded = call.Op switch
+            {
+                Op.Add => v[0] + v[1],
+                Op.Sub => v[0] - v[1],
+                Op.Mul => v[0] * v[1],
+                Op.Div => v[0] / v[1],
+                Op.Neg => -v[0],
+                Op.Log => Math.Log(v[0]),
+                Op.Exp => Math.Exp(v[0]),
+                Op.Sqrt => Math.Sqrt(v[0]),
+                Op.Abs => Math.Abs(v[0]),
+                Op.Square => v[0] * v[0],
+                Op.Pow => Math.Pow(v[0], v[1]),
+                Op.Relu => v[0] > 0 ? v[0] : 0,
+                Op.Min => Math.Min(v[0], v[1]),
+                Op.Max => Math.Max(v[0], v[1]),
+                Op.Clamp => Math.Min(Math.Max(v[0], v[1]), v[2]),
+                Op.Mean or Op.Sum or Op.StopGradient => v[0],
+                _ => null,
+            };
+            return folded is double d && !double.IsNaN(d) && !double.IsInfinity(d) ? new ConstNode(d) : null;
+        }
+
+        /// <summary>a + 0 = 0 + a = a - 0 = a·1 = 1·a = a/1 = a; 0 - a = -a.</summary>
+        private static ExprNode? DropIdentityOperand(CallNode call)
+        {
+            if (call.Args.Count != 2) return null;
+            var (a, b) = (call.Args[0], call.Args[1]);
+            return call.Op switch
+            {
+                Op.Add when IsConst(b, 0) => a,
+                Op.Add when IsConst(a, 0) => b,
+                Op.Sub when IsConst(b, 0) => a,
+                Op.Sub when IsConst(a, 0) && b is not ConstNode => Call(Op.Neg, b),
+                Op.Mul when IsConst(b, 1) => a,
+                Op.Mul when IsConst(a, 1) => b,
+                Op.Div when IsConst(b, 1) => a,
+                _ => null,
+            };
+        }
+
+        /// <summary>-(-a) = a.</summary>
+        private static ExprNode? CancelDoubleNegation(CallNode call) =>
+            call.Op == Op.Neg && call.Args[0] is CallNode { Op: Op.Neg } inner ? inner.Args[0] : null;
+
+        /// <summary>log σ(t) = -softplus(-t), computed by the log-sigmoid kernel: finite for any t.</summary>
+        private ExprNode? LogOfSigmoidIsLogSigmoid(CallNode call) =>
+            call.Op == Op.Log && call.Args[0] is CallNode { Op: Op.Sigmoid } s && IsTensor(s)
+                ? Call(Op.LogSigmoid, s.Args[0]) : null;
+
+        /// <summary>log(1 - σ(t)) = -softplus(t): finite where 1 - σ(t) rounds to 0.</summary>
+        private ExprNode? LogOfOneMinusSigmoidIsNegSoftplus(CallNode call) =>
+            call.Op == Op.Log && call.Args[0] is CallNode { Op: Op.Sub } d && IsConst(d.Args[0], 1)
+            && d.Args[1] is CallNode { Op: Op.Sigmoid } s && IsTensor(s)
+                ? Call(Op.Neg, Call(Op.Softplus, s.Args[0])) : null;
+
+        /// <summary>E[-u] = -E[u], so the patterns below see the inner reduction.</summary>
+        private static ExprNode? MeanOfNegationIsNegatedMean(CallNode call) =>
+            call.Op == Op.Mean && call.Args[0] is CallNode { Op: Op.Neg } n ? Call(Op.Neg, Call(Op.Mean, n.Args[0])) : null;
+
+        /// <summary>
+        /// E softplus(-t) = BCE-with-logits(t, 1) and E softplus(t) = BCE-with-logits(t, 0): one
+        /// binary_cross_entropy_with_logits kernel, stable for any t.
+        /// </summary>
+        private ExprNode? MeanSoftplusIsBceWithLogits(CallNode call)
+        {
+            if (call.Op != Op.Mean || call.Args[0] is not CallNode { Op: Op.Softplus } sp || !IsTensor(sp)) return null;
+            return sp.Args[0] is CallNode { Op: Op.Neg } neg
+                ? Call(Op.BceWithLogitsMean, neg.Args[0], new ConstNode(1))
+                : Call(Op.BceWithLogitsMean, sp.Args[0], new ConstNode(0));
+        }
+
+        /// <summary>E log σ(t) = -BCE-with-logits(t, 1).</summary>
+        private ExprNode? MeanLogSigmoidIsNegatedBceWithLogits(CallNode call) =>
+            call.Op == Op.Mean && call.Args[0] is CallNode { Op: Op.LogSigmoid } ls && IsTensor(ls)
+                ? Call(Op.Neg, Call(Op.BceWithLogitsMean, ls.Args[0], new ConstNode(1))) : null;
+
+        /// <summary>E (a - b)² = mse_loss(a, b) when a and b have the same shape or one is a scalar.</summary>
+        private ExprNode? MeanSquaredDifferenceIsMseLoss(CallNode call)
+        {
+            if (call.Op != Op.Mean || call.Args[0] is not CallNode { Op: Op.Square } sq || sq.Args[0] is not CallNode { Op: Op.Sub } d) return null;
+            var (a, b) = (d.Args[0], d.Args[1]);
+            var (fa, fb) = (analysis.Of(a), analysis.Of(b));
+            if (fa.IsHost && fb.IsHost) return null;
+            if (fa.IsHost) return Call(Op.MseMean, b, a);
+            if (fb.IsHost || fa.Shape == fb.Shape) return Call(Op.MseMean, a, b);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using GanDsl.Generator.Ir;
+
+namespace GanDsl.Generator.Passes;
+
+/// <summary>Writes IR back as DSL text, for the comments above generated code (fused kernels print under their libtorch names).</summary>
+internal static class Printer
+{
+    public static string Print(ExprNode node)
+    {
+        var sb = new StringBuilder();
+        Write(sb, node, 0);
+        return sb.ToString();
+    }
+
+    public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    // Precedence: 0 lowest (anything goes), 1 additive, 2 multiplicative, 3 unary.
+    private static void Write(StringBuilder sb, ExprNode node, int context)
+    {
+        switch (node)
+        {
+            case ConstNode c:
+                if (c.Value < 0 && context > 0) sb.Append('(').Append(Number(c.Value)).Append(')');
+                else sb.Append(Number(c.Value));
+                break;
+            case HyperNode h: sb.Append(h.Name); break;
+            case StateNode s: sb.Append(s.Name); break;
+            case InputNode i: sb.Append(i.Kind switch { InputKind.Real => "x", InputKind.Noise => "z", _ => "z2" }); break;
+            case NamedNode n: sb.Append(n.Name); break;
+            case ApplyNode a:
+                sb.Append(a.Network).Append('(');
+                Write(sb, a.Argument, 0);
+                sb.Append(')');
+                break;
+            case CallNode call:
+                WriteCall(sb, call, context);
+                break;
+        }
+    }
+
+    private static void WriteCall(StringBuilder sb, CallNode call, int context)
+    {
+        int? precedence = call.Op switch
+        {
+            Op.Add or Op.Sub => 1,
+            Op.Mul or Op.Div => 2,
+            Op.Neg => 3,
+            _ => null,
+        };
+        if (precedence is int p)
+        {
+            var parens = p < context;
+            if (parens) sb.Append('(');
+            if (call.Op == Op.Neg)
+            {
+                sb.Append('-');
+                Write(sb, call.Args[0], 3);
+            }
+            else
+            {
+                Write(sb, call.Args[0], p);
+                sb.Append(call.Op switch { Op.Add => " + ", Op.Sub => " - ", Op.Mul => " * ", _ => " / " });
+                Write(sb, call.Args[1], p + 1);
+            }
+            if (parens) sb.Append(')');
+            return;
+        }
+
+        var name = call.Op switch
+        {
+            Op.BceWithLogitsMean => "BinaryCrossEntropyWithLogits",
+            Op.MseMean => "MseLoss",
+            _ => call.Op.ToString(),
+        };
+        sb.Append(name).Append('(');
+        for (var i = 0; i < call.Args.Count; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            Write(sb, call.Args[i], 0);
+        }
+        sb.Append(')');
+    }
+}

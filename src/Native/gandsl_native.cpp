@@ -567,3 +567,18 @@ GD_API int gd_set_num_threads(int n) {
 GD_API int gd_get_num_threads() { return at::get_num_threads(); }
 GD_API int gd_cuda_is_available() { return torch::cuda::is_available() ? 1 : 0; }
 GD_API int gd_cuda_device_count() { return static_cast<int>(torch::cuda::device_count()); }
+
+// ---------------------------------------------------------------- benchmark support
+
+// Runs `iterations` additions of a and b entirely in C++ (result freed each time, as the
+// managed benchmark does): the libtorch floor against which the binding's per-call
+// overhead is measured (benchmarks/GanDsl.Benchmarks).
+GD_API int gd_bench_add_loop(const T* a, const T* b, int64_t iterations) {
+  GD_TRY
+  for (int64_t i = 0; i < iterations; ++i) {
+    T* c = wrap(a->add(*b));
+    delete c;
+  }
+  return 0;
+  GD_CATCH(-1)
+}

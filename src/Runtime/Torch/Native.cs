@@ -160,6 +160,9 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int gd_get_num_threads();
     [LibraryImport(Lib)] internal static partial int gd_cuda_is_available();
     [LibraryImport(Lib)] internal static partial int gd_cuda_device_count();
+
+    // benchmark support: the libtorch floor of a 1-element add, looped in C++
+    [LibraryImport(Lib)] internal static partial int gd_bench_add_loop(TensorHandle a, TensorHandle b, long iterations);
 }
 
 /// <summary>Owns one native <c>at::Tensor*</c>; frees it exactly once (on dispose or, as a last resort, finalization).</summary>

@@ -230,6 +230,14 @@ public static unsafe partial class Torch
     /// <summary>How many CUDA devices libtorch sees (0 with a CPU-only build).</summary>
     public static int CudaDeviceCount => Native.gd_cuda_device_count();
 
+    /// <summary>
+    /// Benchmark support: adds <paramref name="a"/> and <paramref name="b"/> <paramref name="iterations"/>
+    /// times inside the native library (no managed transitions), the libtorch floor that the
+    /// binding's per-call overhead is measured against.
+    /// </summary>
+    public static void NativeAddLoop(Tensor a, Tensor b, long iterations) =>
+        Native.Check(Native.gd_bench_add_loop(a.H, b.H, iterations), "bench_add_loop");
+
     // ------------------------------------------------------------ composite kernels
 
     /// <summary>

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The project's test command: builds everything (the native shim included, via
+# build/Native.targets, which also installs missing system prerequisites) and runs every
+# test project of GanDsl.sln. Ends with one line "N passed, N failed, N skipped" summed over
+# all test projects, and exits non-zero when anything failed (or did not run).
+#
+#   build/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Torch]
+set -uo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+results="$repo/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+cd "$repo"
+dotnet test GanDsl.sln -c Release --logger trx --results-directory "$results" "$@"
+status=$?
+
+# Sum the counters of every TRX report (one per test project).
+shopt -s nullglob
+reports=("$results"/*.trx)
+passed=0 failed=0 skipped=0
+for report in "${reports[@]}"; do
+  counters=$(grep -o '<Counters [^>]*>' "$report" | head -n 1)
+  get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  total=$(get total); executed=$(get executed); p=$(get passed); f=$(get failed)
+  e=$(get error); t=$(get timeout); a=$(get aborted)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
+  skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done
+
+if [[ ${#reports[@]} -eq 0 ]]; then
+  echo "no test results were written (the build failed?)" >&2
+  status=${status:-1}
+  [[ $status -eq 0 ]] && status=1
+fi
+if [[ $status -ne 0 && $failed -eq 0 ]]; then
+  echo "dotnet test exited with status $status (a build error or a test host crash: see above)" >&2
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+if [[ $failed -gt 0 && $status -eq 0 ]]; then status=1; fi
+exit $status

@@ -21,7 +21,6 @@ public abstract class BatchNorm : Module
     private readonly TensorSlot _runningMean;
     private readonly TensorSlot _runningVar;
     private readonly TensorSlot _numBatchesTracked;
-    private long _batchesTracked;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="numFeatures">Channels C of the input [N, C, ...].</param>
@@ -79,14 +78,21 @@ public abstract class BatchNorm : Module
             throw new ArgumentException(
                 $"{GetType().Name} expects a {string.Join(" or ", AcceptedRanks.Select(r => $"{r}-d"))} input [N, C{(rank == 2 ? "" : ", ...")}], got shape [{string.Join(", ", input.Shape)}].",
                 nameof(input));
-        if (IsTraining)
-        {
-            // Counted as PyTorch does (the buffer is saved with the model); with a fixed momentum it
-            // does not enter the computation. Fill_ keeps the same tensor, so no allocation per step.
-            _batchesTracked = checked((long)_numBatchesTracked.Value.Item()) + 1;
-            _numBatchesTracked.Value.Fill_(_batchesTracked);
-        }
+        if (IsTraining) CountBatch();
         return Torch.Torch.Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, IsTraining, Momentum, Eps);
+    }
+
+    /// <summary>
+    /// num_batches_tracked += 1, as PyTorch counts (the buffer is saved with the model; with a fixed
+    /// momentum it does not enter the computation). Done on the tensor's device without reading it
+    /// back, so a GPU forward does not wait for the device.
+    /// </summary>
+    private void CountBatch()
+    {
+        var tracked = _numBatchesTracked.Value;
+        using var one = Torch.Torch.Ones([], DType.Int64, tracked.Device);
+        using var next = tracked + one;
+        tracked.CopyFrom_(next);
     }
 }
 

@@ -290,6 +290,7 @@ public sealed partial class GanLossGenerator
             /// <summary>State updates (simultaneous, with this step's values) and monitors, all without gradients.</summary>
             private void WriteNoGradTail(List<StateSpec> updates, List<LossSpec> monitors)
             {
+                monitors = monitors.Where(m => !_termNames.Contains(m.MemberName)).ToList();   // already reported from the loss
                 if (updates.Count == 0 && monitors.Count == 0) return;
                 _collectTerms = false;
                 var next = updates.Select(u => FreshName(u.Name + "Next")).ToList();
@@ -426,6 +427,8 @@ public sealed partial class GanLossGenerator
                     case Op.Softplus: return TensorValue(a[0]) + ".Softplus()";
                     case Op.Relu: return TensorValue(a[0]) + ".Relu()";
                     case Op.StopGradient: return TensorValue(a[0]) + ".Detach()";
+                    case Op.Step: return $"{LossOps}.Step({TensorValue(a[0])})";
+                    case Op.BatchMean: return $"{LossOps}.BatchMean({TensorValue(a[0])})";
                     case Op.Pow: return TensorValue(a[0]) + ".Pow(" + DoubleValue(a[1]) + ")";
                     case Op.Min or Op.Max:
                     {
@@ -445,6 +448,7 @@ public sealed partial class GanLossGenerator
                         return $"{Torch}.Minimum({Torch}.Maximum({TensorValue(a[0])}, {TensorValue(a[1])}), {TensorValue(a[2])})";
                     case Op.Mean: return TensorValue(a[0]) + ".Mean()";
                     case Op.Sum: return TensorValue(a[0]) + ".Sum()";
+                    case Op.BatchMean: return $"{LossOps}.BatchMean({TensorValue(a[0])})";
                     case Op.MeanPerSample: return $"{LossOps}.MeanPerSample({TensorValue(a[0])})";
                     case Op.Norm: return $"{LossOps}.PerSampleNorm({TensorValue(a[0])})";
                     case Op.Std: return $"{LossOps}.PopulationStd({TensorValue(a[0])})";
@@ -521,7 +525,8 @@ public sealed partial class GanLossGenerator
                             Op.Min or Op.Max => $"{Math}.{call.Op}({a[0]}, {a[1]})",
                             Op.Clamp => $"{Math}.Min({Math}.Max({a[0]}, {a[1]}), {a[2]})",
                             Op.Sigmoid or Op.LogSigmoid or Op.Softplus or Op.Relu => $"{LossOps}.{call.Op}({a[0]})",
-                            Op.Mean or Op.Sum or Op.StopGradient => a[0],
+                            Op.Mean or Op.Sum or Op.StopGradient or Op.BatchMean => a[0],
+                            Op.Step => $"({a[0]} > 0 ? 1.0 : 0.0)",
                             _ => throw new InvalidOperationException("No host emission for " + call.Op),
                         };
                     }

@@ -1,0 +1,73 @@
+using GanDsl.Nn;
+
+namespace GanDsl.Models;
+
+/// <summary>
+/// <c>dcgan28</c>: DCGAN-style convolutional networks (Radford et al. 2016) for 1×28×28 images in [−1, 1]
+/// (Fashion-MNIST):
+/// <list type="bullet">
+/// <item>generator: z ∈ ℝ⁶⁴ → Linear(64,128·7·7)-BatchNorm1d-ReLU-reshape(128,7,7)-ConvTranspose2d(128,64,4,2,1)-BatchNorm2d-ReLU-ConvTranspose2d(64,1,4,2,1)-Tanh;</item>
+/// <item>score (D, auxiliary critics): Conv2d(1,64,4,2,1)-LeakyReLU(0.2)-Conv2d(64,128,4,2,1)-LeakyReLU(0.2)-flatten-Linear(128·7·7,1);</item>
+/// <item>features: the same trunk ending in Linear(128·7·7,<see cref="FeatureCount"/>);</item>
+/// <item>reconstruction: that encoder ending in Linear(128·7·7,<see cref="CodeSize"/>), then a decoder
+/// Linear(<see cref="CodeSize"/>,128·7·7)-ReLU-reshape(128,7,7)-ConvTranspose2d(128,64,4,2,1)-ReLU-ConvTranspose2d(64,1,4,2,1)-Tanh.</item>
+/// </list>
+/// Critics have no batch norm, so gradient penalties (which are per sample) stay valid.
+/// </summary>
+public sealed class Dcgan28Family : IModelFamily
+{
+    /// <summary>Dimension of the noise <c>z</c>.</summary>
+    public const int NoiseDimension = 64;
+
+    /// <summary>Output width of a feature-valued critic.</summary>
+    public const int FeatureCount = 256;
+
+    /// <summary>Width of the autoencoder's code.</summary>
+    public const int CodeSize = 64;
+
+    private const long Flat = 128 * 7 * 7;
+
+    /// <inheritdoc/>
+    public string Name => "dcgan28";
+
+    /// <inheritdoc/>
+    public string Description => "DCGAN for 1x28x28 images in [-1,1], 64-d noise, batch 64 (Fashion-MNIST)";
+
+    /// <inheritdoc/>
+    public int DefaultBatchSize => 64;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<long> NoiseShape { get; } = [NoiseDimension];
+
+    /// <inheritdoc/>
+    public string? CheckSampleShape(IReadOnlyList<long> sampleShape) =>
+        sampleShape.SequenceEqual([1L, 28L, 28L]) ? null
+        : $"Model 'dcgan28' needs 1×28×28 images, but the data has samples of shape [{string.Join(", ", sampleShape)}]; use --model mlp for flat samples.";
+
+    /// <inheritdoc/>
+    public Module Build(NetworkInfo network, IReadOnlyList<long> sampleShape)
+    {
+        if (CheckSampleShape(sampleShape) is { } problem) throw new ArgumentException(problem, nameof(sampleShape));
+        return (network.Role, network.Output) switch
+        {
+            (NetworkRole.Generator, NetworkOutput.Sample) => new Sequential(
+                new Linear(NoiseDimension, Flat), new BatchNorm1d(Flat), new ReLU(), new Reshape(128, 7, 7),
+                new ConvTranspose2d(128, 64, 4, 2, 1), new BatchNorm2d(64), new ReLU(),
+                new ConvTranspose2d(64, 1, 4, 2, 1), new Tanh()),
+            (NetworkRole.Critic, NetworkOutput.Score) => ConvCritic(1),
+            (NetworkRole.Critic, NetworkOutput.Features) => ConvCritic(FeatureCount),
+            (NetworkRole.Critic, NetworkOutput.Reconstruction) => new Sequential(
+                new Conv2d(1, 64, 4, 2, 1), new LeakyReLU(0.2), new Conv2d(64, 128, 4, 2, 1), new LeakyReLU(0.2), new Flatten(),
+                new Linear(Flat, CodeSize),
+                new Linear(CodeSize, Flat), new ReLU(), new Reshape(128, 7, 7),
+                new ConvTranspose2d(128, 64, 4, 2, 1), new ReLU(), new ConvTranspose2d(64, 1, 4, 2, 1), new Tanh()),
+            _ => throw ModelFactory.Unsupported(this, network),
+        };
+    }
+
+    /// <summary>Conv2d(1,64,4,2,1)-LeakyReLU(0.2)-Conv2d(64,128,4,2,1)-LeakyReLU(0.2)-flatten-Linear(6272,outputs).</summary>
+    private static Sequential ConvCritic(long outputs) => new(
+        new Conv2d(1, 64, 4, 2, 1), new LeakyReLU(0.2),
+        new Conv2d(64, 128, 4, 2, 1), new LeakyReLU(0.2),
+        new Flatten(), new Linear(Flat, outputs));
+}

@@ -1,0 +1,35 @@
+using GanDsl.Nn;
+
+namespace GanDsl.Models;
+
+/// <summary>
+/// A family of built-in architectures (<c>mlp</c>, <c>dcgan28</c>): it builds every network a loss
+/// declares, choosing the architecture from the network's role and output kind (see <see cref="NetworkOutput"/>).
+/// </summary>
+public interface IModelFamily
+{
+    /// <summary>The name used on the command line and stored in checkpoints.</summary>
+    string Name { get; }
+
+    /// <summary>One line describing the architectures, for help texts.</summary>
+    string Description { get; }
+
+    /// <summary>The batch size the family's reference experiments use (256 for <c>mlp</c>, 64 for <c>dcgan28</c>).</summary>
+    int DefaultBatchSize { get; }
+
+    /// <summary>Shape of one noise vector <c>z</c>, without the batch dimension.</summary>
+    IReadOnlyList<long> NoiseShape { get; }
+
+    /// <summary>
+    /// Null when the family can model samples of <paramref name="sampleShape"/>; otherwise a sentence
+    /// saying why not and what to use instead.
+    /// </summary>
+    string? CheckSampleShape(IReadOnlyList<long> sampleShape);
+
+    /// <summary>
+    /// Builds a freshly initialised network for <paramref name="network"/> (drawing its initial weights
+    /// from the global generator, as PyTorch does) for samples of <paramref name="sampleShape"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The role and output kind have no architecture in this family.</exception>
+    Module Build(NetworkInfo network, IReadOnlyList<long> sampleShape);
+}

@@ -1,0 +1,71 @@
+using GanDsl.Nn;
+
+namespace GanDsl.Models;
+
+/// <summary>
+/// <c>mlp</c>: fully connected networks for flat samples (the 2D toy datasets), the architecture of the
+/// usual PyTorch toy experiments (for example Gulrajani et al. 2017's 8-Gaussians runs):
+/// <list type="bullet">
+/// <item>generator: Linear(2,512)-ReLU-Linear(512,512)-ReLU-Linear(512,512)-ReLU-Linear(512,D) from 2-d Gaussian noise;</item>
+/// <item>score (D, auxiliary critics): Linear(D,512)-ReLU-Linear(512,512)-ReLU-Linear(512,512)-ReLU-Linear(512,1);</item>
+/// <item>features (McGAN, Cramér, MMD-GAN): the score trunk ending in Linear(512,<see cref="FeatureCount"/>);</item>
+/// <item>reconstruction (EBGAN, BEGAN, MAGAN): an autoencoder Linear(D,512)-ReLU-Linear(512,512)-ReLU-Linear(512,<see cref="CodeSize"/>)
+/// then Linear(<see cref="CodeSize"/>,512)-ReLU-Linear(512,512)-ReLU-Linear(512,D).</item>
+/// </list>
+/// Layers use PyTorch's default initialisation, so with the same seed the weights equal PyTorch's.
+/// </summary>
+public sealed class MlpFamily : IModelFamily
+{
+    /// <summary>Width of every hidden layer.</summary>
+    public const int Hidden = 512;
+
+    /// <summary>Dimension of the noise <c>z</c>.</summary>
+    public const int NoiseDimension = 2;
+
+    /// <summary>Output width of a feature-valued critic.</summary>
+    public const int FeatureCount = 16;
+
+    /// <summary>Width of the autoencoder's code.</summary>
+    public const int CodeSize = 8;
+
+    /// <inheritdoc/>
+    public string Name => "mlp";
+
+    /// <inheritdoc/>
+    public string Description => "4-layer ReLU MLPs, width 512, 2-d noise, batch 256 (for 2D data and other flat samples)";
+
+    /// <inheritdoc/>
+    public int DefaultBatchSize => 256;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<long> NoiseShape { get; } = [NoiseDimension];
+
+    /// <inheritdoc/>
+    public string? CheckSampleShape(IReadOnlyList<long> sampleShape) =>
+        sampleShape.Count == 1 && sampleShape[0] > 0 ? null
+        : $"Model 'mlp' needs flat samples (shape [D]), but the data has samples of shape [{string.Join(", ", sampleShape)}]; use --model dcgan28 for 1×28×28 images.";
+
+    /// <inheritdoc/>
+    public Module Build(NetworkInfo network, IReadOnlyList<long> sampleShape)
+    {
+        if (CheckSampleShape(sampleShape) is { } problem) throw new ArgumentException(problem, nameof(sampleShape));
+        long d = sampleShape[0];
+        return (network.Role, network.Output) switch
+        {
+            (NetworkRole.Generator, NetworkOutput.Sample) => Trunk(NoiseDimension, d),
+            (NetworkRole.Critic, NetworkOutput.Score) => Trunk(d, 1),
+            (NetworkRole.Critic, NetworkOutput.Features) => Trunk(d, FeatureCount),
+            (NetworkRole.Critic, NetworkOutput.Reconstruction) => new Sequential(
+                new Linear(d, Hidden), new ReLU(), new Linear(Hidden, Hidden), new ReLU(), new Linear(Hidden, CodeSize),
+                new Linear(CodeSize, Hidden), new ReLU(), new Linear(Hidden, Hidden), new ReLU(), new Linear(Hidden, d)),
+            _ => throw ModelFactory.Unsupported(this, network),
+        };
+    }
+
+    /// <summary>Linear(in,512)-ReLU-Linear(512,512)-ReLU-Linear(512,512)-ReLU-Linear(512,out).</summary>
+    private static Sequential Trunk(long inputs, long outputs) => new(
+        new Linear(inputs, Hidden), new ReLU(),
+        new Linear(Hidden, Hidden), new ReLU(),
+        new Linear(Hidden, Hidden), new ReLU(),
+        new Linear(Hidden, outputs));
+}

@@ -1,0 +1,92 @@
+namespace GanDsl.Training;
+
+/// <summary>
+/// Everything a training run is configured with, as the command line gives it. Null means "the default":
+/// the model family's batch size, the loss's optimizer settings, every core.
+/// </summary>
+public sealed record TrainOptions
+{
+    /// <summary>Canonical loss name (<c>wgan-gp</c>), looked up in the <see cref="LossRegistry"/>.</summary>
+    public required string Loss { get; init; }
+
+    /// <summary><c>ring</c>, <c>grid</c>, <c>swissroll</c>, <c>fashion-mnist</c> or the path of a float32 .npy file.</summary>
+    public required string Data { get; init; }
+
+    /// <summary>Model family: <c>mlp</c> or <c>dcgan28</c>.</summary>
+    public string Model { get; init; } = "mlp";
+
+    /// <summary>Generator steps to reach (the run's total, also when resuming). Each generator step follows the loss's critic steps.</summary>
+    public long Steps { get; init; } = 1000;
+
+    /// <summary>Samples per batch; null for the model family's default.</summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>Learning rate of generator-role networks; null for the loss's default.</summary>
+    public double? LearningRateG { get; init; }
+
+    /// <summary>Learning rate of critic-role networks; null for the loss's default.</summary>
+    public double? LearningRateD { get; init; }
+
+    /// <summary>Adam's (β1, β2); null for the loss's default. Only valid for losses trained with Adam.</summary>
+    public (double Beta1, double Beta2)? Betas { get; init; }
+
+    /// <summary>Seed of every random stream of the run (initial weights, noise, the loss's draws, the data order).</summary>
+    public long Seed { get; init; }
+
+    /// <summary><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>libtorch intra-op threads; null for every core of the machine.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Output folder (metrics, samples, pictures, config.json, checkpoint.bin).</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>Hyperparameter overrides by name (<c>--set Lambda=5</c>).</summary>
+    public IReadOnlyDictionary<string, double> Hyperparameters { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Continue from the output folder's checkpoint.bin instead of starting afresh.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Write checkpoint.bin every this many generator steps (0: only at the end and on interruption).</summary>
+    public long CheckpointEvery { get; init; } = 1000;
+
+    /// <summary>Write a sample picture every this many generator steps (0: only the final one).</summary>
+    public long SampleEvery { get; init; } = 500;
+
+    /// <summary>Write a metrics row every this many generator steps.</summary>
+    public long LogEvery { get; init; } = 10;
+
+    /// <summary>Decay of the exponential moving average of the generator's weights (for example 0.999); null for none.</summary>
+    public double? Ema { get; init; }
+
+    /// <summary>How many samples the run writes to samples.npy at the end.</summary>
+    public int FinalSampleCount { get; init; } = 10_000;
+
+    /// <summary>Fashion-MNIST image file to use instead of the Debian location.</summary>
+    public string? FashionMnistPath { get; init; }
+
+    /// <summary>
+    /// The problems of the values that can be checked without loading anything (negative steps, a
+    /// non-positive learning rate, an EMA decay outside [0, 1)), one sentence each; empty when none.
+    /// </summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(Loss)) problems.Add("--loss is required (see `gan list`).");
+        if (string.IsNullOrWhiteSpace(Data)) problems.Add("--data is required (ring, grid, swissroll, fashion-mnist or FILE.npy).");
+        if (string.IsNullOrWhiteSpace(OutputDirectory)) problems.Add("--out is required.");
+        if (Steps < 0) problems.Add($"--steps must be 0 or more, not {Steps}.");
+        if (BatchSize is <= 0) problems.Add($"--batch must be positive, not {BatchSize}.");
+        if (LearningRateG is { } lg && !(lg > 0 && double.IsFinite(lg))) problems.Add($"--lr-g must be a positive number, not {lg}.");
+        if (LearningRateD is { } ld && !(ld > 0 && double.IsFinite(ld))) problems.Add($"--lr-d must be a positive number, not {ld}.");
+        if (Betas is var (b1, b2) && !(b1 is >= 0 and < 1 && b2 is >= 0 and < 1)) problems.Add($"--betas must be two numbers in [0, 1), not {b1},{b2}.");
+        if (Threads is <= 0) problems.Add($"--threads must be positive, not {Threads}.");
+        if (CheckpointEvery < 0) problems.Add($"--checkpoint-every must be 0 or more, not {CheckpointEvery}.");
+        if (SampleEvery < 0) problems.Add($"--sample-every must be 0 or more, not {SampleEvery}.");
+        if (LogEvery <= 0) problems.Add($"--log-every must be positive, not {LogEvery}.");
+        if (Ema is { } e && !(e is >= 0 and < 1)) problems.Add($"--ema must be in [0, 1) (for example 0.999), not {e}.");
+        if (FinalSampleCount < 0) problems.Add($"The final sample count must be 0 or more, not {FinalSampleCount}.");
+        return problems;
+    }
+}

@@ -1,0 +1,257 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GanDsl.Data;
+using GanDsl.Imaging;
+using GanDsl.Nn;
+using GanDsl.Torch;
+
+namespace GanDsl.Training;
+
+/// <summary>Drawing samples from a generator network and turning them into pictures.</summary>
+public static class Sampling
+{
+    /// <summary>Samples generated per forward pass, to bound memory.</summary>
+    public const int Chunk = 500;
+
+    /// <summary>
+    /// Generates <paramref name="count"/> samples from <paramref name="generator"/> in evaluation mode (batch norm
+    /// uses its running statistics, and nothing of the network changes) without autograd, from standard normal
+    /// noise of per-sample shape <paramref name="noiseShape"/> drawn from <paramref name="random"/>.
+    /// </summary>
+    /// <returns>The samples, row-major, float32, and their shape [count, ...sample shape].</returns>
+    public static (float[] Data, long[] Shape) Generate(Module generator, IReadOnlyList<long> noiseShape, int count, Generator random, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        var wasTraining = generator.IsTraining;
+        generator.Eval();
+        try
+        {
+            using var noGrad = Torch.Torch.NoGrad();
+            var data = new List<float>();
+            long[]? sampleShape = null;
+            for (var done = 0; done < count; done += Chunk)
+            {
+                using var scope = Torch.Torch.NewScope();
+                var n = Math.Min(Chunk, count - done);
+                var z = Torch.Torch.Randn([n, .. noiseShape], DType.Float32, device, random);
+                var x = generator.Forward(z);
+                sampleShape ??= x.Shape[1..];
+                data.AddRange(x.ToDevice(Device.Cpu).ToArray<float>());
+            }
+            return (data.ToArray(), [count, .. sampleShape ?? []]);
+        }
+        finally
+        {
+            generator.Train(wasTraining);
+        }
+    }
+
+    /// <summary>
+    /// Saves a picture of samples: a scatter plot against <paramref name="real"/> for 2-d samples, an image grid
+    /// for C×H×W samples (the first 64). Returns false (and writes nothing) for other shapes.
+    /// </summary>
+    public static bool SavePicture(string path, float[] samples, long[] shape, float[]? real, string title, AxisRange? range = null)
+    {
+        if (shape.Length == 2 && shape[1] == 2)
+        {
+            var options = new ScatterPlotOptions { Title = title, Range = range ?? (real is { Length: > 0 } ? ScatterPlot.RangeFor(real) : ScatterPlot.RangeFor(samples)) };
+            ScatterPlot.Save(path, real ?? [], samples, options);
+            return true;
+        }
+        if (shape.Length == 4 && shape[1] is 1 or 3)
+        {
+            var n = (int)Math.Min(shape[0], 64);
+            var per = (int)(shape[1] * shape[2] * shape[3]);
+            ImageGrid.Save(path, samples.AsSpan(0, n * per), [n, shape[1], shape[2], shape[3]]);
+            return true;
+        }
+        return false;
+    }
+}
+
+public sealed partial class Trainer
+{
+    /// <summary>Pictures of the run's progress: fixed noise (so successive pictures compare) and, for 2D data, fixed real points.</summary>
+    private sealed class PictureSampler : IDisposable
+    {
+        private readonly Trainer _trainer;
+        private readonly Generator _random;
+        private readonly byte[] _initialState;
+        private readonly float[]? _real;
+        private readonly AxisRange? _range;
+        private readonly int _count;
+
+        public PictureSampler(Trainer trainer)
+        {
+            _trainer = trainer;
+            var seed = unchecked((ulong)trainer._options.Seed);
+            _random = new Generator(unchecked((long)Xoshiro256.DeriveSeed(seed, PictureNoiseStream)));
+            _initialState = _random.GetState();
+            var flat2D = trainer._dataset.SampleShape is [2];
+            _count = flat2D ? 2000 : 64;
+            if (flat2D)
+            {
+                var n = (int)Math.Min(2000, trainer._dataset.Count ?? 2000);
+                _real = trainer._dataset.CreateSampler(n, Xoshiro256.DeriveSeed(seed, PictureDataStream)).Next().Data;
+                _range = ScatterPlot.RangeFor(_real);
+            }
+        }
+
+        /// <summary>The real points drawn for plots (2D data), or null.</summary>
+        public float[]? Real => _real;
+
+        /// <summary>The plot range fixed by the real points (2D data), or null.</summary>
+        public AxisRange? Range => _range;
+
+        public void Write(long step)
+        {
+            _random.SetState(_initialState); // the same noise every time
+            var (data, shape) = Sampling.Generate(_trainer.CurrentSampler, _trainer._family.NoiseShape, _count, _random, _trainer._device);
+            Sampling.SavePicture(Path.Combine(_trainer.OutputDirectory, $"samples_{step:D6}.png"), data, shape, _real,
+                $"{_trainer._loss.Info.Name} step {step}", _range);
+        }
+
+        public void Dispose() => _random.Dispose();
+    }
+
+    /// <summary>The network samples come from: the EMA average when the run keeps one.</summary>
+    private Module CurrentSampler => _ema?.Average ?? SampleNetwork;
+
+    /// <summary>One CSV row per logging step: step, the losses, every term, the loss's state, seconds.</summary>
+    private sealed class MetricsLog : IDisposable
+    {
+        private readonly CsvMetricsWriter _writer;
+
+        public MetricsLog(string path, IGanLoss loss, StepResult? critic, StepResult generator, bool append, long keepUpTo)
+        {
+            var columns = new List<string> { "step" };
+            if (critic is not null) columns.Add("d_loss");
+            columns.Add("g_loss");
+            if (critic is not null) columns.AddRange(critic.Terms.Select(t => Column("d.", t.Key)));
+            columns.AddRange(generator.Terms.Select(t => Column("g.", t.Key)));
+            columns.AddRange(loss.State.Names.Select(n => Column("state.", n)));
+            columns.Add("seconds");
+            _writer = new CsvMetricsWriter(path, columns.Distinct().ToList(), append, keepUpTo);
+        }
+
+        private static string Column(string prefix, string name) =>
+            prefix + new string(name.Select(c => c is ',' or '"' or '\n' or '\r' ? '_' : c).ToArray());
+
+        public void Write(long step, StepResult? critic, StepResult generator, LossState state, double seconds)
+        {
+            var row = new Dictionary<string, double> { ["step"] = step, ["g_loss"] = generator.Loss, ["seconds"] = seconds };
+            if (critic is not null)
+            {
+                row["d_loss"] = critic.Loss;
+                foreach (var (k, v) in critic.Terms) row[Column("d.", k)] = v;
+            }
+            foreach (var (k, v) in generator.Terms) row[Column("g.", k)] = v;
+            foreach (var n in state.Names) row[Column("state.", n)] = state[n];
+            // A term a step did not report in the first logged row has no column: skip it rather than fail the run.
+            foreach (var key in row.Keys.Where(k => !_writer.Columns.Contains(k)).ToList()) row.Remove(key);
+            _writer.WriteRow(row);
+        }
+
+        public void Dispose() => _writer.Dispose();
+    }
+
+    private void WriteFinalOutputs(PictureSampler pictures)
+    {
+        if (_options.FinalSampleCount > 0)
+        {
+            using var random = new Generator(unchecked((long)Xoshiro256.DeriveSeed(unchecked((ulong)_options.Seed), FinalNoiseStream)));
+            var (data, shape) = Sampling.Generate(CurrentSampler, _family.NoiseShape, _options.FinalSampleCount, random, _device);
+            NpyFile.Write(Path.Combine(OutputDirectory, "samples.npy"), data, shape);
+            Sampling.SavePicture(Path.Combine(OutputDirectory, "samples.png"), data, shape, pictures.Real,
+                $"{_loss.Info.Name} step {_step}", pictures.Range);
+        }
+        WriteLossPlot();
+    }
+
+    /// <summary>Plots d_loss and g_loss from metrics.csv (so a resumed run's plot covers the whole run).</summary>
+    private void WriteLossPlot()
+    {
+        var path = Path.Combine(OutputDirectory, "metrics.csv");
+        if (!File.Exists(path)) return;
+        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
+        if (lines.Length < 2) return;
+        var header = lines[0].Split(',');
+        var stepColumn = Array.IndexOf(header, "step");
+        var series = new List<Series>();
+        foreach (var (column, label) in new[] { ("d_loss", "D loss"), ("g_loss", "G loss") })
+        {
+            var index = Array.IndexOf(header, column);
+            if (index < 0) continue;
+            var xs = new List<double>();
+            var ys = new List<double>();
+            foreach (var line in lines.Skip(1))
+            {
+                var cells = line.Split(',');
+                if (cells.Length != header.Length) continue;
+                xs.Add(double.Parse(cells[stepColumn], CultureInfo.InvariantCulture));
+                ys.Add(double.Parse(cells[index], CultureInfo.InvariantCulture));
+            }
+            series.Add(new Series(label, xs, ys));
+        }
+        LinePlot.Save(Path.Combine(OutputDirectory, "losses.png"), series, new LinePlotOptions { Title = $"{_loss.Info.Name} losses" });
+    }
+
+    /// <summary>The resolved configuration: every option with the default it took, the loss's settings and the networks.</summary>
+    private void WriteConfig()
+    {
+        var info = _loss.Info;
+        var o = _options;
+        var config = new JsonObject
+        {
+            ["loss"] = info.Name,
+            ["lossType"] = info.TypeName,
+            ["summary"] = info.Summary,
+            ["discriminatorLoss"] = info.DiscriminatorExpression,
+            ["generatorLoss"] = info.GeneratorExpression,
+            ["hyperparameters"] = ToJson(_loss.Hyper.Snapshot()),
+            ["state"] = ToJson(_loss.State.Snapshot()),
+            ["criticSteps"] = info.HasCritic ? info.CriticSteps : 0,
+            ["clipping"] = new JsonArray(info.Clipping.Select(c => (JsonNode)new JsonObject { ["network"] = c.Network, ["min"] = c.Min, ["max"] = c.Max }).ToArray()),
+            ["model"] = _family.Name,
+            ["data"] = _dataKey,
+            ["sampleShape"] = new JsonArray(_dataset.SampleShape.Select(d => (JsonNode)d).ToArray()),
+            ["noiseShape"] = new JsonArray(_family.NoiseShape.Select(d => (JsonNode)d).ToArray()),
+            ["batchSize"] = _batchSize,
+            ["steps"] = o.Steps,
+            ["seed"] = o.Seed,
+            ["device"] = _device.ToString(),
+            ["threads"] = _threads,
+            ["ema"] = o.Ema,
+            ["checkpointEvery"] = o.CheckpointEvery,
+            ["sampleEvery"] = o.SampleEvery,
+            ["logEvery"] = o.LogEvery,
+            ["resumedFromStep"] = o.Resume ? _step : null,
+            ["networks"] = new JsonArray(info.Networks.Select(n =>
+            {
+                var opt = _criticOptimizers.Concat(_generatorOptimizers).FirstOrDefault(x => x.Network == n.Name);
+                var node = new JsonObject
+                {
+                    ["name"] = n.Name,
+                    ["role"] = n.Role.ToString(),
+                    ["output"] = n.Output.ToString(),
+                    ["parameters"] = _networks[n.Name].Parameters().Sum(p => p.NumEl),
+                };
+                if (opt?.Optimizer is Optim.Adam adam)
+                    node["optimizer"] = new JsonObject { ["kind"] = "adam", ["lr"] = adam.LearningRate, ["beta1"] = adam.Beta1, ["beta2"] = adam.Beta2 };
+                else if (opt?.Optimizer is Optim.RMSprop rms)
+                    node["optimizer"] = new JsonObject { ["kind"] = "rmsprop", ["lr"] = rms.LearningRate, ["alpha"] = rms.Alpha };
+                return (JsonNode)node;
+            }).ToArray()),
+        };
+        var text = config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        AtomicFile.WriteAllBytes(Path.Combine(OutputDirectory, "config.json"), System.Text.Encoding.UTF8.GetBytes(text + "\n"));
+    }
+
+    private static JsonObject ToJson(IReadOnlyDictionary<string, double> values)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in values) o[k] = v;
+        return o;
+    }
+}

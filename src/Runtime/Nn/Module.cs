@@ -69,6 +69,7 @@ public abstract class Module : IDisposable
     {
         IsTraining = training;
         foreach (var (_, child) in _children) child.Train(training);
+        foreach (var wrapped in WrappedModules()) wrapped.Train(training);
         return this;
     }
 
@@ -148,6 +149,9 @@ public abstract class Module : IDisposable
         foreach (var (_, child) in _children)
             foreach (var s in child.AllSlots()) yield return s;
     }
+
+    /// <summary>Modules owned but not registered as children, because their tensors appear under this module's own names (spectral norm's layer).</summary>
+    internal virtual IEnumerable<Module> WrappedModules() => [];
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> after <see cref="Dispose()"/>.</summary>
     protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

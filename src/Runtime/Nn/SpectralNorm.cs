@@ -91,6 +91,8 @@ public sealed class SpectralNorm : Module
 
     internal override IEnumerable<TensorSlot> AllSlots() => base.AllSlots().Concat(_layer.AllSlots());
 
+    internal override IEnumerable<Module> WrappedModules() => [_layer];
+
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {

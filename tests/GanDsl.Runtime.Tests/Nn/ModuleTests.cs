@@ -22,12 +22,15 @@ public sealed class ModuleTests
     [Fact]
     public void Train_and_eval_reach_every_descendant()
     {
-        using var bn = new BatchNorm1d(2);
-        using var model = new Sequential(new Linear(2, 2), new Sequential(bn));
+        var bn = new BatchNorm1d(2);
+        var wrapped = new Linear(2, 2);
+        using var model = new Sequential(new SpectralNorm(wrapped), new Sequential(bn));
         model.Eval();
         Assert.False(bn.IsTraining);
+        Assert.False(wrapped.IsTraining);
         model.Train();
         Assert.True(bn.IsTraining);
+        Assert.True(wrapped.IsTraining);
     }
 
     [Fact]

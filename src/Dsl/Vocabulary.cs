@@ -54,9 +54,6 @@ public static class Vocabulary
     /// <summary>L2 norm of each sample's flattened features: per-sample (gradient penalties).</summary>
     public static Expr Norm(Expr v) => throw Expr.NotEvaluated(nameof(Norm));
 
-    /// <summary>Mean over the batch, per feature: a single mean sample ([1,...]) that broadcasts against the batch (McGAN's E Φ(x)).</summary>
-    public static Expr BatchMean(Expr v) => throw Expr.NotEvaluated(nameof(BatchMean));
-
     /// <summary>Population standard deviation over all elements of the batch: a scalar constant (no gradient flows through it; DRAGAN).</summary>
     public static Expr Std(Expr v) => throw Expr.NotEvaluated(nameof(Std));
 
@@ -94,14 +91,6 @@ public static class Vocabulary
     /// <c>m - Step(fake - real) * Relu(m - real)</c>).
     /// </summary>
     public static Expr Step(Expr v) => throw Expr.NotEvaluated(nameof(Step));
-
-    // ----- across the batch -----
-
-    /// <summary>
-    /// The mean over the batch, per feature: [B,...] to [1,...], one row that broadcasts against the batch
-    /// (McGAN's mean feature embedding E Φ(x); <c>Norm(BatchMean(a) - BatchMean(b))</c> is then one value).
-    /// </summary>
-    public static Expr BatchMean(Expr v) => throw Expr.NotEvaluated(nameof(BatchMean));
 
     // ----- gradients and randomness -----
 

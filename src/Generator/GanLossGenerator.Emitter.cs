@@ -428,7 +428,6 @@ public sealed partial class GanLossGenerator
                     case Op.Relu: return TensorValue(a[0]) + ".Relu()";
                     case Op.StopGradient: return TensorValue(a[0]) + ".Detach()";
                     case Op.Step: return $"{LossOps}.Step({TensorValue(a[0])})";
-                    case Op.BatchMean: return $"{LossOps}.BatchMean({TensorValue(a[0])})";
                     case Op.Pow: return TensorValue(a[0]) + ".Pow(" + DoubleValue(a[1]) + ")";
                     case Op.Min or Op.Max:
                     {

@@ -106,9 +106,9 @@ internal enum Op
 {
     Add, Sub, Mul, Div, Neg,
     Log, Exp, Sqrt, Abs, Square, Pow, Sigmoid, LogSigmoid, Softplus, Relu, Min, Max, Clamp,
-    Mean, Sum, MeanPerSample, Norm, Std, BatchMean,
+    Mean, Sum, MeanPerSample, Norm, Std,
     Grad, Between, UniformPerSample, UniformLike, StopGradient, Mmd2,
-    Step, BatchMean,
+    Step,
 
     /// <summary>mean(softplus(t) - t·y): binary_cross_entropy_with_logits(t, y), one kernel.</summary>
     BceWithLogitsMean,

@@ -54,9 +54,6 @@ public static class LossOps
     /// <summary>The mean over each sample's elements: [B,...] to [B] (a [B] input is returned as is).</summary>
     public static Tensor MeanPerSample(Tensor v) => v.Dim <= 1 ? v : v.Flatten(1).Mean([1]);
 
-    /// <summary>The mean over the batch, per element: [B,...] to [1,...], which broadcasts against the batch.</summary>
-    public static Tensor BatchMean(Tensor v) => v.Mean([0], keepDim: true);
-
     /// <summary>The L2 norm of each sample's flattened features: [B,...] to [B] (of a [B] input: the absolute values).</summary>
     public static Tensor PerSampleNorm(Tensor v) => v.Dim <= 1 ? v.Abs() : v.PerSampleNorm();
 
@@ -67,9 +64,6 @@ public static class LossOps
         using var positive = v.Gt(0);
         return positive.ToDType(v.DType);
     }
-
-    /// <summary>The mean over the batch (dimension 0), kept as one row: [B,...] to [1,...].</summary>
-    public static Tensor BatchMean(Tensor v) => v.Mean([0], keepDim: true);
 
     /// <summary>The population standard deviation over all elements, as a constant (no gradient flows through it; DRAGAN's std(x)).</summary>
     public static Tensor PopulationStd(Tensor v)

@@ -54,6 +54,12 @@ public static class Vocabulary
     /// <summary>L2 norm of each sample's flattened features: per-sample (gradient penalties).</summary>
     public static Expr Norm(Expr v) => throw Expr.NotEvaluated(nameof(Norm));
 
+    /// <summary>
+    /// Mean over the batch, per feature: [B,...] to [1,...], a single mean sample that broadcasts against the
+    /// batch (McGAN's mean feature embedding E Φ(x); <c>Norm(BatchMean(a) - BatchMean(b))</c> is then one value).
+    /// </summary>
+    public static Expr BatchMean(Expr v) => throw Expr.NotEvaluated(nameof(BatchMean));
+
     /// <summary>Population standard deviation over all elements of the batch: a scalar constant (no gradient flows through it; DRAGAN).</summary>
     public static Expr Std(Expr v) => throw Expr.NotEvaluated(nameof(Std));
 

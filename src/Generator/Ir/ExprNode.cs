@@ -108,7 +108,7 @@ internal enum Op
     Log, Exp, Sqrt, Abs, Square, Pow, Sigmoid, LogSigmoid, Softplus, Relu, Min, Max, Clamp,
     Mean, Sum, MeanPerSample, Norm, Std,
     Grad, Between, UniformPerSample, UniformLike, StopGradient, Mmd2,
-    Step,
+    Step, BatchMean,
 
     /// <summary>mean(softplus(t) - t·y): binary_cross_entropy_with_logits(t, y), one kernel.</summary>
     BceWithLogitsMean,

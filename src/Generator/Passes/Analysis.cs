@@ -79,7 +79,7 @@ internal sealed class Analysis
             case Op.Add or Op.Sub or Op.Mul or Op.Div or Op.Min or Op.Max:
                 return new Facts(widest, allHost, networks);
             case Op.Neg or Op.Log or Op.Exp or Op.Sqrt or Op.Abs or Op.Square or Op.Sigmoid or Op.LogSigmoid or Op.Softplus or Op.Relu or Op.StopGradient:
-            case Op.Pow or Op.Clamp or Op.Step:
+            case Op.Pow or Op.Clamp or Op.Step or Op.BatchMean:
                 return new Facts(first, allHost, networks);
             case Op.Mean or Op.Sum:
                 return new Facts(Shape.Scalar, allHost, networks);

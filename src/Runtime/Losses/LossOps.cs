@@ -54,6 +54,9 @@ public static class LossOps
     /// <summary>The mean over each sample's elements: [B,...] to [B] (a [B] input is returned as is).</summary>
     public static Tensor MeanPerSample(Tensor v) => v.Dim <= 1 ? v : v.Flatten(1).Mean([1]);
 
+    /// <summary>The mean over the batch, per element: [B,...] to [1,...], which broadcasts against the batch.</summary>
+    public static Tensor BatchMean(Tensor v) => v.Mean([0], keepDim: true);
+
     /// <summary>The L2 norm of each sample's flattened features: [B,...] to [B] (of a [B] input: the absolute values).</summary>
     public static Tensor PerSampleNorm(Tensor v) => v.Dim <= 1 ? v.Abs() : v.PerSampleNorm();
 

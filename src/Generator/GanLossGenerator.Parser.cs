@@ -229,6 +229,7 @@ public sealed partial class GanLossGenerator
             var clips = new List<ClipSpec>();
             foreach (var (net, min, max, where) in clipping)
             {
+                if (_hasErrors) break;   // which networks are used is unknown when an expression failed
                 if (!used.Contains(net))
                     Report(DiagnosticDescriptors.InvalidClipping, where, net, "names no network the loss uses: use one of " + string.Join(", ", networks.Select(n => n.Name)));
                 else if (min > max)
@@ -237,10 +238,15 @@ public sealed partial class GanLossGenerator
             }
 
             var diagnostics = _diagnostics.ToImmutableArray();
-            if (_hasErrors || generator is null)
-                return new ParseResult(null, diagnostics, registration);
-
             var ns = _lossClass.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+            if (_hasErrors || generator is null)
+            {
+                // Still implement the declared networks, so the user sees our diagnostics and not CS8795 on top.
+                var fallback = partialNetworks.Count > 0 && isPartial && _lossClass.ContainingType is null && !_lossClass.IsGenericType
+                    ? new PartialNetworksSpec(ns, typeName, partialNetworks.ToEquatableArray()) : null;
+                return new ParseResult(null, diagnostics, registration, fallback);
+            }
+
             var spec = new LossClassSpec(ns, typeName, lossName, DocSummary(_lossClass) ?? "",
                 discriminator, generator, hyperOrder.ToEquatableArray(), states.ToEquatableArray(), networks,
                 partialNetworks.ToEquatableArray(), criticSteps, clips.ToEquatableArray(), optimizer, monitors.ToEquatableArray());
@@ -556,7 +562,8 @@ public sealed partial class GanLossGenerator
                 var value = Lower(body, scope);
                 if (value is null) return null;
                 // A scalar macro's value is reported by name as a step term (gp, L(x)); other shapes are just inlined.
-                return _analysis.Of(value) is { Shape: Shape.Scalar, IsHost: false } && value is not NamedNode ? new NamedNode(termName, value) : value;
+                // The outermost name wins: 'Gp => GradientPenalty(...)' is reported as Gp.
+                return _analysis.Of(value) is { Shape: Shape.Scalar, IsHost: false } ? new NamedNode(termName, Analysis.Unwrap(value)) : value;
             }
             finally
             {

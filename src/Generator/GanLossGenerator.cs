@@ -73,6 +73,11 @@ public sealed partial class GanLossGenerator : IIncrementalGenerator
             .Select(static (s, ct) => OptimizeSafely(s!, ct))
             .WithTrackingName(Steps.Optimized);
         context.RegisterSourceOutput(optimized, static (spc, result) => Emitter.Emit(spc, result));
+
+        var fallbacks = parsed
+            .Select(static (p, _) => p.Fallback)
+            .Where(static f => f is not null);
+        context.RegisterSourceOutput(fallbacks, static (spc, f) => Emitter.EmitPartialNetworks(spc, f!));
     }
 
     /// <summary>Runs the optimiser; a failure keeps the unoptimised spec (still correct) and is reported by the emitter.</summary>
@@ -99,8 +104,11 @@ public sealed partial class GanLossGenerator : IIncrementalGenerator
     }
 
     /// <summary>What the parser returns: the spec (null when the class has errors), its diagnostics and its registration.</summary>
-    internal sealed class ParseResult(LossClassSpec? spec, ImmutableArray<Diagnostic> diagnostics, Registration? registration)
+    internal sealed class ParseResult(LossClassSpec? spec, ImmutableArray<Diagnostic> diagnostics, Registration? registration, PartialNetworksSpec? fallback = null)
     {
+        /// <summary>When the spec failed: the declared networks to implement anyway.</summary>
+        public PartialNetworksSpec? Fallback { get; } = fallback;
+
         public LossClassSpec? Spec { get; } = spec;
         public ImmutableArray<Diagnostic> Diagnostics { get; } = diagnostics;
         public Registration? Registration { get; } = registration;

@@ -86,3 +86,9 @@ internal enum Shape
     /// <summary>A batch of samples, [B,...].</summary>
     Samples,
 }
+
+/// <summary>A loss class with errors: only its declared networks' partial methods are written, so no compiler error piles onto the GAN diagnostics.</summary>
+internal sealed record PartialNetworksSpec(string Namespace, string TypeName, EquatableArray<PartialNetworkSpec> Networks)
+{
+    public string HintName => (Namespace.Length == 0 ? TypeName : Namespace + "." + TypeName) + ".g.cs";
+}

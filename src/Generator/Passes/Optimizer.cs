@@ -50,32 +50,27 @@ internal static class Optimizer
             return result;
         }
 
-        // Applies the first matching rule; a rule's result is simplified again (its children are already simplified).
-        private ExprNode Simplify(CallNode call)
-        {
-            for (var guard = 0; guard < 32; guard++)
-            {
-                var next = FoldConstants(call)
-                    ?? DropIdentityOperand(call)
-                    ?? CancelDoubleNegation(call)
-                    ?? LogOfSigmoidIsLogSigmoid(call)
-                    ?? LogOfOneMinusSigmoidIsNegSoftplus(call)
-                    ?? MeanOfNegationIsNegatedMean(call)
-                    ?? MeanSoftplusIsBceWithLogits(call)
-                    ?? MeanLogSigmoidIsNegatedBceWithLogits(call)
-                    ?? MeanSquaredDifferenceIsMseLoss(call);
-                if (next is null) return call;
-                if (next is not CallNode nextCall) return next;
-                call = nextCall;
-            }
-            return call;
-        }
+        // Applies the first matching rule. Rules build new nodes through Call, which simplifies them,
+        // and return operands that are already simplified, so a rule's result is final.
+        private ExprNode Simplify(CallNode call) =>
+            FoldConstants(call)
+            ?? DropIdentityOperand(call)
+            ?? CancelDoubleNegation(call)
+            ?? SubtractingNegationIsAdding(call)
+            ?? LogOfSigmoidIsLogSigmoid(call)
+            ?? LogOfOneMinusSigmoidIsNegSoftplus(call)
+            ?? MeanOfNegationIsNegatedMean(call)
+            ?? MeanSoftplusIsBceWithLogits(call)
+            ?? MeanLogSigmoidIsNegatedBceWithLogits(call)
+            ?? MeanSquaredDifferenceIsMseLoss(call)
+            ?? (ExprNode)call;
 
         private bool IsTensor(ExprNode node) => !analysis.Of(node).IsHost;
 
         private static bool IsConst(ExprNode node, double value) => node is ConstNode c && c.Value.Equals(value);
 
-        private static CallNode Call(Op op, params ExprNode[] args) => new(op, args);
+        /// <summary>Builds a node a rule introduces, simplified in turn (its operands already are).</summary>
+        private ExprNode Call(Op op, params ExprNode[] args) => Simplify(new CallNode(op, args));
 
         /// <summary>op(c1, c2, ...) = its value, for pure scalar operations on constants.</summary>
         private static ExprNode? FoldConstants(CallNode call)
@@ -99,14 +94,15 @@ internal static class Optimizer
                 Op.Min => Math.Min(v[0], v[1]),
                 Op.Max => Math.Max(v[0], v[1]),
                 Op.Clamp => Math.Min(Math.Max(v[0], v[1]), v[2]),
-                Op.Mean or Op.Sum or Op.StopGradient => v[0],
+                Op.Mean or Op.Sum or Op.StopGradient or Op.BatchMean => v[0],
+                Op.Step => v[0] > 0 ? 1 : 0,
                 _ => null,
             };
             return folded is double d && !double.IsNaN(d) && !double.IsInfinity(d) ? new ConstNode(d) : null;
         }
 
         /// <summary>a + 0 = 0 + a = a - 0 = a·1 = 1·a = a/1 = a; 0 - a = -a.</summary>
-        private static ExprNode? DropIdentityOperand(CallNode call)
+        private ExprNode? DropIdentityOperand(CallNode call)
         {
             if (call.Args.Count != 2) return null;
             var (a, b) = (call.Args[0], call.Args[1]);
@@ -127,6 +123,14 @@ internal static class Optimizer
         private static ExprNode? CancelDoubleNegation(CallNode call) =>
             call.Op == Op.Neg && call.Args[0] is CallNode { Op: Op.Neg } inner ? inner.Args[0] : null;
 
+        /// <summary>a - (-b) = a + b; a + (-b) = a - b.</summary>
+        private ExprNode? SubtractingNegationIsAdding(CallNode call) => call.Op switch
+        {
+            Op.Sub when call.Args[1] is CallNode { Op: Op.Neg } n => Call(Op.Add, call.Args[0], n.Args[0]),
+            Op.Add when call.Args[1] is CallNode { Op: Op.Neg } n => Call(Op.Sub, call.Args[0], n.Args[0]),
+            _ => null,
+        };
+
         /// <summary>log σ(t) = -softplus(-t), computed by the log-sigmoid kernel: finite for any t.</summary>
         private ExprNode? LogOfSigmoidIsLogSigmoid(CallNode call) =>
             call.Op == Op.Log && call.Args[0] is CallNode { Op: Op.Sigmoid } s && IsTensor(s)
@@ -139,7 +143,7 @@ internal static class Optimizer
                 ? Call(Op.Neg, Call(Op.Softplus, s.Args[0])) : null;
 
         /// <summary>E[-u] = -E[u], so the patterns below see the inner reduction.</summary>
-        private static ExprNode? MeanOfNegationIsNegatedMean(CallNode call) =>
+        private ExprNode? MeanOfNegationIsNegatedMean(CallNode call) =>
             call.Op == Op.Mean && call.Args[0] is CallNode { Op: Op.Neg } n ? Call(Op.Neg, Call(Op.Mean, n.Args[0])) : null;
 
         /// <summary>

@@ -56,8 +56,10 @@ public static class GeneratorTestDriver
     /// <summary>Runs <paramref name="driver"/> (which may hold a previous run's state) on <paramref name="compilation"/>.</summary>
     public static GeneratorRun Run(GeneratorDriver driver, Compilation compilation)
     {
-        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
-        return new GeneratorRun(driver, compilation, output);
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        // As a build reports them: after #pragma warning disable and the compilation's severity options.
+        var effective = Microsoft.CodeAnalysis.Diagnostics.CompilationWithAnalyzers.GetEffectiveDiagnostics(diagnostics, output);
+        return new GeneratorRun(driver, compilation, output, effective.Where(d => !d.IsSuppressed).ToImmutableArray());
     }
 
     private static ImmutableArray<MetadataReference> LoadReferences()
@@ -75,7 +77,7 @@ public static class GeneratorTestDriver
 /// <summary>The outcome of one generator run.</summary>
 public sealed class GeneratorRun
 {
-    internal GeneratorRun(GeneratorDriver driver, Compilation input, Compilation output)
+    internal GeneratorRun(GeneratorDriver driver, Compilation input, Compilation output, ImmutableArray<Diagnostic> diagnostics)
     {
         Driver = driver;
         InputCompilation = input;
@@ -86,7 +88,7 @@ public sealed class GeneratorRun
         Files = generator.GeneratedSources
             .OrderBy(s => s.HintName, StringComparer.Ordinal)
             .ToDictionary(s => s.HintName, s => s.SourceText.ToString(), StringComparer.Ordinal);
-        Diagnostics = generator.Diagnostics
+        Diagnostics = diagnostics
             .OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal)
             .ToImmutableArray();
     }
@@ -109,7 +111,7 @@ public sealed class GeneratorRun
     /// <summary>Generated files by hint name, in ordinal order.</summary>
     public IReadOnlyDictionary<string, string> Files { get; }
 
-    /// <summary>The generator's diagnostics, in source order (after <c>#pragma</c> filtering).</summary>
+    /// <summary>The generator's diagnostics as a build reports them (after <c>#pragma</c> filtering), in source order.</summary>
     public ImmutableArray<Diagnostic> Diagnostics { get; }
 
     /// <summary>Errors of the output compilation (user code plus generated code).</summary>

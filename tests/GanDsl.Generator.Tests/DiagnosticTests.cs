@@ -1,0 +1,206 @@
+using GanDsl.Testing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace GanDsl.Generator.Tests;
+
+/// <summary>One test per diagnostic: its id, message and the source it points at, and nothing else reported.</summary>
+public sealed class DiagnosticTests
+{
+    private const string DLoss = "[DiscriminatorLoss] static Loss Dl => Mean(Softplus(-D(x))) + Mean(Softplus(D(G(z))));";
+    private const string GLoss = "[GeneratorLoss] static Loss Gl => Mean(Softplus(-D(G(z))));";
+
+    private static void Expect(string source, params (string Id, string Span, string Message)[] expected) =>
+        Expect(GeneratorTestDriver.Run(TestSupport.Prelude + source), expected);
+
+    private static void Expect(GeneratorRun run, params (string Id, string Span, string Message)[] expected)
+    {
+        Assert.Null(run.Exception);
+        var actual = TestSupport.Describe(run);
+        Assert.Equal(expected.Select(e => (e.Id, e.Message, e.Span)).ToList(), actual);
+    }
+
+    [Fact]
+    public void ValidLoss_ReportsNothing_AndCompiles()
+    {
+        var run = TestSupport.RunAndCheck(TestSupport.Prelude + $$"""[GanLoss("t")] public partial class T { {{DLoss}} {{GLoss}} }""");
+        Assert.Empty(run.Diagnostics);
+        Assert.Single(run.Files);
+    }
+
+    [Fact]
+    public void GAN0001_ClassNotPartial() => Expect($$"""[GanLoss("t")] public class T { {{DLoss}} {{GLoss}} }""",
+        ("GAN0001", "T", "Loss class 'T' must be declared 'partial' and not 'static': write 'public partial class T' so the generator can add the IGanLoss implementation"));
+
+    [Fact]
+    public void GAN0002_LossWithBlockBody() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl { get { return -Mean(D(G(z))); } } }""",
+        ("GAN0002", "Gl", "'Gl' must be an expression-bodied property: write 'static Loss Gl => <expression>;'"));
+
+    [Fact]
+    public void GAN0003_MathLog_IsNotInVocabulary() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Mean(D(G(z))) + System.Math.Log(2); }""",
+        ("GAN0003", "System.Math.Log", "'System.Math.Log' is not part of the GanDsl vocabulary: use the members of GanDsl.Vocabulary (Log, Mean, D, ...), a [Hyper] constant, or an expression-bodied Expr helper (a macro)"));
+
+    [Fact]
+    public void GAN0003_LocalMethodThatIsNotAMacro() => Expect($$"""[GanLoss("t")] public partial class T { static double Two() { return 2; } {{DLoss}} [GeneratorLoss] static Loss Gl => -Mean(D(G(z))) * Two(); }""",
+        ("GAN0003", "Two", "'Two' is not part of the GanDsl vocabulary: use the members of GanDsl.Vocabulary (Log, Mean, D, ...), a [Hyper] constant, or an expression-bodied Expr helper (a macro)"));
+
+    [Fact]
+    public void GAN0004_HyperNotConstant() => Expect($$"""[GanLoss("t")] public partial class T { [Hyper] static double Lambda = 10; {{DLoss}} {{GLoss}} }""",
+        ("GAN0004", "Lambda", "Hyperparameter 'Lambda' must be a compile-time constant: write '[Hyper] const double Lambda = <value>;' (runs override it by name)"));
+
+    [Fact]
+    public void GAN0005_TwoLossesWithTheSameName() => Expect($$"""
+        [GanLoss("same")] public partial class A { {{DLoss}} {{GLoss}} }
+        [GanLoss("same")] public partial class B { {{DLoss}} {{GLoss}} }
+        """,
+        ("GAN0005", "\"same\"", "Loss name 'same' is already used by 'Samples.A': give each [GanLoss(\"...\")] a unique name"));
+
+    [Fact]
+    public void GAN0006_MissingGeneratorLoss() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} }""",
+        ("GAN0006", "T", "Loss class 'T' needs one [GeneratorLoss] property: add '[GeneratorLoss] static Loss Generator => <expression>;'"));
+
+    [Fact]
+    public void GAN0007_TwoGeneratorLosses() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} {{GLoss}} [GeneratorLoss] static Loss G2 => -Mean(D(G(z))); }""",
+        ("GAN0007", "G2", "'G2' is a second [GeneratorLoss] member: a loss class has at most one; combine the terms into one expression"));
+
+    [Fact]
+    public void GAN0008_RecursiveMacro() => Expect($$"""[GanLoss("t")] public partial class T { static Expr R(Expr v) => R(v) + 1; {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(R(D(G(z)))); }""",
+        ("GAN0008", "R(v)", "Macro 'R' uses itself (directly or through another macro), so it cannot be inlined: write the expression without the cycle"));
+
+    [Fact]
+    public void GAN0009_ConditionalExpression() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => true ? -Mean(D(G(z))) : Mean(D(G(z))); }""",
+        ("GAN0009", "true ? -Mean(D(G(z))) : Mean(D(G(z)))", "'true ? -Mean(D(G(z))) : Mean(D(G(z)))' cannot appear in a loss expression: use numbers, operators (+ - * /), vocabulary calls, hyperparameters, state and macros"));
+
+    [Fact]
+    public void GAN0010_NestedClass() => Expect($$"""public partial class Outer { [GanLoss("t")] public partial class T { {{DLoss}} {{GLoss}} } }""",
+        ("GAN0010", "T", "Loss class 'T' is nested in 'Outer': declare it directly in a namespace"));
+
+    [Fact]
+    public void GAN0011_NetworkWithTwoParameters() => Expect($$"""[GanLoss("t")] public partial class T { [Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr A(Expr v, Expr w); {{DLoss}} {{GLoss}} }""",
+        ("GAN0011", "A", "Network 'A' must be declared as 'private static partial Expr A(Expr v);' (one Expr parameter, returning Expr)"));
+
+    [Fact]
+    public void GAN0012_InvalidLossName() => Expect($$"""[GanLoss("Bad Name")] public partial class T { {{DLoss}} {{GLoss}} }""",
+        ("GAN0012", "\"Bad Name\"", "Loss name 'Bad Name' is not usable on the command line: use lower-case letters, digits and '-' (e.g. \"wgan-gp\")"));
+
+    [Fact]
+    public void GAN0020_LossNotScalar() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -D(G(z)); }""",
+        ("GAN0020", "-D(G(z))", "The loss '-D(G(z))' is per-sample (one value per sample), not a scalar: reduce it, e.g. 'Mean(...)'"));
+
+    [Fact]
+    public void GAN0021_DiscriminatorLossWithoutCritic() => Expect($$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => Mean(Square(G(z))); {{GLoss}} }""",
+        ("GAN0021", "Mean(Square(G(z)))", "The discriminator loss 'Mean(Square(G(z)))' does not depend on any critic-role network, so its step trains nothing: use D(...) (or a declared critic) in it"));
+
+    [Fact]
+    public void GAN0022_GeneratorLossWithoutG() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(D(x)); }""",
+        ("GAN0022", "Mean(D(x))", "The generator loss 'Mean(D(x))' does not depend on G, so its step trains nothing: use G(z) in it, e.g. '-Mean(D(G(z)))'"));
+
+    [Fact]
+    public void GAN0023_LogOfCriticOutput_IsAWarning_AndStillGenerates()
+    {
+        var run = GeneratorTestDriver.Run(TestSupport.Prelude + $$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Mean(Log(D(G(z)))); }""");
+        Expect(run, ("GAN0023", "Log(D(G(z)))", "'Log(D(G(z)))' takes the log of 'D(G(z))', an unbounded critic output that can be negative: write 'LogSigmoid(D(G(z)))' (or '-Softplus(-D(G(z)))') for a logit, or drop the Log for a critic score"));
+        Assert.Equal(DiagnosticSeverity.Warning, run.Diagnostics.Single().Severity);
+        Assert.Single(run.Files);
+        run.AssertCompiles();
+    }
+
+    [Fact]
+    public void GAN0023_IsSilencedByPragma()
+    {
+        var run = GeneratorTestDriver.Run(TestSupport.Prelude + $$"""
+            [GanLoss("t")] public partial class T
+            {
+                {{DLoss}}
+            #pragma warning disable GAN0023 // a bounded D in this experiment
+                [GeneratorLoss] static Loss Gl => -Mean(Log(D(G(z))));
+            #pragma warning restore GAN0023
+            }
+            """);
+        Assert.Null(run.Exception);
+        Assert.Empty(run.Diagnostics);
+        Assert.Single(run.Files);
+    }
+
+    [Fact]
+    public void GAN0024_GradOfValueNotDependingOnInput() => Expect($$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => Mean(D(x)) + Mean(Norm(Grad(D(x), G(z)))); {{GLoss}} }""",
+        ("GAN0024", "Grad(D(x), G(z))", "'Grad(D(x), G(z))' differentiates a value that does not depend on 'G(z)': use the same expression in both places, e.g. 'Grad(D(G(z)), G(z))'"));
+
+    [Fact]
+    public void GAN0025_MetadataMacroWithTensorExponent_PointsAtTheCallSite()
+    {
+        var library = MacroLibrary("""public static class Lib { [Macro("Pow(v, Mean(v))")] public static Expr Bad(Expr v) => v; }""");
+        var run = RunWithLibrary(library, $$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(Lib.Bad(D(G(z)))); }""");
+        Expect(run, ("GAN0025", "Lib.Bad(D(G(z)))", "'Pow(...)' needs a constant exponent, but 'Mean(v)' is a scalar"));
+    }
+
+    [Fact]
+    public void GAN0040_CriticStepsNotPositive() => Expect($$"""[GanLoss("t"), CriticSteps(0)] public partial class T { {{DLoss}} {{GLoss}} }""",
+        ("GAN0040", "0", "CriticSteps(0) must be at least 1: write e.g. [CriticSteps(5)]"));
+
+    [Fact]
+    public void GAN0041_ClipWeightsOfUnknownNetwork() => Expect($$"""[GanLoss("t"), ClipWeights("Q", 0.01)] public partial class T { {{DLoss}} {{GLoss}} }""",
+        ("GAN0041", "ClipWeights(\"Q\", 0.01)", "ClipWeights for 'Q' names no network the loss uses: use one of G, D"));
+
+    [Fact]
+    public void GAN0041_ClipWeightsWithMinAboveMax() => Expect($$"""[GanLoss("t"), ClipWeights("D", 0.5, -0.5)] public partial class T { {{DLoss}} {{GLoss}} }""",
+        ("GAN0041", "ClipWeights(\"D\", 0.5, -0.5)", "ClipWeights for 'D' has min 0.5 above max -0.5: write [ClipWeights(\"D\", min, max)] with min <= max"));
+
+    [Fact]
+    public void GAN0042_StateUpdateNotScalar() => Expect($$"""[GanLoss("t")] public partial class T { [State(0, StateUpdateTiming.AfterCriticStep)] static Expr k => D(x); {{DLoss}} {{GLoss}} }""",
+        ("GAN0042", "D(x)", "The update of state 'k' is per-sample (one value per sample), not a scalar: reduce it, e.g. 'Mean(...)'"));
+
+    [Fact]
+    public void GAN0043_StateWithoutExpressionBody() => Expect($$"""[GanLoss("t")] public partial class T { [State(0, StateUpdateTiming.AfterCriticStep)] static Expr k { get { return Mean(D(x)); } } {{DLoss}} {{GLoss}} }""",
+        ("GAN0043", "k", "State 'k' must be an expression-bodied property whose body is its update rule: write '[State(0, StateUpdateTiming.AfterCriticStep)] static Expr k => <new value>;'"));
+
+    [Fact]
+    public void GAN0060_LanguageVersionBelowTen()
+    {
+        var source = $$"""
+            using GanDsl;
+            using static GanDsl.Vocabulary;
+            namespace Samples { [GanLoss("t")] public partial class T { {{DLoss}} {{GLoss}} } }
+            """;
+        var run = GeneratorTestDriver.Run(GeneratorTestDriver.CreateCompilation(new[] { source }, LanguageVersion.CSharp9));
+        Expect(run, ("GAN0060", "T", "The code generated for 'T' uses file-scoped namespaces, which need C# 10: set <LangVersion>10</LangVersion> or later"));
+        Assert.Empty(run.Files);
+    }
+
+    [Fact]
+    public void UnresolvedName_LeavesTheErrorToTheCompiler()
+    {
+        var run = GeneratorTestDriver.Run(TestSupport.Prelude + $$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Mean(Nope(G(z))); }""");
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.Files);
+        Assert.Contains(run.CompilationErrors, d => d.Id == "CS0103");
+    }
+
+    [Fact]
+    public void ErrorInLossWithDeclaredNetwork_StillImplementsTheNetwork()
+    {
+        var run = GeneratorTestDriver.Run(TestSupport.Prelude + $$"""
+            [GanLoss("t")] public partial class T
+            {
+                [Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr A(Expr v);
+                {{DLoss}}
+                [GeneratorLoss] static Loss Gl => -A(G(z));
+            }
+            """);
+        Assert.Equal("GAN0020", Assert.Single(run.Diagnostics).Id);
+        Assert.Empty(run.CompilationErrors);
+    }
+
+    /// <summary>A compiled DSL library (metadata only for the loss compilation), to test [Macro] texts.</summary>
+    internal static MetadataReference MacroLibrary(string source)
+    {
+        var compilation = GeneratorTestDriver.CreateCompilation(new[] { "using GanDsl;\nusing static GanDsl.Vocabulary;\n" + source }, assemblyName: "MacroLibrary");
+        using var stream = new MemoryStream();
+        var emitted = compilation.Emit(stream);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        return MetadataReference.CreateFromImage(stream.ToArray());
+    }
+
+    internal static GeneratorRun RunWithLibrary(MetadataReference library, string source) =>
+        GeneratorTestDriver.Run(GeneratorTestDriver.CreateCompilation(new[] { TestSupport.Prelude + source }).AddReferences(library));
+}

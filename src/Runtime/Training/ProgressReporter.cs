@@ -15,7 +15,7 @@ public sealed class ProgressReporter
     private readonly long _firstStep;
     private readonly long _totalSteps;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastWrite = TimeSpan.MinValue;
+    private TimeSpan? _lastWrite;
     private long _lastPlainStep;
     private bool _lineOpen;
 
@@ -40,12 +40,12 @@ public sealed class ProgressReporter
         bool last = step >= _totalSteps;
         if (_interactive)
         {
-            if (!last && now - _lastWrite < TimeSpan.FromMilliseconds(250)) return;
+            if (!last && _lastWrite is { } previous && now - previous < TimeSpan.FromMilliseconds(250)) return;
         }
         else
         {
             var tenth = Math.Max(1, (_totalSteps - _firstStep) / 10);
-            if (!last && step - _lastPlainStep < tenth && now - _lastWrite < TimeSpan.FromSeconds(30)) return;
+            if (!last && step - _lastPlainStep < tenth && now - (_lastWrite ?? TimeSpan.Zero) < TimeSpan.FromSeconds(30)) return;
             _lastPlainStep = step;
         }
         _lastWrite = now;

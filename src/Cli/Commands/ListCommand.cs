@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace GanDsl.Cli.Commands;
+
+/// <summary><c>gan list</c>: every registered loss with its hyperparameters, schedule, networks and paper.</summary>
+public static class ListCommand
+{
+    private const string Help = """
+        gan list [--assembly PATH]...
+
+        Lists every loss of the zoo (and of the given assemblies): name, paper, hyperparameters with defaults,
+        state, critic steps, weight clipping, optimizer defaults and networks.
+        """;
+
+    /// <summary>Runs the command.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (GanCli.WantsHelp(args)) { stdout.WriteLine(Help); return ExitCodes.Success; }
+        var a = new ArgumentReader("list", args, ["assembly"], [], repeatable: ["assembly"]);
+        a.NoPositionals();
+        var registry = LossCatalog.Load(a.All("assembly"));
+        if (registry.Names.Count == 0)
+        {
+            stdout.WriteLine("No losses are registered.");
+            return ExitCodes.Success;
+        }
+        var ci = CultureInfo.InvariantCulture;
+        foreach (var name in registry.Names)
+        {
+            var info = registry.Create(name).Info;
+            stdout.WriteLine($"{info.Name}  {OneLine(info.Summary)}");
+            var hypers = info.Hyperparameters.Count == 0 ? "none"
+                : string.Join(", ", info.Hyperparameters.Select(h => string.Create(ci, $"{h.Name}={h.Default:G6}") + (string.IsNullOrWhiteSpace(h.Description) ? "" : $" ({OneLine(h.Description)})")));
+            stdout.WriteLine($"    hyperparameters: {hypers}");
+            if (info.States.Count > 0)
+                stdout.WriteLine($"    state: {string.Join(", ", info.States.Select(s => string.Create(ci, $"{s.Name} from {s.Initial:G6}, {s.Timing}: {s.UpdateExpression}")))}");
+            var schedule = info.HasCritic ? $"{info.CriticSteps} critic step{(info.CriticSteps == 1 ? "" : "s")} per generator step" : "generator steps only (no critic)";
+            var clipping = info.Clipping.Count == 0 ? "" : "; clip " + string.Join(", ", info.Clipping.Select(c => string.Create(ci, $"{c.Network} to [{c.Min:G6}, {c.Max:G6}]")));
+            stdout.WriteLine($"    schedule: {schedule}{clipping}");
+            var o = info.Optimizer;
+            var optimizer = o.Kind.Equals("rmsprop", StringComparison.OrdinalIgnoreCase)
+                ? string.Create(ci, $"rmsprop lr {o.LearningRate:G6}, alpha {o.Alpha:G6}")
+                : string.Create(ci, $"{o.Kind} lr {o.LearningRate:G6}, betas ({o.Beta1:G6}, {o.Beta2:G6})");
+            stdout.WriteLine($"    optimizer: {optimizer}");
+            stdout.WriteLine($"    networks: {string.Join(", ", info.Networks.Select(n => $"{n.Name} ({n.Role.ToString().ToLowerInvariant()}, {n.Output.ToString().ToLowerInvariant()})"))}");
+        }
+        return ExitCodes.Success;
+    }
+
+    private static string OneLine(string? text) => string.Join(' ', (text ?? "").Split((char[])['\n', '\r', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
+}

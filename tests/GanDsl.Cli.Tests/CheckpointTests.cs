@@ -1,0 +1,139 @@
+using GanDsl.Cli;
+using GanDsl.Nn;
+using GanDsl.Training;
+using static GanDsl.Tests.Cli.CliRunner;
+
+namespace GanDsl.Tests.Cli;
+
+/// <summary>Checkpoint files: corrupt, truncated, of another loss or model, interrupted writes.</summary>
+public class CheckpointTests
+{
+    /// <summary>A finished 4-step run of the stateful test loss with a checkpoint; returns its folder.</summary>
+    private static string SmallRun(string label, params string[] extra)
+    {
+        var dir = TempDir(label);
+        var o = Train(dir, ["--loss", "test-stateful", "--data", "ring", "--steps", "4", "--batch", "32", "--samples", "100", "--sample-every", "0", .. extra]);
+        Assert.True(o.ExitCode == 0, o.Stderr);
+        return dir;
+    }
+
+    private static void AssertRejectedAndUnchanged(string dir, string[] args, string fragment)
+    {
+        var checkpoint = Path.Combine(dir, CheckpointFile.FileName);
+        var before = File.ReadAllBytes(checkpoint);
+        var files = Directory.GetFiles(dir).Select(f => (f, File.GetLastWriteTimeUtc(f))).ToArray();
+        var o = Train(dir, args);
+        Assert.Equal(ExitCodes.BadInput, o.ExitCode);
+        Assert.Single(o.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(fragment, o.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(checkpoint));
+        Assert.Equal(files, Directory.GetFiles(dir).Select(f => (f, File.GetLastWriteTimeUtc(f))).ToArray());
+    }
+
+    [Fact]
+    public void Corrupt_checkpoint_is_rejected_and_nothing_is_overwritten()
+    {
+        var dir = SmallRun("corrupt");
+        var path = Path.Combine(dir, CheckpointFile.FileName);
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x5A;
+        File.WriteAllBytes(path, bytes);
+        AssertRejectedAndUnchanged(dir, ["--loss", "test-stateful", "--data", "ring", "--steps", "8", "--batch", "32", "--resume"], "is corrupt");
+    }
+
+    [Fact]
+    public void Truncated_and_foreign_files_are_rejected()
+    {
+        var dir = SmallRun("truncated");
+        var path = Path.Combine(dir, CheckpointFile.FileName);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 3)]);
+        AssertRejectedAndUnchanged(dir, ["--loss", "test-stateful", "--data", "ring", "--steps", "8", "--batch", "32", "--resume"], "corrupt");
+
+        File.WriteAllText(path, "not a checkpoint");
+        AssertRejectedAndUnchanged(dir, ["--loss", "test-stateful", "--data", "ring", "--steps", "8", "--batch", "32", "--resume"], "is not a GanDsl tensor file");
+    }
+
+    [Fact]
+    public void Checkpoint_of_another_loss_model_or_batch_is_rejected()
+    {
+        var dir = SmallRun("mismatch");
+        AssertRejectedAndUnchanged(dir, ["--loss", "test-nonsaturating", "--data", "ring", "--steps", "8", "--batch", "32", "--resume"],
+            "is of loss 'test-stateful', not 'test-nonsaturating'");
+        AssertRejectedAndUnchanged(dir, ["--loss", "test-stateful", "--data", "grid", "--steps", "8", "--batch", "32", "--resume"],
+            "was trained on 'ring', not 'grid'");
+        AssertRejectedAndUnchanged(dir, ["--loss", "test-stateful", "--data", "ring", "--steps", "8", "--batch", "64", "--resume"],
+            "batch size 32, not 64");
+        AssertRejectedAndUnchanged(dir, ["--loss", "test-stateful", "--data", "ring", "--steps", "2", "--batch", "32", "--resume"],
+            "is at step 4, beyond --steps 2");
+    }
+
+    [Fact]
+    public void Sample_command_rejects_a_corrupt_checkpoint()
+    {
+        var dir = TempDir("sample-bad");
+        var path = Path.Combine(dir, CheckpointFile.FileName);
+        File.WriteAllBytes(path, new byte[100]);
+        var o = Run("sample", "--checkpoint", path);
+        Assert.Equal(ExitCodes.BadInput, o.ExitCode);
+        Assert.Contains("not a GanDsl tensor file", o.Stderr);
+        Assert.Equal(["checkpoint.bin"], Directory.GetFiles(dir).Select(f => Path.GetFileName(f)!).ToArray());
+    }
+
+    /// <summary>A write that fails midway (a full disk, a crash) leaves the previous checkpoint whole and loadable.</summary>
+    [Fact]
+    public void Interrupted_checkpoint_write_leaves_the_previous_checkpoint_loadable()
+    {
+        var dir = SmallRun("interrupted-write");
+        var path = Path.Combine(dir, CheckpointFile.FileName);
+        var before = File.ReadAllBytes(path);
+        var good = CheckpointFile.Load(path);
+        Assert.Equal(4, good.Metadata.Step);
+
+        TensorFile.WriteStreamDecoratorForTests = s => new FailingStream(s, failAfterBytes: 4096);
+        Outcome failed;
+        try
+        {
+            failed = Train(dir, "--loss", "test-stateful", "--data", "ring", "--steps", "6", "--batch", "32", "--samples", "100", "--sample-every", "0", "--resume");
+        }
+        finally
+        {
+            TensorFile.WriteStreamDecoratorForTests = null;
+        }
+        Assert.Equal(ExitCodes.Failure, failed.ExitCode);
+        Assert.Contains("disk full", failed.Stderr);
+
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Equal(4, CheckpointFile.Load(path).Metadata.Step);
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp").Concat(Directory.GetFiles(dir, ".*.tmp")));
+        // The kept checkpoint still resumes.
+        var resumed = Train(dir, "--loss", "test-stateful", "--data", "ring", "--steps", "6", "--batch", "32", "--samples", "100", "--sample-every", "0", "--resume");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Equal(6, CheckpointFile.Load(path).Metadata.Step);
+    }
+
+    private sealed class FailingStream(Stream inner, long failAfterBytes) : Stream
+    {
+        private long _written;
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _written;
+        public override long Position { get => _written; set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (_written + count > failAfterBytes)
+            {
+                inner.Write(buffer, offset, (int)(failAfterBytes - _written));
+                throw new IOException("disk full (injected by the test)");
+            }
+            inner.Write(buffer, offset, count);
+            _written += count;
+        }
+    }
+}

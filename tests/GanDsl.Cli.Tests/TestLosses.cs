@@ -1,0 +1,244 @@
+using GanDsl;
+using GanDsl.Nn;
+using GanDsl.Tests.Cli;
+using GanDsl.Torch;
+using T = GanDsl.Torch.Torch;
+
+// Hand-written losses registered like generated ones, so the CLI finds them with --assembly and the
+// trainer's tests do not depend on the zoo's generated code.
+[assembly: GeneratedGanLoss("test-nonsaturating", typeof(TestNonSaturating))]
+[assembly: GeneratedGanLoss("test-wgan", typeof(TestWgan))]
+[assembly: GeneratedGanLoss("test-asymmetric-clip", typeof(TestAsymmetricClip))]
+[assembly: GeneratedGanLoss("test-spy", typeof(SpyLoss))]
+[assembly: GeneratedGanLoss("test-stateful", typeof(TestStateful))]
+[assembly: GeneratedGanLoss("test-no-critic", typeof(TestNoCritic))]
+[assembly: GeneratedGanLoss("test-nan", typeof(TestNaN))]
+[assembly: GeneratedGanLoss("test-autoencoder", typeof(TestAutoencoder))]
+
+namespace GanDsl.Tests.Cli;
+
+/// <summary>Shared plumbing of the hand-written test losses.</summary>
+public abstract class TestLossBase : IGanLoss
+{
+    protected TestLossBase(LossInfo info)
+    {
+        Info = info;
+        Hyper = new Hyperparameters(info.Name, info.Hyperparameters);
+        State = new LossState(info.States);
+    }
+
+    public LossInfo Info { get; }
+    public Hyperparameters Hyper { get; }
+    public LossState State { get; }
+    public abstract StepResult DiscriminatorStep(StepContext c);
+    public abstract StepResult GeneratorStep(StepContext c);
+    public virtual void EndOfEpoch(StepContext c) { }
+
+    protected static readonly NetworkInfo[] GD =
+    [
+        new("G", NetworkRole.Generator, NetworkOutput.Sample),
+        new("D", NetworkRole.Critic, NetworkOutput.Score),
+    ];
+
+    protected static LossInfo MakeInfo(string name, int criticSteps = 1, ClipInfo[]? clipping = null, OptimizerDefaults? optimizer = null,
+        HyperInfo[]? hypers = null, StateInfo[]? states = null, NetworkInfo[]? networks = null, bool hasCritic = true) =>
+        new(name, "GanDsl.Tests.Cli." + name, $"{name} (test loss)", hasCritic ? "critic" : null, "generator",
+            networks ?? GD, hypers ?? [], states ?? [], criticSteps, clipping ?? [], optimizer ?? OptimizerDefaults.Standard, false);
+
+    /// <summary>D(G(z)) with G frozen (no graph into G), as generated critic steps do.</summary>
+    protected static Tensor CriticOnFake(StepContext c)
+    {
+        Tensor fake;
+        using (T.NoGrad()) fake = c.Network("G").Forward(c.Noise);
+        return c.Network("D").Forward(fake);
+    }
+
+    /// <summary>D(G(z)) with D's parameters frozen, as generated generator steps do.</summary>
+    protected static Tensor GeneratorThroughCritic(StepContext c)
+    {
+        var fake = c.Network("G").Forward(c.Noise);
+        using var frozen = c.Freeze("D");
+        return c.Network("D").Forward(fake);
+    }
+}
+
+/// <summary>Non-saturating GAN (Goodfellow et al. 2014), hand-written.</summary>
+public sealed class TestNonSaturating() : TestLossBase(MakeInfo("test-nonsaturating"))
+{
+    public override StepResult DiscriminatorStep(StepContext c)
+    {
+        var real = c.Network("D").Forward(c.Real);
+        var fake = CriticOnFake(c);
+        var loss = real.Neg().Softplus().Mean() + fake.Softplus().Mean();
+        loss.Backward();
+        return new StepResult(loss.Item(), [new("real_logit", real.Mean().Item())]);
+    }
+
+    public override StepResult GeneratorStep(StepContext c)
+    {
+        var loss = GeneratorThroughCritic(c).Neg().Softplus().Mean();
+        loss.Backward();
+        return new StepResult(loss.Item());
+    }
+}
+
+/// <summary>WGAN (Arjovsky et al. 2017), hand-written: 5 critic steps, clipping to ±0.01, RMSprop.</summary>
+public class TestWgan : TestLossBase
+{
+    public TestWgan() : this(MakeInfo("test-wgan", 5, [new ClipInfo("D", -0.01, 0.01)], new OptimizerDefaults("rmsprop", 5e-5))) { }
+
+    protected TestWgan(LossInfo info) : base(info) { }
+
+    public override StepResult DiscriminatorStep(StepContext c)
+    {
+        var loss = CriticOnFake(c).Mean() - c.Network("D").Forward(c.Real).Mean();
+        loss.Backward();
+        return new StepResult(loss.Item());
+    }
+
+    public override StepResult GeneratorStep(StepContext c)
+    {
+        var loss = GeneratorThroughCritic(c).Mean().Neg();
+        loss.Backward();
+        return new StepResult(loss.Item());
+    }
+}
+
+/// <summary>WGAN with RWGAN-style asymmetric clipping [-0.02, 0.005].</summary>
+public sealed class TestAsymmetricClip() : TestWgan(MakeInfo("test-asymmetric-clip", 2, [new ClipInfo("D", -0.02, 0.005)], new OptimizerDefaults("rmsprop", 5e-5)));
+
+/// <summary>Records the order of step calls; three critic steps per generator step.</summary>
+public sealed class SpyLoss() : TestLossBase(MakeInfo("test-spy", criticSteps: 3))
+{
+    public List<string> Calls { get; } = new();
+
+    public override StepResult DiscriminatorStep(StepContext c)
+    {
+        Calls.Add("D");
+        var loss = CriticOnFake(c).Mean() - c.Network("D").Forward(c.Real).Mean();
+        loss.Backward();
+        return new StepResult(loss.Item());
+    }
+
+    public override StepResult GeneratorStep(StepContext c)
+    {
+        Calls.Add("G");
+        var loss = GeneratorThroughCritic(c).Mean().Neg();
+        loss.Backward();
+        return new StepResult(loss.Item());
+    }
+
+    public override void EndOfEpoch(StepContext c) => Calls.Add("epoch");
+}
+
+/// <summary>
+/// A loss with a hyperparameter, a state updated after each critic step (BEGAN-like k), a gradient penalty
+/// drawing from c.Random, two critic steps and a second noise batch: everything a resume must restore.
+/// </summary>
+public sealed class TestStateful() : TestLossBase(MakeInfo("test-stateful", criticSteps: 2,
+    hypers: [new HyperInfo("Lambda", 0.1, "penalty weight"), new HyperInfo("Gain", 0.01, "state gain")],
+    states: [new StateInfo("k", 0, StateUpdateTiming.AfterCriticStep, "k + Gain * (D(x) - D(G(z)))")],
+    optimizer: new OptimizerDefaults("adam", 1e-3, 0.5, 0.9)))
+{
+    public override StepResult DiscriminatorStep(StepContext c)
+    {
+        var d = c.Network("D");
+        Tensor fake;
+        using (T.NoGrad()) fake = c.Network("G").Forward(c.Noise);
+        var real = d.Forward(c.Real);
+        var fakeScore = d.Forward(fake);
+        var eps = c.Random.PerSampleUniform(c.Real.Shape[0], DType.Float32, Device.Cpu).Unsqueeze(1);
+        var between = (c.Real * eps + fake * (1 - eps)).Detach().RequiresGrad_(true);
+        var grad = T.Grad(d.Forward(between).Sum(), between, createGraph: true);
+        var gp = (grad.PerSampleNorm() - 1).Square().Mean();
+        var k = State["k"];
+        var loss = fakeScore.Mean() * (1 + k) - real.Mean() + Hyper["Lambda"] * gp;
+        loss.Backward();
+        var kBefore = k;
+        State["k"] = Math.Clamp(k + Hyper["Gain"] * (real.Mean().Item() - fakeScore.Mean().Item()), -0.5, 0.5);
+        return new StepResult(loss.Item(), [new("gp", gp.Item()), new("k", kBefore)]);
+    }
+
+    public override StepResult GeneratorStep(StepContext c)
+    {
+        var g = c.Network("G");
+        var fake2 = g.Forward(c.Noise2);
+        var loss = GeneratorThroughCritic(c).Mean().Neg() + 0.01 * fake2.Square().Mean();
+        loss.Backward();
+        return new StepResult(loss.Item());
+    }
+}
+
+/// <summary>A GMMN-like loss with no critic: match the batch means (generator steps only).</summary>
+public sealed class TestNoCritic() : TestLossBase(MakeInfo("test-no-critic", networks: [new NetworkInfo("G", NetworkRole.Generator, NetworkOutput.Sample)], hasCritic: false))
+{
+    public int CriticCalls { get; private set; }
+    public int GeneratorCalls { get; private set; }
+
+    public override StepResult DiscriminatorStep(StepContext c)
+    {
+        CriticCalls++;
+        throw new InvalidOperationException("A loss with no critic must never get a critic step.");
+    }
+
+    public override StepResult GeneratorStep(StepContext c)
+    {
+        GeneratorCalls++;
+        var loss = (c.Network("G").Forward(c.Noise).Mean([0]) - c.Real.Mean([0])).Square().Sum();
+        loss.Backward();
+        return new StepResult(loss.Item());
+    }
+}
+
+/// <summary>Reports a NaN term at generator step 3 (the guard must stop there).</summary>
+public sealed class TestNaN() : TestLossBase(MakeInfo("test-nan"))
+{
+    private int _generatorSteps;
+
+    public override StepResult DiscriminatorStep(StepContext c)
+    {
+        var loss = CriticOnFake(c).Mean() - c.Network("D").Forward(c.Real).Mean();
+        loss.Backward();
+        return new StepResult(loss.Item());
+    }
+
+    public override StepResult GeneratorStep(StepContext c)
+    {
+        _generatorSteps++;
+        var loss = GeneratorThroughCritic(c).Mean().Neg();
+        loss.Backward();
+        return new StepResult(loss.Item(), [new("ratio", _generatorSteps == 3 ? double.NaN : 1.0)]);
+    }
+}
+
+/// <summary>An EBGAN-like loss with an autoencoder critic and a feature critic, to check the model factory builds every kind.</summary>
+public sealed class TestAutoencoder() : TestLossBase(MakeInfo("test-autoencoder", networks:
+[
+    new("G", NetworkRole.Generator, NetworkOutput.Sample),
+    new("D", NetworkRole.Critic, NetworkOutput.Reconstruction),
+    new("F", NetworkRole.Critic, NetworkOutput.Features),
+    new("A", NetworkRole.Critic, NetworkOutput.Score),
+]))
+{
+    public override StepResult DiscriminatorStep(StepContext c)
+    {
+        var d = c.Network("D");
+        Tensor fake;
+        using (T.NoGrad()) fake = c.Network("G").Forward(c.Noise);
+        var realEnergy = T.MseLoss(d.Forward(c.Real), c.Real);
+        var fakeEnergy = T.MseLoss(d.Forward(fake), fake);
+        var features = c.Network("F").Forward(c.Real).Mean() + c.Network("A").Forward(fake).Mean();
+        var loss = realEnergy + (1 - fakeEnergy).Relu() + 0 * features;
+        loss.Backward();
+        return new StepResult(loss.Item());
+    }
+
+    public override StepResult GeneratorStep(StepContext c)
+    {
+        var fake = c.Network("G").Forward(c.Noise);
+        using var frozen = c.Freeze("D");
+        var loss = T.MseLoss(c.Network("D").Forward(fake), fake);
+        loss.Backward();
+        return new StepResult(loss.Item());
+    }
+}

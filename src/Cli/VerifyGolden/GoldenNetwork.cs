@@ -60,7 +60,7 @@ public sealed class GoldenNetwork : Module
 /// </summary>
 public sealed class GoldenStepRandom(double[]? alpha, GoldenBatch? u) : IStepRandom
 {
-    /// <summary>How many per-sample and elementwise draws the loss made (a check that it used the coefficients).</summary>
+    /// <summary>How many per-sample draws the loss made (a check that it used the coefficients).</summary>
     public int PerSampleDraws { get; private set; }
 
     /// <summary>How many elementwise draws the loss made.</summary>

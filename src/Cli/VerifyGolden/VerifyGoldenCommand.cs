@@ -170,6 +170,12 @@ public static class VerifyGoldenCommand
 
             // ---- weight clipping after a critic step (WGAN, RWGAN)
             CompareClamped(entry, loss.Info, mapping, nets, checks);
+
+            // A file that gives random coefficients expects the loss to draw them; one that never does computes something else.
+            if (alpha is not null && random.PerSampleDraws == 0)
+                checks.Add(Failure(entry.Name, "coefficients.alpha", "the file gives per-sample coefficients, but the loss drew none"));
+            if (u is not null && random.ElementwiseDraws == 0)
+                checks.Add(Failure(entry.Name, "coefficients.u", "the file gives per-element noise, but the loss drew none"));
         }
         finally
         {

@@ -5,7 +5,8 @@ using T = GanDsl.Torch.Torch;
 
 // Stopwatch benchmarks of the tensor binding, mirrored by benchmarks/pytorch_bench.py so
 // benchmarks/run.sh can print both side by side. Each measurement: warm-up, then several
-// timed rounds of many iterations; the median round is reported (microseconds per iteration).
+// timed rounds of many iterations; the fastest round is reported (microseconds per iteration):
+// on a shared machine the minimum is the estimate least disturbed by other processes.
 //
 //   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- [--threads N]
 
@@ -85,6 +86,5 @@ static double Measure(int iterations, int rounds, Action body)
         for (var i = 0; i < iterations; i++) body();
         perRound[r] = sw.Elapsed.TotalMicroseconds / iterations;
     }
-    Array.Sort(perRound);
-    return perRound[rounds / 2];
+    return perRound.Min();
 }

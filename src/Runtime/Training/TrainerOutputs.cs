@@ -244,7 +244,8 @@ public sealed partial class Trainer
                 return (JsonNode)node;
             }).ToArray()),
         };
-        var text = config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        // Relaxed escaping keeps formulas readable ("+" rather than "\u002B"); the file is never embedded in HTML.
+        var text = config.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         AtomicFile.WriteAllBytes(Path.Combine(OutputDirectory, "config.json"), System.Text.Encoding.UTF8.GetBytes(text + "\n"));
     }
 

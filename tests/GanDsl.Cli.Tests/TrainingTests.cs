@@ -279,6 +279,35 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(ckpt.Has("net.D.11.weight"), "the reconstruction critic's decoder is saved");
     }
 
+    /// <summary>Every step runs in a dispose scope: the number of live tensors does not grow from step to step.</summary>
+    [Fact]
+    public void Steps_free_their_intermediates()
+    {
+        var dir = TempDir("leak");
+        using var trainer = Trainer.Create(Options("test-stateful", dir, 12) with { Ema = 0.9, LogEvery = 1 }, Registry);
+        var live = new List<long>();
+        trainer.StepCompleted += e => { if (e.Phase == StepPhase.Generator) live.Add(GanDsl.Torch.Torch.LiveTensorCount); };
+        Assert.Equal(TrainOutcome.Completed, trainer.Run().Outcome);
+        // After warm-up (optimizer state is created lazily at the first updates) the count is flat.
+        Assert.Equal(12, live.Count);
+        Assert.All(live.Skip(3), n => Assert.Equal(live[2], n));
+    }
+
+    /// <summary>Learning rates and betas from the command line replace the loss's defaults, per network role.</summary>
+    [Fact]
+    public void Optimizer_settings_are_overridable()
+    {
+        var dir = TempDir("lr");
+        var o = Train(dir, "--loss", "test-stateful", "--data", "ring", "--steps", "0", "--lr-g", "0.003", "--lr-d", "0.0007", "--betas", "0.1,0.2", "--samples", "10");
+        Assert.True(o.ExitCode == 0, o.Stderr);
+        var networks = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json"))).RootElement.GetProperty("networks");
+        var g = networks[0].GetProperty("optimizer");
+        var d = networks[1].GetProperty("optimizer");
+        Assert.Equal(("adam", 0.003, 0.1, 0.2), (g.GetProperty("kind").GetString(), g.GetProperty("lr").GetDouble(), g.GetProperty("beta1").GetDouble(), g.GetProperty("beta2").GetDouble()));
+        Assert.Equal(0.0007, d.GetProperty("lr").GetDouble());
+        Assert.Equal(0.1, d.GetProperty("beta1").GetDouble());
+    }
+
     /// <summary>The mlp and dcgan28 families build the architectures of the issue (parameter counts as in PyTorch).</summary>
     [Fact]
     public void Model_families_match_the_reference_architectures()

@@ -4,7 +4,7 @@ using static GanDsl.Tests.Cli.CliRunner;
 namespace GanDsl.Tests.Cli;
 
 /// <summary>Bad arguments and bad files: one line on stderr, exit code 2, nothing written.</summary>
-public class ArgumentTests
+public class ArgumentTests : TempFolderTests
 {
     private static void AssertBadInput(Outcome o, string expectedFragment, string? outDir = null)
     {

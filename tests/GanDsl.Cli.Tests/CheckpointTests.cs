@@ -6,7 +6,7 @@ using static GanDsl.Tests.Cli.CliRunner;
 namespace GanDsl.Tests.Cli;
 
 /// <summary>Checkpoint files: corrupt, truncated, of another loss or model, interrupted writes.</summary>
-public class CheckpointTests
+public class CheckpointTests : TempFolderTests
 {
     /// <summary>A finished 4-step run of the stateful test loss with a checkpoint; returns its folder.</summary>
     private static string SmallRun(string label, params string[] extra)

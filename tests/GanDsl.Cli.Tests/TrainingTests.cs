@@ -7,7 +7,7 @@ using static GanDsl.Tests.Cli.CliRunner;
 namespace GanDsl.Tests.Cli;
 
 /// <summary>The trainer end to end: it learns, resumes exactly, honours the loss's schedule and writes its files.</summary>
-public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output)
+public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFolderTests
 {
     private static readonly LossRegistry Registry = new(typeof(TestNonSaturating).Assembly);
 

@@ -7,7 +7,7 @@ using static GanDsl.Tests.Cli.CliRunner;
 namespace GanDsl.Tests.Cli;
 
 /// <summary>The trainer with the real zoo, and one run of the real <c>gan</c> executable.</summary>
-public class ZooAndExecutableTests
+public class ZooAndExecutableTests : TempFolderTests
 {
     /// <summary>Every zoo loss trains on the ring: the model factory builds each network its LossInfo lists.</summary>
     [Fact]

@@ -13,6 +13,21 @@ rm -rf "$results"
 mkdir -p "$results"
 
 cd "$repo"
+
+# Test data: the Fashion-MNIST tests read the IDX files of Debian's dataset-fashion-mnist.
+# Install it when missing and possible; otherwise those tests report themselves as skipped.
+if [[ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]]; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing dataset-fashion-mnist (test data)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends dataset-fashion-mnist \
+      || { apt-get update && apt-get install -y --no-install-recommends dataset-fashion-mnist; } \
+      || echo "test.sh: could not install dataset-fashion-mnist; its tests will be skipped" >&2
+  else
+    echo "test.sh: dataset-fashion-mnist is missing (sudo apt-get install dataset-fashion-mnist); its tests will be skipped" >&2
+  fi
+fi
+
 dotnet test GanDsl.sln -c Release --logger trx --results-directory "$results" "$@"
 status=$?
 

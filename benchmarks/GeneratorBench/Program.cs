@@ -1,13 +1,22 @@
 // Measures the GanDsl generator on a compilation of 50 losses (the three sample losses of src/Losses,
 // renamed and varied): a full run with a fresh driver, and the incremental cycle an IDE performs after
 // editing one loss's expression (a driver holding the previous run's state).
+//
+//   dotnet run -c Release --project benchmarks/GeneratorBench              GanDsl generator, step tracking on and off
+//   dotnet run -c Release --project benchmarks/GeneratorBench -- --profile  also probe generators that isolate the
+//                                                                           driver's and ForAttributeWithMetadataName's own cost
+using System.Collections.Immutable;
 using System.Diagnostics;
+using GanDsl.Generator;
 using GanDsl.Testing;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
 const int Losses = 50;
 const int Repetitions = 30;
+const int WarmUp = 10;
 
 var root = FindRepoRoot();
 var templates = new[] { "NonSaturating", "WganGp", "Began" }
@@ -49,47 +58,65 @@ if (args.Contains("--binding"))
         foreach (var tree in c2.SyntaxTrees)
         {
             var model = c2.GetSemanticModel(tree);
-            foreach (var node in tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.ArrowExpressionClauseSyntax>())
-                foreach (var n in node.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax>())
+            foreach (var node in tree.GetRoot().DescendantNodes().OfType<ArrowExpressionClauseSyntax>())
+                foreach (var n in node.DescendantNodes().OfType<ExpressionSyntax>())
                     _ = model.GetSymbolInfo(n);
         }
         Console.WriteLine($"binding every expression of 50 losses in a fresh compilation: {sw0.Elapsed.TotalMilliseconds:F1} ms");
     }
 }
 
-var full = new List<double>();
-var edit = new List<double>();
-for (var i = 0; i < Repetitions + 3; i++)
+Console.WriteLine($"GanDsl generator, {Losses} losses, {Repetitions} repetitions (after {WarmUp} warm-up runs each), {Environment.ProcessorCount} cores, load {LoadAverage()}");
+Console.WriteLine($"{"",-44} {"full run (fresh driver)",-26} edit one loss, regenerate");
+if (args.Contains("--off-first")) Measure("GanDsl generator, step tracking off (IDE)", () => new GanLossGenerator(), tracking: false);
+Measure("GanDsl generator, step tracking on", () => new GanLossGenerator(), tracking: true, printSteps: true);
+Measure("GanDsl generator, step tracking off (IDE)", () => new GanLossGenerator(), tracking: false);
+if (args.Contains("--profile"))
 {
-    // Fresh compilations so nothing (semantic models, bound trees) is reused from a previous repetition.
-    var a = compilation.Clone();
-    var b = a.ReplaceSyntaxTree(a.SyntaxTrees[0], a.SyntaxTrees[0].WithChangedText(SourceText.From(editedText)));
-
-    var sw = Stopwatch.StartNew();
-    var driver = GeneratorTestDriver.CreateDriver().RunGenerators(a);
-    sw.Stop();
-    var fullMs = sw.Elapsed.TotalMilliseconds;
-
-    // The compilation's own declaration tables are built by the compiler for any consumer (the IDE has them
-    // already after an edit); build them first so the timing below is the generator's work.
-    _ = b.GetTypeByMetadataName("GanDsl.Vocabulary");
-    _ = b.Assembly.GlobalNamespace.GetMembers();
-
-    sw.Restart();
-    driver = driver.RunGenerators(b);
-    sw.Stop();
-    if (i == Repetitions + 2)
-    {
-        foreach (var (step, runs) in driver.GetRunResult().Results[0].TrackedSteps)
-            Console.WriteLine($"  step {step,-18} {runs.Sum(r => r.ElapsedTime.TotalMilliseconds),7:F1} ms over {runs.Length} items");
-    }
-    if (i >= 3) { full.Add(fullMs); edit.Add(sw.Elapsed.TotalMilliseconds); }   // first runs warm up the JIT
+    // Probes: the same FAWMN key and predicate with a trivial transform, so what they cost is the driver's
+    // and FAWMN's own work (finding the attributed classes, binding the [GanLoss] attribute, the class symbol).
+    Measure("probe: FAWMN, transform returns a constant", () => new FawmnProbe(ProbeTransform.Constant), tracking: false);
+    Measure("probe: FAWMN, transform reads the symbol", () => new FawmnProbe(ProbeTransform.SymbolName), tracking: false);
+    Measure("probe: FAWMN + GetSymbolInfo of every expr", () => new FawmnProbe(ProbeTransform.BindExpressions), tracking: false);
 }
-
-Console.WriteLine($"GanDsl generator, {Losses} losses, {Repetitions} repetitions (after 3 warm-up runs), {Environment.ProcessorCount} cores");
-Console.WriteLine($"full run (fresh driver):       median {Median(full):F1} ms, min {full.Min():F1} ms");
-Console.WriteLine($"edit one loss and regenerate:  median {Median(edit):F1} ms, min {edit.Min():F1} ms");
+Console.WriteLine($"load after: {LoadAverage()}");
 return;
+
+void Measure(string label, Func<IIncrementalGenerator> makeGenerator, bool tracking, bool printSteps = false)
+{
+    var full = new List<double>();
+    var edit = new List<double>();
+    for (var i = 0; i < Repetitions + WarmUp; i++)
+    {
+        // Fresh compilations so nothing (semantic models, bound trees) is reused from a previous repetition.
+        var a = compilation.Clone();
+        var b = a.ReplaceSyntaxTree(a.SyntaxTrees[0], a.SyntaxTrees[0].WithChangedText(SourceText.From(editedText)));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { makeGenerator().AsSourceGenerator() },
+            parseOptions: GeneratorTestDriver.ParseOptions(),
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: tracking));
+
+        var sw = Stopwatch.StartNew();
+        driver = driver.RunGenerators(a);
+        sw.Stop();
+        var fullMs = sw.Elapsed.TotalMilliseconds;
+
+        // The compilation's own declaration tables are built by the compiler for any consumer (the IDE has them
+        // already after an edit); build them first so the timing below is the generator's work.
+        _ = b.GetTypeByMetadataName("GanDsl.Vocabulary");
+        _ = b.Assembly.GlobalNamespace.GetMembers();
+
+        sw.Restart();
+        driver = driver.RunGenerators(b);
+        sw.Stop();
+        if (printSteps && i == Repetitions + WarmUp - 1)
+        {
+            foreach (var (step, runs) in driver.GetRunResult().Results[0].TrackedSteps.OrderBy(s => s.Key, StringComparer.Ordinal))
+                Console.WriteLine($"    step {step,-58} {runs.Sum(r => r.ElapsedTime.TotalMilliseconds),7:F2} ms over {runs.Length} items");
+        }
+        if (i >= WarmUp) { full.Add(fullMs); edit.Add(sw.Elapsed.TotalMilliseconds); }   // first runs warm up the JIT
+    }
+    Console.WriteLine($"{label,-44} median {Median(full),6:F1} min {full.Min(),6:F1} ms   median {Median(edit),6:F1} min {edit.Min(),6:F1} ms");
+}
 
 static double Median(List<double> values)
 {
@@ -97,9 +124,39 @@ static double Median(List<double> values)
     return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
 static string FindRepoRoot()
 {
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         if (File.Exists(Path.Combine(dir.FullName, "GanDsl.sln"))) return dir.FullName;
     throw new DirectoryNotFoundException("Run from inside the GanDsl repository.");
+}
+
+enum ProbeTransform { Constant, SymbolName, BindExpressions }
+
+/// <summary>A generator keyed like GanDsl's, with a trivial transform: measures what the pipeline costs without the parser.</summary>
+sealed class FawmnProbe(ProbeTransform transform) : IIncrementalGenerator
+{
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var mode = transform;
+        var found = context.SyntaxProvider.ForAttributeWithMetadataName("GanDsl.GanLossAttribute",
+            static (node, _) => node is ClassDeclarationSyntax,
+            (ctx, ct) => mode switch
+            {
+                ProbeTransform.Constant => "",
+                ProbeTransform.SymbolName => ctx.TargetSymbol.Name,
+                _ => Bind(ctx, ct),
+            });
+        context.RegisterSourceOutput(found.Collect(), static (_, _) => { });
+    }
+
+    private static string Bind(GeneratorAttributeSyntaxContext ctx, CancellationToken ct)
+    {
+        foreach (var arrow in ctx.TargetNode.DescendantNodes().OfType<ArrowExpressionClauseSyntax>())
+            foreach (var e in arrow.DescendantNodes().OfType<ExpressionSyntax>())
+                _ = ctx.SemanticModel.GetSymbolInfo(e, ct);
+        return ctx.TargetSymbol.Name;
+    }
 }

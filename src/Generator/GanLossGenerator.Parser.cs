@@ -34,6 +34,8 @@ public sealed partial class GanLossGenerator
         private readonly List<Diagnostic> _diagnostics = new();
         private readonly HashSet<(string, Location, string)> _reported = new();
         private readonly Dictionary<SyntaxTree, SemanticModel> _models = new();
+        /// <summary>Every source tree whose syntax or declarations this parse read: the memo is valid while they are unchanged.</summary>
+        private readonly HashSet<SyntaxTree> _treesRead = new();
         private readonly Dictionary<string, NetworkSpec> _networks = new(StringComparer.Ordinal);
         private readonly List<string> _networkOrder = new();
         private readonly Dictionary<IFieldSymbol, HyperSpec> _hypers = new(SymbolEqualityComparer.Default);
@@ -48,18 +50,33 @@ public sealed partial class GanLossGenerator
             _lossClass = lossClass;
             _ct = ct;
             _models[model.SyntaxTree] = model;
+            _treesRead.Add(model.SyntaxTree);
+            foreach (var part in lossClass.DeclaringSyntaxReferences) _treesRead.Add(part.SyntaxTree);
         }
 
         /// <summary>The transform of the pipeline: never throws except for cancellation.</summary>
-        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct)
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct) => Parse(context, ct, out _);
+
+        /// <summary>
+        /// Parses one class; <paramref name="treesRead"/> gets every source tree the result depends on
+        /// (the class's parts, macro bodies, declarations of resolved symbols), or null when the parse
+        /// failed internally (such a result is not worth remembering). Never throws except for cancellation.
+        /// </summary>
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct, out IReadOnlyCollection<SyntaxTree>? treesRead)
         {
             var classSyntax = (ClassDeclarationSyntax)context.TargetNode;
+            treesRead = null;
             try
             {
                 if (context.TargetSymbol is not INamedTypeSymbol type)
+                {
+                    treesRead = new[] { classSyntax.SyntaxTree };
                     return new ParseResult(null, ImmutableArray<Diagnostic>.Empty, null);
+                }
                 var parser = new Parser(context.SemanticModel.Compilation, type, context.SemanticModel, ct);
-                return parser.ParseClass(classSyntax, context.Attributes);
+                var result = parser.ParseClass(classSyntax, context.Attributes);
+                treesRead = parser._treesRead;
+                return result;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -297,7 +314,7 @@ public sealed partial class GanLossGenerator
             AddNetwork(new NetworkSpec(method.Name, role, output));
             if (method.IsPartialDefinition && method.PartialImplementationPart is null)
             {
-                var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_ct) as MethodDeclarationSyntax;
+                var syntax = Read(method.DeclaringSyntaxReferences.FirstOrDefault()) as MethodDeclarationSyntax;
                 var modifiers = syntax is null ? "private static partial" : string.Join(" ", syntax.Modifiers.Select(m => m.ValueText));
                 partials.Add(new PartialNetworkSpec(method.Name, modifiers, method.Parameters[0].Name));
             }
@@ -576,7 +593,7 @@ public sealed partial class GanLossGenerator
             if (scope.Model is not null)
             {
                 var info = scope.Model.GetSymbolInfo(syntax, _ct);
-                return info.Symbol ?? (info.CandidateSymbols.Length > 0 ? info.CandidateSymbols[0] : null);
+                return Noted(info.Symbol ?? (info.CandidateSymbols.Length > 0 ? info.CandidateSymbols[0] : null));
             }
 
             // [Macro] text from metadata: resolve by name like the C# compiler would in the macro's type
@@ -590,8 +607,8 @@ public sealed partial class GanLossGenerator
                 if (type is null) continue;
                 foreach (var member in type.GetMembers(name))
                 {
-                    if (argumentCount < 0 && member is IPropertySymbol or IFieldSymbol) return member;
-                    if (argumentCount >= 0 && member is IMethodSymbol m && Accepts(m, argumentCount)) return m;
+                    if (argumentCount < 0 && member is IPropertySymbol or IFieldSymbol) return Noted(member);
+                    if (argumentCount >= 0 && member is IMethodSymbol m && Accepts(m, argumentCount)) return Noted(m);
                 }
             }
             return null;
@@ -684,15 +701,34 @@ public sealed partial class GanLossGenerator
             {
                 model = _compilation.GetSemanticModel(tree);
                 _models[tree] = model;
+                _treesRead.Add(tree);
             }
             return model;
+        }
+
+        /// <summary>The syntax a reference points at, noting its tree as one this parse depends on.</summary>
+        private SyntaxNode? Read(SyntaxReference? reference)
+        {
+            if (reference is null) return null;
+            _treesRead.Add(reference.SyntaxTree);
+            return reference.GetSyntax(_ct);
+        }
+
+        /// <summary>Notes the trees declaring a resolved symbol (a constant's value, a macro's signature and body).</summary>
+        private ISymbol? Noted(ISymbol? symbol)
+        {
+            if (symbol is null) return null;
+            foreach (var reference in symbol.DeclaringSyntaxReferences) _treesRead.Add(reference.SyntaxTree);
+            if (symbol is IMethodSymbol { PartialImplementationPart: { } impl })
+                foreach (var reference in impl.DeclaringSyntaxReferences) _treesRead.Add(reference.SyntaxTree);
+            return symbol;
         }
 
         /// <summary>The expression of an expression-bodied property or method (or a getter written <c>get => ...</c>), from source.</summary>
         private ExpressionSyntax? ExpressionBody(ISymbol symbol)
         {
             var reference = symbol is IMethodSymbol { PartialImplementationPart: { } impl } ? impl.DeclaringSyntaxReferences.FirstOrDefault() : symbol.DeclaringSyntaxReferences.FirstOrDefault();
-            switch (reference?.GetSyntax(_ct))
+            switch (Read(reference))
             {
                 case PropertyDeclarationSyntax p:
                     return p.ExpressionBody?.Expression
@@ -743,10 +779,10 @@ public sealed partial class GanLossGenerator
 
         private static Location LocationOf(ISymbol symbol) => symbol.Locations.FirstOrDefault(l => l.IsInSource) ?? Location.None;
 
-        private Location? AttributeLocation(AttributeData? attribute) => attribute?.ApplicationSyntaxReference?.GetSyntax(_ct).GetLocation();
+        private Location? AttributeLocation(AttributeData? attribute) => Read(attribute?.ApplicationSyntaxReference)?.GetLocation();
 
         private Location? AttributeArgumentLocation(AttributeData? attribute, int index) =>
-            attribute?.ApplicationSyntaxReference?.GetSyntax(_ct) is AttributeSyntax { ArgumentList: { } list } && index < list.Arguments.Count
+            Read(attribute?.ApplicationSyntaxReference) is AttributeSyntax { ArgumentList: { } list } && index < list.Arguments.Count
                 ? list.Arguments[index].GetLocation()
                 : AttributeLocation(attribute);
 
@@ -766,9 +802,9 @@ public sealed partial class GanLossGenerator
         };
 
         /// <summary>The summary of a doc comment as one line of plain text (tags dropped, their text kept).</summary>
-        private static string? DocSummary(ISymbol symbol)
+        private string? DocSummary(ISymbol symbol)
         {
-            var syntax = symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax();
+            var syntax = Read(symbol.DeclaringSyntaxReferences.FirstOrDefault());
             if (syntax is VariableDeclaratorSyntax { Parent.Parent: { } field }) syntax = field;
             if (syntax is null) return null;
             var text = new StringBuilder();

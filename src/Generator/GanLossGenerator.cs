@@ -16,7 +16,9 @@ namespace GanDsl.Generator;
 /// Pipeline shape, and why:
 /// <list type="number">
 /// <item><c>ForAttributeWithMetadataName</c> finds the classes; its transform (the Parser) is the only
-/// code that sees symbols and syntax. It returns the spec plus raw diagnostics.</item>
+/// code that sees symbols and syntax. It returns the spec plus raw diagnostics. Roslyn re-runs it for
+/// every class on any edit, so it goes through a memo that reuses the result of a class the edit cannot
+/// affect (<see cref="ParseMemo"/>).</item>
 /// <item>Diagnostics get their own outputs (they hold locations, so they never cache; that is by design).
 /// Loss names are collected across classes for the duplicate-name check only.</item>
 /// <item>The spec is projected out (the cache boundary: plain equatable data), optimised in its own
@@ -35,7 +37,7 @@ public sealed partial class GanLossGenerator : IIncrementalGenerator
     /// <summary>Tracking names of the pipeline's steps (tests assert their run reasons).</summary>
     public static class Steps
     {
-        /// <summary>The parser's output: spec and raw diagnostics (re-runs on every compilation change; holds locations).</summary>
+        /// <summary>The parser's output: spec and raw diagnostics (holds locations). <c>Unchanged</c> for a class the memo reused.</summary>
         public const string Parsed = "GanDsl.Parsed";
         /// <summary>The equatable spec (the cache boundary).</summary>
         public const string Spec = "GanDsl.Spec";
@@ -45,13 +47,18 @@ public sealed partial class GanLossGenerator : IIncrementalGenerator
         public const string Names = "GanDsl.Names";
     }
 
+    /// <summary>Parse results kept across runs of this instance (see <see cref="ParseMemo"/>); tests read its counters.</summary>
+    internal ParseMemo Memo { get; } = new();
+
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // Not static: the transform reads this instance's memo, so an edit re-parses only the classes it can affect.
+        var memo = Memo;
         var parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(Names.GanLoss,
                 static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
-                static (ctx, ct) => Parser.Parse(ctx, ct))
+                (ctx, ct) => memo.Parse(ctx, ct))
             .WithTrackingName(Steps.Parsed);
 
         context.RegisterSourceOutput(parsed.Select(static (p, _) => p.Diagnostics), static (spc, diagnostics) =>

@@ -287,6 +287,11 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFo
         using var trainer = Trainer.Create(Options("test-stateful", dir, 12) with { Ema = 0.9, LogEvery = 1 }, Registry);
         var live = new List<long>();
         trainer.StepCompleted += e => { if (e.Phase == StepPhase.Generator) live.Add(GanDsl.Torch.Torch.LiveTensorCount); };
+        // The count is process-wide: undisposed tensors of earlier tests (and of Trainer.Create) that the
+        // finalizer freed mid-run would lower it between steps by chance. Finalize that garbage first, so
+        // only what the steps themselves create and keep moves the count.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         Assert.Equal(TrainOutcome.Completed, trainer.Run().Outcome);
         // After warm-up (optimizer state is created lazily at the first updates) the count is flat.
         Assert.Equal(12, live.Count);

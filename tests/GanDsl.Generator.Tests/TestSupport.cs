@@ -36,7 +36,13 @@ internal static class TestSupport
         var again = run.RunAgain(run.InputCompilation.Clone());
         foreach (var step in new[] { GanLossGenerator.Steps.Spec, GanLossGenerator.Steps.Optimized })
         {
-            if (!again.Result.Results[0].TrackedSteps.TryGetValue(step, out var runs)) continue;
+            if (!again.Result.Results[0].TrackedSteps.TryGetValue(step, out var runs))
+            {
+                // A run that emitted a file went through these steps; if they are not tracked (a renamed step,
+                // tracking off), the check below would pass without looking at anything.
+                Assert.True(again.Files.Count == 0, $"step '{step}' is not tracked, though the run generated {again.Files.Count} file(s)");
+                continue;
+            }
             foreach (var output in runs.SelectMany(r => r.Outputs))
                 Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step} re-ran: {output.Reason}");
         }
@@ -48,7 +54,11 @@ internal static class TestSupport
     {
         foreach (var step in new[] { GanLossGenerator.Steps.Spec, GanLossGenerator.Steps.Optimized })
         {
-            if (!run.Result.Results[0].TrackedSteps.TryGetValue(step, out var runs)) continue;
+            if (!run.Result.Results[0].TrackedSteps.TryGetValue(step, out var runs))
+            {
+                Assert.True(run.Files.Count == 0, $"step '{step}' is not tracked, though the run generated {run.Files.Count} file(s)");
+                continue;
+            }
             foreach (var output in runs.SelectMany(r => r.Outputs))
                 Walk(output.Value, new HashSet<object>(ReferenceEqualityComparer.Instance), step);
         }

@@ -50,7 +50,8 @@ public sealed class ModuleTests
         Assert.Equal(DType.Float64, buffers["1.running_var"].DType);
         Assert.Equal(DType.Float64, buffers["2.weight_u"].DType);
         using var scope = T.NewScope();
-        var y = model.Forward(T.Randn([4, 2], DType.Float64));
+        using var inputs = new Generator(3);
+        var y = model.Forward(T.Randn([4, 2], DType.Float64, gen: inputs));
         Assert.Equal(DType.Float64, y.DType);
         Assert.Throws<ArgumentException>(() => model.ToDType(DType.Int64));
     }
@@ -178,7 +179,13 @@ public sealed class NnLeakTests
     public void Training_steps_with_layers_and_optimizers_leave_no_live_tensors()
     {
         T.SetNumThreads(2);
+        // Earlier tests leave undisposed tensors to the finalizer (on purpose, e.g. use-after-dispose checks).
+        // If a GC freed one of them during the steps below, the count would drop below a raw start value and
+        // the test would fail by chance: finalize all pending garbage first, so only this test's tensors count.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         var start = T.LiveTensorCount;
+        using var inputs = new Generator(17);
         using (var g = ReferenceModels.DcganSmallG())
         using (var d = new Sequential(new SpectralNorm(new Conv2d(1, 4, 4, 2, 1)), new LeakyReLU(0.2), new Flatten(), new Linear(4 * 6 * 6, 1)))
         using (var optG = new Adam(g.Parameters(), lr: 2e-4, beta1: 0.5))
@@ -188,8 +195,8 @@ public sealed class NnLeakTests
             {
                 using var scope = T.NewScope();
                 optD.ZeroGrad();
-                var fake = g.Forward(T.Randn([4, 8]));
-                (d.Forward(fake.Detach()).Mean() - d.Forward(T.Randn([4, 1, 12, 12])).Mean()).Backward();
+                var fake = g.Forward(T.Randn([4, 8], gen: inputs));
+                (d.Forward(fake.Detach()).Mean() - d.Forward(T.Randn([4, 1, 12, 12], gen: inputs)).Mean()).Backward();
                 optD.Step();
                 optG.ZeroGrad();
                 (-d.Forward(fake).Mean()).Backward();

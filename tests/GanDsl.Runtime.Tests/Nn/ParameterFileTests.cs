@@ -30,7 +30,8 @@ public sealed class ParameterFileTests : IDisposable
         var model = ReferenceModels.DcganSmallG();
         using var scope = T.NewScope();
         using var noGrad = T.NoGrad();
-        model.Forward(T.Randn([4, 8]));  // training mode: running statistics and the batch counter move
+        using var inputs = new Generator(8);
+        model.Forward(T.Randn([4, 8], gen: inputs));  // training mode: running statistics and the batch counter move
         return model;
     }
 

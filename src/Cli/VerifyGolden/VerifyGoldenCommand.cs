@@ -67,7 +67,8 @@ public static class VerifyGoldenCommand
         var losses = checks.Select(c => c.Loss).Distinct().Count();
         if (failed.Count == 0)
         {
-            stdout.WriteLine($"{Path.GetFileName(path)}: {checks.Count} values of {losses} losses, all within {RelativeTolerance:0e0} relative ({AbsoluteTolerance:0e0} absolute).");
+            // A gradient row stands for a whole parameter tensor: every element was compared, the worst is shown.
+            stdout.WriteLine($"{Path.GetFileName(path)}: {checks.Count} quantities of {losses} losses (every element of each gradient), all within {RelativeTolerance:0e0} relative ({AbsoluteTolerance:0e0} absolute).");
             return 0;
         }
         stderr.WriteLine($"verify-golden: {Path.GetFileName(path)}: {failed.Count} of {checks.Count} checks failed, in {string.Join(", ", failed.Select(c => c.Loss).Distinct())}.");

@@ -2,33 +2,31 @@ using GanDsl.Torch;
 
 namespace GanDsl.Nn;
 
-/// <summary>A 2-d convolution (PyTorch's <c>nn.Conv2d</c>, groups 1, dilation 1): weight [out, in, k, k], bias [out].</summary>
-public sealed class Conv2d : Module, IWeightedLayer
+/// <summary>
+/// What <see cref="Conv2d"/> and <see cref="ConvTranspose2d"/> share (groups 1, dilation 1, square
+/// kernels): the hyperparameters, and a weight and optional bias with PyTorch's default
+/// initialisation: weight ~ kaiming_uniform(a=√5), then bias ~ U(±1/√fanIn), drawn from the global
+/// generator in that order, with the fan taken from the weight's dimension 1 as PyTorch does.
+/// </summary>
+public abstract class ConvolutionLayer : Module, IWeightedLayer
 {
     private readonly TensorSlot _weight;
     private readonly TensorSlot? _bias;
 
-    /// <summary>
-    /// Creates the layer with PyTorch's default initialisation: weight ~ kaiming_uniform(a=√5), then
-    /// bias ~ U(±1/√fanIn) with fanIn = in·k·k, drawn from the global generator in that order.
-    /// </summary>
-    /// <param name="inChannels">Channels of the input.</param>
-    /// <param name="outChannels">Channels of the output.</param>
-    /// <param name="kernelSize">Height and width of the (square) kernel.</param>
-    /// <param name="stride">Stride in both directions.</param>
-    /// <param name="padding">Zero padding on every side.</param>
-    /// <param name="bias">Whether to learn an additive bias.</param>
-    public Conv2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0, bool bias = true)
+    private protected ConvolutionLayer(string layer, long[] weightShape, long inChannels, long outChannels, long kernelSize,
+        long stride, long padding, long outputPadding, bool bias)
     {
-        ConvolutionChecks.Check(nameof(Conv2d), inChannels, outChannels, kernelSize, stride, padding, 0);
+        if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 || stride <= 0 || padding < 0 || outputPadding < 0)
+            throw new ArgumentOutOfRangeException(nameof(inChannels),
+                $"{layer}(in {inChannels}, out {outChannels}, kernel {kernelSize}, stride {stride}, padding {padding}): " +
+                "channels, kernel and stride must be positive and paddings not negative.");
         InChannels = inChannels;
         OutChannels = outChannels;
         KernelSize = kernelSize;
         Stride = stride;
         Padding = padding;
-        long[] shape = [outChannels, inChannels, kernelSize, kernelSize];
-        var fanIn = Init.FanIn(shape);
-        _weight = RegisterParameter("weight", Init.KaimingUniform(shape, fanIn, Math.Sqrt(5)));
+        var fanIn = Init.FanIn(weightShape);
+        _weight = RegisterParameter("weight", Init.KaimingUniform(weightShape, fanIn, Math.Sqrt(5)));
         if (bias) _bias = RegisterParameter("bias", Init.Uniform([outChannels], Init.BiasBound(fanIn)));
     }
 
@@ -44,10 +42,10 @@ public sealed class Conv2d : Module, IWeightedLayer
     /// <summary>Stride in both directions.</summary>
     public long Stride { get; }
 
-    /// <summary>Zero padding on every side.</summary>
+    /// <summary>Padding: added to every side of the input (convolution) or removed from every side of the output (transposed).</summary>
     public long Padding { get; }
 
-    /// <summary>The weight [out, in, k, k].</summary>
+    /// <summary>The weight: [out, in, k, k] for a convolution, [in, out, k, k] for a transposed one.</summary>
     public Tensor Weight => _weight.Value;
 
     /// <summary>The bias [out], or null.</summary>
@@ -55,13 +53,36 @@ public sealed class Conv2d : Module, IWeightedLayer
 
     TensorSlot IWeightedLayer.WeightSlot => _weight;
 
-    int IWeightedLayer.OutputDim => 0;
+    /// <inheritdoc/>
+    public abstract int OutputDim { get; }
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => ForwardWithWeight(input, Weight);
 
     /// <inheritdoc/>
-    public Tensor ForwardWithWeight(Tensor input, Tensor weight)
+    public abstract Tensor ForwardWithWeight(Tensor input, Tensor weight);
+}
+
+/// <summary>A 2-d convolution (PyTorch's <c>nn.Conv2d</c>, groups 1, dilation 1): weight [out, in, k, k], bias [out].</summary>
+public sealed class Conv2d : ConvolutionLayer
+{
+    /// <summary>Creates the layer with PyTorch's default initialisation (fanIn = in·k·k).</summary>
+    /// <param name="inChannels">Channels of the input.</param>
+    /// <param name="outChannels">Channels of the output.</param>
+    /// <param name="kernelSize">Height and width of the (square) kernel.</param>
+    /// <param name="stride">Stride in both directions.</param>
+    /// <param name="padding">Zero padding on every side.</param>
+    /// <param name="bias">Whether to learn an additive bias.</param>
+    public Conv2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0, bool bias = true)
+        : base(nameof(Conv2d), [outChannels, inChannels, kernelSize, kernelSize], inChannels, outChannels, kernelSize, stride, padding, 0, bias)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override int OutputDim => 0;
+
+    /// <inheritdoc/>
+    public override Tensor ForwardWithWeight(Tensor input, Tensor weight)
     {
         ThrowIfDisposed();
         return Torch.Torch.Functional.Conv2d(input, weight, Bias, Stride, Padding);
@@ -72,15 +93,9 @@ public sealed class Conv2d : Module, IWeightedLayer
 /// A 2-d transposed convolution (PyTorch's <c>nn.ConvTranspose2d</c>, groups 1, dilation 1):
 /// weight [in, out, k, k], bias [out]. Output size: (H−1)·stride − 2·padding + k + outputPadding.
 /// </summary>
-public sealed class ConvTranspose2d : Module, IWeightedLayer
+public sealed class ConvTranspose2d : ConvolutionLayer
 {
-    private readonly TensorSlot _weight;
-    private readonly TensorSlot? _bias;
-
-    /// <summary>
-    /// Creates the layer with PyTorch's default initialisation: weight ~ kaiming_uniform(a=√5) with
-    /// fanIn = out·k·k (PyTorch takes the fan from weight dimension 1), then bias ~ U(±1/√fanIn).
-    /// </summary>
+    /// <summary>Creates the layer with PyTorch's default initialisation (fanIn = out·k·k: PyTorch takes the fan from weight dimension 1).</summary>
     /// <param name="inChannels">Channels of the input.</param>
     /// <param name="outChannels">Channels of the output.</param>
     /// <param name="kernelSize">Height and width of the (square) kernel.</param>
@@ -90,69 +105,24 @@ public sealed class ConvTranspose2d : Module, IWeightedLayer
     /// <param name="bias">Whether to learn an additive bias.</param>
     public ConvTranspose2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0,
         long outputPadding = 0, bool bias = true)
+        : base(nameof(ConvTranspose2d), [inChannels, outChannels, kernelSize, kernelSize], inChannels, outChannels, kernelSize, stride, padding,
+            outputPadding < stride ? outputPadding
+                : throw new ArgumentOutOfRangeException(nameof(outputPadding), $"ConvTranspose2d: outputPadding ({outputPadding}) must be smaller than stride ({stride})."),
+            bias)
     {
-        ConvolutionChecks.Check(nameof(ConvTranspose2d), inChannels, outChannels, kernelSize, stride, padding, outputPadding);
-        if (outputPadding >= stride)
-            throw new ArgumentOutOfRangeException(nameof(outputPadding),
-                $"ConvTranspose2d: outputPadding ({outputPadding}) must be smaller than stride ({stride}).");
-        InChannels = inChannels;
-        OutChannels = outChannels;
-        KernelSize = kernelSize;
-        Stride = stride;
-        Padding = padding;
         OutputPadding = outputPadding;
-        long[] shape = [inChannels, outChannels, kernelSize, kernelSize];
-        var fanIn = Init.FanIn(shape);
-        _weight = RegisterParameter("weight", Init.KaimingUniform(shape, fanIn, Math.Sqrt(5)));
-        if (bias) _bias = RegisterParameter("bias", Init.Uniform([outChannels], Init.BiasBound(fanIn)));
     }
-
-    /// <summary>Channels of the input.</summary>
-    public long InChannels { get; }
-
-    /// <summary>Channels of the output.</summary>
-    public long OutChannels { get; }
-
-    /// <summary>Kernel height and width.</summary>
-    public long KernelSize { get; }
-
-    /// <summary>Stride in both directions.</summary>
-    public long Stride { get; }
-
-    /// <summary>Padding removed from every side of the output.</summary>
-    public long Padding { get; }
 
     /// <summary>Extra rows and columns on one side of the output.</summary>
     public long OutputPadding { get; }
 
-    /// <summary>The weight [in, out, k, k].</summary>
-    public Tensor Weight => _weight.Value;
-
-    /// <summary>The bias [out], or null.</summary>
-    public Tensor? Bias => _bias?.Value;
-
-    TensorSlot IWeightedLayer.WeightSlot => _weight;
-
-    int IWeightedLayer.OutputDim => 1;
+    /// <inheritdoc/>
+    public override int OutputDim => 1;
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => ForwardWithWeight(input, Weight);
-
-    /// <inheritdoc/>
-    public Tensor ForwardWithWeight(Tensor input, Tensor weight)
+    public override Tensor ForwardWithWeight(Tensor input, Tensor weight)
     {
         ThrowIfDisposed();
         return Torch.Torch.Functional.ConvTranspose2d(input, weight, Bias, Stride, Padding, OutputPadding);
-    }
-}
-
-internal static class ConvolutionChecks
-{
-    internal static void Check(string layer, long inChannels, long outChannels, long kernelSize, long stride, long padding, long outputPadding)
-    {
-        if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 || stride <= 0 || padding < 0 || outputPadding < 0)
-            throw new ArgumentOutOfRangeException(nameof(inChannels),
-                $"{layer}(in {inChannels}, out {outChannels}, kernel {kernelSize}, stride {stride}, padding {padding}): " +
-                "channels, kernel and stride must be positive and paddings not negative.");
     }
 }

@@ -46,15 +46,7 @@ public static class TrainCommand
     {
         var a = new ArgumentReader("train", args, ValueOptions, ["resume"], repeatable: ["set", "assembly"]);
         a.NoPositionals();
-        var hypers = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var s in a.All("set"))
-        {
-            var eq = s.IndexOf('=');
-            if (eq <= 0) throw new UsageException($"--set expects NAME=VALUE (e.g. --set Lambda=5), not '{s}'.");
-            var name = s[..eq].Trim();
-            if (hypers.ContainsKey(name)) throw new UsageException($"--set {name} is given twice.");
-            hypers[name] = ArgumentReader.ParseNumber(s[(eq + 1)..].Trim(), $"--set {name}");
-        }
+        var hypers = ParseHyperparameters(a.All("set"));
         (double, double)? betas = null;
         if (a.String("betas") is { } b)
         {
@@ -87,6 +79,21 @@ public static class TrainCommand
         };
         if (options.Problems() is { Count: > 0 } problems) throw new UsageException(problems[0]);
         return (options, a.All("assembly"));
+    }
+
+    /// <summary>Parses the values of <c>--set NAME=VALUE</c> (also used by <c>gan compare</c>).</summary>
+    public static Dictionary<string, double> ParseHyperparameters(IEnumerable<string> settings)
+    {
+        var hypers = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var s in settings)
+        {
+            var eq = s.IndexOf('=');
+            if (eq <= 0) throw new UsageException($"--set expects NAME=VALUE (e.g. --set Lambda=5), not '{s}'.");
+            var name = s[..eq].Trim();
+            if (hypers.ContainsKey(name)) throw new UsageException($"--set {name} is given twice.");
+            hypers[name] = ArgumentReader.ParseNumber(s[(eq + 1)..].Trim(), $"--set {name}");
+        }
+        return hypers;
     }
 
     /// <summary>Runs the command.</summary>

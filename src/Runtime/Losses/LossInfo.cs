@@ -27,6 +27,13 @@ public sealed record OptimizerDefaults(string Kind, double LearningRate, double 
 /// <param name="Summary">The declaration's doc-comment summary (paper and year).</param>
 /// <param name="DiscriminatorExpression">The discriminator loss as declared (DSL source text), or null for a loss with no critic step.</param>
 /// <param name="GeneratorExpression">The generator loss as declared (DSL source text).</param>
+/// <param name="Networks">Every network the loss uses, with its role and output kind; the trainer builds one of each.</param>
+/// <param name="Hyperparameters">Hyperparameters with their declared defaults, in declaration order.</param>
+/// <param name="States">State carried between steps, with initial values and update timing.</param>
+/// <param name="CriticSteps">Discriminator steps per generator step.</param>
+/// <param name="Clipping">Weight clipping applied after every critic step.</param>
+/// <param name="Optimizer">The optimizer the paper trains with: the trainer's default for this loss.</param>
+/// <param name="UsesSecondNoise">True when the loss draws a second, independent noise batch <c>z2</c>.</param>
 public sealed record LossInfo(
     string Name,
     string TypeName,

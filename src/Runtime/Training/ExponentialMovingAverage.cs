@@ -13,6 +13,10 @@ public sealed class ExponentialMovingAverage : IDisposable
     private readonly Module _source;
     private readonly (string Name, Torch.Tensor Tensor)[] _sourceParameters;
     private readonly (string Name, Torch.Tensor Tensor)[] _sourceBuffers;
+    // The average's own tensors, listed once: Update runs every generator step, and enumerating a module
+    // rebuilds every dotted name. Checkpoint loading copies into these tensors in place, so the lists stay valid.
+    private readonly Torch.Tensor[] _averageParameters;
+    private readonly Torch.Tensor[] _averageBuffers;
 
     /// <summary>Starts the average at <paramref name="source"/>'s current weights.</summary>
     /// <param name="source">The network being trained.</param>
@@ -26,9 +30,13 @@ public sealed class ExponentialMovingAverage : IDisposable
         Decay = decay;
         _sourceParameters = source.NamedParameters().ToArray();
         _sourceBuffers = source.NamedBuffers().ToArray();
-        var names = Average.NamedParameters().Select(p => p.Name).Concat(Average.NamedBuffers().Select(b => b.Name));
+        var averageParameters = Average.NamedParameters().ToArray();
+        var averageBuffers = Average.NamedBuffers().ToArray();
+        var names = averageParameters.Select(p => p.Name).Concat(averageBuffers.Select(b => b.Name));
         if (!names.SequenceEqual(_sourceParameters.Select(p => p.Name).Concat(_sourceBuffers.Select(b => b.Name))))
             throw new ArgumentException("The EMA copy must have the same architecture as the network it averages.", nameof(copy));
+        _averageParameters = averageParameters.Select(p => p.Parameter).ToArray();
+        _averageBuffers = averageBuffers.Select(b => b.Buffer).ToArray();
         Average.Eval();
         CopyAll();
     }
@@ -43,23 +51,16 @@ public sealed class ExponentialMovingAverage : IDisposable
     public void Update()
     {
         using var noGrad = Torch.Torch.NoGrad();
-        var i = 0;
-        foreach (var (_, avg) in Average.NamedParameters())
-        {
-            avg.Mul_(Decay).Add_(_sourceParameters[i].Tensor, 1 - Decay);
-            i++;
-        }
-        i = 0;
-        foreach (var (_, avg) in Average.NamedBuffers()) avg.CopyFrom_(_sourceBuffers[i++].Tensor);
+        for (var i = 0; i < _averageParameters.Length; i++)
+            _averageParameters[i].Mul_(Decay).Add_(_sourceParameters[i].Tensor, 1 - Decay);
+        for (var i = 0; i < _averageBuffers.Length; i++) _averageBuffers[i].CopyFrom_(_sourceBuffers[i].Tensor);
     }
 
     private void CopyAll()
     {
         using var noGrad = Torch.Torch.NoGrad();
-        var i = 0;
-        foreach (var (_, avg) in Average.NamedParameters()) avg.CopyFrom_(_sourceParameters[i++].Tensor);
-        i = 0;
-        foreach (var (_, avg) in Average.NamedBuffers()) avg.CopyFrom_(_sourceBuffers[i++].Tensor);
+        for (var i = 0; i < _averageParameters.Length; i++) _averageParameters[i].CopyFrom_(_sourceParameters[i].Tensor);
+        for (var i = 0; i < _averageBuffers.Length; i++) _averageBuffers[i].CopyFrom_(_sourceBuffers[i].Tensor);
     }
 
     /// <summary>Frees the averaged network.</summary>

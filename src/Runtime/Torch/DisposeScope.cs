@@ -51,7 +51,7 @@ public sealed class DisposeScope : IDisposable
         if (tensor.Scope != this)
             throw new InvalidOperationException("MoveToOuter: the tensor does not belong to this dispose scope.");
         Remove(tensor);
-        if (_outer is { _disposed: false } outer) outer.Add(tensor);
+        OpenOuter()?.Add(tensor);
         return tensor;
     }
 
@@ -66,6 +66,17 @@ public sealed class DisposeScope : IDisposable
             t.Dispose();
         }
         _tensors.Clear();
-        if (t_innermost == this) t_innermost = _outer;
+        if (t_innermost == this) t_innermost = OpenOuter();
+    }
+
+    /// <summary>
+    /// The nearest enclosing scope not yet disposed. Scopes disposed out of order are skipped: a tensor
+    /// registered with one would never be freed.
+    /// </summary>
+    private DisposeScope? OpenOuter()
+    {
+        var outer = _outer;
+        while (outer is { _disposed: true }) outer = outer._outer;
+        return outer;
     }
 }

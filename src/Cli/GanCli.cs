@@ -56,6 +56,13 @@ public static class GanCli
             stderr.WriteLine($"gan: {e.Message}");
             return ExitCodes.BadInput;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Last resort for a file a command does not handle itself (an --out folder that cannot be created or
+            // written, a disk that fills up in `gan sample`): a message, not a stack trace.
+            stderr.WriteLine($"gan: {e.Message}");
+            return ExitCodes.Failure;
+        }
     }
 
     /// <summary>True when <paramref name="args"/> asks for help.</summary>

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using GanDsl.Data;
 using GanDsl.Torch;
 
 namespace GanDsl.Nn;
@@ -142,24 +143,12 @@ public static class TensorFile
         var folder = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"Cannot write '{full}': the folder '{folder}' does not exist. Create it first.");
-        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(full, file =>
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                var stream = WriteStreamDecoratorForTests?.Invoke(file) ?? file;
-                WriteBody(stream, list);
-                stream.Flush();
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-            DirectorySync.Flush(folder);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
+            var stream = WriteStreamDecoratorForTests?.Invoke(file) ?? file;
+            WriteBody(stream, list);
+            stream.Flush();
+        }, createDirectory: false);
     }
 
     /// <summary>Reads every record of the file at <paramref name="path"/>, checking magic, version, checksum and structure.</summary>
@@ -310,21 +299,6 @@ public static class TensorFile
         _ => throw new TensorFileException($"'{source}' is malformed: entry '{name}' has unknown dtype code {code}. Save it again."),
     };
 
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // Best effort: the error that got us here is the one to report.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
-
     /// <summary>Bounds-checked sequential reads of a file body; running past the end is a clear error.</summary>
     private ref struct SpanReader
     {
@@ -360,40 +334,4 @@ public static class TensorFile
 
         public ulong ReadUInt64() => BinaryPrimitives.ReadUInt64LittleEndian(ReadBytes(8));
     }
-}
-
-/// <summary>Makes a rename durable: fsync of the folder that holds the renamed file (POSIX only; best effort).</summary>
-internal static partial class DirectorySync
-{
-    internal static void Flush(string folder)
-    {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
-        try
-        {
-            // A plain read-only open (O_RDONLY = 0) of a folder is allowed, and fsync works on it.
-            var fd = Open(folder, 0);
-            if (fd < 0) return;
-            try
-            {
-                _ = Fsync(fd);
-            }
-            finally
-            {
-                _ = Close(fd);
-            }
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            // The file itself is already flushed and renamed; only the rename's durability is weaker.
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync")]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
 }

@@ -203,7 +203,10 @@ public sealed class Comparison
             // Not cancellable: Ctrl-C lets the current run finish, so every run in the table has the full budget.
             result = trainer.Run(CancellationToken.None, progress);
         }
-        catch (Exception e) when (e is Torch.TorchException or ArgumentException or InvalidOperationException or KeyNotFoundException)
+        // An output that cannot be written (disk full, permissions) fails this run, not the comparison: the runs
+        // that finished still get their table.
+        catch (Exception e) when (e is Torch.TorchException or ArgumentException or InvalidOperationException or KeyNotFoundException
+                                      or IOException or UnauthorizedAccessException)
         {
             progress?.Finish();
             return new ComparisonRun(loss, seed, RunStatus.Failed, trainer.Step, clock.Elapsed.TotalSeconds, null, $"{e.GetType().Name}: {e.Message}");

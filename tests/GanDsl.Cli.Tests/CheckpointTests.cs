@@ -80,6 +80,20 @@ public class CheckpointTests : TempFolderTests
         Assert.Equal(["checkpoint.bin"], Directory.GetFiles(dir).Select(f => Path.GetFileName(f)!).ToArray());
     }
 
+    [Fact]
+    public void Sample_command_reports_an_unwritable_output_folder_in_one_line()
+    {
+        var dir = SmallRun("sample-unwritable");
+        var blocker = Path.Combine(dir, "a-file");
+        File.WriteAllText(blocker, "");   // a folder cannot be created below a file
+        var o = Run("sample", "--checkpoint", Path.Combine(dir, CheckpointFile.FileName), "--count", "10", "--out", Path.Combine(blocker, "out"));
+        Assert.Equal(ExitCodes.Failure, o.ExitCode);
+        var lines = o.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("gan: ", lines[0]);
+        Assert.Contains(blocker, lines[0]);
+    }
+
     /// <summary>A write that fails midway (a full disk, a crash) leaves the previous checkpoint whole and loadable.</summary>
     [Fact]
     public void Interrupted_checkpoint_write_leaves_the_previous_checkpoint_loadable()

@@ -105,6 +105,24 @@ public sealed class ErrorAndLifetimeTests
     }
 
     [Fact]
+    public void Out_of_order_scope_dispose_falls_back_to_the_nearest_open_scope()
+    {
+        // root { middle { inner } } with middle disposed before inner: afterwards new tensors must belong to
+        // root (still open), not to the disposed middle scope, where nothing would ever free them.
+        Tensor afterwards;
+        using (var root = T.NewScope())
+        {
+            var middle = T.NewScope();
+            var inner = T.NewScope();
+            middle.Dispose();
+            inner.Dispose();
+            afterwards = T.Ones([2]);
+            Assert.Equal(1, root.Count);
+        }
+        Assert.True(afterwards.IsDisposed);
+    }
+
+    [Fact]
     public void In_place_ops_return_this_and_change_the_values()
     {
         using var scope = T.NewScope();

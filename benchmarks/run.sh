@@ -1,38 +1,131 @@
 #!/usr/bin/env bash
-# Runs the GanDsl binding benchmarks and their PyTorch counterparts (Debian's /usr/bin/python3,
-# same libtorch) with the same thread count and prints them side by side, in microseconds per
-# iteration. Each program reports its fastest of 7 timed rounds; the two programs run
-# alternately RUNS times and the fastest of those is kept, so a burst of load from other
-# processes on a shared machine does not decide the comparison.
+# Training iterations side by side: PyTorch 1.13 from Python (Debian's python3-torch, OpenBLAS) and the
+# same training written by hand in TorchSharp 0.107 (libtorch 2.10, MKL), benchmarks/HandWritten, at
+# each thread count, with OMP_WAIT_POLICY=PASSIVE. Prints a markdown table: median ms per full
+# iteration (every critic step and the generator step) and the ratio, plus sgemm 256x512x512 GFLOP/s.
 #
-# Per-op overhead = time of a 1-element add minus libtorch's own cost of that add (the same
-# loop run inside the native library: "libtorch floor"), for the binding and for Python.
+#   benchmarks/run.sh [--threads "1 2"] [--runs R] [--workload A,B] [--iterations N] [--warmup N] [--raw FILE]
+#   benchmarks/run.sh --micro [THREADS] [RUNS]     the old binding micro-benchmarks (GanDsl.Benchmarks vs PyTorch)
 #
-#   benchmarks/run.sh [THREADS] [RUNS]     (defaults 2 and 3)
+# --runs R runs the programs alternately R times per thread count and keeps each workload's fastest
+# median (a burst of load on a shared machine then does not decide the comparison). --raw FILE keeps
+# every JSON line. Workloads and their sizes: benchmarks/pytorch_bench.py (docstring) and docs/benchmarks.md.
 set -euo pipefail
-threads="${1:-2}"
-runs="${2:-3}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
+python=/usr/bin/python3
+export OMP_WAIT_POLICY=PASSIVE
 
-dotnet build -c Release benchmarks/GanDsl.Benchmarks/GanDsl.Benchmarks.csproj -nologo -v:q -clp:ErrorsOnly >&2
-ours="" theirs=""
-for ((r = 0; r < runs; r++)); do
-  ours+=$(dotnet benchmarks/GanDsl.Benchmarks/bin/Release/net10.0/GanDsl.Benchmarks.dll --threads "$threads")$'\n'
-  theirs+=$(/usr/bin/python3 benchmarks/pytorch_bench.py --threads "$threads")$'\n'
+# ------------------------------------------------------------------ GanDsl runner (to be added)
+# run_gandsl THREADS WORKLOADS EXTRA_ARGS...: print GanDsl's results for the comma-separated
+# WORKLOADS, one JSON line each, in the format of the other two programs:
+#   {"impl": "gandsl", "workload": "ring_mlp_wgangp", "threads": 1, "median_ms": 123.4, ...}
+# (sgemm_256x512x512 may be skipped). It prints nothing yet. When the GanDsl benchmark program has its
+# `--workload` mode, build it in build_all below and replace the body, e.g.:
+#   dotnet benchmarks/GanDsl.Benchmarks/bin/Release/net10.0/GanDsl.Benchmarks.dll \
+#       --threads "$1" --workload "$2" "${@:3}"
+# The table gains "GanDsl" and ratio columns as soon as this prints lines with "impl": "gandsl".
+run_gandsl() {
+  :
+}
+
+build_all() {
+  dotnet build -c Release benchmarks/HandWritten/HandWritten.csproj -nologo -v:q -clp:ErrorsOnly >&2
+  # GanDsl: add its build here together with run_gandsl.
+}
+# ------------------------------------------------------------------
+
+run_handwritten() { dotnet benchmarks/HandWritten/bin/Release/net10.0/HandWritten.dll --threads "$1" --workload "$2" "${@:3}"; }
+run_pytorch() { "$python" benchmarks/pytorch_bench.py --threads "$1" --workload "$2" "${@:3}"; }
+
+micro() {
+  local threads="${1:-2}" runs="${2:-3}" ours="" theirs=""
+  dotnet build -c Release benchmarks/GanDsl.Benchmarks/GanDsl.Benchmarks.csproj -nologo -v:q -clp:ErrorsOnly >&2
+  for ((r = 0; r < runs; r++)); do
+    ours+=$(dotnet benchmarks/GanDsl.Benchmarks/bin/Release/net10.0/GanDsl.Benchmarks.dll --threads "$threads")$'\n'
+    theirs+=$("$python" benchmarks/pytorch_bench.py --micro --threads "$threads")$'\n'
+  done
+  value() { awk -v name="$2" '$2 == name && (best == "" || $3 < best) { best = $3 } END { print best }' <<<"$1"; }
+  printf '%-30s %12s %12s %8s\n' benchmark gandsl_us pytorch_us ratio
+  for name in add_1elem linear_fwd_256x512_b256 linear_fwd_bwd_256x512_b256; do
+    awk -v n="$name" -v a="$(value "$ours" "$name")" -v b="$(value "$theirs" "$name")" \
+      'BEGIN { printf "%-30s %12.3f %12.3f %8.2f\n", n, a, b, a / b }'
+  done
+}
+
+if [[ "${1:-}" == "--micro" ]]; then
+  shift
+  micro "$@"
+  exit 0
+fi
+
+threads_list="1 2" runs=1 workloads="ring_mlp_ns,ring_mlp_wgangp,fmnist_dcgan28_ns,fmnist_dcgan28_wgangp,sgemm_256x512x512"
+raw="" extra=()
+while (($#)); do
+  case "$1" in
+    --threads) threads_list="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --workload) workloads="$2"; shift 2 ;;
+    --iterations|--warmup) extra+=("$1" "$2"); shift 2 ;;
+    --raw) raw="$2"; shift 2 ;;
+    *) echo "unknown argument '$1' (see the top of $0)" >&2; exit 2 ;;
+  esac
 done
 
-# Fastest value of a benchmark over all runs.
-value() { awk -v name="$2" '$2 == name && (best == "" || $3 < best) { best = $3 } END { print best }' <<<"$1"; }
-
-echo "$ours" | grep '^#' | sort -u | sed 's/^# /# gandsl: /'
-echo "$theirs" | grep '^#' | sort -u | sed 's/^# /# pytorch: /'
-printf '%-30s %12s %12s %8s\n' benchmark gandsl_us pytorch_us ratio
-for name in add_1elem linear_fwd_256x512_b256 linear_fwd_bwd_256x512_b256; do
-  awk -v n="$name" -v a="$(value "$ours" "$name")" -v b="$(value "$theirs" "$name")" \
-    'BEGIN { printf "%-30s %12.3f %12.3f %8.2f\n", n, a, b, a / b }'
+build_all
+lines=""
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load before:$(uptime | sed 's/.*load average://')" >&2
+for t in $threads_list; do
+  for ((r = 0; r < runs; r++)); do
+    lines+=$(run_pytorch "$t" "$workloads" "${extra[@]}")$'\n'
+    lines+=$(run_handwritten "$t" "$workloads" "${extra[@]}")$'\n'
+    lines+=$(run_gandsl "$t" "$workloads" "${extra[@]}")$'\n'
+  done
 done
-floor=$(value "$ours" add_1elem_libtorch_floor)
-awk -v f="$floor" -v a="$(value "$ours" add_1elem)" -v b="$(value "$theirs" add_1elem)" 'BEGIN {
-  printf "%-30s %12.3f\n", "add_1elem_libtorch_floor", f
-  printf "%-30s %12.3f %12.3f %8.2f\n", "add_1elem_overhead", a - f, b - f, (a - f) / (b - f) }'
+load_after="$(uptime | sed 's/.*load average://')"
+[[ -n "$raw" ]] && printf '%s' "$lines" | grep '^{' >"$raw"
+
+printf '%s' "$lines" | grep '^{' | "$python" -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+best = {}
+for r in rows:   # fastest median per (impl, workload, threads) over the runs
+    key = (r["impl"], r["workload"], r["threads"])
+    if key not in best or r["median_ms"] < best[key]["median_ms"]:
+        best[key] = r
+versions = sorted({(r["impl"], r["torch"]) for r in rows if "torch" in r})
+for impl, v in versions:
+    print(f"<!-- {impl}: {v} -->")
+gandsl = any(k[0] == "gandsl" for k in best)
+workloads = list(dict.fromkeys(r["workload"] for r in rows))
+threads = sorted({r["threads"] for r in rows})
+head = "| workload | threads | PyTorch 1.13 (ms) | hand-written TorchSharp (ms) | TorchSharp / PyTorch |"
+rule = "|---|--:|--:|--:|--:|"
+if gandsl:
+    head += " GanDsl (ms) | GanDsl / hand-written | GanDsl / PyTorch |"
+    rule += "--:|--:|--:|"
+print(head); print(rule)
+def cell(impl, w, t, key="median_ms"):
+    r = best.get((impl, w, t))
+    return None if r is None or key not in r else r[key]
+def fmt(v, digits=1):
+    return "" if v is None else f"{v:.{digits}f}"
+def ratio(a, b):
+    return "" if a is None or b is None else f"{a / b:.2f}"
+for w in workloads:
+    for t in threads:
+        p, h, g = (cell(i, w, t) for i in ("pytorch", "handwritten", "gandsl"))
+        digits = 3 if w.startswith("sgemm") else 1
+        line = f"| {w} | {t} | {fmt(p, digits)} | {fmt(h, digits)} | {ratio(h, p)} |"
+        if gandsl:
+            line += f" {fmt(g, digits)} | {ratio(g, h)} | {ratio(g, p)} |"
+        print(line)
+sg = [(t, cell("pytorch", "sgemm_256x512x512", t, "gflops"), cell("handwritten", "sgemm_256x512x512", t, "gflops")) for t in threads]
+if any(p or h for _, p, h in sg):
+    print()
+    print("| sgemm 256x512x512 | threads | PyTorch 1.13, OpenBLAS (GFLOP/s) | TorchSharp, libtorch 2.10 MKL (GFLOP/s) | TorchSharp / PyTorch |")
+    print("|---|--:|--:|--:|--:|")
+    for t, p, h in sg:
+        print(f"| float32 | {t} | {fmt(p)} | {fmt(h)} | {ratio(h, p)} |")
+'
+echo "# load after:$load_after" >&2

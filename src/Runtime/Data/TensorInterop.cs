@@ -1,9 +1,10 @@
-using GanDsl.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl.Data;
 
 /// <summary>
-/// The thin bridge from this layer's plain <c>float[]</c> batches and files to <see cref="Tensor"/>s.
+/// The thin bridge from this layer's plain <c>float[]</c> batches and files to TorchSharp tensors.
 /// Kept separate so the data code itself needs no native library.
 /// </summary>
 public static class DataTensorExtensions
@@ -12,7 +13,7 @@ public static class DataTensorExtensions
     public static Tensor ToTensor(this Batch batch, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return Torch.Torch.FromArray(batch.Data, batch.Shape, device);
+        return torch.tensor(batch.Data, batch.Shape, device: device);
     }
 
     /// <summary>Draws the next batch and returns it as a tensor on <paramref name="device"/>.</summary>
@@ -26,7 +27,7 @@ public static class DataTensorExtensions
     public static NpyArray ToNpyArray(this Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        return new NpyArray(tensor.ToArray<float>(), tensor.Shape);
+        return new NpyArray(tensor.HostFloats(), tensor.shape);
     }
 
     /// <summary>Writes a tensor's values as a float32 <c>.npy</c> file, atomically.</summary>
@@ -36,6 +37,14 @@ public static class DataTensorExtensions
     public static Tensor LoadNpyTensor(string path, Device? device = null)
     {
         NpyArray array = NpyFile.Read(path);
-        return Torch.Torch.FromArray(array.Data, array.Shape, device);
+        return torch.tensor(array.Data, array.Shape, device: device);
+    }
+
+    /// <summary>The tensor's elements as float32, row-major, copied to host memory.</summary>
+    public static float[] HostFloats(this Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        using var host = tensor.detach().to(ScalarType.Float32).cpu().contiguous();
+        return host.data<float>().ToArray();
     }
 }

@@ -1,15 +1,16 @@
-using GanDsl.Torch;
+using GanDsl.Data;
+using static TorchSharp.torch;
 
 namespace GanDsl.Imaging;
 
-/// <summary>Picture helpers that take <see cref="Tensor"/>s (copied to host memory as float32 first).</summary>
+/// <summary>Picture helpers that take TorchSharp tensors (copied to host memory as float32 first).</summary>
 public static class ImagingTensorExtensions
 {
     /// <summary>Saves a batch of images (N × 1 × H × W or N × 3 × H × W, values in [−1, 1]) as a PNG grid; see <see cref="ImageGrid.Render"/>.</summary>
     public static void SaveImageGrid(this Tensor images, string path, int? columns = null, int border = 2)
     {
         ArgumentNullException.ThrowIfNull(images);
-        ImageGrid.Save(path, images.ToArray<float>(), images.Shape, columns, border);
+        ImageGrid.Save(path, images.HostFloats(), images.shape, columns, border);
     }
 
     /// <summary>Saves a scatter plot of real against generated N × 2 samples; see <see cref="ScatterPlot.Render"/>.</summary>
@@ -20,12 +21,12 @@ public static class ImagingTensorExtensions
         ArgumentNullException.ThrowIfNull(generated);
         CheckPoints(real, nameof(real));
         CheckPoints(generated, nameof(generated));
-        ScatterPlot.Save(path, real.ToArray<float>(), generated.ToArray<float>(), options);
+        ScatterPlot.Save(path, real.HostFloats(), generated.HostFloats(), options);
     }
 
     private static void CheckPoints(Tensor t, string name)
     {
-        long[] shape = t.Shape;
+        long[] shape = t.shape;
         if (shape.Length != 2 || shape[1] != 2)
             throw new ArgumentException($"A scatter plot needs N × 2 samples; '{name}' has shape [{string.Join(", ", shape)}].", name);
     }

@@ -1,10 +1,18 @@
-using GanDsl.Torch;
+using TorchSharp;
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace GanDsl;
+
+/// <summary>A gradient the DSL asked for cannot be taken (the value does not depend on the input, or libtorch refused).</summary>
+public sealed class GradientException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
 
 /// <summary>
 /// Small tensor helpers the code generated for DSL losses calls, where one named call reads better
 /// than a line of shape arithmetic. Each checks its input's shape and says what was expected.
+/// Together with <see cref="StepContext"/> this is the whole runtime surface generated code touches,
+/// besides TorchSharp's own tensor methods.
 /// </summary>
 /// <remarks>
 /// Shapes follow the DSL's classes: a per-sample value is [B], a batch of samples is [B, ...].
@@ -20,9 +28,9 @@ public static class LossOps
     /// <exception cref="ArgumentException">The output has another shape (a score network must return [B,1] or [B]).</exception>
     public static Tensor Score(Tensor output, string network)
     {
-        var shape = output.Shape;
+        var shape = output.shape;
         if (shape.Length == 1) return output;
-        if (shape.Length == 2 && shape[1] == 1) return output.Squeeze(1);
+        if (shape.Length == 2 && shape[1] == 1) return output.squeeze(1);
         throw new ArgumentException($"Network '{network}' is declared with NetworkOutput.Score, so it must return one value per sample ([B,1] or [B]), but it returned [{string.Join(", ", shape)}].", nameof(output));
     }
 
@@ -32,10 +40,10 @@ public static class LossOps
     /// <exception cref="ArgumentException">The output has fewer than two dimensions.</exception>
     public static Tensor Features(Tensor output, string network)
     {
-        var dim = output.Dim;
+        var dim = output.dim();
         if (dim == 2) return output;
-        if (dim > 2) return output.Flatten(1);
-        throw new ArgumentException($"Network '{network}' is declared with NetworkOutput.Features, so it must return [B,F], but it returned [{string.Join(", ", output.Shape)}].", nameof(output));
+        if (dim > 2) return output.flatten(1);
+        throw new ArgumentException($"Network '{network}' is declared with NetworkOutput.Features, so it must return [B,F], but it returned [{string.Join(", ", output.shape)}].", nameof(output));
     }
 
     /// <summary>Reshapes a per-sample value [B] to [B,1,...,1] so it scales each sample of <paramref name="like"/> by broadcasting.</summary>
@@ -43,43 +51,42 @@ public static class LossOps
     /// <param name="like">The batch it will be combined with.</param>
     public static Tensor PerSample(Tensor perSample, Tensor like)
     {
-        var dims = like.Dim;
-        if (perSample.Dim != 1 || dims <= 1) return perSample;
+        var dims = like.dim();
+        if (perSample.dim() != 1 || dims <= 1) return perSample;
         var shape = new long[dims];
-        shape[0] = perSample.Shape[0];
+        shape[0] = perSample.shape[0];
         for (var i = 1; i < dims; i++) shape[i] = 1;
-        return perSample.Reshape(shape);
+        return perSample.reshape(shape);
     }
 
     /// <summary>The mean over each sample's elements: [B,...] to [B] (a [B] input is returned as is).</summary>
-    public static Tensor MeanPerSample(Tensor v) => v.Dim <= 1 ? v : v.Flatten(1).Mean([1]);
+    public static Tensor MeanPerSample(Tensor v) => v.dim() <= 1 ? v : v.flatten(1).mean([1L]);
 
     /// <summary>The mean over the batch, per element: [B,...] to [1,...], which broadcasts against the batch.</summary>
-    public static Tensor BatchMean(Tensor v) => v.Mean([0], keepDim: true);
+    public static Tensor BatchMean(Tensor v) => v.mean([0L], keepdim: true);
 
     /// <summary>The L2 norm of each sample's flattened features: [B,...] to [B] (of a [B] input: the absolute values).</summary>
-    public static Tensor PerSampleNorm(Tensor v) => v.Dim <= 1 ? v.Abs() : v.PerSampleNorm();
+    public static Tensor PerSampleNorm(Tensor v) => v.dim() <= 1 ? v.abs() : linalg.vector_norm(v.flatten(1), 2, [1L]);
 
     /// <summary>The Heaviside step of each element: 1 where <paramref name="v"/> &gt; 0, else 0, as a constant of <paramref name="v"/>'s type (no gradient).</summary>
     public static Tensor Step(Tensor v)
     {
-        using var _ = Torch.Torch.NoGrad();
-        using var positive = v.Gt(0);
-        return positive.ToDType(v.DType);
+        using var _ = torch.no_grad();
+        return v.gt(0).to_type(v.dtype);
     }
 
     /// <summary>The population standard deviation over all elements, as a constant (no gradient flows through it; DRAGAN's std(x)).</summary>
     public static Tensor PopulationStd(Tensor v)
     {
-        using var _ = Torch.Torch.NoGrad();
-        return v.Detach().Std(unbiased: false);
+        using var _ = torch.no_grad();
+        return v.detach().std(unbiased: false);
     }
 
     /// <summary>
     /// <paramref name="t"/> if it already requires grad (it depends on a trained network);
-    /// otherwise a leaf copy (sharing storage) that requires grad, so a gradient can be taken with respect to it.
+    /// otherwise a leaf alias (sharing storage) that requires grad, so a gradient can be taken with respect to it.
     /// </summary>
-    public static Tensor RequireGrad(Tensor t) => t.RequiresGrad ? t : t.Detach().RequiresGrad_(true);
+    public static Tensor RequireGrad(Tensor t) => t.requires_grad ? t : t.detach().requires_grad_(true);
 
     /// <summary>
     /// Random interpolates α·a + (1-α)·b with one α per sample drawn from <paramref name="random"/>
@@ -87,20 +94,75 @@ public static class LossOps
     /// </summary>
     public static Tensor Between(IStepRandom random, Tensor a, Tensor b)
     {
-        var alpha = PerSample(random.PerSampleUniform(a.Shape[0], a.DType, a.Device), a);
+        var alpha = PerSample(random.PerSampleUniform(a.shape[0], a.dtype, a.device), a);
         return alpha * a + (1.0 - alpha) * b;
     }
 
     /// <summary>A scalar tensor with the element type and device of <paramref name="like"/>.</summary>
-    public static Tensor Constant(double value, Tensor like) => Torch.Torch.Scalar(value, like.DType, like.Device);
+    public static Tensor Constant(double value, Tensor like) => torch.tensor(value, like.dtype, like.device);
 
-    /// <summary>Mean binary cross-entropy with logits against a constant target: one <c>binary_cross_entropy_with_logits</c> call, stable for any logit.</summary>
+    /// <summary>Mean binary cross-entropy with logits against a constant target: one fused call, stable for any logit.</summary>
     public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, double target) =>
-        Torch.Torch.BinaryCrossEntropyWithLogits(logits, Torch.Torch.Full(logits.Shape, target, logits.DType, logits.Device));
+        F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target));
 
-    /// <summary>Mean squared difference to a constant: one <c>mse_loss</c> call.</summary>
-    public static Tensor MseLoss(Tensor a, double target) =>
-        Torch.Torch.MseLoss(a, Torch.Torch.Full(a.Shape, target, a.DType, a.Device));
+    /// <summary>Mean binary cross-entropy with logits against a target tensor.</summary>
+    public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor target) =>
+        F.binary_cross_entropy_with_logits(logits, target.expand_as(logits));
+
+    /// <summary>Mean squared difference to a constant: one fused call.</summary>
+    public static Tensor MseLoss(Tensor a, double target) => F.mse_loss(a, torch.full_like(a, target));
+
+    /// <summary>Mean squared difference of two tensors (broadcast to a common shape).</summary>
+    public static Tensor MseLoss(Tensor a, Tensor b)
+    {
+        var shape = torch.broadcast_shapes(a.shape, b.shape);
+        return F.mse_loss(a.expand(shape), b.expand(shape));
+    }
+
+    /// <summary>Elementwise minimum of two tensors.</summary>
+    public static Tensor Minimum(Tensor a, Tensor b) => torch.minimum(a, b);
+
+    /// <summary>Elementwise maximum of two tensors.</summary>
+    public static Tensor Maximum(Tensor a, Tensor b) => torch.maximum(a, b);
+
+    /// <summary>Clamps elementwise between two tensors (broadcast).</summary>
+    public static Tensor Clamp(Tensor v, Tensor min, Tensor max) => torch.minimum(torch.maximum(v, min), max);
+
+    /// <summary>
+    /// ∂(Σ <paramref name="output"/>)/∂<paramref name="input"/> with the graph kept, so the gradient can itself be
+    /// differentiated (gradient penalties). Unlike a bare <c>torch.autograd.grad</c>, a gradient that cannot be
+    /// taken is a <see cref="GradientException"/> naming the loss and the term, never a dead process:
+    /// TorchSharp's native <c>grad</c> has no error handler, so this goes through <c>backward</c> with
+    /// <c>inputs</c> (which has one) and reads the input's <c>.grad</c>.
+    /// </summary>
+    /// <param name="output">The value to differentiate; summed first when it is not a scalar.</param>
+    /// <param name="input">The tensor to differentiate with respect to.</param>
+    /// <param name="loss">The loss's name, for the message.</param>
+    /// <param name="term">The DSL text of the gradient, for the message.</param>
+    /// <exception cref="GradientException">The output does not depend on the input, or libtorch reported an error.</exception>
+    public static Tensor Grad(Tensor output, Tensor input, string loss, string term)
+    {
+        if (output.numel() != 1) output = output.sum();
+        if (!input.requires_grad)
+            throw new GradientException($"Loss '{loss}', {term}: the input does not require a gradient, so no gradient can be taken with respect to it.");
+        if (!output.requires_grad)
+            throw new GradientException($"Loss '{loss}', {term}: the value does not depend on the input through anything differentiable (no gradient path).");
+
+        // A fresh .grad: nothing accumulated earlier may leak into the result.
+        input.grad = null;
+        try
+        {
+            torch.autograd.backward(output, retain_graph: true, create_graph: true, inputs: [input]);
+        }
+        catch (Exception e) when (e is ExternalException or InvalidOperationException)
+        {
+            throw new GradientException($"Loss '{loss}', {term}: libtorch could not take the gradient: {e.Message}", e);
+        }
+        var gradient = input.grad
+            ?? throw new GradientException($"Loss '{loss}', {term}: the value does not depend on the input (libtorch returned no gradient).");
+        input.grad = null;
+        return gradient;
+    }
 
     /// <summary>
     /// The biased (V-statistic, diagonal included) estimate of MMD² between the samples of
@@ -113,25 +175,33 @@ public static class LossOps
     public static Tensor Mmd2(Tensor a, Tensor b, double[] sigmas)
     {
         if (sigmas.Length == 0) throw new ArgumentException("Mmd2 needs at least one kernel width.", nameof(sigmas));
+        foreach (var sigma in sigmas)
+            if (!(sigma > 0) || double.IsInfinity(sigma)) throw new ArgumentException($"Kernel widths must be positive and finite, not {sigma}.", nameof(sigmas));
         var x = Rows(a);
         var y = Rows(b);
-        return Kernel(x, x, sigmas).Mean() + Kernel(y, y, sigmas).Mean() - 2.0 * Kernel(x, y, sigmas).Mean();
+        return Kernel(x, x, sigmas).mean() + Kernel(y, y, sigmas).mean() - 2.0 * Kernel(x, y, sigmas).mean();
 
-        static Tensor Rows(Tensor t) => t.Dim == 1 ? t.Reshape(t.Shape[0], 1) : t.Flatten(1);
+        static Tensor Rows(Tensor t) => t.dim() == 1 ? t.reshape(t.shape[0], 1) : t.flatten(1);
     }
 
     private static Tensor Kernel(Tensor u, Tensor v, double[] sigmas)
     {
-        var d2 = Torch.Torch.PairwiseSquaredDistances(u, v);
+        var d2 = PairwiseSquaredDistances(u, v);
         Tensor? sum = null;
         foreach (var sigma in sigmas)
         {
-            if (!(sigma > 0)) throw new ArgumentException($"Kernel widths must be positive, not {sigma}.", nameof(sigmas));
-            var k = (d2 * (-1.0 / (2 * sigma * sigma))).Exp();
+            var k = (d2 * (-1.0 / (2 * sigma * sigma))).exp();
             sum = sum is null ? k : sum + k;
         }
         return sum!;
     }
+
+    /// <summary>
+    /// ‖u_i − v_j‖² for every pair of rows, [N,D] × [M,D] → [N,M], computed from differences (exact, and
+    /// with a finite gradient at coincident points, unlike the ‖u‖² + ‖v‖² − 2u·v expansion).
+    /// </summary>
+    public static Tensor PairwiseSquaredDistances(Tensor u, Tensor v) =>
+        (u.unsqueeze(1) - v.unsqueeze(0)).square().sum(2);
 
     /// <summary>σ(t) for a host value.</summary>
     public static double Sigmoid(double t) => t >= 0 ? 1 / (1 + Math.Exp(-t)) : Math.Exp(t) / (1 + Math.Exp(t));

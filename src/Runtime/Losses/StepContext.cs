@@ -1,5 +1,5 @@
-using GanDsl.Nn;
-using GanDsl.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl;
 
@@ -7,29 +7,31 @@ namespace GanDsl;
 public interface IStepRandom
 {
     /// <summary>One U[0,1) coefficient per sample, shape [batch]: the interpolation weight of <c>Between(a, b)</c>.</summary>
-    Tensor PerSampleUniform(long batch, DType dtype, Device device);
+    Tensor PerSampleUniform(long batch, ScalarType dtype, Device device);
 
     /// <summary>U[0,1) noise of the given shape, one value per element: DRAGAN's perturbation direction.</summary>
-    Tensor ElementwiseUniform(long[] shape, DType dtype, Device device);
+    Tensor ElementwiseUniform(long[] shape, ScalarType dtype, Device device);
 }
 
 /// <summary>Draws from a seeded libtorch generator: what the trainer uses.</summary>
 public sealed class GeneratorStepRandom(Generator generator) : IStepRandom
 {
     /// <inheritdoc/>
-    public Tensor PerSampleUniform(long batch, DType dtype, Device device) => Torch.Torch.Rand([batch], dtype, device, generator);
+    public Tensor PerSampleUniform(long batch, ScalarType dtype, Device device) =>
+        torch.rand([batch], dtype, device, generator: generator);
 
     /// <inheritdoc/>
-    public Tensor ElementwiseUniform(long[] shape, DType dtype, Device device) => Torch.Torch.Rand(shape, dtype, device, generator);
+    public Tensor ElementwiseUniform(long[] shape, ScalarType dtype, Device device) =>
+        torch.rand(shape, dtype, device, generator: generator);
 }
 
 /// <summary>
 /// Everything a generated step method reads: the real batch, the noise batches, the
-/// networks by name and the source of random draws.
+/// networks by name (any TorchSharp <c>nn.Module&lt;Tensor, Tensor&gt;</c>) and the source of random draws.
 /// </summary>
 public sealed class StepContext
 {
-    private readonly IReadOnlyDictionary<string, Module> _networks;
+    private readonly IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> _networks;
     private readonly Func<Tensor>? _noise2;
     private Tensor? _noise2Value;
 
@@ -38,7 +40,7 @@ public sealed class StepContext
     /// <param name="networks">Every network the loss declares, by name (<c>"D"</c>, <c>"G"</c>, ...).</param>
     /// <param name="random">Source of the loss's own random draws.</param>
     /// <param name="noise2">Draws a second, independent noise batch <c>z2</c> on first use (Cramér GAN).</param>
-    public StepContext(Tensor real, Tensor noise, IReadOnlyDictionary<string, Module> networks, IStepRandom random, Func<Tensor>? noise2 = null)
+    public StepContext(Tensor real, Tensor noise, IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> networks, IStepRandom random, Func<Tensor>? noise2 = null)
     {
         Real = real;
         Noise = noise;
@@ -61,34 +63,34 @@ public sealed class StepContext
     public IStepRandom Random { get; }
 
     /// <summary>The network declared under <paramref name="name"/>.</summary>
-    public Module Network(string name) =>
+    public nn.Module<Tensor, Tensor> Network(string name) =>
         _networks.TryGetValue(name, out var m) ? m
         : throw new KeyNotFoundException($"The loss needs a network named '{name}', but the step context has only: {string.Join(", ", _networks.Keys)}.");
 
     /// <summary>
     /// Stops <paramref name="name"/>'s parameters from requiring gradients until the returned
     /// value is disposed: gradients still flow through the network to its input, but none are
-    /// accumulated for the frozen parameters.
+    /// accumulated for the frozen parameters (and no backward work is spent on them).
     /// </summary>
     public IDisposable Freeze(string name) => new FrozenParameters(Network(name));
 
     private sealed class FrozenParameters : IDisposable
     {
-        private readonly List<Tensor> _frozen = new();
+        private readonly List<TorchSharp.Modules.Parameter> _frozen = new();
 
-        public FrozenParameters(Module module)
+        public FrozenParameters(nn.Module module)
         {
-            foreach (var p in module.Parameters())
+            foreach (var p in module.parameters())
             {
-                if (!p.RequiresGrad) continue;
-                p.RequiresGrad = false;
+                if (!p.requires_grad) continue;
+                p.requires_grad = false;
                 _frozen.Add(p);
             }
         }
 
         public void Dispose()
         {
-            foreach (var p in _frozen) p.RequiresGrad = true;
+            foreach (var p in _frozen) p.requires_grad = true;
             _frozen.Clear();
         }
     }

@@ -1,4 +1,5 @@
-using GanDsl.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl.Models;
 
@@ -45,29 +46,29 @@ public sealed class Dcgan28Family : IModelFamily
         : $"Model 'dcgan28' needs 1×28×28 images, but the data has samples of shape [{string.Join(", ", sampleShape)}]; use --model mlp for flat samples.";
 
     /// <inheritdoc/>
-    public Module Build(NetworkInfo network, IReadOnlyList<long> sampleShape)
+    public nn.Module<Tensor, Tensor> Build(NetworkInfo network, IReadOnlyList<long> sampleShape)
     {
         if (CheckSampleShape(sampleShape) is { } problem) throw new ArgumentException(problem, nameof(sampleShape));
         return (network.Role, network.Output) switch
         {
-            (NetworkRole.Generator, NetworkOutput.Sample) => new Sequential(
-                new Linear(NoiseDimension, Flat), new BatchNorm1d(Flat), new ReLU(), new Reshape(128, 7, 7),
-                new ConvTranspose2d(128, 64, 4, 2, 1), new BatchNorm2d(64), new ReLU(),
-                new ConvTranspose2d(64, 1, 4, 2, 1), new Tanh()),
+            (NetworkRole.Generator, NetworkOutput.Sample) => nn.Sequential(
+                nn.Linear(NoiseDimension, Flat), nn.BatchNorm1d(Flat), nn.ReLU(), nn.Unflatten(1, [128, 7, 7]),
+                nn.ConvTranspose2d(128, 64, 4, stride: 2, padding: 1), nn.BatchNorm2d(64), nn.ReLU(),
+                nn.ConvTranspose2d(64, 1, 4, stride: 2, padding: 1), nn.Tanh()),
             (NetworkRole.Critic, NetworkOutput.Score) => ConvCritic(1),
             (NetworkRole.Critic, NetworkOutput.Features) => ConvCritic(FeatureCount),
-            (NetworkRole.Critic, NetworkOutput.Reconstruction) => new Sequential(
-                new Conv2d(1, 64, 4, 2, 1), new LeakyReLU(0.2), new Conv2d(64, 128, 4, 2, 1), new LeakyReLU(0.2), new Flatten(),
-                new Linear(Flat, CodeSize),
-                new Linear(CodeSize, Flat), new ReLU(), new Reshape(128, 7, 7),
-                new ConvTranspose2d(128, 64, 4, 2, 1), new ReLU(), new ConvTranspose2d(64, 1, 4, 2, 1), new Tanh()),
+            (NetworkRole.Critic, NetworkOutput.Reconstruction) => nn.Sequential(
+                nn.Conv2d(1, 64, 4, stride: 2, padding: 1), nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, stride: 2, padding: 1), nn.LeakyReLU(0.2), nn.Flatten(),
+                nn.Linear(Flat, CodeSize),
+                nn.Linear(CodeSize, Flat), nn.ReLU(), nn.Unflatten(1, [128, 7, 7]),
+                nn.ConvTranspose2d(128, 64, 4, stride: 2, padding: 1), nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, stride: 2, padding: 1), nn.Tanh()),
             _ => throw ModelFactory.Unsupported(this, network),
         };
     }
 
     /// <summary>Conv2d(1,64,4,2,1)-LeakyReLU(0.2)-Conv2d(64,128,4,2,1)-LeakyReLU(0.2)-flatten-Linear(6272,outputs).</summary>
-    private static Sequential ConvCritic(long outputs) => new(
-        new Conv2d(1, 64, 4, 2, 1), new LeakyReLU(0.2),
-        new Conv2d(64, 128, 4, 2, 1), new LeakyReLU(0.2),
-        new Flatten(), new Linear(Flat, outputs));
+    private static nn.Module<Tensor, Tensor> ConvCritic(long outputs) => nn.Sequential(
+        nn.Conv2d(1, 64, 4, stride: 2, padding: 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, stride: 2, padding: 1), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(Flat, outputs));
 }

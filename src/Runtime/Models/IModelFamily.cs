@@ -1,4 +1,5 @@
-using GanDsl.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl.Models;
 
@@ -31,5 +32,5 @@ public interface IModelFamily
     /// from the global generator, as PyTorch does) for samples of <paramref name="sampleShape"/>.
     /// </summary>
     /// <exception cref="NotSupportedException">The role and output kind have no architecture in this family.</exception>
-    Module Build(NetworkInfo network, IReadOnlyList<long> sampleShape);
+    nn.Module<Tensor, Tensor> Build(NetworkInfo network, IReadOnlyList<long> sampleShape);
 }

@@ -1,4 +1,5 @@
-using GanDsl.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl.Models;
 
@@ -46,7 +47,7 @@ public sealed class MlpFamily : IModelFamily
         : $"Model 'mlp' needs flat samples (shape [D]), but the data has samples of shape [{string.Join(", ", sampleShape)}]; use --model dcgan28 for 1×28×28 images.";
 
     /// <inheritdoc/>
-    public Module Build(NetworkInfo network, IReadOnlyList<long> sampleShape)
+    public nn.Module<Tensor, Tensor> Build(NetworkInfo network, IReadOnlyList<long> sampleShape)
     {
         if (CheckSampleShape(sampleShape) is { } problem) throw new ArgumentException(problem, nameof(sampleShape));
         long d = sampleShape[0];
@@ -55,17 +56,17 @@ public sealed class MlpFamily : IModelFamily
             (NetworkRole.Generator, NetworkOutput.Sample) => Trunk(NoiseDimension, d),
             (NetworkRole.Critic, NetworkOutput.Score) => Trunk(d, 1),
             (NetworkRole.Critic, NetworkOutput.Features) => Trunk(d, FeatureCount),
-            (NetworkRole.Critic, NetworkOutput.Reconstruction) => new Sequential(
-                new Linear(d, Hidden), new ReLU(), new Linear(Hidden, Hidden), new ReLU(), new Linear(Hidden, CodeSize),
-                new Linear(CodeSize, Hidden), new ReLU(), new Linear(Hidden, Hidden), new ReLU(), new Linear(Hidden, d)),
+            (NetworkRole.Critic, NetworkOutput.Reconstruction) => nn.Sequential(
+                nn.Linear(d, Hidden), nn.ReLU(), nn.Linear(Hidden, Hidden), nn.ReLU(), nn.Linear(Hidden, CodeSize),
+                nn.Linear(CodeSize, Hidden), nn.ReLU(), nn.Linear(Hidden, Hidden), nn.ReLU(), nn.Linear(Hidden, d)),
             _ => throw ModelFactory.Unsupported(this, network),
         };
     }
 
     /// <summary>Linear(in,512)-ReLU-Linear(512,512)-ReLU-Linear(512,512)-ReLU-Linear(512,out).</summary>
-    private static Sequential Trunk(long inputs, long outputs) => new(
-        new Linear(inputs, Hidden), new ReLU(),
-        new Linear(Hidden, Hidden), new ReLU(),
-        new Linear(Hidden, Hidden), new ReLU(),
-        new Linear(Hidden, outputs));
+    private static nn.Module<Tensor, Tensor> Trunk(long inputs, long outputs) => nn.Sequential(
+        nn.Linear(inputs, Hidden), nn.ReLU(),
+        nn.Linear(Hidden, Hidden), nn.ReLU(),
+        nn.Linear(Hidden, Hidden), nn.ReLU(),
+        nn.Linear(Hidden, outputs));
 }

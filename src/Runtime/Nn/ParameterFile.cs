@@ -1,4 +1,5 @@
-using GanDsl.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl.Nn;
 
@@ -10,11 +11,11 @@ public static class ParameterFile
 {
     /// <summary>
     /// Writes every parameter and buffer of <paramref name="module"/> (names as
-    /// <see cref="Module.NamedParameters"/> and <see cref="Module.NamedBuffers"/>) to
+    /// <c>named_parameters()</c> and <c>named_buffers()</c>, as PyTorch's <c>state_dict</c> names them) to
     /// <paramref name="path"/>, atomically: a temporary file in the same folder, flushed to disk,
     /// then renamed over the target.
     /// </summary>
-    public static void Save(Module module, string path)
+    public static void Save(nn.Module module, string path)
     {
         ArgumentNullException.ThrowIfNull(module);
         TensorFile.Write(path, Records(module));
@@ -23,7 +24,7 @@ public static class ParameterFile
     /// <summary>The module's parameters and buffers as records (for a checkpoint that stores more than one module).</summary>
     /// <param name="module">The module.</param>
     /// <param name="prefix">Prepended to every name (for example <c>"G."</c>).</param>
-    public static IEnumerable<TensorRecord> Records(Module module, string prefix = "")
+    public static IEnumerable<TensorRecord> Records(nn.Module module, string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(module);
         foreach (var (name, t) in Entries(module)) yield return TensorRecord.FromTensor(prefix + name, t);
@@ -40,7 +41,7 @@ public static class ParameterFile
     /// On any mismatch the module is left unchanged.
     /// </remarks>
     /// <exception cref="TensorFileException">The file is missing, corrupt, or does not fit the module; the message says which and what to do.</exception>
-    public static void Load(Module module, string path)
+    public static void Load(nn.Module module, string path)
     {
         ArgumentNullException.ThrowIfNull(module);
         var records = TensorFile.Read(path);
@@ -57,7 +58,7 @@ public static class ParameterFile
     /// <param name="prefix">The prefix the module's names carry in the records.</param>
     /// <param name="source">The file name, for messages.</param>
     /// <exception cref="TensorFileException">A name is missing or extra, or a shape or dtype does not fit; nothing was copied.</exception>
-    public static void Apply(Module module, IReadOnlyList<TensorRecord> records, string prefix, string source)
+    public static void Apply(nn.Module module, IReadOnlyList<TensorRecord> records, string prefix, string source)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(records);
@@ -74,31 +75,31 @@ public static class ParameterFile
         foreach (var (name, tensor) in targets)
         {
             if (!byName.TryGetValue(name, out var r)) continue;
-            var shape = tensor.Shape;
+            var shape = tensor.shape;
             if (!shape.SequenceEqual(r.Shape))
                 problems.Add($"'{prefix}{name}' has shape [{string.Join(", ", r.Shape)}] in the file but [{string.Join(", ", shape)}] in the model");
-            else if (!Compatible(tensor.DType, r.DType))
-                problems.Add($"'{prefix}{name}' is {r.DType} in the file but {tensor.DType} in the model");
+            else if (!Compatible(tensor.dtype, r.DType))
+                problems.Add($"'{prefix}{name}' is {r.DType} in the file but {tensor.dtype} in the model");
         }
         if (problems.Count > 0)
             throw new TensorFileException(
                 $"'{source}' does not fit this {module.GetType().Name} ({string.Join("; ", problems)}). " +
                 "It was saved from a different architecture or configuration: build the same model as the one saved, or pick the matching file. Nothing was loaded.");
 
-        using var noGrad = Torch.Torch.NoGrad();
+        using var noGrad = torch.no_grad();
         foreach (var (name, tensor) in targets)
         {
-            using var stored = byName[name].ToTensor(tensor.Device);
-            tensor.CopyFrom_(stored);
+            using var stored = byName[name].ToTensor(tensor.device);
+            tensor.copy_(stored);
         }
     }
 
-    private static IEnumerable<(string Name, Tensor Tensor)> Entries(Module module) =>
-        module.NamedParameters().Select(p => (p.Name, p.Parameter))
-            .Concat(module.NamedBuffers().Select(b => (b.Name, b.Buffer)));
+    private static IEnumerable<(string Name, Tensor Tensor)> Entries(nn.Module module) =>
+        module.named_parameters().Select(p => (p.name, (Tensor)p.parameter))
+            .Concat(module.named_buffers().Select(b => (b.name, b.buffer)));
 
-    private static bool Compatible(DType model, DType file) =>
-        model == file || (model is DType.Float32 or DType.Float64 && file is DType.Float32 or DType.Float64);
+    private static bool Compatible(ScalarType model, ScalarType file) =>
+        model == file || (model is ScalarType.Float32 or ScalarType.Float64 && file is ScalarType.Float32 or ScalarType.Float64);
 
     private static string Describe(List<string> names) =>
         names.Count <= 8 ? string.Join(", ", names) : $"{string.Join(", ", names.Take(8))} and {names.Count - 8} more";

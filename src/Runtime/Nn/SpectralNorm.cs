@@ -1,4 +1,7 @@
-using GanDsl.Torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace GanDsl.Nn;
 
@@ -6,63 +9,72 @@ namespace GanDsl.Nn;
 /// Spectral normalisation of a layer's weight (Miyato et al. 2018, "Spectral Normalization for
 /// Generative Adversarial Networks"), as PyTorch's <c>torch.nn.utils.spectral_norm</c>: the layer
 /// runs with W / σ(W), where σ is estimated by power iteration on the weight viewed as a matrix.
+/// TorchSharp has no parametrizations, so this is a module that takes the layer's place.
 /// </summary>
 /// <remarks>
 /// <para>
-/// The wrapper takes the layer's place and its tensor names, as PyTorch's hook does: the weight
-/// becomes the parameter <c>weight_orig</c> (listed after the layer's other parameters, where
-/// PyTorch re-registers it), and the power-iteration vectors are the buffers <c>weight_u</c> [h]
-/// and <c>weight_v</c> [w], where the weight matrix is h × w with h the size of the output
-/// dimension (0, or 1 for transposed convolutions). Both are drawn from N(0, 1) on the global
-/// generator (u first) and normalised, so a seeded build matches PyTorch's.
+/// Names as PyTorch's hook leaves them on the layer: the layer's other parameters (<c>bias</c>), then the
+/// unnormalised weight <c>weight_orig</c>, and the buffers <c>weight_u</c> [h] and <c>weight_v</c> [w], where
+/// the weight matrix is h × w with h the size of the output dimension (0, or 1 for transposed convolutions).
+/// u and v are drawn from N(0, 1) on the global generator (u first) and normalised, so a seeded build matches
+/// PyTorch's.
 /// </para>
 /// <para>
-/// Each forward in training mode first runs the power iteration (v ← normalize(Wᵀu),
-/// u ← normalize(Wv)) without gradients, updating the buffers in place, then computes
-/// σ = uᵀWv with gradients flowing through W only. In evaluation mode the stored u and v are used
-/// as they are.
+/// Each forward in training mode first runs the power iteration (v ← normalize(Wᵀu), u ← normalize(Wv))
+/// without gradients, updating the buffers in place, then computes σ = uᵀWv from copies of u and v with
+/// gradients flowing through W only. In evaluation mode the stored u and v are used as they are.
 /// </para>
 /// </remarks>
-public sealed class SpectralNorm : Module
+public sealed class SpectralNorm : nn.Module<Tensor, Tensor>
 {
-    private readonly Module _layer;
-    private readonly IWeightedLayer _weighted;
-    private readonly TensorSlot _u;
-    private readonly TensorSlot _v;
+    private readonly nn.Module<Tensor, Tensor> _layer;
+    private readonly Parameter _weightOrig;
+    private readonly Parameter? _bias;
+    private readonly Tensor _u;
+    private readonly Tensor _v;
 
-    /// <summary>Wraps <paramref name="layer"/>; the wrapper takes ownership of it.</summary>
-    /// <param name="layer">A <see cref="Linear"/>, <see cref="Conv2d"/> or <see cref="ConvTranspose2d"/> (any <see cref="IWeightedLayer"/>).</param>
+    /// <summary>Wraps <paramref name="layer"/> (a Linear, Conv2d or ConvTranspose2d); the wrapper takes its parameters.</summary>
+    /// <param name="layer">The layer whose weight is normalised.</param>
     /// <param name="powerIterations">Power-iteration steps per training forward (PyTorch's default 1).</param>
     /// <param name="eps">Lower bound of the norms divided by in the normalisations (PyTorch's default 1e-12).</param>
     /// <param name="dim">The weight dimension of the outputs; by default the layer's (0, or 1 for transposed convolutions).</param>
-    public SpectralNorm(Module layer, int powerIterations = 1, double eps = 1e-12, int? dim = null)
+    public SpectralNorm(nn.Module<Tensor, Tensor> layer, int powerIterations = 1, double eps = 1e-12, int? dim = null) : base("SpectralNorm")
     {
         ArgumentNullException.ThrowIfNull(layer);
-        if (layer is not IWeightedLayer weighted)
-            throw new ArgumentException($"Spectral normalisation needs a layer with a weight (Linear, Conv2d, ConvTranspose2d), not {layer.GetType().Name}.", nameof(layer));
+        var (weight, bias, outputDim) = layer switch
+        {
+            Linear l => (l.weight, l.bias, 0),
+            ConvTranspose2d c => (c.weight, c.bias, 1),
+            Conv2d c => (c.weight, c.bias, 0),
+            _ => throw new ArgumentException($"Spectral normalisation needs a Linear, Conv2d or ConvTranspose2d layer, not {layer.GetType().Name}.", nameof(layer)),
+        };
+        if (weight is null) throw new ArgumentException("The layer has no weight.", nameof(layer));
         if (powerIterations < 0) throw new ArgumentOutOfRangeException(nameof(powerIterations), "The number of power iterations cannot be negative.");
         _layer = layer;
-        _weighted = weighted;
         PowerIterations = powerIterations;
         Eps = eps;
-        var weight = weighted.WeightSlot.Value;
-        var rank = weight.Dim;
-        Dim = dim ?? weighted.OutputDim;
+        var rank = (int)weight.dim();
+        Dim = dim ?? outputDim;
         if (Dim < 0 || Dim >= rank) throw new ArgumentOutOfRangeException(nameof(dim), $"Dimension {Dim} is out of range for a weight of rank {rank}.");
-        var height = weight.Shape[Dim];
-        var width = weight.NumEl / height;
-        using (Torch.Torch.NoGrad())
+
+        // PyTorch's order: the layer's remaining parameters, then weight_orig.
+        _bias = bias;
+        if (bias is not null) register_parameter("bias", bias);
+        _weightOrig = weight;
+        register_parameter("weight_orig", weight);
+        var height = weight.shape[Dim];
+        var width = weight.numel() / height;
+        using (torch.no_grad())
         {
             // Drawn in PyTorch's order (u, then v), so seeded builds agree.
-            using var u0 = Torch.Torch.Randn([height], weight.DType, weight.Device);
-            using var v0 = Torch.Torch.Randn([width], weight.DType, weight.Device);
-            _u = RegisterBuffer("weight_u", Normalize(u0));
-            _v = RegisterBuffer("weight_v", Normalize(v0));
+            using var u0 = torch.randn([height], weight.dtype, weight.device);
+            using var v0 = torch.randn([width], weight.dtype, weight.device);
+            _u = Normalize(u0);
+            _v = Normalize(v0);
         }
+        register_buffer("weight_u", _u);
+        register_buffer("weight_v", _v);
     }
-
-    /// <summary>The wrapped layer.</summary>
-    public Module Layer => _layer;
 
     /// <summary>Power-iteration steps per training forward.</summary>
     public int PowerIterations { get; }
@@ -74,31 +86,22 @@ public sealed class SpectralNorm : Module
     public int Dim { get; }
 
     /// <summary>The unnormalised weight (<c>weight_orig</c>), the trained parameter.</summary>
-    public Tensor WeightOrig => _weighted.WeightSlot.Value;
+    public Parameter WeightOrig => _weightOrig;
 
     /// <inheritdoc/>
-    public override IEnumerable<(string Name, Tensor Parameter)> NamedParameters()
+    public override Tensor forward(Tensor input)
     {
-        var weight = WeightOrig;
-        foreach (var (name, t) in _layer.NamedParameters())
-            if (!ReferenceEquals(t, weight)) yield return (name, t);
-        yield return ("weight_orig", weight);
-    }
-
-    /// <inheritdoc/>
-    public override IEnumerable<(string Name, Tensor Buffer)> NamedBuffers() =>
-        _layer.NamedBuffers().Concat(base.NamedBuffers());
-
-    internal override IEnumerable<TensorSlot> AllSlots() => base.AllSlots().Concat(_layer.AllSlots());
-
-    internal override IEnumerable<Module> WrappedModules() => [_layer];
-
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
-    {
-        ThrowIfDisposed();
-        using var weight = NormalizedWeight(powerIteration: IsTraining);
-        return _weighted.ForwardWithWeight(input, weight);
+        using var scope = torch.NewDisposeScope();
+        var weight = NormalizedWeight(powerIteration: training);
+        var output = _layer switch
+        {
+            Linear => F.linear(input, weight, _bias),
+            ConvTranspose2d c => F.conv_transpose2d(input, weight, _bias, strides: c.stride, padding: c.padding,
+                output_padding: c.output_padding, dilation: c.dilation, groups: c.groups),
+            Conv2d c => F.conv2d(input, weight, _bias, strides: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
+        return output.MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -108,79 +111,47 @@ public sealed class SpectralNorm : Module
     /// </summary>
     public Tensor NormalizedWeight(bool powerIteration)
     {
-        ThrowIfDisposed();
-        var weight = WeightOrig;
-        using var matrix = WeightMatrix(weight);
-        var u = _u.Value;
-        var v = _v.Value;
-        Tensor? uUsed = null, vUsed = null;
-        try
+        using var scope = torch.NewDisposeScope();
+        var matrix = WeightMatrix(_weightOrig);
+        Tensor u = _u, v = _v;
+        if (powerIteration && PowerIterations > 0)
         {
-            if (powerIteration && PowerIterations > 0)
+            using (torch.no_grad())
             {
-                using (Torch.Torch.NoGrad())
+                var transposed = matrix.t();
+                for (var i = 0; i < PowerIterations; i++)
                 {
-                    using var transposed = matrix.T();
-                    for (var i = 0; i < PowerIterations; i++)
-                    {
-                        using (var wtu = transposed.Matmul(u))
-                        using (var vNew = Normalize(wtu))
-                            v.CopyFrom_(vNew);
-                        using (var wv = matrix.Matmul(v))
-                        using (var uNew = Normalize(wv))
-                            u.CopyFrom_(uNew);
-                    }
-                    // σ's graph must hold copies: the next forward updates the buffers in place, and
-                    // a backward through two forwards (D(x) and D(G(z)) in one loss) would fail.
-                    uUsed = u.Clone();
-                    vUsed = v.Clone();
+                    _v.copy_(Normalize(transposed.matmul(_u)));
+                    _u.copy_(Normalize(matrix.matmul(_v)));
                 }
+                // σ's graph must hold copies: the next forward updates the buffers in place, and a backward
+                // through two forwards (D(x) and D(G(z)) in one loss) would fail.
+                u = _u.clone();
+                v = _v.clone();
             }
-            using var matrixV = matrix.Matmul(vUsed ?? v);
-            using var sigma = (uUsed ?? u).Matmul(matrixV);
-            return weight / sigma;
         }
-        finally
-        {
-            uUsed?.Dispose();
-            vUsed?.Dispose();
-        }
-    }
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) _layer.Dispose();
+        var sigma = u.matmul(matrix.matmul(v));
+        return (_weightOrig / sigma).MoveToOuterDisposeScope();
     }
 
     /// <summary>The weight as an h × w matrix, the output dimension first (PyTorch's reshape_weight_to_matrix).</summary>
     private Tensor WeightMatrix(Tensor weight)
     {
-        var height = weight.Shape[Dim];
-        if (Dim == 0) return weight.Reshape(height, -1);
-        using var permuted = MoveToFront(weight, Dim);
-        return permuted.Reshape(height, -1);
-    }
-
-    private static Tensor MoveToFront(Tensor weight, int dim)
-    {
-        // Successive adjacent transposes bring `dim` to the front keeping the others in order,
-        // as PyTorch's permute(dim, 0, 1, ...).
-        var current = weight.Transpose(dim, dim - 1);
-        for (var d = dim - 1; d > 0; d--)
-        {
-            var next = current.Transpose(d, d - 1);
-            current.Dispose();
-            current = next;
-        }
-        return current;
+        var height = weight.shape[Dim];
+        if (Dim == 0) return weight.reshape(height, -1);
+        var order = new long[weight.dim()];
+        order[0] = Dim;
+        for (int d = 0, k = 1; d < order.Length; d++) if (d != Dim) order[k++] = d;
+        return weight.permute(order).reshape(height, -1);
     }
 
     /// <summary>x / max(‖x‖₂, eps), as torch.nn.functional.normalize for a vector.</summary>
-    private Tensor Normalize(Tensor x)
+    private Tensor Normalize(Tensor x) => F.normalize(x, p: 2, dim: 0, eps: Eps);
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
     {
-        using var norm = x.VectorNorm(2, [0], keepDim: true);
-        using var clamped = norm.Clamp(Eps, null);
-        return x / clamped;
+        if (disposing) _layer.Dispose();
+        base.Dispose(disposing);
     }
 }

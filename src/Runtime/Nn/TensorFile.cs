@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using GanDsl.Data;
-using GanDsl.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl.Nn;
 
@@ -16,7 +17,7 @@ namespace GanDsl.Nn;
 /// <param name="DType">The element type.</param>
 /// <param name="Shape">The shape (empty for a scalar).</param>
 /// <param name="Data">The elements, row-major, little-endian; length = numel · element size.</param>
-public sealed record TensorRecord(string Name, DType DType, long[] Shape, byte[] Data)
+public sealed record TensorRecord(string Name, ScalarType DType, long[] Shape, byte[] Data)
 {
     /// <summary>Number of elements (the product of the shape; 1 for a scalar).</summary>
     public long NumEl => Shape.Aggregate(1L, (a, b) => a * b);
@@ -25,24 +26,22 @@ public sealed record TensorRecord(string Name, DType DType, long[] Shape, byte[]
     public static TensorRecord FromTensor(string name, Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        byte[] data = tensor.DType switch
+        using var host = tensor.detach().cpu().contiguous();
+        byte[] data = host.dtype switch
         {
-            DType.Float32 => MemoryMarshal.AsBytes(tensor.ToArray<float>().AsSpan()).ToArray(),
-            DType.Float64 => MemoryMarshal.AsBytes(tensor.ToArray<double>().AsSpan()).ToArray(),
-            DType.Int64 => MemoryMarshal.AsBytes(tensor.ToArray<long>().AsSpan()).ToArray(),
-            DType.Bool => MemoryMarshal.AsBytes(tensor.ToArray<bool>().AsSpan()).ToArray(),
+            ScalarType.Float32 or ScalarType.Float64 or ScalarType.Int64 or ScalarType.Bool or ScalarType.Byte => host.bytes.ToArray(),
             var other => throw new NotSupportedException($"Tensor '{name}' has dtype {other}, which tensor files do not store."),
         };
-        return new TensorRecord(name, tensor.DType, tensor.Shape, data);
+        return new TensorRecord(name, host.dtype, host.shape, data);
     }
 
     /// <summary>A float64 scalar record (for a checkpoint's step counter, a loss state value).</summary>
     public static TensorRecord Scalar(string name, double value) =>
-        new(name, DType.Float64, [], BitConverter.GetBytes(value));
+        new(name, ScalarType.Float64, [], BitConverter.GetBytes(value));
 
     /// <summary>An int64 scalar record.</summary>
     public static TensorRecord Scalar(string name, long value) =>
-        new(name, DType.Int64, [], BitConverter.GetBytes(value));
+        new(name, ScalarType.Int64, [], BitConverter.GetBytes(value));
 
     /// <summary>The value of a one-element record as a double (int64 and bool are converted).</summary>
     public double ScalarValue()
@@ -50,11 +49,12 @@ public sealed record TensorRecord(string Name, DType DType, long[] Shape, byte[]
         if (NumEl != 1) throw new InvalidOperationException($"'{Name}' holds {NumEl} elements, not one.");
         return DType switch
         {
-            DType.Float32 => BitConverter.ToSingle(Data),
-            DType.Float64 => BitConverter.ToDouble(Data),
-            DType.Int64 => BitConverter.ToInt64(Data),
-            DType.Bool => Data[0] != 0 ? 1 : 0,
-            _ => throw new NotSupportedException(DType.ToString()),
+            ScalarType.Float32 => BitConverter.ToSingle(Data),
+            ScalarType.Float64 => BitConverter.ToDouble(Data),
+            ScalarType.Int64 => BitConverter.ToInt64(Data),
+            ScalarType.Bool => Data[0] != 0 ? 1 : 0,
+            ScalarType.Byte => Data[0],
+            _ => throw new NotSupportedException(this.DType.ToString()),
         };
     }
 
@@ -62,14 +62,17 @@ public sealed record TensorRecord(string Name, DType DType, long[] Shape, byte[]
     public Tensor ToTensor(Device? device = null)
     {
         var shape = (long[])Shape.Clone();
-        return DType switch
+        var host = DType switch
         {
-            DType.Float32 => Torch.Torch.FromArray(MemoryMarshal.Cast<byte, float>(Data).ToArray(), shape, device),
-            DType.Float64 => Torch.Torch.FromArray(MemoryMarshal.Cast<byte, double>(Data).ToArray(), shape, device),
-            DType.Int64 => Torch.Torch.FromArray(MemoryMarshal.Cast<byte, long>(Data).ToArray(), shape, device),
-            DType.Bool => Torch.Torch.FromArray(Data.Select(b => b != 0).ToArray(), shape, device),
-            _ => throw new NotSupportedException(DType.ToString()),
+            ScalarType.Float32 => torch.tensor(MemoryMarshal.Cast<byte, float>(Data).ToArray(), shape),
+            ScalarType.Float64 => torch.tensor(MemoryMarshal.Cast<byte, double>(Data).ToArray(), shape),
+            ScalarType.Int64 => torch.tensor(MemoryMarshal.Cast<byte, long>(Data).ToArray(), shape),
+            ScalarType.Bool => torch.tensor(Data.Select(b => b != 0).ToArray(), shape),
+            ScalarType.Byte => torch.tensor((byte[])Data.Clone(), shape),
+            _ => throw new NotSupportedException(this.DType.ToString()),
         };
+        if (device is null || device.type == DeviceType.CPU) return host;
+        using (host) return host.to(device);
     }
 }
 
@@ -95,7 +98,7 @@ public sealed class TensorFileException : IOException
 /// 16      ...          N entries, each:
 ///                        uint32        name length L in bytes
 ///                        L bytes       name, UTF-8
-///                        uint8         dtype: 1 float32, 2 float64, 3 int64, 4 bool (one byte, 0 or 1)
+///                        uint8         dtype: 1 float32, 2 float64, 3 int64, 4 bool (one byte, 0 or 1), 5 uint8
 ///                        uint8         rank R (0 for a scalar)
 ///                        R × int64     shape
 ///                        uint64        data length D in bytes (= numel · element size)
@@ -214,12 +217,13 @@ public static class TensorFile
     }
 
     /// <summary>Element size in bytes of the dtypes tensor files store.</summary>
-    public static int ElementSize(DType dtype) => dtype switch
+    public static int ElementSize(ScalarType dtype) => dtype switch
     {
-        DType.Float32 => 4,
-        DType.Float64 => 8,
-        DType.Int64 => 8,
-        DType.Bool => 1,
+        ScalarType.Float32 => 4,
+        ScalarType.Float64 => 8,
+        ScalarType.Int64 => 8,
+        ScalarType.Bool => 1,
+        ScalarType.Byte => 1,
         _ => throw new NotSupportedException($"Tensor files do not store dtype {dtype}."),
     };
 
@@ -281,21 +285,23 @@ public static class TensorFile
             throw new TensorFileException($"'{source}' is malformed: entry '{r.Name}' has {r.Data.LongLength} bytes for shape [{string.Join(", ", r.Shape)}] of {r.DType}. Save it again.");
     }
 
-    private static byte EncodeDType(DType dtype) => dtype switch
+    private static byte EncodeDType(ScalarType dtype) => dtype switch
     {
-        DType.Float32 => 1,
-        DType.Float64 => 2,
-        DType.Int64 => 3,
-        DType.Bool => 4,
+        ScalarType.Float32 => 1,
+        ScalarType.Float64 => 2,
+        ScalarType.Int64 => 3,
+        ScalarType.Bool => 4,
+        ScalarType.Byte => 5,
         _ => throw new NotSupportedException($"Tensor files do not store dtype {dtype}."),
     };
 
-    private static DType DecodeDType(byte code, string name, string source) => code switch
+    private static ScalarType DecodeDType(byte code, string name, string source) => code switch
     {
-        1 => DType.Float32,
-        2 => DType.Float64,
-        3 => DType.Int64,
-        4 => DType.Bool,
+        1 => ScalarType.Float32,
+        2 => ScalarType.Float64,
+        3 => ScalarType.Int64,
+        4 => ScalarType.Bool,
+        5 => ScalarType.Byte,
         _ => throw new TensorFileException($"'{source}' is malformed: entry '{name}' has unknown dtype code {code}. Save it again."),
     };
 

@@ -105,7 +105,7 @@ public sealed class Comparison
 
     /// <summary>
     /// Checks everything before any run: the comparison's own options, then every loss through
-    /// <see cref="Trainer.Create"/> (the checks of <c>gan train</c>: names, hyperparameters, model, data, device),
+    /// <see cref="Trainer.Create(TrainOptions, LossRegistry)"/> (the checks of <c>gan train</c>: names, hyperparameters, model, data, device),
     /// and that every <c>--set</c> name belongs to at least one loss. Writes nothing.
     /// </summary>
     /// <exception cref="TrainingSetupException">The first problem, in one sentence.</exception>
@@ -205,7 +205,7 @@ public sealed class Comparison
         }
         // An output that cannot be written (disk full, permissions) fails this run, not the comparison: the runs
         // that finished still get their table.
-        catch (Exception e) when (e is Torch.TorchException or ArgumentException or InvalidOperationException or KeyNotFoundException
+        catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or TrainingStepException or GradientException or ArgumentException or InvalidOperationException or KeyNotFoundException
                                       or IOException or UnauthorizedAccessException)
         {
             progress?.Finish();

@@ -1,4 +1,5 @@
-using GanDsl.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl.Training;
 
@@ -10,39 +11,40 @@ namespace GanDsl.Training;
 /// </summary>
 public sealed class ExponentialMovingAverage : IDisposable
 {
-    private readonly Module _source;
-    private readonly (string Name, Torch.Tensor Tensor)[] _sourceParameters;
-    private readonly (string Name, Torch.Tensor Tensor)[] _sourceBuffers;
-    // The average's own tensors, listed once: Update runs every generator step, and enumerating a module
-    // rebuilds every dotted name. Checkpoint loading copies into these tensors in place, so the lists stay valid.
-    private readonly Torch.Tensor[] _averageParameters;
-    private readonly Torch.Tensor[] _averageBuffers;
+    // Both networks' tensors, listed once: Update runs every generator step. Checkpoint loading copies into
+    // these tensors in place, so the lists stay valid.
+    private readonly Tensor[] _sourceParameters;
+    private readonly Tensor[] _sourceBuffers;
+    private readonly Tensor[] _averageParameters;
+    private readonly Tensor[] _averageBuffers;
 
     /// <summary>Starts the average at <paramref name="source"/>'s current weights.</summary>
     /// <param name="source">The network being trained.</param>
     /// <param name="copy">A network of the same architecture (its own tensors); the average takes ownership of it.</param>
     /// <param name="decay">Weight of the old average, in [0, 1).</param>
-    public ExponentialMovingAverage(Module source, Module copy, double decay)
+    public ExponentialMovingAverage(nn.Module<Tensor, Tensor> source, nn.Module<Tensor, Tensor> copy, double decay)
     {
         if (!(decay is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(decay), decay, "The EMA decay must be in [0, 1).");
-        _source = source;
         Average = copy;
         Decay = decay;
-        _sourceParameters = source.NamedParameters().ToArray();
-        _sourceBuffers = source.NamedBuffers().ToArray();
-        var averageParameters = Average.NamedParameters().ToArray();
-        var averageBuffers = Average.NamedBuffers().ToArray();
-        var names = averageParameters.Select(p => p.Name).Concat(averageBuffers.Select(b => b.Name));
-        if (!names.SequenceEqual(_sourceParameters.Select(p => p.Name).Concat(_sourceBuffers.Select(b => b.Name))))
+        var sourceParameters = source.named_parameters().ToArray();
+        var sourceBuffers = source.named_buffers().ToArray();
+        var averageParameters = copy.named_parameters().ToArray();
+        var averageBuffers = copy.named_buffers().ToArray();
+        var names = averageParameters.Select(p => p.name).Concat(averageBuffers.Select(b => b.name));
+        if (!names.SequenceEqual(sourceParameters.Select(p => p.name).Concat(sourceBuffers.Select(b => b.name))))
             throw new ArgumentException("The EMA copy must have the same architecture as the network it averages.", nameof(copy));
-        _averageParameters = averageParameters.Select(p => p.Parameter).ToArray();
-        _averageBuffers = averageBuffers.Select(b => b.Buffer).ToArray();
-        Average.Eval();
+        _sourceParameters = sourceParameters.Select(p => (Tensor)p.parameter).ToArray();
+        _sourceBuffers = sourceBuffers.Select(b => b.buffer).ToArray();
+        _averageParameters = averageParameters.Select(p => (Tensor)p.parameter).ToArray();
+        _averageBuffers = averageBuffers.Select(b => b.buffer).ToArray();
+        foreach (var p in _averageParameters) p.requires_grad_(false);
+        Average.eval();
         CopyAll();
     }
 
     /// <summary>The averaged network (always in evaluation mode).</summary>
-    public Module Average { get; }
+    public nn.Module<Tensor, Tensor> Average { get; }
 
     /// <summary>Weight of the old average.</summary>
     public double Decay { get; }
@@ -50,17 +52,17 @@ public sealed class ExponentialMovingAverage : IDisposable
     /// <summary>Folds the source's current weights into the average.</summary>
     public void Update()
     {
-        using var noGrad = Torch.Torch.NoGrad();
+        using var noGrad = torch.no_grad();
         for (var i = 0; i < _averageParameters.Length; i++)
-            _averageParameters[i].Mul_(Decay).Add_(_sourceParameters[i].Tensor, 1 - Decay);
-        for (var i = 0; i < _averageBuffers.Length; i++) _averageBuffers[i].CopyFrom_(_sourceBuffers[i].Tensor);
+            _averageParameters[i].mul_(Decay).add_(_sourceParameters[i], alpha: 1 - Decay);
+        for (var i = 0; i < _averageBuffers.Length; i++) _averageBuffers[i].copy_(_sourceBuffers[i]);
     }
 
     private void CopyAll()
     {
-        using var noGrad = Torch.Torch.NoGrad();
-        for (var i = 0; i < _averageParameters.Length; i++) _averageParameters[i].CopyFrom_(_sourceParameters[i].Tensor);
-        for (var i = 0; i < _averageBuffers.Length; i++) _averageBuffers[i].CopyFrom_(_sourceBuffers[i].Tensor);
+        using var noGrad = torch.no_grad();
+        for (var i = 0; i < _averageParameters.Length; i++) _averageParameters[i].copy_(_sourceParameters[i]);
+        for (var i = 0; i < _averageBuffers.Length; i++) _averageBuffers[i].copy_(_sourceBuffers[i]);
     }
 
     /// <summary>Frees the averaged network.</summary>

@@ -32,22 +32,27 @@ public sealed class ProgressReporter
         _lastPlainStep = firstStep;
     }
 
+    /// <summary>
+    /// True when <see cref="Report"/> would write for <paramref name="step"/>: callers read the losses (a device
+    /// synchronisation) only then.
+    /// </summary>
+    public bool IsDue(long step)
+    {
+        var now = _clock.Elapsed;
+        if (step >= _totalSteps) return true;
+        if (_interactive) return _lastWrite is not { } previous || now - previous >= TimeSpan.FromMilliseconds(250);
+        var tenth = Math.Max(1, (_totalSteps - _firstStep) / 10);
+        return step - _lastPlainStep >= tenth || now - (_lastWrite ?? TimeSpan.Zero) >= TimeSpan.FromSeconds(30);
+    }
+
     /// <summary>Reports that <paramref name="step"/> generator steps are done; writes when it is time to.</summary>
     public void Report(long step, double? discriminatorLoss, double generatorLoss)
     {
+        if (!IsDue(step)) return;
         var now = _clock.Elapsed;
         var done = step - _firstStep;
         bool last = step >= _totalSteps;
-        if (_interactive)
-        {
-            if (!last && _lastWrite is { } previous && now - previous < TimeSpan.FromMilliseconds(250)) return;
-        }
-        else
-        {
-            var tenth = Math.Max(1, (_totalSteps - _firstStep) / 10);
-            if (!last && step - _lastPlainStep < tenth && now - (_lastWrite ?? TimeSpan.Zero) < TimeSpan.FromSeconds(30)) return;
-            _lastPlainStep = step;
-        }
+        if (!_interactive) _lastPlainStep = step;
         _lastWrite = now;
         double rate = done / Math.Max(now.TotalSeconds, 1e-9);
         var left = rate > 0 ? TimeSpan.FromSeconds((_totalSteps - step) / rate) : TimeSpan.Zero;

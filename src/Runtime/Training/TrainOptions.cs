@@ -7,10 +7,10 @@ namespace GanDsl.Training;
 public sealed record TrainOptions
 {
     /// <summary>Canonical loss name (<c>wgan-gp</c>), looked up in the <see cref="LossRegistry"/>.</summary>
-    public required string Loss { get; init; }
+    public string Loss { get; init; } = "";
 
     /// <summary><c>ring</c>, <c>grid</c>, <c>swissroll</c>, <c>fashion-mnist</c> or the path of a float32 .npy file.</summary>
-    public required string Data { get; init; }
+    public string Data { get; init; } = "";
 
     /// <summary>Model family: <c>mlp</c> or <c>dcgan28</c>.</summary>
     public string Model { get; init; } = "mlp";
@@ -70,11 +70,10 @@ public sealed record TrainOptions
     /// The problems of the values that can be checked without loading anything (negative steps, a
     /// non-positive learning rate, an EMA decay outside [0, 1)), one sentence each; empty when none.
     /// </summary>
-    public IReadOnlyList<string> Problems()
+    public IReadOnlyList<string> Problems(bool needsData = true)
     {
         var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(Loss)) problems.Add("--loss is required (see `gan list`).");
-        if (string.IsNullOrWhiteSpace(Data)) problems.Add("--data is required (ring, grid, swissroll, fashion-mnist or FILE.npy).");
+        if (needsData && string.IsNullOrWhiteSpace(Data)) problems.Add("--data is required (ring, grid, swissroll, fashion-mnist or FILE.npy).");
         if (string.IsNullOrWhiteSpace(OutputDirectory)) problems.Add("--out is required.");
         if (Steps < 0) problems.Add($"--steps must be 0 or more, not {Steps}.");
         if (BatchSize is <= 0) problems.Add($"--batch must be positive, not {BatchSize}.");

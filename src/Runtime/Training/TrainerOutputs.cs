@@ -3,8 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanDsl.Data;
 using GanDsl.Imaging;
-using GanDsl.Nn;
-using GanDsl.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl.Training;
 
@@ -20,30 +20,30 @@ public static class Sampling
     /// noise of per-sample shape <paramref name="noiseShape"/> drawn from <paramref name="random"/>.
     /// </summary>
     /// <returns>The samples, row-major, float32, and their shape [count, ...sample shape].</returns>
-    public static (float[] Data, long[] Shape) Generate(Module generator, IReadOnlyList<long> noiseShape, int count, Generator random, Device device)
+    public static (float[] Data, long[] Shape) Generate(nn.Module<Tensor, Tensor> generator, IReadOnlyList<long> noiseShape, int count, Generator random, Device device)
     {
         ArgumentNullException.ThrowIfNull(generator);
-        var wasTraining = generator.IsTraining;
-        generator.Eval();
+        var wasTraining = generator.training;
+        generator.eval();
         try
         {
-            using var noGrad = Torch.Torch.NoGrad();
+            using var noGrad = torch.no_grad();
             var data = new List<float>();
             long[]? sampleShape = null;
             for (var done = 0; done < count; done += Chunk)
             {
-                using var scope = Torch.Torch.NewScope();
+                using var scope = torch.NewDisposeScope();
                 var n = Math.Min(Chunk, count - done);
-                var z = Torch.Torch.Randn([n, .. noiseShape], DType.Float32, device, random);
-                var x = generator.Forward(z);
-                sampleShape ??= x.Shape[1..];
-                data.AddRange(x.ToDevice(Device.Cpu).ToArray<float>());
+                var z = torch.randn([n, .. noiseShape], ScalarType.Float32, device, generator: random);
+                var x = generator.call(z);
+                sampleShape ??= x.shape[1..];
+                data.AddRange(x.to(ScalarType.Float32).cpu().data<float>().ToArray());
             }
             return (data.ToArray(), [count, .. sampleShape ?? []]);
         }
         finally
         {
-            generator.Train(wasTraining);
+            generator.train(wasTraining);
         }
     }
 
@@ -77,7 +77,7 @@ public sealed partial class Trainer
     {
         private readonly Trainer _trainer;
         private readonly Generator _random;
-        private readonly byte[] _initialState;
+        private readonly Tensor _initialState;
         private readonly float[]? _real;
         private readonly AxisRange? _range;
         private readonly int _count;
@@ -86,8 +86,8 @@ public sealed partial class Trainer
         {
             _trainer = trainer;
             var seed = unchecked((ulong)trainer._options.Seed);
-            _random = new Generator(unchecked((long)Xoshiro256.DeriveSeed(seed, PictureNoiseStream)));
-            _initialState = _random.GetState();
+            _random = NewGenerator(Xoshiro256.DeriveSeed(seed, PictureNoiseStream), trainer._device);
+            _initialState = _random.get_state();
             var flat2D = trainer._dataset.SampleShape is [2];
             _count = flat2D ? 2000 : 64;
             if (flat2D)
@@ -106,17 +106,21 @@ public sealed partial class Trainer
 
         public void Write(long step)
         {
-            _random.SetState(_initialState); // the same noise every time
+            _random.set_state(_initialState); // the same noise every time
             var (data, shape) = Sampling.Generate(_trainer.CurrentSampler, _trainer._family.NoiseShape, _count, _random, _trainer._device);
             Sampling.SavePicture(Path.Combine(_trainer.OutputDirectory, $"samples_{step:D6}.png"), data, shape, _real,
                 $"{_trainer._loss.Info.Name} step {step}", _range);
         }
 
-        public void Dispose() => _random.Dispose();
+        public void Dispose()
+        {
+            _initialState.Dispose();
+            _random.Dispose();
+        }
     }
 
     /// <summary>The network samples come from: the EMA average when the run keeps one.</summary>
-    private Module CurrentSampler => _ema?.Average ?? SampleNetwork;
+    private nn.Module<Tensor, Tensor> CurrentSampler => _ema?.Average ?? SampleNetwork;
 
     /// <summary>One CSV row per logging step: step, the losses, every term, the loss's state, seconds.</summary>
     private sealed class MetricsLog : IDisposable
@@ -160,7 +164,7 @@ public sealed partial class Trainer
     {
         if (_options.FinalSampleCount > 0)
         {
-            using var random = new Generator(unchecked((long)Xoshiro256.DeriveSeed(unchecked((ulong)_options.Seed), FinalNoiseStream)));
+            using var random = NewGenerator(Xoshiro256.DeriveSeed(unchecked((ulong)_options.Seed), FinalNoiseStream), _device);
             var (data, shape) = Sampling.Generate(CurrentSampler, _family.NoiseShape, _options.FinalSampleCount, random, _device);
             NpyFile.Write(Path.Combine(OutputDirectory, "samples.npy"), data, shape);
             Sampling.SavePicture(Path.Combine(OutputDirectory, "samples.png"), data, shape, pictures.Real,
@@ -222,6 +226,7 @@ public sealed partial class Trainer
             ["seed"] = o.Seed,
             ["device"] = _device.ToString(),
             ["threads"] = _threads,
+            ["ompWaitPolicy"] = Libtorch.WaitPolicy,
             ["ema"] = o.Ema,
             ["checkpointEvery"] = o.CheckpointEvery,
             ["sampleEvery"] = o.SampleEvery,
@@ -235,11 +240,11 @@ public sealed partial class Trainer
                     ["name"] = n.Name,
                     ["role"] = n.Role.ToString(),
                     ["output"] = n.Output.ToString(),
-                    ["parameters"] = _networks[n.Name].Parameters().Sum(p => p.NumEl),
+                    ["parameters"] = _networks[n.Name].parameters().Sum(p => p.numel()),
                 };
-                if (opt?.Optimizer is Optim.Adam adam)
+                if (opt?.Settings is { Kind: "adam" } adam)
                     node["optimizer"] = new JsonObject { ["kind"] = "adam", ["lr"] = adam.LearningRate, ["beta1"] = adam.Beta1, ["beta2"] = adam.Beta2 };
-                else if (opt?.Optimizer is Optim.RMSprop rms)
+                else if (opt?.Settings is { Kind: "rmsprop" } rms)
                     node["optimizer"] = new JsonObject { ["kind"] = "rmsprop", ["lr"] = rms.LearningRate, ["alpha"] = rms.Alpha };
                 return (JsonNode)node;
             }).ToArray()),

@@ -1,0 +1,206 @@
+using GanDsl.Data;
+using GanDsl.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GanDsl.Training;
+
+public sealed partial class Trainer
+{
+    /// <summary>
+    /// Checks the options, looks up the loss in <paramref name="registry"/> and builds it with the built-in model
+    /// family <see cref="TrainOptions.Model"/>: what <c>gan train</c> does. See
+    /// <see cref="Create(IGanLoss, IModelFamily, TrainOptions, IDataset?)"/> for the rest. Writes nothing.
+    /// </summary>
+    /// <exception cref="TrainingSetupException">Anything that stops the run from starting; the message says what to do.</exception>
+    public static Trainer Create(TrainOptions options, LossRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(registry);
+        if (string.IsNullOrWhiteSpace(options.Loss)) throw new TrainingSetupException("--loss is required (see `gan list`).");
+        if (options.Problems() is { Count: > 0 } problems) throw new TrainingSetupException(problems[0]);
+        if (!registry.Contains(options.Loss))
+            throw new TrainingSetupException($"Unknown loss '{options.Loss}'. Known losses: {(registry.Names.Count == 0 ? "(none registered)" : string.Join(", ", registry.Names))}. See `gan list`.");
+        IGanLoss loss;
+        try { loss = registry.Create(options.Loss); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new TrainingSetupException($"Loss '{options.Loss}' could not be created: {(e.InnerException ?? e).Message}", e);
+        }
+        IModelFamily family;
+        try { family = ModelFactory.Get(options.Model); }
+        catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
+        return Create(loss, family, options);
+    }
+
+    /// <summary>
+    /// Sets up a run of <paramref name="loss"/> (a zoo loss or your own) with networks from
+    /// <paramref name="family"/> (a built-in family, or your own TorchSharp modules through
+    /// <see cref="ModelFamily.Custom"/>) on <paramref name="dataset"/> (or the dataset <see cref="TrainOptions.Data"/>
+    /// names). Checks every option, loads the data and (with <see cref="TrainOptions.Resume"/>) the checkpoint,
+    /// seeds libtorch, sets its thread count and builds the networks and optimizers. Writes nothing.
+    /// </summary>
+    /// <exception cref="TrainingSetupException">Anything that stops the run from starting; the message says what to do.</exception>
+    public static Trainer Create(IGanLoss loss, IModelFamily family, TrainOptions options, IDataset? dataset = null)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(family);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Problems(needsData: dataset is null) is { Count: > 0 } problems) throw new TrainingSetupException(problems[0]);
+        var info = loss.Info;
+
+        // Names first (cheap), files after: a typo is reported before a large file is read.
+        foreach (var (name, _) in options.Hyperparameters)
+            if (!loss.Hyper.Names.Contains(name))
+                throw new TrainingSetupException(
+                    $"Loss '{info.Name}' has no hyperparameter '{name}'" +
+                    (loss.Hyper.Names.Any() ? $"; it has: {string.Join(", ", loss.Hyper.Names)}." : " (it has none)."));
+
+        Libtorch.Configure(options.Threads);
+        var device = ParseDevice(options.Device);
+        var optimizerKind = info.Optimizer.Kind.Trim().ToLowerInvariant();
+        if (optimizerKind is not ("adam" or "rmsprop"))
+            throw new TrainingSetupException($"Loss '{info.Name}' asks for optimizer '{info.Optimizer.Kind}'; the trainer knows adam and rmsprop.");
+        if (options.Betas is not null && optimizerKind != "adam")
+            throw new TrainingSetupException($"--betas sets Adam's betas, but loss '{info.Name}' trains with {info.Optimizer.Kind}. Leave --betas out.");
+        foreach (var clip in info.Clipping)
+        {
+            if (info.Networks.All(n => n.Name != clip.Network))
+                throw new TrainingSetupException($"Loss '{info.Name}' clips network '{clip.Network}', which it does not declare.");
+            if (!(clip.Min <= clip.Max) || double.IsNaN(clip.Min) || double.IsNaN(clip.Max))
+                throw new TrainingSetupException($"Loss '{info.Name}' clips network '{clip.Network}' to [{clip.Min}, {clip.Max}], which is empty.");
+        }
+        NetworkInfo sampleNetwork;
+        try { sampleNetwork = ModelFactory.SampleNetwork(info.Networks); }
+        catch (ArgumentException e) { throw new TrainingSetupException($"Loss '{info.Name}' cannot be trained: {e.Message}", e); }
+
+        if (dataset is null)
+        {
+            try { dataset = Datasets.Create(options.Data, options.FashionMnistPath); }
+            catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
+            catch (IOException e) { throw new TrainingSetupException(e.Message, e); }
+        }
+        if (family.CheckSampleShape(dataset.SampleShape) is { } shapeProblem) throw new TrainingSetupException(shapeProblem);
+
+        var batchSize = options.BatchSize ?? family.DefaultBatchSize;
+        if (dataset.Count is { } count && batchSize > count)
+            throw new TrainingSetupException($"--batch {batchSize} exceeds the {count} samples of '{dataset.Name}'. Use a smaller batch.");
+
+        var dataKey = string.IsNullOrWhiteSpace(options.Data) ? dataset.Name : DataKey(options.Data);
+        var checkpointPath = Path.Combine(Path.GetFullPath(options.OutputDirectory), CheckpointFile.FileName);
+        LoadedCheckpoint? checkpoint = null;
+        if (options.Resume)
+        {
+            if (!File.Exists(checkpointPath))
+                throw new TrainingSetupException($"--resume: there is no checkpoint at '{checkpointPath}'. Run without --resume to start, or give the --out folder of the run to continue.");
+            try { checkpoint = CheckpointFile.Load(checkpointPath); }
+            catch (CheckpointException e) { throw new TrainingSetupException(e.Message, e); }
+            CheckMatches(checkpoint, options, info, family, dataset, dataKey, batchSize);
+        }
+
+        // Checkpoint values first, then the command line's explicit overrides on top.
+        try
+        {
+            if (checkpoint is not null)
+                foreach (var (name, value) in checkpoint.Metadata.Hyperparameters) loss.Hyper.Set(name, value);
+            foreach (var (name, value) in options.Hyperparameters) loss.Hyper.Set(name, value);
+        }
+        catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
+
+        var threads = torch.get_num_threads();
+        torch.manual_seed(options.Seed);
+
+        Dictionary<string, nn.Module<Tensor, Tensor>> networks;
+        try { networks = ModelFactory.BuildAll(family, info.Networks, dataset.SampleShape); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException)
+        {
+            throw new TrainingSetupException(e.Message, e);
+        }
+        Trainer? trainer = null;
+        try
+        {
+            foreach (var m in networks.Values) m.to(device);
+            trainer = new Trainer(options, loss, family, dataset, device, batchSize, threads, networks, sampleNetwork, dataKey);
+            if (checkpoint is not null) trainer.Restore(checkpoint);
+            return trainer;
+        }
+        catch (CheckpointException e)
+        {
+            Cleanup();
+            throw new TrainingSetupException(e.Message, e);
+        }
+        catch
+        {
+            Cleanup();
+            throw;
+        }
+
+        void Cleanup()
+        {
+            if (trainer is not null) trainer.Dispose();
+            else foreach (var m in networks.Values) m.Dispose();
+        }
+    }
+
+    /// <summary>Parses <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> and checks that libtorch can use it.</summary>
+    /// <exception cref="TrainingSetupException">Not a device, or CUDA is not available.</exception>
+    public static Device ParseDevice(string text)
+    {
+        var trimmed = (text ?? "").Trim().ToLowerInvariant();
+        if (trimmed == "cpu") return torch.CPU;
+        if (trimmed == "cuda" || trimmed.StartsWith("cuda:", StringComparison.Ordinal))
+        {
+            var index = 0;
+            if (trimmed.Length > 4 && !int.TryParse(trimmed[5..], out index) || index < 0)
+                throw new TrainingSetupException($"--device: '{text}' is not a device; use cpu, cuda or cuda:N.");
+            if (!torch.cuda.is_available())
+                throw new TrainingSetupException("--device cuda: CUDA is not available in this libtorch build. GanDsl uses TorchSharp-cpu by default; build with -p:GanDslTorchBackend=cuda (TorchSharp-cuda-linux) on a machine with an NVIDIA driver.");
+            if (index >= torch.cuda.device_count())
+                throw new TrainingSetupException($"--device {text}: libtorch sees {torch.cuda.device_count()} CUDA device(s), numbered from 0.");
+            return torch.device(DeviceType.CUDA, index);
+        }
+        throw new TrainingSetupException($"--device: '{text}' is not a device; use cpu, cuda or cuda:N.");
+    }
+
+    private static string DataKey(string data)
+    {
+        var trimmed = data.Trim();
+        return Datasets.Names.Contains(trimmed.ToLowerInvariant()) ? trimmed.ToLowerInvariant() : Path.GetFullPath(trimmed);
+    }
+
+    private OptimizerSettings OptimizerFor(NetworkInfo network)
+    {
+        var defaults = _loss.Info.Optimizer;
+        var lr = (network.Role == NetworkRole.Critic ? _options.LearningRateD : _options.LearningRateG) ?? defaults.LearningRate;
+        return new OptimizerSettings(defaults.Kind.Trim().ToLowerInvariant(), lr,
+            _options.Betas?.Beta1 ?? defaults.Beta1, _options.Betas?.Beta2 ?? defaults.Beta2, defaults.Alpha);
+    }
+
+    /// <summary>Checks that a checkpoint belongs to this run's configuration before anything is built or loaded.</summary>
+    private static void CheckMatches(LoadedCheckpoint checkpoint, TrainOptions options, LossInfo info, IModelFamily family, IDataset dataset, string dataKey, int batchSize)
+    {
+        var m = checkpoint.Metadata;
+        var path = checkpoint.Path;
+        string Advice(string option, string value) => $"Resume with {option} {value}, or use another --out folder for a new run.";
+        if (m.Loss != info.Name)
+            throw new TrainingSetupException($"Checkpoint '{path}' is of loss '{m.Loss}', not '{info.Name}'. {Advice("--loss", m.Loss)}");
+        if (!string.Equals(m.Model, family.Name, StringComparison.Ordinal))
+            throw new TrainingSetupException($"Checkpoint '{path}' is of model '{m.Model}', not '{family.Name}'. {Advice("--model", m.Model)}");
+        if (m.Data != dataKey)
+            throw new TrainingSetupException($"Checkpoint '{path}' was trained on '{m.Data}', not '{dataKey}'. {Advice("--data", m.Data)}");
+        if (!m.SampleShape.SequenceEqual(dataset.SampleShape))
+            throw new TrainingSetupException($"Checkpoint '{path}' has samples of shape [{string.Join(", ", m.SampleShape)}], the data has [{string.Join(", ", dataset.SampleShape)}].");
+        if (m.BatchSize != batchSize)
+            throw new TrainingSetupException($"Checkpoint '{path}' was trained with batch size {m.BatchSize}, not {batchSize}. {Advice("--batch", m.BatchSize.ToString())}");
+        if (m.EmaDecay != options.Ema)
+            throw new TrainingSetupException($"Checkpoint '{path}' was trained {(m.EmaDecay is { } e ? $"with --ema {e}" : "without --ema")}; resume with the same setting.");
+        var declared = info.Networks.Select(n => (n.Name, n.Role, n.Output));
+        if (!m.Networks.Select(n => (n.Name, n.Role, n.Output)).SequenceEqual(declared))
+            throw new TrainingSetupException($"Checkpoint '{path}' has networks {string.Join(", ", m.Networks.Select(n => n.Name))}, but loss '{info.Name}' declares {string.Join(", ", info.Networks.Select(n => n.Name))}: it was written by another version of the loss. Start a new run.");
+        var stateNames = info.States.Select(s => s.Name).OrderBy(s => s, StringComparer.Ordinal);
+        if (!m.State.Keys.OrderBy(s => s, StringComparer.Ordinal).SequenceEqual(stateNames))
+            throw new TrainingSetupException($"Checkpoint '{path}' has loss state {{{string.Join(", ", m.State.Keys)}}}, but loss '{info.Name}' declares {{{string.Join(", ", info.States.Select(s => s.Name))}}}. Start a new run.");
+        if (m.Step > options.Steps)
+            throw new TrainingSetupException($"Checkpoint '{path}' is at step {m.Step}, beyond --steps {options.Steps}. Give a larger --steps to continue.");
+    }
+}

@@ -65,7 +65,7 @@ public class ArgumentTests : TempFolderTests
     public void Unavailable_device()
     {
         var dir = NewOut();
-        if (!GanDsl.Torch.Torch.CudaIsAvailable)
+        if (!torch.cuda.is_available())
             AssertBadInput(Train(dir, "--loss", "test-nonsaturating", "--data", "ring", "--device", "cuda"), "CUDA is not available in this libtorch build", dir);
         else
             AssertBadInput(Train(dir, "--loss", "test-nonsaturating", "--data", "ring", "--device", "cuda:99"), "CUDA device", dir);

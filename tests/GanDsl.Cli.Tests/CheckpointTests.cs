@@ -1,5 +1,6 @@
 using GanDsl.Cli;
-using GanDsl.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
 using GanDsl.Training;
 using static GanDsl.Tests.Cli.CliRunner;
 

@@ -1,8 +1,7 @@
 using GanDsl;
-using GanDsl.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
 using GanDsl.Tests.Cli;
-using GanDsl.Torch;
-using T = GanDsl.Torch.Torch;
 
 // Hand-written losses registered like generated ones, so the CLI finds them with --assembly and the
 // trainer's tests do not depend on the zoo's generated code.
@@ -49,16 +48,16 @@ public abstract class TestLossBase : IGanLoss
     protected static Tensor CriticOnFake(StepContext c)
     {
         Tensor fake;
-        using (T.NoGrad()) fake = c.Network("G").Forward(c.Noise);
-        return c.Network("D").Forward(fake);
+        using (torch.no_grad()) fake = c.Network("G").call(c.Noise);
+        return c.Network("D").call(fake);
     }
 
     /// <summary>D(G(z)) with D's parameters frozen, as generated generator steps do.</summary>
     protected static Tensor GeneratorThroughCritic(StepContext c)
     {
-        var fake = c.Network("G").Forward(c.Noise);
+        var fake = c.Network("G").call(c.Noise);
         using var frozen = c.Freeze("D");
-        return c.Network("D").Forward(fake);
+        return c.Network("D").call(fake);
     }
 }
 
@@ -67,18 +66,18 @@ public sealed class TestNonSaturating() : TestLossBase(MakeInfo("test-nonsaturat
 {
     public override StepResult DiscriminatorStep(StepContext c)
     {
-        var real = c.Network("D").Forward(c.Real);
+        var real = c.Network("D").call(c.Real);
         var fake = CriticOnFake(c);
-        var loss = real.Neg().Softplus().Mean() + fake.Softplus().Mean();
-        loss.Backward();
-        return new StepResult(loss.Item(), [new("real_logit", real.Mean().Item())]);
+        var loss = real.neg().Softplus().mean() + fake.Softplus().mean();
+        loss.backward();
+        return new StepResult(loss.ToDouble(), [new("real_logit", real.mean().ToDouble())]);
     }
 
     public override StepResult GeneratorStep(StepContext c)
     {
-        var loss = GeneratorThroughCritic(c).Neg().Softplus().Mean();
-        loss.Backward();
-        return new StepResult(loss.Item());
+        var loss = GeneratorThroughCritic(c).neg().Softplus().mean();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
     }
 }
 
@@ -91,16 +90,16 @@ public class TestWgan : TestLossBase
 
     public override StepResult DiscriminatorStep(StepContext c)
     {
-        var loss = CriticOnFake(c).Mean() - c.Network("D").Forward(c.Real).Mean();
-        loss.Backward();
-        return new StepResult(loss.Item());
+        var loss = CriticOnFake(c).mean() - c.Network("D").call(c.Real).mean();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
     }
 
     public override StepResult GeneratorStep(StepContext c)
     {
-        var loss = GeneratorThroughCritic(c).Mean().Neg();
-        loss.Backward();
-        return new StepResult(loss.Item());
+        var loss = GeneratorThroughCritic(c).mean().neg();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
     }
 }
 
@@ -115,17 +114,17 @@ public sealed class SpyLoss() : TestLossBase(MakeInfo("test-spy", criticSteps: 3
     public override StepResult DiscriminatorStep(StepContext c)
     {
         Calls.Add("D");
-        var loss = CriticOnFake(c).Mean() - c.Network("D").Forward(c.Real).Mean();
-        loss.Backward();
-        return new StepResult(loss.Item());
+        var loss = CriticOnFake(c).mean() - c.Network("D").call(c.Real).mean();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
     }
 
     public override StepResult GeneratorStep(StepContext c)
     {
         Calls.Add("G");
-        var loss = GeneratorThroughCritic(c).Mean().Neg();
-        loss.Backward();
-        return new StepResult(loss.Item());
+        var loss = GeneratorThroughCritic(c).mean().neg();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
     }
 
     public override void EndOfEpoch(StepContext c) => Calls.Add("epoch");
@@ -144,28 +143,28 @@ public sealed class TestStateful() : TestLossBase(MakeInfo("test-stateful", crit
     {
         var d = c.Network("D");
         Tensor fake;
-        using (T.NoGrad()) fake = c.Network("G").Forward(c.Noise);
-        var real = d.Forward(c.Real);
-        var fakeScore = d.Forward(fake);
-        var eps = c.Random.PerSampleUniform(c.Real.Shape[0], DType.Float32, Device.Cpu).Unsqueeze(1);
-        var between = (c.Real * eps + fake * (1 - eps)).Detach().RequiresGrad_(true);
-        var grad = T.Grad(d.Forward(between).Sum(), between, createGraph: true);
-        var gp = (grad.PerSampleNorm() - 1).Square().Mean();
+        using (torch.no_grad()) fake = c.Network("G").call(c.Noise);
+        var real = d.call(c.Real);
+        var fakeScore = d.call(fake);
+        var eps = c.Random.PerSampleUniform(c.Real.shape[0], ScalarType.Float32, torch.CPU).unsqueeze(1);
+        var between = (c.Real * eps + fake * (1 - eps)).detach().requires_grad_(true);
+        var grad = LossOps.Grad(d.call(between).sum(), between, Info.Name, "gp");
+        var gp = (LossOps.PerSampleNorm(grad) - 1).square().mean();
         var k = State["k"];
-        var loss = fakeScore.Mean() * (1 + k) - real.Mean() + Hyper["Lambda"] * gp;
-        loss.Backward();
+        var loss = fakeScore.mean() * (1 + k) - real.mean() + Hyper["Lambda"] * gp;
+        loss.backward();
         var kBefore = k;
-        State["k"] = Math.Clamp(k + Hyper["Gain"] * (real.Mean().Item() - fakeScore.Mean().Item()), -0.5, 0.5);
-        return new StepResult(loss.Item(), [new("gp", gp.Item()), new("k", kBefore)]);
+        State["k"] = Math.Clamp(k + Hyper["Gain"] * (real.mean().ToDouble() - fakeScore.mean().ToDouble()), -0.5, 0.5);
+        return new StepResult(loss.ToDouble(), [new("gp", gp.ToDouble()), new("k", kBefore)]);
     }
 
     public override StepResult GeneratorStep(StepContext c)
     {
         var g = c.Network("G");
-        var fake2 = g.Forward(c.Noise2);
-        var loss = GeneratorThroughCritic(c).Mean().Neg() + 0.01 * fake2.Square().Mean();
-        loss.Backward();
-        return new StepResult(loss.Item());
+        var fake2 = g.call(c.Noise2);
+        var loss = GeneratorThroughCritic(c).mean().neg() + 0.01 * fake2.square().mean();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
     }
 }
 
@@ -184,9 +183,9 @@ public sealed class TestNoCritic() : TestLossBase(MakeInfo("test-no-critic", net
     public override StepResult GeneratorStep(StepContext c)
     {
         GeneratorCalls++;
-        var loss = (c.Network("G").Forward(c.Noise).Mean([0]) - c.Real.Mean([0])).Square().Sum();
-        loss.Backward();
-        return new StepResult(loss.Item());
+        var loss = (c.Network("G").call(c.Noise).mean([0L]) - c.Real.mean([0L])).square().sum();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
     }
 }
 
@@ -197,17 +196,17 @@ public sealed class TestNaN() : TestLossBase(MakeInfo("test-nan"))
 
     public override StepResult DiscriminatorStep(StepContext c)
     {
-        var loss = CriticOnFake(c).Mean() - c.Network("D").Forward(c.Real).Mean();
-        loss.Backward();
-        return new StepResult(loss.Item());
+        var loss = CriticOnFake(c).mean() - c.Network("D").call(c.Real).mean();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
     }
 
     public override StepResult GeneratorStep(StepContext c)
     {
         _generatorSteps++;
-        var loss = GeneratorThroughCritic(c).Mean().Neg();
-        loss.Backward();
-        return new StepResult(loss.Item(), [new("ratio", _generatorSteps == 3 ? double.NaN : 1.0)]);
+        var loss = GeneratorThroughCritic(c).mean().neg();
+        loss.backward();
+        return new StepResult(loss.ToDouble(), [new("ratio", _generatorSteps == 3 ? double.NaN : 1.0)]);
     }
 }
 
@@ -224,21 +223,21 @@ public sealed class TestAutoencoder() : TestLossBase(MakeInfo("test-autoencoder"
     {
         var d = c.Network("D");
         Tensor fake;
-        using (T.NoGrad()) fake = c.Network("G").Forward(c.Noise);
-        var realEnergy = T.MseLoss(d.Forward(c.Real), c.Real);
-        var fakeEnergy = T.MseLoss(d.Forward(fake), fake);
-        var features = c.Network("F").Forward(c.Real).Mean() + c.Network("A").Forward(fake).Mean();
+        using (torch.no_grad()) fake = c.Network("G").call(c.Noise);
+        var realEnergy = nn.functional.mse_loss(d.call(c.Real), c.Real);
+        var fakeEnergy = nn.functional.mse_loss(d.call(fake), fake);
+        var features = c.Network("F").call(c.Real).mean() + c.Network("A").call(fake).mean();
         var loss = realEnergy + (1 - fakeEnergy).Relu() + 0 * features;
-        loss.Backward();
-        return new StepResult(loss.Item());
+        loss.backward();
+        return new StepResult(loss.ToDouble());
     }
 
     public override StepResult GeneratorStep(StepContext c)
     {
-        var fake = c.Network("G").Forward(c.Noise);
+        var fake = c.Network("G").call(c.Noise);
         using var frozen = c.Freeze("D");
-        var loss = T.MseLoss(c.Network("D").Forward(fake), fake);
-        loss.Backward();
-        return new StepResult(loss.Item());
+        var loss = nn.functional.mse_loss(c.Network("D").call(fake), fake);
+        loss.backward();
+        return new StepResult(loss.ToDouble());
     }
 }

@@ -1,6 +1,7 @@
 using GanDsl.Cli;
 using GanDsl.Data;
-using GanDsl.Nn;
+using TorchSharp;
+using static TorchSharp.torch;
 using GanDsl.Training;
 using static GanDsl.Tests.Cli.CliRunner;
 
@@ -137,22 +138,22 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFo
         using var trainer = Trainer.Create(Options(loss, dir, 3), Registry);
         var d = trainer.Networks["D"];
         // PyTorch's init puts weights far outside the range, so being inside it afterwards is the clipping's doing.
-        Assert.True(d.Parameters().Max(p => p.Abs().Max().Item()) > 10 * max);
+        Assert.True(d.parameters().Max(p => p.abs().max().ToDouble()) > 10 * max);
         var criticSteps = 0;
         trainer.StepCompleted += e =>
         {
             if (e.Phase != StepPhase.Critic) return;
             criticSteps++;
-            foreach (var (name, p) in d.NamedParameters())
+            foreach (var (name, p) in d.named_parameters())
             {
-                var values = p.ToArray<float>();
+                var values = p.data<float>().ToArray();
                 Assert.True(values.Min() >= min && values.Max() <= max, $"D.{name} in [{values.Min()}, {values.Max()}] after critic step {criticSteps}");
             }
         };
         Assert.Equal(TrainOutcome.Completed, trainer.Run().Outcome);
         Assert.Equal(3 * trainer.Loss.Info.CriticSteps, criticSteps);
         // Clipping binds: some weights sit exactly at each end of the range.
-        var all = d.Parameters().SelectMany(p => p.ToArray<float>()).ToArray();
+        var all = d.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
         Assert.Contains((float)min, all);
         Assert.Contains((float)max, all);
     }
@@ -166,7 +167,7 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFo
         var spy = (SpyLoss)trainer.Loss;
         var g = trainer.Networks["G"];
         var d = trainer.Networks["D"];
-        float[] Snapshot(Module m) => m.Parameters().SelectMany(p => p.ToArray<float>()).ToArray();
+        float[] Snapshot(nn.Module m) => m.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
         var (gBefore, dBefore) = (Snapshot(g), Snapshot(d));
         var events = new List<string>();
         trainer.StepCompleted += e =>
@@ -286,7 +287,7 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFo
         var dir = TempDir("leak");
         using var trainer = Trainer.Create(Options("test-stateful", dir, 12) with { Ema = 0.9, LogEvery = 1 }, Registry);
         var live = new List<long>();
-        trainer.StepCompleted += e => { if (e.Phase == StepPhase.Generator) live.Add(GanDsl.Torch.Torch.LiveTensorCount); };
+        trainer.StepCompleted += e => { if (e.Phase == StepPhase.Generator) live.Add(torch.DisposeScopeManager.Statistics.ThreadTotalLiveCount); };
         // The count is process-wide: undisposed tensors of earlier tests (and of Trainer.Create) that the
         // finalizer freed mid-run would lower it between steps by chance. Finalize that garbage first, so
         // only what the steps themselves create and keep moves the count.
@@ -317,7 +318,7 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFo
     [Fact]
     public void Model_families_match_the_reference_architectures()
     {
-        static long Count(Module m) => m.Parameters().Sum(p => p.NumEl);
+        static long Count(nn.Module m) => m.parameters().Sum(p => p.numel());
         var mlp = GanDsl.Models.ModelFactory.Get("mlp");
         using (var g = mlp.Build(new NetworkInfo("G", NetworkRole.Generator, NetworkOutput.Sample), [2]))
         using (var d = mlp.Build(new NetworkInfo("D", NetworkRole.Critic, NetworkOutput.Score), [2]))

@@ -1,6 +1,6 @@
-using GanDsl.Cli.VerifyGolden;
-using GanDsl.Nn;
-using GanDsl.Torch;
+using GanDsl.Verification;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl.Losses.Tests;
 
@@ -16,37 +16,37 @@ public sealed class StateRuleTests
 
     private sealed class FixedRandom : IStepRandom
     {
-        public Tensor PerSampleUniform(long batch, DType dtype, Device device) => throw new InvalidOperationException("no draws expected");
-        public Tensor ElementwiseUniform(long[] shape, DType dtype, Device device) => throw new InvalidOperationException("no draws expected");
+        public Tensor PerSampleUniform(long batch, ScalarType dtype, Device device) => throw new InvalidOperationException("no draws expected");
+        public Tensor ElementwiseUniform(long[] shape, ScalarType dtype, Device device) => throw new InvalidOperationException("no draws expected");
     }
 
-    private static StepContext Context(Tensor x, Tensor z, Dictionary<string, Module> nets) => new(x, z, nets, new FixedRandom());
+    private static StepContext Context(Tensor x, Tensor z, Dictionary<string, nn.Module<Tensor, Tensor>> nets) => new(x, z, nets, new FixedRandom());
 
-    private static double Value(Tensor t) => t.Item();
+    private static double Value(Tensor t) => t.ToDouble();
 
-    private static void ZeroGrads(IEnumerable<Module> nets)
+    private static void ZeroGrads(IEnumerable<nn.Module<Tensor, Tensor>> nets)
     {
-        foreach (var net in nets) foreach (var p in net.Parameters()) p.ZeroGrad();
+        foreach (var net in nets) net.zero_grad();
     }
 
     /// <summary>Plain gradient descent on the critic, so the values of later steps differ.</summary>
-    private static void Descend(Module net, double lr)
+    private static void Descend(nn.Module<Tensor, Tensor> net, double lr)
     {
-        using var _ = Torch.Torch.NoGrad();
-        foreach (var p in net.Parameters())
+        using var _ = torch.no_grad();
+        foreach (var p in net.parameters())
         {
-            using var g = p.Grad;
-            if (g is not null) p.Sub_(g, lr);
+            using var g = p.grad;
+            if (g is not null) p.sub_(g, alpha: lr);
         }
     }
 
     [Fact]
     public void BeganKFollowsTheProportionalControlAndItsClamp()
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewDisposeScope();
         using var ae = new GoldenNetwork(Reference.Nets["AE"]);
         using var g = new GoldenNetwork(Reference.Nets["G"]);
-        var nets = new Dictionary<string, Module> { ["AE"] = ae, ["G"] = g };
+        var nets = new Dictionary<string, nn.Module<Tensor, Tensor>> { ["AE"] = ae, ["G"] = g };
         var loss = Registry.Create("began");
         Assert.Equal(0, loss.State["k"]);   // k₀ = 0
         var data = new Generator(11);
@@ -59,15 +59,15 @@ public sealed class StateRuleTests
         {
             var gamma = step < 6 ? 5.0 : 0.0;
             loss.Hyper["Gamma"] = gamma;
-            var x = Torch.Torch.Randn([4, 2], DType.Float64, null, data) * 1.5;
-            var z = Torch.Torch.Randn([4, 2], DType.Float64, null, data);
+            var x = torch.randn([4, 2], ScalarType.Float64, generator: data) * 1.5;
+            var z = torch.randn([4, 2], ScalarType.Float64, generator: data);
 
             double lReal, lFake;
-            using (Torch.Torch.NoGrad())
+            using (torch.no_grad())
             {
-                var fake = g.Forward(z);
-                lReal = Value((ae.Forward(x) - x).Abs().Mean());
-                lFake = Value((ae.Forward(fake) - fake).Abs().Mean());
+                var fake = g.call(z);
+                lReal = Value((ae.call(x) - x).abs().mean());
+                lFake = Value((ae.call(fake) - fake).abs().mean());
             }
             var expectedLoss = lReal - k * lFake;   // the loss uses k before this step's update
             var kNext = Math.Clamp(k + 0.4 * (gamma * lReal - lFake), 0, 1);
@@ -94,10 +94,10 @@ public sealed class StateRuleTests
     [Fact]
     public void FisherLambdaMovesAgainstTheConstraintViolation()
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewDisposeScope();
         using var d = new GoldenNetwork(Reference.Nets["D"]);
         using var g = new GoldenNetwork(Reference.Nets["G"]);
-        var nets = new Dictionary<string, Module> { ["D"] = d, ["G"] = g };
+        var nets = new Dictionary<string, nn.Module<Tensor, Tensor>> { ["D"] = d, ["G"] = g };
         var loss = Registry.Create("fisher");
         Assert.Equal(0, loss.State["Lambda"]);   // λ₀ = 0
         Assert.Equal(1e-6, loss.Hyper["Rho"]);
@@ -108,16 +108,16 @@ public sealed class StateRuleTests
         double lambda = 0;
         for (int step = 0; step < 6; step++)
         {
-            var x = Torch.Torch.Randn([4, 2], DType.Float64, null, data) * 1.2;
-            var z = Torch.Torch.Randn([4, 2], DType.Float64, null, data);
+            var x = torch.randn([4, 2], ScalarType.Float64, generator: data) * 1.2;
+            var z = torch.randn([4, 2], ScalarType.Float64, generator: data);
             double fx, ffake, omega;
-            using (Torch.Torch.NoGrad())
+            using (torch.no_grad())
             {
-                var real = d.Forward(x);
-                var fake = d.Forward(g.Forward(z));
-                fx = Value(real.Mean());
-                ffake = Value(fake.Mean());
-                omega = 0.5 * (Value(real.Square().Mean()) + Value(fake.Square().Mean()));
+                var real = d.call(x);
+                var fake = d.call(g.call(z));
+                fx = Value(real.mean());
+                ffake = Value(fake.mean());
+                omega = 0.5 * (Value(real.square().mean()) + Value(fake.square().mean()));
             }
             var lf = fx - ffake + lambda * (1 - omega) - rho / 2 * (1 - omega) * (1 - omega);
             var lambdaNext = lambda - rho * (1 - omega);
@@ -160,7 +160,7 @@ public sealed class StateRuleTests
     {
         var flat = new double[v.Length];
         Buffer.BlockCopy(v, 0, flat, 0, v.Length * sizeof(double));
-        return Torch.Torch.FromArray(flat, [v.GetLength(0), v.GetLength(1)]);
+        return torch.tensor(flat, [v.GetLength(0), v.GetLength(1)], ScalarType.Float64);
     }
 
     private static double[,] Filled(double a, double b) => new[,] { { a, 1 }, { b, 0.5 }, { 2, a }, { b, b } };
@@ -168,11 +168,11 @@ public sealed class StateRuleTests
     [Fact]
     public void MaganMarginOnlyShrinksToTheEpochRealEnergyWhenFakesExceedIt()
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewDisposeScope();
         var (ae, g) = TransparentNets();
         using var _ae = ae;
         using var _g = g;
-        var nets = new Dictionary<string, Module> { ["AE"] = ae, ["G"] = g };
+        var nets = new Dictionary<string, nn.Module<Tensor, Tensor>> { ["AE"] = ae, ["G"] = g };
         var loss = Registry.Create("magan");
         loss.State["Margin"] = 10;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using GanDsl.Cli.VerifyGolden;
+using GanDsl.Verification;
 
 namespace GanDsl.Losses.Tests;
 
@@ -13,7 +13,7 @@ public sealed class VerifyGoldenTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = VerifyGoldenCommand.Run(path, stdout, stderr);
+        var exit = GoldenVerifier.Run(path, stdout, stderr, Zoo.CreateRegistry());
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
@@ -24,7 +24,7 @@ public sealed class VerifyGoldenTests
         Assert.True(exit == 0, output + errors);
 
         // Every canonical loss was computed and compared on both losses (GMMN has no critic loss).
-        var checks = VerifyGoldenCommand.Verify(GoldenFile.Load(TestPaths.ZooReference), Zoo.CreateRegistry());
+        var checks = GoldenVerifier.Verify(GoldenFile.Load(TestPaths.ZooReference), Zoo.CreateRegistry());
         Assert.All(checks, c => Assert.True(c.Passed, $"{c.Loss} {c.Quantity}: {c.Expected} vs {c.Actual} {c.Note}"));
         foreach (var name in Zoo.CanonicalNames)
         {
@@ -168,7 +168,7 @@ public sealed class VerifyGoldenTests
         entry["coefficients"]!["lambda"] = 5.0;
         using var file = TempJson(root);
 
-        var checks = VerifyGoldenCommand.Verify(GoldenFile.Load(file.Path), Zoo.CreateRegistry());
+        var checks = GoldenVerifier.Verify(GoldenFile.Load(file.Path), Zoo.CreateRegistry());
         var d = checks.Single(c => c.Loss == "wgan-gp" && c.Quantity == "d_loss");
         Assert.False(d.Passed);   // the file's d_loss is for λ = 10
         Assert.Equal(d10 - 5 * gp, d.Actual!.Value, 1e-12);

@@ -27,7 +27,7 @@ public static class SampleCommand
         if (count <= 0) throw new UsageException($"--count must be positive, not {count}.");
         var seed = a.Long("seed") ?? 0;
 
-        Torch.Device device;
+        TorchSharp.torch.Device device;
         LoadedCheckpoint checkpoint;
         try
         {
@@ -55,11 +55,11 @@ public static class SampleCommand
         {
             throw new UsageException(e.Message);
         }
-        generator.To(device);
+        generator.to(device);
 
         var outDir = Path.GetFullPath(a.String("out") ?? Path.GetDirectoryName(checkpoint.Path)!);
         Directory.CreateDirectory(outDir);
-        using var random = new Torch.Generator(seed);
+        using var random = new TorchSharp.torch.Generator(unchecked((ulong)seed), device);
         var (data, shape) = Sampling.Generate(generator, meta.NoiseShape, count, random, device);
         var npy = Path.Combine(outDir, "generated.npy");
         NpyFile.Write(npy, data, shape);

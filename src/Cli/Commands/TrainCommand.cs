@@ -117,7 +117,7 @@ public static class TrainCommand
             var info = trainer.Loss.Info;
             var from = trainer.Step > 0 ? $" from step {trainer.Step}" : "";
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Training {info.Name} on {trainer.Dataset.Name} with {trainer.Family.Name}, batch {trainer.BatchSize}, {options.Steps} steps{from} -> {trainer.OutputDirectory}"));
+                $"Training {info.Name} on {trainer.Dataset.Name} with {trainer.Family.Name}, batch {trainer.BatchSize}, {options.Steps} steps{from}, {trainer.Threads} thread(s) (OMP_WAIT_POLICY={GanDsl.Libtorch.WaitPolicy}) -> {trainer.OutputDirectory}"));
             var progress = new ProgressReporter(stderr, interactiveProgress, trainer.Step, options.Steps);
             TrainResult result;
             try
@@ -130,7 +130,7 @@ public static class TrainCommand
                 stderr.WriteLine($"gan: writing the outputs failed: {e.Message} The last checkpoint written, if any, is intact.");
                 return ExitCodes.Failure;
             }
-            catch (Exception e) when (e is Torch.TorchException or ArgumentException or InvalidOperationException or KeyNotFoundException)
+            catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or TrainingStepException or GradientException or ArgumentException or InvalidOperationException or KeyNotFoundException)
             {
                 // A loss that fails at run time (a shape libtorch rejects, a network it does not declare).
                 progress.Finish();

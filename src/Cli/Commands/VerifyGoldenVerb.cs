@@ -1,8 +1,8 @@
-using GanDsl.Cli.VerifyGolden;
+using GanDsl.Verification;
 
 namespace GanDsl.Cli.Commands;
 
-/// <summary><c>gan verify-golden FILE...</c>: checks each golden file with the zoo helper's <see cref="VerifyGoldenCommand"/>.</summary>
+/// <summary><c>gan verify-golden FILE...</c>: checks each golden file with the zoo helper's <see cref="GoldenVerifier"/>.</summary>
 public static class VerifyGoldenVerb
 {
     private const string Help = """
@@ -19,7 +19,7 @@ public static class VerifyGoldenVerb
         var a = new ArgumentReader("verify-golden", args, [], []);
         if (a.Positionals.Count == 0) throw new UsageException("'gan verify-golden' needs at least one FILE.");
         var worst = ExitCodes.Success;
-        foreach (var path in a.Positionals) worst = Math.Max(worst, VerifyGoldenCommand.Run(path, stdout, stderr));
+        foreach (var path in a.Positionals) worst = Math.Max(worst, GoldenVerifier.Run(path, stdout, stderr, GanDsl.Losses.Zoo.CreateRegistry()));
         return worst;
     }
 }

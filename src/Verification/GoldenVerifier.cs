@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
-using GanDsl.Nn;
-using GanDsl.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
-namespace GanDsl.Cli.VerifyGolden;
+namespace GanDsl.Verification;
 
 /// <summary>One compared quantity of a golden check.</summary>
 /// <param name="Loss">Canonical loss name of the entry.</param>
@@ -32,18 +32,13 @@ public sealed record GoldenCheck(string Loss, string Quantity, double? Expected,
 /// <para>Exit codes: 0 every value within tolerance; 1 a value out of tolerance, a loss the project
 /// does not have, or a loss that failed to run; 2 the file is missing or not in the golden format.</para>
 /// </remarks>
-public static class VerifyGoldenCommand
+public static class GoldenVerifier
 {
     /// <summary>Relative tolerance of every comparison.</summary>
     public const double RelativeTolerance = 1e-9;
 
     /// <summary>Absolute tolerance, for values near zero.</summary>
     public const double AbsoluteTolerance = 1e-12;
-
-    /// <summary>Verifies <paramref name="path"/> against the losses of the zoo (<c>GanDsl.Losses</c>).</summary>
-    /// <returns>The process exit code (0, 1 or 2; see the type's remarks).</returns>
-    public static int Run(string path, TextWriter stdout, TextWriter stderr) =>
-        Run(path, stdout, stderr, GanDsl.Losses.Zoo.CreateRegistry());
 
     /// <summary>Verifies <paramref name="path"/> against the losses of <paramref name="registry"/>.</summary>
     /// <returns>The process exit code (0, 1 or 2; see the type's remarks).</returns>
@@ -88,7 +83,7 @@ public static class VerifyGoldenCommand
             }
             catch (Exception e)
             {
-                // TorchException is an InvalidOperationException: a shape error in the generated code lands here.
+                // libtorch errors (ExternalException) and shape errors of the generated code land here.
                 checks.Add(Failure(entry.Name, "error", $"{e.GetType().Name}: {e.Message}"));
             }
             if (checks.Count == before) checks.Add(Failure(entry.Name, "entry", "the entry has no value this command knows how to check"));
@@ -107,12 +102,12 @@ public static class VerifyGoldenCommand
         }
         var loss = registry.Create(entry.Name);
 
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewDisposeScope();
         var nets = file.Nets.ToDictionary(kv => kv.Key, kv => new GoldenNetwork(kv.Value), StringComparer.Ordinal);
         try
         {
             var mapping = MapNetworks(loss.Info, entry, nets.Keys);
-            var networks = mapping.ToDictionary(kv => kv.Key, kv => (Module)nets[kv.Value], StringComparer.Ordinal);
+            var networks = mapping.ToDictionary(kv => kv.Key, kv => (nn.Module<Tensor, Tensor>)nets[kv.Value], StringComparer.Ordinal);
             var generatorName = loss.Info.Networks.Single(n => n.Role == NetworkRole.Generator).Name;
             var generator = nets[mapping[generatorName]];
 
@@ -263,7 +258,7 @@ public static class VerifyGoldenCommand
 
     private static Tensor Input(GoldenFile file, string name) =>
         file.Inputs.TryGetValue(name, out var batch)
-            ? Torch.Torch.FromArray(batch.Values, batch.Shape)
+            ? torch.tensor(batch.Values, batch.Shape, ScalarType.Float64)
             : throw new InvalidOperationException($"The file has no inputs.{name}.");
 
     // ------------------------------------------------------------------ comparisons
@@ -286,14 +281,14 @@ public static class VerifyGoldenCommand
     /// <summary>A parameter's gradient as an array; no gradient at all reads as zeros (as in PyTorch's accumulated sense).</summary>
     private static double[] GradientValues(Tensor parameter)
     {
-        using var grad = parameter.Grad;
-        return grad is null ? new double[parameter.NumEl] : grad.ToArray<double>();
+        using var grad = parameter.grad;
+        return grad is null ? new double[parameter.numel()] : grad.detach().cpu().data<double>().ToArray();
     }
 
     private static double MaxAbsGradient(GoldenNetwork net)
     {
         double max = 0;
-        foreach (var p in net.Parameters())
+        foreach (var p in net.parameters())
             foreach (var v in GradientValues(p)) max = Math.Max(max, Math.Abs(v));
         return max;
     }
@@ -336,9 +331,9 @@ public static class VerifyGoldenCommand
                 continue;
             }
             var lossNet = mapping.FirstOrDefault(kv => kv.Value == fileNet).Key;
-            using (Torch.Torch.NoGrad())
+            using (torch.no_grad())
                 foreach (var clip in info.Clipping.Where(c => c.Network == lossNet))
-                    foreach (var p in net.Parameters()) p.Clamp_(clip.Min, clip.Max);
+                    foreach (var p in net.parameters()) p.clamp_(clip.Min, clip.Max);
 
             var layers = net.LayerParameters;
             var expected = value.EnumerateArray().ToList();
@@ -352,8 +347,8 @@ public static class VerifyGoldenCommand
                 var pair = expected[i].EnumerateArray().ToList();
                 var w = GoldenFile.ReadMatrix(pair[0], $"{entry.Name}.aux.{key}[{i}][0]", out _, out var cols);
                 var b = GoldenFile.ReadVector(pair[1], $"{entry.Name}.aux.{key}[{i}][1]");
-                checks.Add(Elementwise(entry.Name, $"clamped {fileNet} {i}.weight", w, layers[i].Weight.ToArray<double>(), cols));
-                checks.Add(Elementwise(entry.Name, $"clamped {fileNet} {i}.bias", b, layers[i].Bias.ToArray<double>(), 0));
+                checks.Add(Elementwise(entry.Name, $"clamped {fileNet} {i}.weight", w, layers[i].Weight.detach().data<double>().ToArray(), cols));
+                checks.Add(Elementwise(entry.Name, $"clamped {fileNet} {i}.bias", b, layers[i].Bias.detach().data<double>().ToArray(), 0));
             }
         }
     }
@@ -398,7 +393,7 @@ public static class VerifyGoldenCommand
     private static void ZeroGrads(IEnumerable<GoldenNetwork> nets)
     {
         foreach (var net in nets)
-            foreach (var p in net.Parameters()) p.ZeroGrad();
+            net.zero_grad();
     }
 
     // ------------------------------------------------------------------ output

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace GanDsl.Cli.VerifyGolden;
+namespace GanDsl.Verification;
 
 /// <summary>The file is missing, unreadable, not JSON, or not in the golden format.</summary>
 public sealed class GoldenFormatException(string message, Exception? inner = null) : Exception(message, inner);
@@ -10,6 +10,7 @@ public sealed record GoldenLayer(double[] Weight, double[] Bias, int Out, int In
 
 /// <summary>Per-layer gradients of one network, laid out like the network (<c>grad_d</c>, <c>grad_g</c>).</summary>
 /// <param name="Network">The net the file says the gradient belongs to (<c>net</c> key), or null when it does not say.</param>
+/// <param name="Layers">The gradient of each layer's weight and bias.</param>
 public sealed record GoldenGradient(string? Network, IReadOnlyList<GoldenLayer> Layers);
 
 /// <summary>A batch from <c>inputs</c>: row-major values and their [batch, features] shape.</summary>

@@ -1,90 +1,219 @@
 using System.Diagnostics;
 using System.Globalization;
-using GanDsl.Torch;
-using T = GanDsl.Torch.Torch;
+using System.Text.Json;
+using GanDsl;
+using GanDsl.Data;
+using GanDsl.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
-// Stopwatch benchmarks of the tensor binding, mirrored by benchmarks/pytorch_bench.py so
-// benchmarks/run.sh can print both side by side. Each measurement: warm-up, then several
-// timed rounds of many iterations; the fastest round is reported (microseconds per iteration):
-// on a shared machine the minimum is the estimate least disturbed by other processes.
+// GanDsl's side of benchmarks/run.sh.
 //
-//   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- [--threads N]
+//   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- --workload NAME[,NAME] [--threads N] [--iterations N] [--warmup N]
+//   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- --micro [--threads N]
+//
+// --workload: full training iterations through GanDsl's own Trainer (generated loss code, the trainer's
+// loop with its finiteness guard, torch.optim), the workloads of benchmarks/HandWritten and
+// benchmarks/pytorch_bench.py: ring `mlp` batch 256 and Fashion-MNIST-shaped `dcgan28` batch 64 (random
+// images, as the peers use), non-saturating and WGAN-GP. One iteration is the time between two completed
+// generator steps: every critic step, the generator step and the loop's own work. One JSON line per workload.
+// --micro: per-call overhead of TorchSharp's binding (a 1-element add) and a Linear layer, mirrored by
+// `pytorch_bench.py --micro`.
 
-var threads = 2;
-for (var i = 0; i < args.Length - 1; i++)
-    if (args[i] == "--threads") threads = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-T.SetNumThreads(threads);
-
-Report("add_1elem", Measure(iterations: 200_000, rounds: 7, AddOneElement()));
-Report("add_1elem_libtorch_floor", Measure(iterations: 1, rounds: 7, NativeAddLoop(200_000)) / 200_000);
-Report("linear_fwd_256x512_b256", Measure(iterations: 300, rounds: 7, LinearForward()));
-Report("linear_fwd_bwd_256x512_b256", Measure(iterations: 150, rounds: 7, LinearForwardBackward()));
-Console.WriteLine($"# threads={T.NumThreads} dotnet={Environment.Version}");
-
-static void Report(string name, double microseconds) =>
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gandsl {name} {microseconds:F3}"));
-
-// Per-call overhead: two 1-element tensors added, the result disposed at once.
-static Action AddOneElement()
+var threads = 1;
+int? warmupOverride = null, iterationsOverride = null;
+var workloads = new List<string>();
+var micro = false;
+for (var i = 0; i < args.Length; i++)
 {
-    var a = T.Ones([1]);
-    var b = T.Ones([1]);
-    return () =>
+    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    switch (args[i])
     {
-        var c = a + b;
-        c.Dispose();
-    };
-}
-
-// The same additions looped inside the native library: libtorch's own cost, without the binding.
-static Action NativeAddLoop(long iterations)
-{
-    var a = T.Ones([1]);
-    var b = T.Ones([1]);
-    return () => T.NativeAddLoop(a, b, iterations);
-}
-
-// nn.Linear(256, 512) on a batch of 256, float32: y = x Wᵀ + b.
-static (Tensor X, Tensor W, Tensor B) LinearData()
-{
-    using var g = new Generator(0);
-    var x = T.Randn([256, 256], gen: g);
-    var w = T.Randn([512, 256], gen: g).Mul_(1.0 / 16).RequiresGrad_(true);
-    var b = T.Zeros([512], requiresGrad: true);
-    return (x, w, b);
-}
-
-static Action LinearForward()
-{
-    var (x, w, b) = LinearData();
-    return () =>
-    {
-        using var noGrad = T.NoGrad();
-        T.Functional.Linear(x, w, b).Dispose();
-    };
-}
-
-static Action LinearForwardBackward()
-{
-    var (x, w, b) = LinearData();
-    return () =>
-    {
-        using var scope = T.NewScope();
-        T.Functional.Linear(x, w, b).Sum().Backward();
-        w.ZeroGrad();
-        b.ZeroGrad();
-    };
-}
-
-static double Measure(int iterations, int rounds, Action body)
-{
-    for (var i = 0; i < iterations; i++) body(); // warm-up (JIT, allocator caches)
-    var perRound = new double[rounds];
-    for (var r = 0; r < rounds; r++)
-    {
-        var sw = Stopwatch.StartNew();
-        for (var i = 0; i < iterations; i++) body();
-        perRound[r] = sw.Elapsed.TotalMicroseconds / iterations;
+        case "--threads": threads = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+        case "--warmup": warmupOverride = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+        case "--iterations": iterationsOverride = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+        case "--workload": workloads.AddRange(Value().Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
+        case "--micro": micro = true; break;
+        default: Console.Error.WriteLine($"unknown argument '{args[i]}'"); return 2;
     }
-    return perRound.Min();
+}
+Libtorch.Configure(threads);
+
+if (micro)
+{
+    Micro.Run(threads);
+    return 0;
+}
+if (workloads.Count == 0) workloads.AddRange(Workloads.All);
+foreach (var workload in workloads)
+{
+    if (workload == "sgemm_256x512x512") continue;   // the hand-written program measures libtorch's GEMM
+    if (!Workloads.All.Contains(workload)) { Console.Error.WriteLine($"unknown workload '{workload}'; known: {string.Join(", ", Workloads.All)}"); return 2; }
+    Console.WriteLine(JsonSerializer.Serialize(Workloads.Run(workload, warmupOverride, iterationsOverride, threads)));
+}
+return 0;
+
+static class Workloads
+{
+    public static readonly string[] All = ["ring_mlp_ns", "ring_mlp_wgangp", "fmnist_dcgan28_ns", "fmnist_dcgan28_wgangp"];
+
+    // The same (warm-up, timed) iterations as benchmarks/HandWritten and pytorch_bench.py.
+    static (int Warmup, int Timed) Defaults(string workload) => workload switch
+    {
+        "ring_mlp_ns" => (5, 40),
+        "ring_mlp_wgangp" => (3, 15),
+        "fmnist_dcgan28_ns" => (5, 30),
+        _ => (3, 12),
+    };
+
+    public static Dictionary<string, object> Run(string workload, int? warmupOverride, int? iterationsOverride, int threads)
+    {
+        var (warmup, timed) = Defaults(workload);
+        warmup = warmupOverride ?? warmup;
+        timed = iterationsOverride ?? timed;
+        var ring = workload.StartsWith("ring_", StringComparison.Ordinal);
+        var wgan = workload.EndsWith("_wgangp", StringComparison.Ordinal);
+        var output = Directory.CreateTempSubdirectory("gandsl-bench-").FullName;
+        try
+        {
+            var options = new TrainOptions
+            {
+                Loss = wgan ? "wgan-gp" : "nonsaturating",
+                Data = ring ? "ring" : "",
+                Model = ring ? "mlp" : "dcgan28",
+                Steps = warmup + timed + 1,
+                Threads = threads,
+                OutputDirectory = output,
+                CheckpointEvery = 0,
+                SampleEvery = 0,
+                LogEvery = 1_000_000,
+                FinalSampleCount = 0,
+                Hyperparameters = wgan ? new Dictionary<string, double> { ["Lambda"] = ring ? 0.1 : 10 } : new Dictionary<string, double>(),
+            };
+            var loss = GanDsl.Losses.Zoo.CreateRegistry().Create(options.Loss);
+            foreach (var (k, v) in options.Hyperparameters) loss.Hyper.Set(k, v);
+            using var trainer = Trainer.Create(loss, GanDsl.Models.ModelFactory.Get(options.Model), options with { Hyperparameters = new Dictionary<string, double>() },
+                ring ? null : new RandomImages());
+            var stamps = new List<long>();
+            trainer.StepCompleted += e => { if (e.Phase == StepPhase.Generator) stamps.Add(Stopwatch.GetTimestamp()); };
+            trainer.Run();
+            var times = new List<double>();
+            for (var i = warmup + 1; i < stamps.Count; i++) times.Add(Stopwatch.GetElapsedTime(stamps[i - 1], stamps[i]).TotalMilliseconds);
+            times.Sort();
+            var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
+            return new Dictionary<string, object>
+            {
+                ["impl"] = "gandsl",
+                ["workload"] = workload,
+                ["threads"] = threads,
+                ["median_ms"] = Math.Round(median, 3),
+                ["warmup"] = warmup,
+                ["iterations"] = times.Count,
+                ["torch"] = "libtorch " + torch.__version__ + " (TorchSharp " + typeof(torch).Assembly.GetName().Version + ")",
+            };
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    /// <summary>Random images of Fashion-MNIST's shape and range, as the peer programs use (no dataset needed).</summary>
+    sealed class RandomImages : IDataset
+    {
+        public string Name => "random-1x28x28";
+        public IReadOnlyList<long> SampleShape { get; } = [1, 28, 28];
+        public long? Count => null;
+        public IBatchSampler CreateSampler(int batchSize, ulong seed) => new Sampler(this, batchSize, seed);
+
+        sealed class Sampler(RandomImages dataset, int batchSize, ulong seed) : IBatchSampler
+        {
+            private readonly Xoshiro256 _random = new(seed);
+            public IDataset Dataset => dataset;
+            public int BatchSize => batchSize;
+            public long[] BatchShape { get; } = [batchSize, 1, 28, 28];
+            public long Epoch => 0;
+            public long BatchesDrawn { get; private set; }
+            public Batch Next()
+            {
+                var data = new float[batchSize * 784];
+                NextInto(data);
+                return new Batch(data, BatchShape, 0);
+            }
+            public long NextInto(Span<float> destination)
+            {
+                for (var i = 0; i < destination.Length; i++) destination[i] = (float)(_random.NextDouble() * 2 - 1);
+                BatchesDrawn++;
+                return 0;
+            }
+            public byte[] GetState() => [];
+            public void SetState(byte[] state) { }
+        }
+    }
+}
+
+static class Micro
+{
+    public static void Run(int threads)
+    {
+        Report("add_1elem", Measure(200_000, 7, AddOneElement()));
+        Report("linear_fwd_256x512_b256", Measure(300, 7, LinearForward()));
+        Report("linear_fwd_bwd_256x512_b256", Measure(150, 7, LinearForwardBackward()));
+        Console.WriteLine($"# threads={torch.get_num_threads()} dotnet={Environment.Version} libtorch={torch.__version__}");
+    }
+
+    static void Report(string name, double microseconds) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gandsl {name} {microseconds:F3}"));
+
+    // Per-call overhead: two 1-element tensors added, the result disposed at once.
+    static Action AddOneElement()
+    {
+        var a = torch.ones(1);
+        var b = torch.ones(1);
+        return () => (a + b).Dispose();
+    }
+
+    static (Tensor X, Tensor W, Tensor B) LinearData()
+    {
+        using var g = new torch.Generator(0);
+        var x = torch.randn([256, 256], generator: g);
+        var w = (torch.randn([512, 256], generator: g) / 16).requires_grad_(true);
+        var b = torch.zeros([512], requires_grad: true);
+        return (x, w, b);
+    }
+
+    static Action LinearForward()
+    {
+        var (x, w, b) = LinearData();
+        return () =>
+        {
+            using var noGrad = torch.no_grad();
+            nn.functional.linear(x, w, b).Dispose();
+        };
+    }
+
+    static Action LinearForwardBackward()
+    {
+        var (x, w, b) = LinearData();
+        return () =>
+        {
+            using var scope = torch.NewDisposeScope();
+            nn.functional.linear(x, w, b).sum().backward();
+            w.grad = null;
+            b.grad = null;
+        };
+    }
+
+    static double Measure(int iterations, int rounds, Action body)
+    {
+        for (var i = 0; i < iterations; i++) body();
+        var perRound = new double[rounds];
+        for (var r = 0; r < rounds; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (var i = 0; i < iterations; i++) body();
+            perRound[r] = sw.Elapsed.TotalMicroseconds / iterations;
+        }
+        return perRound.Min();
+    }
 }

@@ -6,7 +6,7 @@ using System.Globalization;
 using CustomLoss;
 using GanDsl;
 using GanDsl.Data;
-using GanDsl.Torch;
+using TorchSharp;
 using GanDsl.Training;
 
 var steps = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 400;
@@ -35,8 +35,9 @@ Console.WriteLine($"hyperparameters: {string.Join(", ", trainer.Loss.Hyper.Snaps
 var ring = (IMixtureDataset2D)trainer.Dataset;
 ModeMetrics Measure()
 {
-    using var scope = Torch.NewScope();
-    var (samples, _) = Sampling.Generate(trainer.SampleNetwork, trainer.Family.NoiseShape, 2000, new GanDsl.Torch.Generator(99), Device.Cpu);
+    using var scope = torch.NewDisposeScope();
+    using var random = new torch.Generator(99);
+    var (samples, _) = Sampling.Generate(trainer.SampleNetwork, trainer.Family.NoiseShape, 2000, random, torch.CPU);
     return Metrics2D.Modes(samples, ring);
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command: builds everything (the native shim included, via
-# build/Native.targets, which also installs missing system prerequisites) and runs every
+# The project's test command: builds everything (libtorch comes with the TorchSharp-cpu NuGet
+# package; build/TorchSharp.Loading.targets makes it load on Debian 12) and runs every
 # test project of GanDsl.sln. Ends with one line "N passed, N failed, N skipped" summed over
 # all test projects, and exits non-zero when anything failed (or did not run).
 #
@@ -20,9 +20,15 @@ if [[ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]]; then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing dataset-fashion-mnist (test data)"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y --no-install-recommends dataset-fashion-mnist \
-      || { apt-get update && apt-get install -y --no-install-recommends dataset-fashion-mnist; } \
-      || echo "test.sh: could not install dataset-fashion-mnist; its tests will be skipped" >&2
+    # Wait up to 5 minutes for another apt/dpkg to release its lock instead of failing at once; on failure,
+    # show apt's own words (the last lines of its output), not just an exit code.
+    apt_log=$(mktemp)
+    apt_install() { apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends dataset-fashion-mnist >"$apt_log" 2>&1; }
+    if ! apt_install && ! { apt-get -o DPkg::Lock::Timeout=300 update >>"$apt_log" 2>&1 && apt_install; }; then
+      echo "test.sh: could not install dataset-fashion-mnist; its tests will be skipped. apt said:" >&2
+      tail -n 5 "$apt_log" | sed 's/^/  /' >&2
+    fi
+    rm -f "$apt_log"
   else
     echo "test.sh: dataset-fashion-mnist is missing (sudo apt-get install dataset-fashion-mnist); its tests will be skipped" >&2
   fi

@@ -31,6 +31,49 @@ public class CheckpointTests : TempFolderTests
         Assert.Equal(files, Directory.GetFiles(dir).Select(f => (f, File.GetLastWriteTimeUtc(f))).ToArray());
     }
 
+    /// <summary>Rewrites the checkpoint's metadata (keeping the file's checksum valid) so one field is out of range.</summary>
+    private static void EditMetadata(string dir, Func<string, string> edit)
+    {
+        var path = Path.Combine(dir, CheckpointFile.FileName);
+        var records = GanDsl.Nn.TensorFile.Read(path).ToList();
+        var meta = records.Single(r => r.Name == CheckpointFile.MetadataEntry);
+        var json = edit(System.Text.Encoding.UTF8.GetString(meta.Data));
+        records[records.IndexOf(meta)] = CheckpointFile.BytesRecord(CheckpointFile.MetadataEntry, System.Text.Encoding.UTF8.GetBytes(json));
+        GanDsl.Nn.TensorFile.Write(path, records);
+    }
+
+    [Fact]
+    public void A_checkpoint_with_a_valid_hash_but_a_negative_step_is_rejected()
+    {
+        var dir = SmallRun("negative-step");
+        EditMetadata(dir, json => System.Text.RegularExpressions.Regex.Replace(json, "\"Step\": 4", "\"Step\": -2"));
+        AssertRejectedAndUnchanged(dir, ["--loss", "test-stateful", "--data", "ring", "--steps", "8", "--batch", "32", "--resume"], "step -2 is negative");
+    }
+
+    [Fact]
+    public void Stale_temporary_files_of_an_interrupted_write_are_removed_when_a_run_starts()
+    {
+        var dir = SmallRun("stale-tmp");
+        // What a killed process leaves: the name AtomicFile uses, with a process id that is not running.
+        var stale = Path.Combine(dir, $".{CheckpointFile.FileName}.999999999.{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(stale, new byte[1024]);
+        var unrelated = Path.Combine(dir, "notes.tmp");
+        File.WriteAllText(unrelated, "mine");
+        var o = Train(dir, "--loss", "test-stateful", "--data", "ring", "--steps", "5", "--batch", "32", "--samples", "100", "--sample-every", "0", "--resume");
+        Assert.True(o.ExitCode == 0, o.Stderr);
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(unrelated));
+    }
+
+    [Fact]
+    public void A_folder_given_as_data_is_reported_as_a_folder()
+    {
+        var dir = TempDir("data-folder");
+        var o = Train(Path.Combine(dir, "out"), "--loss", "test-stateful", "--data", dir, "--steps", "1");
+        Assert.Equal(ExitCodes.BadInput, o.ExitCode);
+        Assert.Contains("is a folder", o.Stderr);
+    }
+
     [Fact]
     public void Corrupt_checkpoint_is_rejected_and_nothing_is_overwritten()
     {

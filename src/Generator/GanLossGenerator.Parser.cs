@@ -491,8 +491,8 @@ public sealed partial class GanLossGenerator
                 }
             }
 
-            if (!Enum.TryParse<Op>(name, out var op) || op >= Op.BceWithLogitsMean) return NotInVocabulary(call.Expression, scope);
-            return new CallNode(op, lowered);
+            if (Operations.FromWord(name) is not { } operation) return NotInVocabulary(call.Expression, scope);
+            return new CallNode(operation.Op, lowered);
         }
 
         private ExprNode? LowerArgument(object? argument, Scope scope) => argument switch

@@ -73,31 +73,19 @@ internal sealed class Analysis
             if (args[i].Shape > widest) widest = args[i].Shape;
         }
 
-        Shape first = args.Length > 0 ? args[0].Shape : Shape.Scalar;
-        switch (call.Op)
+        var operation = Operations.Of(call.Op);
+        var first = args.Length > 0 ? args[0].Shape : Shape.Scalar;
+        var shape = operation.Shape switch
         {
-            case Op.Add or Op.Sub or Op.Mul or Op.Div or Op.Min or Op.Max:
-                return new Facts(widest, allHost, networks);
-            case Op.Neg or Op.Log or Op.Exp or Op.Sqrt or Op.Abs or Op.Square or Op.Sigmoid or Op.LogSigmoid or Op.Softplus or Op.Relu or Op.StopGradient:
-            case Op.Pow or Op.Clamp or Op.Step or Op.BatchMean:
-                return new Facts(first, allHost, networks);
-            case Op.Mean or Op.Sum:
-                return new Facts(Shape.Scalar, allHost, networks);
-            case Op.MeanPerSample or Op.Norm:
-                return new Facts(first == Shape.Scalar ? Shape.Scalar : Shape.PerSample, false, networks);
-            case Op.Std or Op.Mmd2 or Op.BceWithLogitsMean or Op.MseMean:
-                return new Facts(Shape.Scalar, false, networks);
-            case Op.Grad:
-                return new Facts(args.Length > 1 ? args[1].Shape : Shape.Scalar, false, networks);
-            case Op.Between:
-                return new Facts(widest, false, networks);
-            case Op.UniformPerSample:
-                return new Facts(Shape.PerSample, false, s_none);
-            case Op.UniformLike:
-                return new Facts(first, false, s_none);
-            default:
-                throw new InvalidOperationException("Unknown op " + call.Op);
-        }
+            ShapeRule.Broadcast => widest,
+            ShapeRule.First => first,
+            ShapeRule.PerSample => first == Shape.Scalar ? Shape.Scalar : Shape.PerSample,
+            ShapeRule.Second => args.Length > 1 ? args[1].Shape : Shape.Scalar,
+            ShapeRule.FreshPerSample => Shape.PerSample,
+            _ => Shape.Scalar,
+        };
+        // Host when every operand is and the operation has a host form; random draws read only their operand's shape.
+        return new Facts(shape, operation.IsHostComputable && allHost, operation.ReadsValues ? networks : s_none);
     }
 
     /// <summary>True when <paramref name="haystack"/> contains <paramref name="needle"/> as a subtree (the value depends on it).</summary>

@@ -72,33 +72,14 @@ internal static class Optimizer
         /// <summary>Builds a node a rule introduces, simplified in turn (its operands already are).</summary>
         private ExprNode Call(Op op, params ExprNode[] args) => Simplify(new CallNode(op, args));
 
-        /// <summary>op(c1, c2, ...) = its value, for pure scalar operations on constants.</summary>
+        /// <summary>op(c1, c2, ...) = its value, for operations the table can evaluate on the host.</summary>
         private static ExprNode? FoldConstants(CallNode call)
         {
             if (call.Args.Count == 0 || !call.Args.All(a => a is ConstNode)) return null;
-            var v = call.Args.Select(a => ((ConstNode)a).Value).ToArray();
-            double? folded = call.Op switch
-            {
-                Op.Add => v[0] + v[1],
-                Op.Sub => v[0] - v[1],
-                Op.Mul => v[0] * v[1],
-                Op.Div => v[0] / v[1],
-                Op.Neg => -v[0],
-                Op.Log => Math.Log(v[0]),
-                Op.Exp => Math.Exp(v[0]),
-                Op.Sqrt => Math.Sqrt(v[0]),
-                Op.Abs => Math.Abs(v[0]),
-                Op.Square => v[0] * v[0],
-                Op.Pow => Math.Pow(v[0], v[1]),
-                Op.Relu => v[0] > 0 ? v[0] : 0,
-                Op.Min => Math.Min(v[0], v[1]),
-                Op.Max => Math.Max(v[0], v[1]),
-                Op.Clamp => Math.Min(Math.Max(v[0], v[1]), v[2]),
-                Op.Mean or Op.Sum or Op.StopGradient or Op.BatchMean => v[0],
-                Op.Step => v[0] > 0 ? 1 : 0,
-                _ => null,
-            };
-            return folded is double d && !double.IsNaN(d) && !double.IsInfinity(d) ? new ConstNode(d) : null;
+            var fold = Operations.Of(call.Op).Fold;
+            if (fold is null) return null;
+            var folded = fold(call.Args.Select(a => ((ConstNode)a).Value).ToArray());
+            return !double.IsNaN(folded) && !double.IsInfinity(folded) ? new ConstNode(folded) : null;
         }
 
         /// <summary>a + 0 = 0 + a = a - 0 = a·1 = 1·a = a/1 = a; 0 - a = -a.</summary>

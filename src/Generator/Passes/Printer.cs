@@ -5,7 +5,7 @@ using GanDsl.Generator.Ir;
 
 namespace GanDsl.Generator.Passes;
 
-/// <summary>Writes IR back as DSL text, for the comments above generated code (fused kernels print under their libtorch names).</summary>
+/// <summary>Writes IR back as DSL text, for the comments above generated code; names, infix symbols and precedence come from the operation table (fused kernels print under their libtorch names).</summary>
 internal static class Printer
 {
     public static string Print(ExprNode node)
@@ -43,39 +43,28 @@ internal static class Printer
 
     private static void WriteCall(StringBuilder sb, CallNode call, int context)
     {
-        int? precedence = call.Op switch
+        var operation = Operations.Of(call.Op);
+        if (operation.Infix is { } symbol)
         {
-            Op.Add or Op.Sub => 1,
-            Op.Mul or Op.Div => 2,
-            Op.Neg => 3,
-            _ => null,
-        };
-        if (precedence is int p)
-        {
+            var p = operation.Precedence;
             var parens = p < context;
             if (parens) sb.Append('(');
-            if (call.Op == Op.Neg)
+            if (call.Args.Count == 1)
             {
-                sb.Append('-');
-                Write(sb, call.Args[0], 3);
+                sb.Append(symbol);
+                Write(sb, call.Args[0], p);
             }
             else
             {
                 Write(sb, call.Args[0], p);
-                sb.Append(call.Op switch { Op.Add => " + ", Op.Sub => " - ", Op.Mul => " * ", _ => " / " });
+                sb.Append(' ').Append(symbol).Append(' ');
                 Write(sb, call.Args[1], p + 1);
             }
             if (parens) sb.Append(')');
             return;
         }
 
-        var name = call.Op switch
-        {
-            Op.BceWithLogitsMean => "BinaryCrossEntropyWithLogits",
-            Op.MseMean => "MseLoss",
-            _ => call.Op.ToString(),
-        };
-        sb.Append(name).Append('(');
+        sb.Append(operation.Printed).Append('(');
         for (var i = 0; i < call.Args.Count; i++)
         {
             if (i > 0) sb.Append(", ");

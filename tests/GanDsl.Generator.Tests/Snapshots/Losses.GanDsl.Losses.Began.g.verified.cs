@@ -53,24 +53,24 @@ partial class Began : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netAE = c.Network("AE");
         // t0 = AE(x)
-        var t0 = netAE.Forward(c.Real);
+        var t0 = netAE.call(c.Real);
         // t1 = AE(x) - x
         var t1 = t0 - c.Real;
         // t2 = Abs(AE(x) - x)
-        var t2 = t1.Abs();
+        var t2 = t1.abs();
         // t3 = Mean(Abs(AE(x) - x))
-        var t3 = t2.Mean();
+        var t3 = t2.mean();
         // t4 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t4;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t4 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t4;
+        using (global::TorchSharp.torch.no_grad()) t4 = netG.call(c.Noise);
         // t5 = AE(G(z))
-        var t5 = netAE.Forward(t4);
+        var t5 = netAE.call(t4);
         // t6 = AE(G(z)) - G(z)
         var t6 = t5 - t4;
         // t7 = Abs(AE(G(z)) - G(z))
-        var t7 = t6.Abs();
+        var t7 = t6.abs();
         // t8 = Mean(Abs(AE(G(z)) - G(z)))
-        var t8 = t7.Mean();
+        var t8 = t7.mean();
         // t9 = k * L(G(z))
         var t9 = k * t8;
         // t10 = L(x) - k * L(G(z))
@@ -78,13 +78,12 @@ partial class Began : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t10;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
         // State updates and monitors, with this step's values and without gradients.
         double kNext;
-        double mValue;
-        using (global::GanDsl.Torch.Torch.NoGrad())
+        global::TorchSharp.torch.Tensor mValue;
+        using (global::TorchSharp.torch.no_grad())
         {
             // k <- Clamp(k + LambdaK * (Gamma * L(x) - L(G(z))), 0, 1)
             // t11 = Gamma * L(x)
@@ -96,24 +95,22 @@ partial class Began : global::GanDsl.IGanLoss
             // t14 = k + LambdaK * (Gamma * L(x) - L(G(z)))
             var t14 = k + t13;
             // t15 = Clamp(k + LambdaK * (Gamma * L(x) - L(G(z))), 0, 1)
-            var t15 = t14.Clamp(0d, 1d);
-            kNext = t15.Item();
+            var t15 = t14.clamp(0d, 1d);
+            kNext = global::TorchSharp.TensorExtensionMethods.ToDouble(t15);
             // M = L(x) + Abs(Gamma * L(x) - L(G(z)))
             // t16 = Abs(Gamma * L(x) - L(G(z)))
-            var t16 = t12.Abs();
+            var t16 = t12.abs();
             // t17 = L(x) + Abs(Gamma * L(x) - L(G(z)))
             var t17 = t3 + t16;
-            mValue = t17.Item();
+            mValue = t17;
         }
         State["k"] = kNext;
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("L(x)", t3.Item()),
-            new("L(G(z))", t8.Item()),
-            new("k", k),
-            new("M", mValue),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("L(x)", t3),
+            new global::GanDsl.StepTerm("L(G(z))", t8),
+            new global::GanDsl.StepTerm("k", k),
+            new global::GanDsl.StepTerm("M", mValue));
     }
 
     // Generator loss (Generator): L(G(z))
@@ -126,24 +123,21 @@ partial class Began : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenAE = c.Freeze("AE");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = AE(G(z))
-        var t1 = netAE.Forward(t0);
+        var t1 = netAE.call(t0);
         // t2 = AE(G(z)) - G(z)
         var t2 = t1 - t0;
         // t3 = Abs(AE(G(z)) - G(z))
-        var t3 = t2.Abs();
+        var t3 = t2.abs();
         // t4 = Mean(Abs(AE(G(z)) - G(z)))
-        var t4 = t3.Mean();
+        var t4 = t3.mean();
 
         // One backward pass through the whole loss.
         var loss = t4;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("L(G(z))", t4.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("L(G(z))", t4));
     }
 }

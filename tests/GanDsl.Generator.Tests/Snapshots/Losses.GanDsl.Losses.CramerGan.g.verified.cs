@@ -47,12 +47,12 @@ partial class CramerGan : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netF = c.Network("F");
         // t0 = F(x)
-        var t0 = global::GanDsl.LossOps.Features(netF.Forward(c.Real), "F");
+        var t0 = global::GanDsl.LossOps.Features(netF.call(c.Real), "F");
         // t1 = G(z2) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t1;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t1 = netG.Forward(c.Noise2);
+        global::TorchSharp.torch.Tensor t1;
+        using (global::TorchSharp.torch.no_grad()) t1 = netG.call(c.Noise2);
         // t2 = F(G(z2))
-        var t2 = global::GanDsl.LossOps.Features(netF.Forward(t1), "F");
+        var t2 = global::GanDsl.LossOps.Features(netF.call(t1), "F");
         // t3 = F(x) - F(G(z2))
         var t3 = t0 - t2;
         // t4 = Norm(F(x) - F(G(z2)))
@@ -62,12 +62,12 @@ partial class CramerGan : global::GanDsl.IGanLoss
         // t6 = Norm(F(x) - F(G(z2))) - Norm(F(x))
         var t6 = t4 - t5;
         // t7 = Mean(Norm(F(x) - F(G(z2))) - Norm(F(x)))
-        var t7 = t6.Mean();
+        var t7 = t6.mean();
         // t8 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t8;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t8 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t8;
+        using (global::TorchSharp.torch.no_grad()) t8 = netG.call(c.Noise);
         // t9 = F(G(z))
-        var t9 = global::GanDsl.LossOps.Features(netF.Forward(t8), "F");
+        var t9 = global::GanDsl.LossOps.Features(netF.call(t8), "F");
         // t10 = F(G(z)) - F(G(z2))
         var t10 = t9 - t2;
         // t11 = Norm(F(G(z)) - F(G(z2)))
@@ -77,15 +77,15 @@ partial class CramerGan : global::GanDsl.IGanLoss
         // t13 = Norm(F(G(z)) - F(G(z2))) - Norm(F(G(z)))
         var t13 = t11 - t12;
         // t14 = Mean(Norm(F(G(z)) - F(G(z2))) - Norm(F(G(z))))
-        var t14 = t13.Mean();
+        var t14 = t13.mean();
         // t15 = Mean(Norm(F(x) - F(G(z2))) - Norm(F(x))) - Mean(Norm(F(G(z)) - F(G(z2))) - Norm(F(G(z))))
         var t15 = t7 - t14;
         // t16 = -Surrogate
         var t16 = -t15;
-        // t17 = Between(x, G(z))
+        // t17 = Between(x, G(z)) (a leaf that requires grad: a gradient is taken with respect to it)
         var t17 = global::GanDsl.LossOps.RequireGrad(global::GanDsl.LossOps.Between(c.Random, c.Real, t8));
         // t18 = F(Between(x, G(z)))
-        var t18 = global::GanDsl.LossOps.Features(netF.Forward(t17), "F");
+        var t18 = global::GanDsl.LossOps.Features(netF.call(t17), "F");
         // t19 = F(Between(x, G(z))) - F(G(z2))
         var t19 = t18 - t2;
         // t20 = Norm(F(Between(x, G(z))) - F(G(z2)))
@@ -95,7 +95,7 @@ partial class CramerGan : global::GanDsl.IGanLoss
         // t22 = Norm(F(Between(x, G(z))) - F(G(z2))) - Norm(F(Between(x, G(z))))
         var t22 = t20 - t21;
         // t23 = Grad(Norm(F(Between(x, G(z))) - F(G(z2))) - Norm(F(Between(x, G(z)))), Between(x, G(z)))
-        var t23 = global::GanDsl.Torch.Torch.Grad(t22.Sum(), t17, createGraph: true);
+        var t23 = global::GanDsl.LossOps.Grad(t22, t17, "cramer", "Grad(Norm(F(Between(x, G(z))) - F(G(z2))) - Norm(F(Between(x, G(z)))), Between(x, G(z)))");
         // t24 = Norm(Grad(Norm(F(Between(x, G(z))) - F(G(z2))) - Norm(F(Between(x, G(z)))), Between(x, G(z))))
         var t24 = global::GanDsl.LossOps.PerSampleNorm(t23);
         // t25 = MseLoss(Norm(Grad(Norm(F(Between(x, G(z))) - F(G(z2))) - Norm(F(Between(x, G(z)))), Between(x, G(z)))), 1)
@@ -107,14 +107,11 @@ partial class CramerGan : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t27;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("Surrogate", t15.Item()),
-            new("PenaltyOnH(Between(x, G(z)))", t25.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("Surrogate", t15),
+            new global::GanDsl.StepTerm("PenaltyOnH(Between(x, G(z)))", t25));
     }
 
     // Generator loss (Generator): Surrogate
@@ -127,11 +124,11 @@ partial class CramerGan : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenF = c.Freeze("F");
         // t0 = F(x)
-        var t0 = global::GanDsl.LossOps.Features(netF.Forward(c.Real), "F");
+        var t0 = global::GanDsl.LossOps.Features(netF.call(c.Real), "F");
         // t1 = G(z2)
-        var t1 = netG.Forward(c.Noise2);
+        var t1 = netG.call(c.Noise2);
         // t2 = F(G(z2))
-        var t2 = global::GanDsl.LossOps.Features(netF.Forward(t1), "F");
+        var t2 = global::GanDsl.LossOps.Features(netF.call(t1), "F");
         // t3 = F(x) - F(G(z2))
         var t3 = t0 - t2;
         // t4 = Norm(F(x) - F(G(z2)))
@@ -141,11 +138,11 @@ partial class CramerGan : global::GanDsl.IGanLoss
         // t6 = Norm(F(x) - F(G(z2))) - Norm(F(x))
         var t6 = t4 - t5;
         // t7 = Mean(Norm(F(x) - F(G(z2))) - Norm(F(x)))
-        var t7 = t6.Mean();
+        var t7 = t6.mean();
         // t8 = G(z)
-        var t8 = netG.Forward(c.Noise);
+        var t8 = netG.call(c.Noise);
         // t9 = F(G(z))
-        var t9 = global::GanDsl.LossOps.Features(netF.Forward(t8), "F");
+        var t9 = global::GanDsl.LossOps.Features(netF.call(t8), "F");
         // t10 = F(G(z)) - F(G(z2))
         var t10 = t9 - t2;
         // t11 = Norm(F(G(z)) - F(G(z2)))
@@ -155,19 +152,16 @@ partial class CramerGan : global::GanDsl.IGanLoss
         // t13 = Norm(F(G(z)) - F(G(z2))) - Norm(F(G(z)))
         var t13 = t11 - t12;
         // t14 = Mean(Norm(F(G(z)) - F(G(z2))) - Norm(F(G(z))))
-        var t14 = t13.Mean();
+        var t14 = t13.mean();
         // t15 = Mean(Norm(F(x) - F(G(z2))) - Norm(F(x))) - Mean(Norm(F(G(z)) - F(G(z2))) - Norm(F(G(z))))
         var t15 = t7 - t14;
 
         // One backward pass through the whole loss.
         var loss = t15;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("Surrogate", t15.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("Surrogate", t15));
     }
 
     /// <summary>Network 'F': symbolic in loss expressions; the step code calls <c>c.Network("F")</c>.</summary>

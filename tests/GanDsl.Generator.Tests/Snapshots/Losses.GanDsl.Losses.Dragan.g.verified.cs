@@ -49,36 +49,36 @@ partial class Dragan : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = BinaryCrossEntropyWithLogits(D(x), 1)
         var t1 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t0, 1d);
         // t2 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t2;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t2 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t2;
+        using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
         // t3 = D(G(z))
-        var t3 = global::GanDsl.LossOps.Score(netD.Forward(t2), "D");
+        var t3 = global::GanDsl.LossOps.Score(netD.call(t2), "D");
         // t4 = BinaryCrossEntropyWithLogits(D(G(z)), 0)
         var t4 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t3, 0d);
         // t5 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0)
         var t5 = t1 + t4;
         // t6 = UniformPerSample(x)
-        var t6 = c.Random.PerSampleUniform(c.Real.Shape[0], c.Real.DType, c.Real.Device);
+        var t6 = c.Random.PerSampleUniform(c.Real.shape[0], c.Real.dtype, c.Real.device);
         // t7 = Std(x)
         var t7 = global::GanDsl.LossOps.PopulationStd(c.Real);
         // t8 = C * Std(x)
         var t8 = c2 * t7;
         // t9 = UniformLike(x)
-        var t9 = c.Random.ElementwiseUniform(c.Real.Shape, c.Real.DType, c.Real.Device);
+        var t9 = c.Random.ElementwiseUniform(c.Real.shape, c.Real.dtype, c.Real.device);
         // t10 = C * Std(x) * UniformLike(x)
         var t10 = t8 * t9;
         // t11 = UniformPerSample(x) * (C * Std(x) * UniformLike(x))
         var t11 = global::GanDsl.LossOps.PerSample(t6, t10) * t10;
-        // t12 = x + UniformPerSample(x) * (C * Std(x) * UniformLike(x))
+        // t12 = x + UniformPerSample(x) * (C * Std(x) * UniformLike(x)) (a leaf that requires grad: a gradient is taken with respect to it)
         var t12 = global::GanDsl.LossOps.RequireGrad(c.Real + t11);
         // t13 = D(x + UniformPerSample(x) * (C * Std(x) * UniformLike(x)))
-        var t13 = global::GanDsl.LossOps.Score(netD.Forward(t12), "D");
+        var t13 = global::GanDsl.LossOps.Score(netD.call(t12), "D");
         // t14 = Grad(D(x + UniformPerSample(x) * (C * Std(x) * UniformLike(x))), x + UniformPerSample(x) * (C * Std(x) * UniformLike(x)))
-        var t14 = global::GanDsl.Torch.Torch.Grad(t13.Sum(), t12, createGraph: true);
+        var t14 = global::GanDsl.LossOps.Grad(t13, t12, "dragan", "Grad(D(x + UniformPerSample(x) * (C * Std(x) * UniformLike(x))), x + UniformPerSample(x) * (C * Std(x) * UniformLike(x)))");
         // t15 = Norm(Grad(D(x + UniformPerSample(x) * (C * Std(x) * UniformLike(x))), x + UniformPerSample(x) * (C * Std(x) * UniformLike(x))))
         var t15 = global::GanDsl.LossOps.PerSampleNorm(t14);
         // t16 = MseLoss(Norm(Grad(D(x + UniformPerSample(x) * (C * Std(x) * UniformLike(x))), x + UniformPerSample(x) * (C * Std(x) * UniformLike(x)))), 1)
@@ -90,13 +90,10 @@ partial class Dragan : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t18;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("GradientPenalty(Perturbed)", t16.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("GradientPenalty(Perturbed)", t16));
     }
 
     // Generator loss (Generator): -Mean(Log(Sigmoid(D(G(z)))))
@@ -109,17 +106,16 @@ partial class Dragan : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = BinaryCrossEntropyWithLogits(D(G(z)), 1)
         var t2 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t1, 1d);
 
         // One backward pass through the whole loss.
         var loss = t2;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

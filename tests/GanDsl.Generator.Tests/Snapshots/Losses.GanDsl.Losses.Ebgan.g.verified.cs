@@ -47,41 +47,40 @@ partial class Ebgan : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netAE = c.Network("AE");
         // t0 = AE(x)
-        var t0 = netAE.Forward(c.Real);
+        var t0 = netAE.call(c.Real);
         // t1 = AE(x) - x
         var t1 = t0 - c.Real;
         // t2 = Square(AE(x) - x)
-        var t2 = t1.Square();
+        var t2 = t1.square();
         // t3 = MeanPerSample(Square(AE(x) - x))
         var t3 = global::GanDsl.LossOps.MeanPerSample(t2);
         // t4 = Mean(MeanPerSample(Square(AE(x) - x)))
-        var t4 = t3.Mean();
+        var t4 = t3.mean();
         // t5 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t5;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t5 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t5;
+        using (global::TorchSharp.torch.no_grad()) t5 = netG.call(c.Noise);
         // t6 = AE(G(z))
-        var t6 = netAE.Forward(t5);
+        var t6 = netAE.call(t5);
         // t7 = AE(G(z)) - G(z)
         var t7 = t6 - t5;
         // t8 = Square(AE(G(z)) - G(z))
-        var t8 = t7.Square();
+        var t8 = t7.square();
         // t9 = MeanPerSample(Square(AE(G(z)) - G(z)))
         var t9 = global::GanDsl.LossOps.MeanPerSample(t8);
         // t10 = Margin - MeanPerSample(Square(AE(G(z)) - G(z)))
         var t10 = margin - t9;
         // t11 = Relu(Margin - MeanPerSample(Square(AE(G(z)) - G(z))))
-        var t11 = t10.Relu();
+        var t11 = t10.relu();
         // t12 = Mean(Relu(Margin - MeanPerSample(Square(AE(G(z)) - G(z)))))
-        var t12 = t11.Mean();
+        var t12 = t11.mean();
         // t13 = Mean(MeanPerSample(Square(AE(x) - x))) + Mean(Relu(Margin - MeanPerSample(Square(AE(G(z)) - G(z)))))
         var t13 = t4 + t12;
 
         // One backward pass through the whole loss.
         var loss = t13;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 
     // Generator loss (Generator): Mean(Energy(G(z)))
@@ -94,23 +93,22 @@ partial class Ebgan : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenAE = c.Freeze("AE");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = AE(G(z))
-        var t1 = netAE.Forward(t0);
+        var t1 = netAE.call(t0);
         // t2 = AE(G(z)) - G(z)
         var t2 = t1 - t0;
         // t3 = Square(AE(G(z)) - G(z))
-        var t3 = t2.Square();
+        var t3 = t2.square();
         // t4 = MeanPerSample(Square(AE(G(z)) - G(z)))
         var t4 = global::GanDsl.LossOps.MeanPerSample(t3);
         // t5 = Mean(MeanPerSample(Square(AE(G(z)) - G(z))))
-        var t5 = t4.Mean();
+        var t5 = t4.mean();
 
         // One backward pass through the whole loss.
         var loss = t5;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

@@ -51,26 +51,26 @@ partial class FisherGan : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = Mean(D(x))
-        var t1 = t0.Mean();
+        var t1 = t0.mean();
         // t2 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t2;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t2 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t2;
+        using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
         // t3 = D(G(z))
-        var t3 = global::GanDsl.LossOps.Score(netD.Forward(t2), "D");
+        var t3 = global::GanDsl.LossOps.Score(netD.call(t2), "D");
         // t4 = Mean(D(G(z)))
-        var t4 = t3.Mean();
+        var t4 = t3.mean();
         // t5 = Mean(D(x)) - Mean(D(G(z)))
         var t5 = t1 - t4;
         // t6 = Square(D(x))
-        var t6 = t0.Square();
+        var t6 = t0.square();
         // t7 = Mean(Square(D(x)))
-        var t7 = t6.Mean();
+        var t7 = t6.mean();
         // t8 = Square(D(G(z)))
-        var t8 = t3.Square();
+        var t8 = t3.square();
         // t9 = Mean(Square(D(G(z))))
-        var t9 = t8.Mean();
+        var t9 = t8.mean();
         // t10 = Mean(Square(D(x))) + Mean(Square(D(G(z))))
         var t10 = t7 + t9;
         // t11 = 0.5 * (Mean(Square(D(x))) + Mean(Square(D(G(z)))))
@@ -82,7 +82,7 @@ partial class FisherGan : global::GanDsl.IGanLoss
         // t14 = Ipm + Lambda * (1 - Omega)
         var t14 = t5 + t13;
         // t15 = Square(1 - Omega)
-        var t15 = t12.Square();
+        var t15 = t12.square();
         // t16 = Rho / 2 * Square(1 - Omega)
         var t16 = (rho / 2d) * t15;
         // t17 = Ipm + Lambda * (1 - Omega) - Rho / 2 * Square(1 - Omega)
@@ -92,28 +92,25 @@ partial class FisherGan : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t18;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
         // State updates and monitors, with this step's values and without gradients.
         double LambdaNext;
-        using (global::GanDsl.Torch.Torch.NoGrad())
+        using (global::TorchSharp.torch.no_grad())
         {
             // Lambda <- Lambda - Rho * (1 - Omega)
             // t19 = Rho * (1 - Omega)
             var t19 = rho * t12;
             // t20 = Lambda - Rho * (1 - Omega)
             var t20 = lambda - t19;
-            LambdaNext = t20.Item();
+            LambdaNext = global::TorchSharp.TensorExtensionMethods.ToDouble(t20);
         }
         State["Lambda"] = LambdaNext;
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("Ipm", t5.Item()),
-            new("Omega", t11.Item()),
-            new("Lambda", lambda),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("Ipm", t5),
+            new global::GanDsl.StepTerm("Omega", t11),
+            new global::GanDsl.StepTerm("Lambda", lambda));
     }
 
     // Generator loss (Generator): -Mean(D(G(z)))
@@ -126,19 +123,18 @@ partial class FisherGan : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = Mean(D(G(z)))
-        var t2 = t1.Mean();
+        var t2 = t1.mean();
         // t3 = -Mean(D(G(z)))
         var t3 = -t2;
 
         // One backward pass through the whole loss.
         var loss = t3;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

@@ -46,15 +46,14 @@ partial class Gmmn : global::GanDsl.IGanLoss
     {
         var netG = c.Network("G");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = Mmd2(x, G(z), 1, 2, 4, 8, 16)
         var t1 = global::GanDsl.LossOps.Mmd2(c.Real, t0, new double[] { 1d, 2d, 4d, 8d, 16d });
 
         // One backward pass through the whole loss.
         var loss = t1;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

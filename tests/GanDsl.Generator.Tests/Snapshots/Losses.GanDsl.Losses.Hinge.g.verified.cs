@@ -43,33 +43,32 @@ partial class Hinge : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = 1 - D(x)
         var t1 = 1d - t0;
         // t2 = Relu(1 - D(x))
-        var t2 = t1.Relu();
+        var t2 = t1.relu();
         // t3 = Mean(Relu(1 - D(x)))
-        var t3 = t2.Mean();
+        var t3 = t2.mean();
         // t4 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t4;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t4 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t4;
+        using (global::TorchSharp.torch.no_grad()) t4 = netG.call(c.Noise);
         // t5 = D(G(z))
-        var t5 = global::GanDsl.LossOps.Score(netD.Forward(t4), "D");
+        var t5 = global::GanDsl.LossOps.Score(netD.call(t4), "D");
         // t6 = 1 + D(G(z))
         var t6 = 1d + t5;
         // t7 = Relu(1 + D(G(z)))
-        var t7 = t6.Relu();
+        var t7 = t6.relu();
         // t8 = Mean(Relu(1 + D(G(z))))
-        var t8 = t7.Mean();
+        var t8 = t7.mean();
         // t9 = Mean(Relu(1 - D(x))) + Mean(Relu(1 + D(G(z))))
         var t9 = t3 + t8;
 
         // One backward pass through the whole loss.
         var loss = t9;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 
     // Generator loss (Generator): -Mean(D(G(z)))
@@ -82,19 +81,18 @@ partial class Hinge : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = Mean(D(G(z)))
-        var t2 = t1.Mean();
+        var t2 = t1.mean();
         // t3 = -Mean(D(G(z)))
         var t3 = -t2;
 
         // One backward pass through the whole loss.
         var loss = t3;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

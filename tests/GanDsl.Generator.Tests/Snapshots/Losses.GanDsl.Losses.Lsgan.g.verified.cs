@@ -43,27 +43,26 @@ partial class Lsgan : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = MseLoss(D(x), 1)
         var t1 = global::GanDsl.LossOps.MseLoss(t0, 1d);
         // t2 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t2;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t2 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t2;
+        using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
         // t3 = D(G(z))
-        var t3 = global::GanDsl.LossOps.Score(netD.Forward(t2), "D");
+        var t3 = global::GanDsl.LossOps.Score(netD.call(t2), "D");
         // t4 = Square(D(G(z)))
-        var t4 = t3.Square();
+        var t4 = t3.square();
         // t5 = Mean(Square(D(G(z))))
-        var t5 = t4.Mean();
+        var t5 = t4.mean();
         // t6 = MseLoss(D(x), 1) + Mean(Square(D(G(z))))
         var t6 = t1 + t5;
 
         // One backward pass through the whole loss.
         var loss = t6;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 
     // Generator loss (Generator): Mean(Square(D(G(z)) - 1))
@@ -76,17 +75,16 @@ partial class Lsgan : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = MseLoss(D(G(z)), 1)
         var t2 = global::GanDsl.LossOps.MseLoss(t1, 1d);
 
         // One backward pass through the whole loss.
         var loss = t2;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

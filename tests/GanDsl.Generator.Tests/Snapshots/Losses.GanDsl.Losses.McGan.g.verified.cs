@@ -46,14 +46,14 @@ partial class McGan : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netF = c.Network("F");
         // t0 = F(x)
-        var t0 = global::GanDsl.LossOps.Features(netF.Forward(c.Real), "F");
+        var t0 = global::GanDsl.LossOps.Features(netF.call(c.Real), "F");
         // t1 = BatchMean(F(x))
         var t1 = global::GanDsl.LossOps.BatchMean(t0);
         // t2 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t2;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t2 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t2;
+        using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
         // t3 = F(G(z))
-        var t3 = global::GanDsl.LossOps.Features(netF.Forward(t2), "F");
+        var t3 = global::GanDsl.LossOps.Features(netF.call(t2), "F");
         // t4 = BatchMean(F(G(z)))
         var t4 = global::GanDsl.LossOps.BatchMean(t3);
         // t5 = BatchMean(F(x)) - BatchMean(F(G(z)))
@@ -61,19 +61,16 @@ partial class McGan : global::GanDsl.IGanLoss
         // t6 = Norm(BatchMean(F(x)) - BatchMean(F(G(z))))
         var t6 = global::GanDsl.LossOps.PerSampleNorm(t5);
         // t7 = Mean(Norm(BatchMean(F(x)) - BatchMean(F(G(z)))))
-        var t7 = t6.Mean();
+        var t7 = t6.mean();
         // t8 = -MeanGap
         var t8 = -t7;
 
         // One backward pass through the whole loss.
         var loss = t8;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("MeanGap", t7.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("MeanGap", t7));
     }
 
     // Generator loss (Generator): MeanGap
@@ -86,13 +83,13 @@ partial class McGan : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenF = c.Freeze("F");
         // t0 = F(x)
-        var t0 = global::GanDsl.LossOps.Features(netF.Forward(c.Real), "F");
+        var t0 = global::GanDsl.LossOps.Features(netF.call(c.Real), "F");
         // t1 = BatchMean(F(x))
         var t1 = global::GanDsl.LossOps.BatchMean(t0);
         // t2 = G(z)
-        var t2 = netG.Forward(c.Noise);
+        var t2 = netG.call(c.Noise);
         // t3 = F(G(z))
-        var t3 = global::GanDsl.LossOps.Features(netF.Forward(t2), "F");
+        var t3 = global::GanDsl.LossOps.Features(netF.call(t2), "F");
         // t4 = BatchMean(F(G(z)))
         var t4 = global::GanDsl.LossOps.BatchMean(t3);
         // t5 = BatchMean(F(x)) - BatchMean(F(G(z)))
@@ -100,17 +97,14 @@ partial class McGan : global::GanDsl.IGanLoss
         // t6 = Norm(BatchMean(F(x)) - BatchMean(F(G(z))))
         var t6 = global::GanDsl.LossOps.PerSampleNorm(t5);
         // t7 = Mean(Norm(BatchMean(F(x)) - BatchMean(F(G(z)))))
-        var t7 = t6.Mean();
+        var t7 = t6.mean();
 
         // One backward pass through the whole loss.
         var loss = t7;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("MeanGap", t7.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("MeanGap", t7));
     }
 
     /// <summary>Network 'F': symbolic in loss expressions; the step code calls <c>c.Network("F")</c>.</summary>

@@ -43,14 +43,14 @@ partial class Minimax : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = BinaryCrossEntropyWithLogits(D(x), 1)
         var t1 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t0, 1d);
         // t2 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t2;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t2 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t2;
+        using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
         // t3 = D(G(z))
-        var t3 = global::GanDsl.LossOps.Score(netD.Forward(t2), "D");
+        var t3 = global::GanDsl.LossOps.Score(netD.call(t2), "D");
         // t4 = BinaryCrossEntropyWithLogits(D(G(z)), 0)
         var t4 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t3, 0d);
         // t5 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0)
@@ -58,10 +58,9 @@ partial class Minimax : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t5;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 
     // Generator loss (Generator): Mean(Log(1 - Sigmoid(D(G(z)))))
@@ -74,9 +73,9 @@ partial class Minimax : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = BinaryCrossEntropyWithLogits(D(G(z)), 0)
         var t2 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t1, 0d);
         // t3 = -BinaryCrossEntropyWithLogits(D(G(z)), 0)
@@ -84,9 +83,8 @@ partial class Minimax : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t3;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

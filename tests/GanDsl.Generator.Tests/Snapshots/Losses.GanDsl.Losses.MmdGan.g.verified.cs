@@ -46,12 +46,12 @@ partial class MmdGan : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netF = c.Network("F");
         // t0 = F(x)
-        var t0 = global::GanDsl.LossOps.Features(netF.Forward(c.Real), "F");
+        var t0 = global::GanDsl.LossOps.Features(netF.call(c.Real), "F");
         // t1 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t1;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t1 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t1;
+        using (global::TorchSharp.torch.no_grad()) t1 = netG.call(c.Noise);
         // t2 = F(G(z))
-        var t2 = global::GanDsl.LossOps.Features(netF.Forward(t1), "F");
+        var t2 = global::GanDsl.LossOps.Features(netF.call(t1), "F");
         // t3 = Mmd2(F(x), F(G(z)), 1, 2, 4, 8, 16)
         var t3 = global::GanDsl.LossOps.Mmd2(t0, t2, new double[] { 1d, 2d, 4d, 8d, 16d });
         // t4 = -Mmd2(F(x), F(G(z)), 1, 2, 4, 8, 16)
@@ -59,10 +59,9 @@ partial class MmdGan : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t4;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 
     // Generator loss (Generator): Mmd2(F(x), F(G(z)))
@@ -75,20 +74,19 @@ partial class MmdGan : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenF = c.Freeze("F");
         // t0 = F(x)
-        var t0 = global::GanDsl.LossOps.Features(netF.Forward(c.Real), "F");
+        var t0 = global::GanDsl.LossOps.Features(netF.call(c.Real), "F");
         // t1 = G(z)
-        var t1 = netG.Forward(c.Noise);
+        var t1 = netG.call(c.Noise);
         // t2 = F(G(z))
-        var t2 = global::GanDsl.LossOps.Features(netF.Forward(t1), "F");
+        var t2 = global::GanDsl.LossOps.Features(netF.call(t1), "F");
         // t3 = Mmd2(F(x), F(G(z)), 1, 2, 4, 8, 16)
         var t3 = global::GanDsl.LossOps.Mmd2(t0, t2, new double[] { 1d, 2d, 4d, 8d, 16d });
 
         // One backward pass through the whole loss.
         var loss = t3;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 
     /// <summary>Network 'F': symbolic in loss expressions; the step code calls <c>c.Network("F")</c>.</summary>

@@ -46,29 +46,29 @@ partial class R1Regularized : global::GanDsl.IGanLoss
         var gamma = Hyper["Gamma"];
         var netG = c.Network("G");
         var netD = c.Network("D");
-        // t0 = x (a leaf that requires grad: the gradient below is taken with respect to it)
+        // t0 = x (a leaf that requires grad: a gradient is taken with respect to it)
         var t0 = global::GanDsl.LossOps.RequireGrad(c.Real);
         // t1 = D(x)
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = BinaryCrossEntropyWithLogits(D(x), 1)
         var t2 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t1, 1d);
         // t3 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t3;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t3 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t3;
+        using (global::TorchSharp.torch.no_grad()) t3 = netG.call(c.Noise);
         // t4 = D(G(z))
-        var t4 = global::GanDsl.LossOps.Score(netD.Forward(t3), "D");
+        var t4 = global::GanDsl.LossOps.Score(netD.call(t3), "D");
         // t5 = BinaryCrossEntropyWithLogits(D(G(z)), 0)
         var t5 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t4, 0d);
         // t6 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0)
         var t6 = t2 + t5;
         // t7 = Grad(D(x), x)
-        var t7 = global::GanDsl.Torch.Torch.Grad(t1.Sum(), t0, createGraph: true);
+        var t7 = global::GanDsl.LossOps.Grad(t1, t0, "r1", "Grad(D(x), x)");
         // t8 = Norm(Grad(D(x), x))
         var t8 = global::GanDsl.LossOps.PerSampleNorm(t7);
         // t9 = Square(Norm(Grad(D(x), x)))
-        var t9 = t8.Square();
+        var t9 = t8.square();
         // t10 = Mean(Square(Norm(Grad(D(x), x))))
-        var t10 = t9.Mean();
+        var t10 = t9.mean();
         // t11 = Gamma / 2 * ZeroCenteredPenalty(x)
         var t11 = (gamma / 2d) * t10;
         // t12 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0) + R1(Gamma)
@@ -76,14 +76,11 @@ partial class R1Regularized : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t12;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("ZeroCenteredPenalty(x)", t10.Item()),
-            new("R1(Gamma)", t11.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("ZeroCenteredPenalty(x)", t10),
+            new global::GanDsl.StepTerm("R1(Gamma)", t11));
     }
 
     // Generator loss (Generator): -Mean(Log(Sigmoid(D(G(z)))))
@@ -96,17 +93,16 @@ partial class R1Regularized : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = BinaryCrossEntropyWithLogits(D(G(z)), 1)
         var t2 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t1, 1d);
 
         // One backward pass through the whole loss.
         var loss = t2;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

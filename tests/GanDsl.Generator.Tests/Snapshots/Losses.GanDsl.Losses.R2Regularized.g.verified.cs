@@ -47,27 +47,27 @@ partial class R2Regularized : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = BinaryCrossEntropyWithLogits(D(x), 1)
         var t1 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t0, 1d);
-        // t2 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t2;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t2 = netG.Forward(c.Noise);
+        // t2 = G(z) (G is not trained in this step: its output is a constant; a leaf that requires grad: a gradient is taken with respect to it)
+        global::TorchSharp.torch.Tensor t2;
+        using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
         t2 = global::GanDsl.LossOps.RequireGrad(t2);
         // t3 = D(G(z))
-        var t3 = global::GanDsl.LossOps.Score(netD.Forward(t2), "D");
+        var t3 = global::GanDsl.LossOps.Score(netD.call(t2), "D");
         // t4 = BinaryCrossEntropyWithLogits(D(G(z)), 0)
         var t4 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t3, 0d);
         // t5 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0)
         var t5 = t1 + t4;
         // t6 = Grad(D(G(z)), G(z))
-        var t6 = global::GanDsl.Torch.Torch.Grad(t3.Sum(), t2, createGraph: true);
+        var t6 = global::GanDsl.LossOps.Grad(t3, t2, "r2", "Grad(D(G(z)), G(z))");
         // t7 = Norm(Grad(D(G(z)), G(z)))
         var t7 = global::GanDsl.LossOps.PerSampleNorm(t6);
         // t8 = Square(Norm(Grad(D(G(z)), G(z))))
-        var t8 = t7.Square();
+        var t8 = t7.square();
         // t9 = Mean(Square(Norm(Grad(D(G(z)), G(z)))))
-        var t9 = t8.Mean();
+        var t9 = t8.mean();
         // t10 = Gamma / 2 * ZeroCenteredPenalty(G(z))
         var t10 = (gamma / 2d) * t9;
         // t11 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0) + R2(Gamma)
@@ -75,14 +75,11 @@ partial class R2Regularized : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t11;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("ZeroCenteredPenalty(G(z))", t9.Item()),
-            new("R2(Gamma)", t10.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("ZeroCenteredPenalty(G(z))", t9),
+            new global::GanDsl.StepTerm("R2(Gamma)", t10));
     }
 
     // Generator loss (Generator): -Mean(Log(Sigmoid(D(G(z)))))
@@ -95,17 +92,16 @@ partial class R2Regularized : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = BinaryCrossEntropyWithLogits(D(G(z)), 1)
         var t2 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t1, 1d);
 
         // One backward pass through the whole loss.
         var loss = t2;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

@@ -43,37 +43,36 @@ partial class RaLsgan : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t1;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t1 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t1;
+        using (global::TorchSharp.torch.no_grad()) t1 = netG.call(c.Noise);
         // t2 = D(G(z))
-        var t2 = global::GanDsl.LossOps.Score(netD.Forward(t1), "D");
+        var t2 = global::GanDsl.LossOps.Score(netD.call(t1), "D");
         // t3 = Mean(D(G(z)))
-        var t3 = t2.Mean();
+        var t3 = t2.mean();
         // t4 = D(x) - Mean(D(G(z)))
         var t4 = t0 - t3;
         // t5 = MseLoss(D(x) - Mean(D(G(z))), 1)
         var t5 = global::GanDsl.LossOps.MseLoss(t4, 1d);
         // t6 = Mean(D(x))
-        var t6 = t0.Mean();
+        var t6 = t0.mean();
         // t7 = D(G(z)) - Mean(D(x))
         var t7 = t2 - t6;
         // t8 = D(G(z)) - Mean(D(x)) + 1
         var t8 = t7 + 1d;
         // t9 = Square(D(G(z)) - Mean(D(x)) + 1)
-        var t9 = t8.Square();
+        var t9 = t8.square();
         // t10 = Mean(Square(D(G(z)) - Mean(D(x)) + 1))
-        var t10 = t9.Mean();
+        var t10 = t9.mean();
         // t11 = MseLoss(D(x) - Mean(D(G(z))), 1) + Mean(Square(D(G(z)) - Mean(D(x)) + 1))
         var t11 = t5 + t10;
 
         // One backward pass through the whole loss.
         var loss = t11;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 
     // Generator loss (Generator): Mean(Square(D(G(z)) - Mean(D(x)) - 1)) + Mean(Square(D(x) - Mean(D(G(z))) + 1))
@@ -86,35 +85,34 @@ partial class RaLsgan : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = D(x)
-        var t2 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t2 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t3 = Mean(D(x))
-        var t3 = t2.Mean();
+        var t3 = t2.mean();
         // t4 = D(G(z)) - Mean(D(x))
         var t4 = t1 - t3;
         // t5 = MseLoss(D(G(z)) - Mean(D(x)), 1)
         var t5 = global::GanDsl.LossOps.MseLoss(t4, 1d);
         // t6 = Mean(D(G(z)))
-        var t6 = t1.Mean();
+        var t6 = t1.mean();
         // t7 = D(x) - Mean(D(G(z)))
         var t7 = t2 - t6;
         // t8 = D(x) - Mean(D(G(z))) + 1
         var t8 = t7 + 1d;
         // t9 = Square(D(x) - Mean(D(G(z))) + 1)
-        var t9 = t8.Square();
+        var t9 = t8.square();
         // t10 = Mean(Square(D(x) - Mean(D(G(z))) + 1))
-        var t10 = t9.Mean();
+        var t10 = t9.mean();
         // t11 = MseLoss(D(G(z)) - Mean(D(x)), 1) + Mean(Square(D(x) - Mean(D(G(z))) + 1))
         var t11 = t5 + t10;
 
         // One backward pass through the whole loss.
         var loss = t11;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

@@ -43,20 +43,20 @@ partial class Ragan : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t1;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t1 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t1;
+        using (global::TorchSharp.torch.no_grad()) t1 = netG.call(c.Noise);
         // t2 = D(G(z))
-        var t2 = global::GanDsl.LossOps.Score(netD.Forward(t1), "D");
+        var t2 = global::GanDsl.LossOps.Score(netD.call(t1), "D");
         // t3 = Mean(D(G(z)))
-        var t3 = t2.Mean();
+        var t3 = t2.mean();
         // t4 = D(x) - Mean(D(G(z)))
         var t4 = t0 - t3;
         // t5 = BinaryCrossEntropyWithLogits(D(x) - Mean(D(G(z))), 1)
         var t5 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t4, 1d);
         // t6 = Mean(D(x))
-        var t6 = t0.Mean();
+        var t6 = t0.mean();
         // t7 = D(G(z)) - Mean(D(x))
         var t7 = t2 - t6;
         // t8 = BinaryCrossEntropyWithLogits(D(G(z)) - Mean(D(x)), 0)
@@ -66,13 +66,10 @@ partial class Ragan : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t9;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("AverageDiscriminatorLoss(D(x), D(G(z)))", t9.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("AverageDiscriminatorLoss(D(x), D(G(z)))", t9));
     }
 
     // Generator loss (Generator): AverageGeneratorLoss(D(x), D(G(z)))
@@ -85,19 +82,19 @@ partial class Ragan : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = D(x)
-        var t2 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t2 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t3 = Mean(D(x))
-        var t3 = t2.Mean();
+        var t3 = t2.mean();
         // t4 = D(G(z)) - Mean(D(x))
         var t4 = t1 - t3;
         // t5 = BinaryCrossEntropyWithLogits(D(G(z)) - Mean(D(x)), 1)
         var t5 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t4, 1d);
         // t6 = Mean(D(G(z)))
-        var t6 = t1.Mean();
+        var t6 = t1.mean();
         // t7 = D(x) - Mean(D(G(z)))
         var t7 = t2 - t6;
         // t8 = BinaryCrossEntropyWithLogits(D(x) - Mean(D(G(z))), 0)
@@ -107,12 +104,9 @@ partial class Ragan : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t9;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("AverageGeneratorLoss(D(x), D(G(z)))", t9.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("AverageGeneratorLoss(D(x), D(G(z)))", t9));
     }
 }

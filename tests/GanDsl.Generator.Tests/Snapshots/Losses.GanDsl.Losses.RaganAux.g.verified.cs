@@ -48,20 +48,20 @@ partial class RaganAux : global::GanDsl.IGanLoss
         var netD = c.Network("D");
         var netA = c.Network("A");
         // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t1;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t1 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t1;
+        using (global::TorchSharp.torch.no_grad()) t1 = netG.call(c.Noise);
         // t2 = D(G(z))
-        var t2 = global::GanDsl.LossOps.Score(netD.Forward(t1), "D");
+        var t2 = global::GanDsl.LossOps.Score(netD.call(t1), "D");
         // t3 = Mean(D(G(z)))
-        var t3 = t2.Mean();
+        var t3 = t2.mean();
         // t4 = D(x) - Mean(D(G(z)))
         var t4 = t0 - t3;
         // t5 = BinaryCrossEntropyWithLogits(D(x) - Mean(D(G(z))), 1)
         var t5 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t4, 1d);
         // t6 = Mean(D(x))
-        var t6 = t0.Mean();
+        var t6 = t0.mean();
         // t7 = D(G(z)) - Mean(D(x))
         var t7 = t2 - t6;
         // t8 = BinaryCrossEntropyWithLogits(D(G(z)) - Mean(D(x)), 0)
@@ -69,17 +69,17 @@ partial class RaganAux : global::GanDsl.IGanLoss
         // t9 = BinaryCrossEntropyWithLogits(D(x) - Mean(D(G(z))), 1) + BinaryCrossEntropyWithLogits(D(G(z)) - Mean(D(x)), 0)
         var t9 = t5 + t8;
         // t10 = A(x)
-        var t10 = global::GanDsl.LossOps.Score(netA.Forward(c.Real), "A");
+        var t10 = global::GanDsl.LossOps.Score(netA.call(c.Real), "A");
         // t11 = A(G(z))
-        var t11 = global::GanDsl.LossOps.Score(netA.Forward(t1), "A");
+        var t11 = global::GanDsl.LossOps.Score(netA.call(t1), "A");
         // t12 = Mean(A(G(z)))
-        var t12 = t11.Mean();
+        var t12 = t11.mean();
         // t13 = A(x) - Mean(A(G(z)))
         var t13 = t10 - t12;
         // t14 = BinaryCrossEntropyWithLogits(A(x) - Mean(A(G(z))), 1)
         var t14 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t13, 1d);
         // t15 = Mean(A(x))
-        var t15 = t10.Mean();
+        var t15 = t10.mean();
         // t16 = A(G(z)) - Mean(A(x))
         var t16 = t11 - t15;
         // t17 = BinaryCrossEntropyWithLogits(A(G(z)) - Mean(A(x)), 0)
@@ -91,14 +91,11 @@ partial class RaganAux : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t19;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("AverageDiscriminatorLoss(D(x), D(G(z)))", t9.Item()),
-            new("AverageDiscriminatorLoss(A(x), A(G(z)))", t18.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("AverageDiscriminatorLoss(D(x), D(G(z)))", t9),
+            new global::GanDsl.StepTerm("AverageDiscriminatorLoss(A(x), A(G(z)))", t18));
     }
 
     // Generator loss (Generator): AverageGeneratorLoss(D(x), D(G(z))) + Lambda * Mean(Log(1 - Sigmoid(A(G(z)) - Mean(A(x)))))
@@ -114,19 +111,19 @@ partial class RaganAux : global::GanDsl.IGanLoss
         using var frozenD = c.Freeze("D");
         using var frozenA = c.Freeze("A");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = D(x)
-        var t2 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t2 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t3 = Mean(D(x))
-        var t3 = t2.Mean();
+        var t3 = t2.mean();
         // t4 = D(G(z)) - Mean(D(x))
         var t4 = t1 - t3;
         // t5 = BinaryCrossEntropyWithLogits(D(G(z)) - Mean(D(x)), 1)
         var t5 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t4, 1d);
         // t6 = Mean(D(G(z)))
-        var t6 = t1.Mean();
+        var t6 = t1.mean();
         // t7 = D(x) - Mean(D(G(z)))
         var t7 = t2 - t6;
         // t8 = BinaryCrossEntropyWithLogits(D(x) - Mean(D(G(z))), 0)
@@ -134,11 +131,11 @@ partial class RaganAux : global::GanDsl.IGanLoss
         // t9 = BinaryCrossEntropyWithLogits(D(G(z)) - Mean(D(x)), 1) + BinaryCrossEntropyWithLogits(D(x) - Mean(D(G(z))), 0)
         var t9 = t5 + t8;
         // t10 = A(G(z))
-        var t10 = global::GanDsl.LossOps.Score(netA.Forward(t0), "A");
+        var t10 = global::GanDsl.LossOps.Score(netA.call(t0), "A");
         // t11 = A(x)
-        var t11 = global::GanDsl.LossOps.Score(netA.Forward(c.Real), "A");
+        var t11 = global::GanDsl.LossOps.Score(netA.call(c.Real), "A");
         // t12 = Mean(A(x))
-        var t12 = t11.Mean();
+        var t12 = t11.mean();
         // t13 = A(G(z)) - Mean(A(x))
         var t13 = t10 - t12;
         // t14 = BinaryCrossEntropyWithLogits(A(G(z)) - Mean(A(x)), 0)
@@ -152,13 +149,10 @@ partial class RaganAux : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t17;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("AverageGeneratorLoss(D(x), D(G(z)))", t9.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("AverageGeneratorLoss(D(x), D(G(z)))", t9));
     }
 
     /// <summary>Network 'A': symbolic in loss expressions; the step code calls <c>c.Network("A")</c>.</summary>

@@ -43,12 +43,12 @@ partial class Rsgan : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t1;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t1 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t1;
+        using (global::TorchSharp.torch.no_grad()) t1 = netG.call(c.Noise);
         // t2 = D(G(z))
-        var t2 = global::GanDsl.LossOps.Score(netD.Forward(t1), "D");
+        var t2 = global::GanDsl.LossOps.Score(netD.call(t1), "D");
         // t3 = D(x) - D(G(z))
         var t3 = t0 - t2;
         // t4 = BinaryCrossEntropyWithLogits(D(x) - D(G(z)), 1)
@@ -56,10 +56,9 @@ partial class Rsgan : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t4;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 
     // Generator loss (Generator): Mean(Softplus(-(D(G(z)) - D(x))))
@@ -72,11 +71,11 @@ partial class Rsgan : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = D(x)
-        var t2 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t2 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t3 = D(G(z)) - D(x)
         var t3 = t1 - t2;
         // t4 = BinaryCrossEntropyWithLogits(D(G(z)) - D(x), 1)
@@ -84,9 +83,8 @@ partial class Rsgan : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t4;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

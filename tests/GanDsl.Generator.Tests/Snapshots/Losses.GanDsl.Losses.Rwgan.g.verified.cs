@@ -46,25 +46,24 @@ partial class Rwgan : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t0 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t0;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t0 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t0;
+        using (global::TorchSharp.torch.no_grad()) t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = Mean(D(G(z)))
-        var t2 = t1.Mean();
+        var t2 = t1.mean();
         // t3 = D(x)
-        var t3 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t3 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t4 = Mean(D(x))
-        var t4 = t3.Mean();
+        var t4 = t3.mean();
         // t5 = Mean(D(G(z))) - Mean(D(x))
         var t5 = t2 - t4;
 
         // One backward pass through the whole loss.
         var loss = t5;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 
     // Generator loss (Generator): -Mean(D(G(z)))
@@ -77,19 +76,18 @@ partial class Rwgan : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = Mean(D(G(z)))
-        var t2 = t1.Mean();
+        var t2 = t1.mean();
         // t3 = -Mean(D(G(z)))
         var t3 = -t2;
 
         // One backward pass through the whole loss.
         var loss = t3;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

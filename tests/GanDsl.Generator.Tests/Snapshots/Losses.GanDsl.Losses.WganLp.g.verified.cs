@@ -47,34 +47,34 @@ partial class WganLp : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t0 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t0;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t0 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t0;
+        using (global::TorchSharp.torch.no_grad()) t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = Mean(D(G(z)))
-        var t2 = t1.Mean();
+        var t2 = t1.mean();
         // t3 = D(x)
-        var t3 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t3 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t4 = Mean(D(x))
-        var t4 = t3.Mean();
+        var t4 = t3.mean();
         // t5 = Mean(D(G(z))) - Mean(D(x))
         var t5 = t2 - t4;
-        // t6 = Between(x, G(z))
+        // t6 = Between(x, G(z)) (a leaf that requires grad: a gradient is taken with respect to it)
         var t6 = global::GanDsl.LossOps.RequireGrad(global::GanDsl.LossOps.Between(c.Random, c.Real, t0));
         // t7 = D(Between(x, G(z)))
-        var t7 = global::GanDsl.LossOps.Score(netD.Forward(t6), "D");
+        var t7 = global::GanDsl.LossOps.Score(netD.call(t6), "D");
         // t8 = Grad(D(Between(x, G(z))), Between(x, G(z)))
-        var t8 = global::GanDsl.Torch.Torch.Grad(t7.Sum(), t6, createGraph: true);
+        var t8 = global::GanDsl.LossOps.Grad(t7, t6, "wgan-lp", "Grad(D(Between(x, G(z))), Between(x, G(z)))");
         // t9 = Norm(Grad(D(Between(x, G(z))), Between(x, G(z))))
         var t9 = global::GanDsl.LossOps.PerSampleNorm(t8);
         // t10 = Norm(Grad(D(Between(x, G(z))), Between(x, G(z)))) - 1
         var t10 = t9 - 1d;
         // t11 = Relu(Norm(Grad(D(Between(x, G(z))), Between(x, G(z)))) - 1)
-        var t11 = t10.Relu();
+        var t11 = t10.relu();
         // t12 = Square(Relu(Norm(Grad(D(Between(x, G(z))), Between(x, G(z)))) - 1))
-        var t12 = t11.Square();
+        var t12 = t11.square();
         // t13 = Mean(Square(Relu(Norm(Grad(D(Between(x, G(z))), Between(x, G(z)))) - 1)))
-        var t13 = t12.Mean();
+        var t13 = t12.mean();
         // t14 = Lambda * OneSidedPenalty(Between(x, G(z)))
         var t14 = lambda * t13;
         // t15 = Mean(D(G(z))) - Mean(D(x)) + Lambda * OneSidedPenalty(Between(x, G(z)))
@@ -82,13 +82,10 @@ partial class WganLp : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t15;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("OneSidedPenalty(Between(x, G(z)))", t13.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("OneSidedPenalty(Between(x, G(z)))", t13));
     }
 
     // Generator loss (Generator): -Mean(D(G(z)))
@@ -101,19 +98,18 @@ partial class WganLp : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = Mean(D(G(z)))
-        var t2 = t1.Mean();
+        var t2 = t1.mean();
         // t3 = -Mean(D(G(z)))
         var t3 = -t2;
 
         // One backward pass through the whole loss.
         var loss = t3;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

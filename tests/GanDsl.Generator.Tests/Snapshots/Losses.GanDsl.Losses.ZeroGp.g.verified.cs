@@ -47,30 +47,30 @@ partial class ZeroGp : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.Forward(c.Real), "D");
+        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = BinaryCrossEntropyWithLogits(D(x), 1)
         var t1 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t0, 1d);
         // t2 = G(z) (G is not trained in this step: its output is a constant)
-        global::GanDsl.Torch.Tensor t2;
-        using (global::GanDsl.Torch.Torch.NoGrad()) t2 = netG.Forward(c.Noise);
+        global::TorchSharp.torch.Tensor t2;
+        using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
         // t3 = D(G(z))
-        var t3 = global::GanDsl.LossOps.Score(netD.Forward(t2), "D");
+        var t3 = global::GanDsl.LossOps.Score(netD.call(t2), "D");
         // t4 = BinaryCrossEntropyWithLogits(D(G(z)), 0)
         var t4 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t3, 0d);
         // t5 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0)
         var t5 = t1 + t4;
-        // t6 = Between(x, G(z))
+        // t6 = Between(x, G(z)) (a leaf that requires grad: a gradient is taken with respect to it)
         var t6 = global::GanDsl.LossOps.RequireGrad(global::GanDsl.LossOps.Between(c.Random, c.Real, t2));
         // t7 = D(Between(x, G(z)))
-        var t7 = global::GanDsl.LossOps.Score(netD.Forward(t6), "D");
+        var t7 = global::GanDsl.LossOps.Score(netD.call(t6), "D");
         // t8 = Grad(D(Between(x, G(z))), Between(x, G(z)))
-        var t8 = global::GanDsl.Torch.Torch.Grad(t7.Sum(), t6, createGraph: true);
+        var t8 = global::GanDsl.LossOps.Grad(t7, t6, "zero-gp", "Grad(D(Between(x, G(z))), Between(x, G(z)))");
         // t9 = Norm(Grad(D(Between(x, G(z))), Between(x, G(z))))
         var t9 = global::GanDsl.LossOps.PerSampleNorm(t8);
         // t10 = Square(Norm(Grad(D(Between(x, G(z))), Between(x, G(z)))))
-        var t10 = t9.Square();
+        var t10 = t9.square();
         // t11 = Mean(Square(Norm(Grad(D(Between(x, G(z))), Between(x, G(z))))))
-        var t11 = t10.Mean();
+        var t11 = t10.mean();
         // t12 = Lambda * ZeroCenteredPenalty(Between(x, G(z)))
         var t12 = lambda * t11;
         // t13 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0) + Lambda * ZeroCenteredPenalty(Between(x, G(z)))
@@ -78,13 +78,10 @@ partial class ZeroGp : global::GanDsl.IGanLoss
 
         // One backward pass through the whole loss.
         var loss = t13;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue, new global::System.Collections.Generic.KeyValuePair<string, double>[]
-        {
-            new("ZeroCenteredPenalty(Between(x, G(z)))", t11.Item()),
-        });
+        return new global::GanDsl.StepResult(loss,
+            new global::GanDsl.StepTerm("ZeroCenteredPenalty(Between(x, G(z)))", t11));
     }
 
     // Generator loss (Generator): -Mean(Log(Sigmoid(D(G(z)))))
@@ -97,17 +94,16 @@ partial class ZeroGp : global::GanDsl.IGanLoss
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
-        var t0 = netG.Forward(c.Noise);
+        var t0 = netG.call(c.Noise);
         // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.Forward(t0), "D");
+        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = BinaryCrossEntropyWithLogits(D(G(z)), 1)
         var t2 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t1, 1d);
 
         // One backward pass through the whole loss.
         var loss = t2;
-        loss.Backward();
-        var lossValue = loss.Item();
+        loss.backward();
 
-        return new global::GanDsl.StepResult(lossValue);
+        return new global::GanDsl.StepResult(loss);
     }
 }

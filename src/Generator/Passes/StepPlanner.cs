@@ -1,0 +1,260 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using GanDsl.Generator.Helpers;
+using GanDsl.Generator.Ir;
+
+namespace GanDsl.Generator.Passes;
+
+/// <summary>
+/// What the emitter writes for one loss: a plan per step method. Plain equatable data, like the spec;
+/// every decision about the step (what is frozen, which tensors are gradient leaves, where a per-sample
+/// value broadcasts, what is on the host, what is reported) is made here, so the emitter only writes.
+/// </summary>
+internal sealed record LossPlan(LossClassSpec Spec, StepPlan? Discriminator, StepPlan Generator, StepPlan? EndOfEpoch, bool UsesSecondNoise);
+
+/// <summary>One step method.</summary>
+/// <param name="Kind">Critic, generator or end-of-epoch step.</param>
+/// <param name="Loss">The loss minimised (null at the end of an epoch: updates only).</param>
+/// <param name="Hypers">Hyperparameters read once at the top, in declaration order.</param>
+/// <param name="States">State values read once at the top (the values before this step's updates).</param>
+/// <param name="Networks">Networks fetched once at the top.</param>
+/// <param name="Frozen">Critics frozen for the whole step (<c>c.Freeze</c>): the generator step's critics.</param>
+/// <param name="Values">The loss's tensor values in evaluation order (operands first), each computed once.</param>
+/// <param name="Result">The loss value that gets the one backward pass (null at the end of an epoch).</param>
+/// <param name="Updates">State updates, evaluated after backward without gradients and assigned together.</param>
+/// <param name="Monitors">Scalar macros reported after backward, evaluated without gradients.</param>
+/// <param name="Terms">What the step reports besides the loss, in order.</param>
+internal sealed record StepPlan(
+    StepKind Kind,
+    LossSpec? Loss,
+    EquatableArray<string> Hypers,
+    EquatableArray<string> States,
+    EquatableArray<string> Networks,
+    EquatableArray<string> Frozen,
+    EquatableArray<PlannedValue> Values,
+    Operand? Result,
+    EquatableArray<TailItem> Updates,
+    EquatableArray<TailItem> Monitors,
+    EquatableArray<TermPlan> Terms);
+
+/// <summary>A state update or a monitor: its name, DSL text, the values first computed for it, and its value.</summary>
+internal sealed record TailItem(string Name, string SourceText, EquatableArray<PlannedValue> Values, Operand Value);
+
+/// <summary>A reported term: a tensor term when the value is a tensor, a double when it is on the host.</summary>
+/// <param name="Monitor">True for a monitor's value (the emitter's local of that monitor).</param>
+internal sealed record TermPlan(string Name, Operand Value, bool Monitor = false);
+
+/// <summary>One tensor temporary (<c>t{Id}</c>): the IR node it computes, and whether it is made a gradient leaf.</summary>
+/// <param name="GradLeaf">True when a <c>Grad</c> is taken at this value: it is made a leaf that requires grad.</param>
+internal abstract record PlannedValue(int Id, ExprNode Node, bool GradLeaf);
+
+/// <summary>An input batch made a gradient leaf (<c>Grad(D(x), x)</c>).</summary>
+internal sealed record LeafInputValue(int Id, ExprNode Node, InputKind Input) : PlannedValue(Id, Node, true);
+
+/// <summary>A network applied to a batch.</summary>
+/// <param name="NoGrad">True when the network is not trained in this step and runs under no_grad (G in the critic step).</param>
+internal sealed record NetworkValue(int Id, ExprNode Node, bool GradLeaf, string Network, NetOutput Output, Operand Argument, bool NoGrad)
+    : PlannedValue(Id, Node, GradLeaf);
+
+/// <summary>An operation of the table, written with its tensor form <paramref name="Form"/>.</summary>
+internal sealed record OperationValue(int Id, ExprNode Node, bool GradLeaf, Op Op, int Form, EquatableArray<Operand> Operands)
+    : PlannedValue(Id, Node, GradLeaf);
+
+/// <summary>How a value reaches the operation that reads it.</summary>
+internal abstract record Operand;
+
+/// <summary>A tensor temporary.</summary>
+internal sealed record ValueOperand(int Id) : Operand;
+
+/// <summary>An input batch as the context holds it.</summary>
+internal sealed record InputOperand(InputKind Input) : Operand;
+
+/// <summary>A double computed on the host (constants, hyperparameters, state and arithmetic on them).</summary>
+internal sealed record HostOperand(ExprNode Node) : Operand;
+
+/// <summary>A host double where a tensor is needed: a scalar tensor of the batch's type and device.</summary>
+internal sealed record HostTensorOperand(ExprNode Node) : Operand;
+
+/// <summary>A per-sample [B] value next to a batch: reshaped to [B,1,...] to scale each sample of <paramref name="Like"/>.</summary>
+internal sealed record PerSampleOperand(Operand Value, Operand Like) : Operand;
+
+/// <summary>Plans the step methods of an optimised spec. Pure: spec in, plan out.</summary>
+internal static class StepPlanner
+{
+    public static LossPlan Plan(LossClassSpec spec)
+    {
+        var analysis = new Analysis(spec.Networks.ToDictionary(n => n.Name, StringComparer.Ordinal));
+        var discriminator = spec.Discriminator is { } d ? new Planner(spec, analysis, StepKind.Critic).Plan(d) : null;
+        var generator = new Planner(spec, analysis, StepKind.Generator).Plan(spec.Generator);
+        var endOfEpoch = spec.States.Any(s => s.Timing == UpdateTiming.EndOfEpoch) ? new Planner(spec, analysis, StepKind.EndOfEpoch).Plan(null) : null;
+        return new LossPlan(spec, discriminator, generator, endOfEpoch, UsesNoise2(spec));
+    }
+
+    private static bool UsesNoise2(LossClassSpec spec)
+    {
+        var noise2 = new InputNode(InputKind.Noise2);
+        return new[] { spec.Discriminator?.Expression, spec.Generator.Expression }
+            .Concat(spec.States.Select(s => s.Update)).Concat(spec.Monitors.Select(m => m.Expression))
+            .Any(e => e is not null && Analysis.Contains(e, noise2));
+    }
+
+    /// <summary>Walks one step's expressions depth first, operands left to right: temporaries are numbered in that order.</summary>
+    private sealed class Planner(LossClassSpec spec, Analysis analysis, StepKind step)
+    {
+        private readonly Dictionary<ExprNode, Operand> _known = new();
+        private readonly HashSet<ExprNode> _gradLeaves = new();
+        private readonly List<TermPlan> _terms = new();
+        private readonly HashSet<string> _termNames = new(StringComparer.Ordinal);
+        private List<PlannedValue> _values = new();
+        private bool _inTail;
+        private int _nextId;
+
+        public StepPlan Plan(LossSpec? loss)
+        {
+            var timing = step switch
+            {
+                StepKind.Critic => UpdateTiming.AfterCriticStep,
+                StepKind.Generator => UpdateTiming.AfterGeneratorStep,
+                _ => UpdateTiming.EndOfEpoch,
+            };
+            var updates = spec.States.Where(s => s.Timing == timing).ToList();
+            // Monitors (BEGAN's M) are reported after the critic step, or after the generator step of a loss with no critic.
+            var monitors = step == StepKind.Critic || step == StepKind.Generator && spec.Discriminator is null ? spec.Monitors.ToList() : new List<LossSpec>();
+            var all = new List<ExprNode>();
+            if (loss is not null) all.Add(loss.Expression);
+            all.AddRange(updates.Select(u => u.Update));
+            all.AddRange(monitors.Select(m => m.Expression));
+            foreach (var e in all) CollectGradLeaves(e);
+
+            var used = new HashSet<string>(all.SelectMany(e => analysis.Of(e).Networks), StringComparer.Ordinal);
+            var hypers = spec.Hypers.Where(h => all.Any(e => Analysis.Contains(e, new HyperNode(h.Name)))).Select(h => h.Name);
+            var states = spec.States.Where(s => all.Any(e => Analysis.Contains(e, new StateNode(s.Name)))).Select(s => s.Name);
+            var networks = spec.Networks.Where(n => used.Contains(n.Name)).Select(n => n.Name);
+            var frozen = step == StepKind.Generator && loss is not null
+                ? spec.Networks.Where(n => n.Role == NetRole.Critic && analysis.Of(loss.Expression).Networks.Contains(n.Name)).Select(n => n.Name)
+                : Enumerable.Empty<string>();
+
+            // The loss: graph values, one backward pass. At the end of an epoch everything is tail.
+            Operand? result = null;
+            if (loss is not null)
+            {
+                result = Tensor(loss.Expression);
+                foreach (var state in spec.States)
+                    if (Analysis.Contains(loss.Expression, new StateNode(state.Name))) AddTerm(new TermPlan(state.Name, new HostOperand(new StateNode(state.Name))));
+            }
+            var body = _values;
+
+            // After backward, without gradients: updates see this step's values (simultaneous), monitors are reported.
+            _inTail = true;
+            var updateItems = updates.Select(u => Tail(u.Name, u.UpdateText, u.Update)).ToList();
+            var monitorItems = new List<TailItem>();
+            foreach (var m in monitors.Where(m => !_termNames.Contains(m.MemberName)))   // a monitor the loss already reports stays as it is
+            {
+                var item = Tail(m.MemberName, m.SourceText, m.Expression);
+                monitorItems.Add(item);
+                AddTerm(new TermPlan(m.MemberName, item.Value, Monitor: true));
+            }
+
+            return new StepPlan(step, loss, hypers.ToEquatableArray(), states.ToEquatableArray(), networks.ToEquatableArray(), frozen.ToEquatableArray(),
+                body.ToEquatableArray(), result, updateItems.ToEquatableArray(), monitorItems.ToEquatableArray(), _terms.ToEquatableArray());
+        }
+
+        private TailItem Tail(string name, string text, ExprNode node)
+        {
+            _values = new List<PlannedValue>();
+            var value = analysis.Of(node).IsHost ? new HostOperand(node) : Tensor(node);
+            return new TailItem(name, text, _values.ToEquatableArray(), value);
+        }
+
+        private void CollectGradLeaves(ExprNode node)
+        {
+            switch (node)
+            {
+                case CallNode call:
+                    if (call.Op == Op.Grad) _gradLeaves.Add(call.Args[1]);
+                    foreach (var arg in call.Args) CollectGradLeaves(arg);
+                    break;
+                case ApplyNode apply: CollectGradLeaves(apply.Argument); break;
+                case NamedNode named: CollectGradLeaves(named.Body); break;
+            }
+        }
+
+        private void AddTerm(TermPlan term)
+        {
+            if (_termNames.Add(term.Name)) _terms.Add(term);
+        }
+
+        /// <summary>The operand holding <paramref name="node"/>'s value as a tensor, planning it (and its operands) on first use.</summary>
+        private Operand Tensor(ExprNode node)
+        {
+            if (_known.TryGetValue(node, out var known)) return known;
+            if (analysis.Of(node).IsHost) return new HostTensorOperand(node);
+
+            Operand result;
+            switch (node)
+            {
+                case NamedNode named:
+                    result = Tensor(named.Body);
+                    // A scalar macro of the loss is reported under its name; the tail reports nothing of its own.
+                    if (!_inTail && analysis.Of(named).Shape == Shape.Scalar) AddTerm(new TermPlan(named.Name, result));
+                    break;
+                case InputNode input:
+                    if (!_gradLeaves.Contains(node)) return new InputOperand(input.Kind);
+                    result = Add(new LeafInputValue(_nextId++, node, input.Kind));
+                    break;
+                case ApplyNode apply:
+                {
+                    var argument = Tensor(apply.Argument);
+                    var network = analysis.Network(apply.Network);
+                    // The generator is not trained in the critic step: its output is a constant, computed without a graph.
+                    var noGrad = network?.Role == NetRole.Generator && step == StepKind.Critic && !_inTail;
+                    result = Add(new NetworkValue(_nextId++, node, _gradLeaves.Contains(node), apply.Network, network?.Output ?? NetOutput.Score, argument, noGrad));
+                    break;
+                }
+                case CallNode call:
+                    result = PlanCall(call);
+                    break;
+                default:
+                    throw new InvalidOperationException("Cannot plan " + node.GetType().Name);
+            }
+            _known[node] = result;
+            return result;
+        }
+
+        private Operand Add(PlannedValue value)
+        {
+            _values.Add(value);
+            var operand = new ValueOperand(value.Id);
+            _known[value.Node] = operand;
+            return operand;
+        }
+
+        private Operand PlanCall(CallNode call)
+        {
+            var operation = Operations.Of(call.Op);
+            var host = call.Args.Select(a => analysis.Of(a).IsHost).ToArray();
+            var form = Operations.ChooseForm(operation, host, out var asTensor);
+            if (form < 0) throw new InvalidOperationException(operation.Printed + " has no tensor form for operands (" + string.Join(", ", host.Select(h => h ? "host" : "tensor")) + ")");
+
+            var operands = new Operand[call.Args.Count];
+            for (var i = 0; i < operands.Length; i++)
+                operands[i] = !host[i] ? Tensor(call.Args[i]) : asTensor[i] ? new HostTensorOperand(call.Args[i]) : new HostOperand(call.Args[i]);
+            Broadcast(call, operation, operands, host);
+            return Add(new OperationValue(_nextId++, call, _gradLeaves.Contains(call), call.Op, form, operands.ToEquatableArray()));
+        }
+
+        /// <summary>Elementwise operands: a per-sample tensor next to a wider tensor is reshaped to scale each of its samples.</summary>
+        private void Broadcast(CallNode call, Operation operation, Operand[] operands, bool[] host)
+        {
+            if (operation.Shape is not (ShapeRule.Broadcast or ShapeRule.First) || operation.Forms.Count == 0 || operands.Length < 2) return;
+            var widest = -1;
+            for (var i = 0; i < operands.Length; i++)
+                if (!host[i] && (widest < 0 || analysis.Of(call.Args[i]).Shape > analysis.Of(call.Args[widest]).Shape)) widest = i;
+            if (widest < 0 || analysis.Of(call.Args[widest]).Shape <= Shape.PerSample) return;
+            if (operation.Shape == ShapeRule.First && widest != 0) return;   // Clamp: the bounds follow the value, not the other way round
+            for (var i = 0; i < operands.Length; i++)
+                if (!host[i] && analysis.Of(call.Args[i]).Shape == Shape.PerSample) operands[i] = new PerSampleOperand(operands[i], operands[widest]);
+        }
+    }
+}

@@ -61,24 +61,29 @@ internal static class TestEnv
         return text.Trim();
     }
 
-    static readonly List<string> TempDirs = [];
+    static readonly Lazy<string> TempRoot = new(() =>
+    {
+        // One folder per test process under $TMP/gandsl-build-tests; folders of processes that are gone
+        // (a previous run: the test host is not always given the chance to clean up) are removed first.
+        var parent = Path.Combine(Path.GetTempPath(), "gandsl-build-tests");
+        Directory.CreateDirectory(parent);
+        foreach (var stale in Directory.GetDirectories(parent))
+            if (int.TryParse(Path.GetFileName(stale), out var pid) && !Directory.Exists($"/proc/{pid}"))
+                try { Directory.Delete(stale, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        var root = Path.Combine(parent, Environment.ProcessId.ToString());
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
+        return root;
+    });
 
-    /// <summary>A new folder under the temp folder, deleted when the test process exits.</summary>
+    /// <summary>A new folder for one test (symbolic links in it are removed, never followed).</summary>
     public static string NewTempDir(string prefix)
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        var dir = Path.Combine(TempRoot.Value, $"{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
-        lock (TempDirs)
-        {
-            if (TempDirs.Count == 0)
-                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-                {
-                    lock (TempDirs)
-                        foreach (var d in TempDirs)
-                            try { Directory.Delete(d, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                };
-            TempDirs.Add(dir);
-        }
         return dir;
     }
 }

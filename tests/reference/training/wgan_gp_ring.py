@@ -26,8 +26,11 @@ Every definition below is GanDsl's (commit 1810f8a), cited in README.md next to 
 Random streams: torch.manual_seed(seed) draws the initial weights (as GanDsl's Torch.ManualSeed);
 noise, eps and evaluation noise come from torch.Generator objects seeded with GanDsl's
 Xoshiro256.DeriveSeed(seed, stream) for the trainer's stream numbers (noise 2, loss 3, final samples 5).
-The real batches are drawn with numpy from the same distribution, not GanDsl's xoshiro256** stream
-(so runs are not sample-for-sample identical with GanDsl's; the comparison is over seeds).
+By default the real batches are drawn with numpy from the same distribution, not GanDsl's
+xoshiro256** stream (so runs are not sample-for-sample identical with GanDsl's; the comparison is over
+seeds). --data-stream gandsl draws GanDsl's own stream instead (pure Python, slower); with it and
+--trace N the first N iterations' losses can be compared step by step with a GanDsl run of the same
+seed and thread count (gan train ... --log-every 1, metrics.csv).
 
 Output (--out, rewritten after every seed so a partial run keeps its finished seeds): JSON with
 "config", "environment", "runs" (one object per seed: hq_fraction, modes_covered, hq_per_mode, ...)
@@ -76,6 +79,66 @@ def ring_centres():
     k = np.arange(RING_MODES, dtype=np.float64)
     angle = 2 * math.pi * k / RING_MODES
     return np.stack([RING_RADIUS * np.cos(angle), RING_RADIUS * np.sin(angle)], axis=1)
+
+
+class Xoshiro256:
+    """GanDsl's Xoshiro256 (xoshiro256** seeded by SplitMix64) with NextDouble, NextInt and NextGaussian."""
+
+    def __init__(self, seed):
+        x = seed
+        self.s = []
+        for _ in range(4):
+            x, out = splitmix64(x)
+            self.s.append(out)
+
+    def next_u64(self):
+        s0, s1, s2, s3 = self.s
+        result = (((((s1 * 5) & MASK64) << 7 | ((s1 * 5) & MASK64) >> 57) & MASK64) * 9) & MASK64
+        t = (s1 << 17) & MASK64
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = ((s3 << 45) | (s3 >> 19)) & MASK64
+        self.s = [s0, s1, s2, s3]
+        return result
+
+    def next_double(self):
+        return (self.next_u64() >> 11) * (1.0 / 9007199254740992.0)
+
+    def next_int(self, bound):
+        threshold = ((1 << 64) - bound) % bound
+        while True:
+            r = self.next_u64()
+            if r >= threshold:
+                return r % bound
+
+    def next_gaussian(self):
+        while True:
+            u = 2.0 * self.next_double() - 1.0
+            v = 2.0 * self.next_double() - 1.0
+            s = u * u + v * v
+            if s >= 1.0 or s == 0.0:
+                continue
+            return u * math.sqrt(-2.0 * math.log(s) / s)  # GanDsl: DeterministicMath.Log (a few ulp from math.log)
+
+
+class ExactRingSampler:
+    """GanDsl's own sample stream (StreamSampler over GaussianMixture2D.Ring): slow, for step-level checks."""
+
+    def __init__(self, seed, batch):
+        self.rng = Xoshiro256(derive_seed(seed, DATA_STREAM))
+        self.centres = ring_centres()
+        self.batch = batch
+
+    def next(self):
+        out = np.empty((self.batch, 2), dtype=np.float32)
+        for i in range(self.batch):
+            cx, cy = self.centres[self.rng.next_int(RING_MODES)]
+            out[i, 0] = cx + RING_STD * self.rng.next_gaussian()
+            out[i, 1] = cy + RING_STD * self.rng.next_gaussian()
+        return torch.from_numpy(out)
 
 
 class RingSampler:
@@ -132,8 +195,9 @@ def train_one(seed, args):
     opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(args.beta1, args.beta2), eps=1e-8)
     noise_gen = torch.Generator().manual_seed(derive_seed(seed, NOISE_STREAM))
     loss_gen = torch.Generator().manual_seed(derive_seed(seed, LOSS_STREAM))
-    sampler = RingSampler(seed, args.batch)
+    sampler = (ExactRingSampler if args.data_stream == "gandsl" else RingSampler)(seed, args.batch)
     lam = args.lam
+    trace = []
 
     def zero_all():
         opt_d.zero_grad(set_to_none=True)
@@ -171,6 +235,8 @@ def train_one(seed, args):
             p.requires_grad_(True)
         opt_g.step()
         g_loss = loss_g.item()
+        if len(trace) < args.trace:
+            trace.append([d_loss, gp_value, g_loss])
         if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
             break
     seconds = time.perf_counter() - start
@@ -186,6 +252,8 @@ def train_one(seed, args):
         "train_seconds": round(seconds, 2),
         "iterations_per_second": round(args.iterations / seconds, 3),
     })
+    if trace:
+        run["trace_d_loss_gp_g_loss"] = trace
     return run
 
 
@@ -210,6 +278,28 @@ def summarise(runs):
     return out
 
 
+def merge(paths, out):
+    """Seeds trained in separate processes (e.g. in parallel) into one file, runs sorted by seed."""
+    parts = [json.load(open(path)) for path in paths]
+    result = parts[0]
+    for other in parts[1:]:
+        shared = (set(result["config"]) & set(other["config"])) - {"seeds"}
+        mine = {k: result["config"][k] for k in shared}
+        theirs = {k: other["config"][k] for k in shared}
+        if mine != theirs:
+            raise SystemExit(f"cannot merge: configs differ: {mine} vs {theirs}")
+        result["runs"].extend(other["runs"])
+    result["runs"].sort(key=lambda r: r["seed"])
+    result["config"]["seeds"] = [r["seed"] for r in result["runs"]]
+    result["summary"] = summarise(result["runs"])
+    text = json.dumps(result, indent=1) + "\n"
+    if out:
+        with open(out, "w") as f:
+            f.write(text)
+    else:
+        print(text, end="")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seeds", default="0-4", help="e.g. 0-4 or 0,3,7 (default 0-4)")
@@ -224,7 +314,15 @@ def main():
     p.add_argument("--beta2", type=float, default=0.9)
     p.add_argument("--eval-samples", type=int, default=2500, help="generated samples the metrics use (default 2500)")
     p.add_argument("--coverage-fraction", type=float, default=0.1, help="Metrics2D's coverageFraction (default 0.1)")
+    p.add_argument("--data-stream", choices=["numpy", "gandsl"], default="numpy",
+                   help="real batches from numpy (default, fast) or from GanDsl's own xoshiro256** stream (exact, slow)")
+    p.add_argument("--trace", type=int, default=0, help="record d_loss, gp, g_loss of the first N iterations")
+    p.add_argument("--merge", nargs="+", metavar="JSON",
+                   help="instead of training: combine the runs of these output files (same config but seeds) into --out")
     args = p.parse_args()
+    if args.merge:
+        merge(args.merge, args.out)
+        return
     torch.set_num_threads(args.threads)
 
     config = {k: v for k, v in vars(args).items() if k != "out"}

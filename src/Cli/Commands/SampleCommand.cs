@@ -1,3 +1,4 @@
+using TorchSharp;
 using GanDsl.Data;
 using GanDsl.Models;
 using GanDsl.Training;

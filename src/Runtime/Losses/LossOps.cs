@@ -115,8 +115,9 @@ public static class LossOps
     /// <summary>Mean squared difference of two tensors (broadcast to a common shape).</summary>
     public static Tensor MseLoss(Tensor a, Tensor b)
     {
-        var shape = torch.broadcast_shapes(a.shape, b.shape);
-        return F.mse_loss(a.expand(shape), b.expand(shape));
+        // Not torch.broadcast_shapes: TorchSharp 0.107's aligns shapes from the left, so [B,F] against [F] throws.
+        var both = torch.broadcast_tensors(a, b);
+        return F.mse_loss(both[0], both[1]);
     }
 
     /// <summary>Elementwise minimum of two tensors.</summary>

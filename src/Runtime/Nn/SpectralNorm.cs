@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -27,11 +28,14 @@ namespace GanDsl.Nn;
 /// </remarks>
 public sealed class SpectralNorm : nn.Module<Tensor, Tensor>
 {
+    // Everything is registered by name in the constructor (RegisterComponents is a no-op: the wrapped layer is not a
+    // child, so its weight is not listed twice). The fields carry their registered names so that Module.to(dtype or
+    // device), which replaces parameters and buffers and then sets the field of the same component name, updates them.
     private readonly nn.Module<Tensor, Tensor> _layer;
-    private readonly Parameter _weightOrig;
-    private readonly Parameter? _bias;
-    private readonly Tensor _u;
-    private readonly Tensor _v;
+    [ComponentName(Name = "weight_orig")] private Parameter _weightOrig;
+    [ComponentName(Name = "bias")] private Parameter? _bias;
+    [ComponentName(Name = "weight_u")] private Tensor _u;
+    [ComponentName(Name = "weight_v")] private Tensor _v;
 
     /// <summary>Wraps <paramref name="layer"/> (a Linear, Conv2d or ConvTranspose2d); the wrapper takes its parameters.</summary>
     /// <param name="layer">The layer whose weight is normalised.</param>
@@ -147,6 +151,11 @@ public sealed class SpectralNorm : nn.Module<Tensor, Tensor>
 
     /// <summary>x / max(‖x‖₂, eps), as torch.nn.functional.normalize for a vector.</summary>
     private Tensor Normalize(Tensor x) => F.normalize(x, p: 2, dim: 0, eps: Eps);
+
+    /// <summary>Nothing to discover: the constructor registers the parameters and buffers under PyTorch's names.</summary>
+    protected override void RegisterComponents()
+    {
+    }
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

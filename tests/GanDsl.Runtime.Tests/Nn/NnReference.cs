@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using GanDsl.Nn;
-using GanDsl.Torch;
-using T = GanDsl.Torch.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl.Runtime.Tests.Nn;
 
@@ -46,11 +46,11 @@ internal static class NnReference
 
     public static long[] Shape(JsonElement entry) => entry.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
 
-    public static DType DTypeOf(JsonElement entry) => entry.GetProperty("dtype").GetString() switch
+    public static ScalarType DTypeOf(JsonElement entry) => entry.GetProperty("dtype").GetString() switch
     {
-        "float32" => DType.Float32,
-        "float64" => DType.Float64,
-        "int64" => DType.Int64,
+        "float32" => ScalarType.Float32,
+        "float64" => ScalarType.Float64,
+        "int64" => ScalarType.Int64,
         var other => throw new InvalidDataException($"unexpected dtype {other}"),
     };
 
@@ -61,31 +61,30 @@ internal static class NnReference
         var shape = Shape(entry);
         return DTypeOf(entry) switch
         {
-            DType.Float32 => T.FromArray(values.Select(v => (float)v).ToArray(), shape),
-            DType.Int64 => T.FromArray(values.Select(v => (long)v).ToArray(), shape),
-            _ => T.FromArray(values, shape),
+            ScalarType.Float32 => torch.tensor(values.Select(v => (float)v).ToArray(), shape),
+            ScalarType.Int64 => torch.tensor(values.Select(v => (long)v).ToArray(), shape),
+            _ => torch.tensor(values, shape, ScalarType.Float64),
         };
     }
 
     /// <summary>The values of a tensor as doubles (float32 widened exactly).</summary>
-    public static double[] Values(Tensor t) => t.DType switch
+    public static double[] Values(Tensor t)
     {
-        DType.Float32 => t.ToArray<float>().Select(v => (double)v).ToArray(),
-        DType.Int64 => t.ToArray<long>().Select(v => (double)v).ToArray(),
-        _ => t.ToArray<double>(),
-    };
+        using var host = t.detach().cpu().contiguous();
+        return host.dtype switch
+        {
+            ScalarType.Float32 => host.data<float>().ToArray().Select(v => (double)v).ToArray(),
+            ScalarType.Int64 => host.data<long>().ToArray().Select(v => (double)v).ToArray(),
+            ScalarType.Float64 => host.data<double>().ToArray(),
+            var other => throw new NotSupportedException(other.ToString()),
+        };
+    }
 
     /// <summary>SHA-256 of the tensor's raw little-endian bytes, as the reference script hashes them.</summary>
     public static string Sha256(Tensor t)
     {
-        byte[] bytes = t.DType switch
-        {
-            DType.Float32 => MemoryMarshal.AsBytes(t.ToArray<float>().AsSpan()).ToArray(),
-            DType.Float64 => MemoryMarshal.AsBytes(t.ToArray<double>().AsSpan()).ToArray(),
-            DType.Int64 => MemoryMarshal.AsBytes(t.ToArray<long>().AsSpan()).ToArray(),
-            _ => throw new NotSupportedException(t.DType.ToString()),
-        };
-        return Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+        using var host = t.detach().cpu().contiguous();
+        return Convert.ToHexString(SHA256.HashData(host.bytes.ToArray())).ToLowerInvariant();
     }
 
     /// <summary>|expected − actual| ≤ tol·max(|expected|, 1e-3) for every element (relative, with a small floor near zero).</summary>
@@ -103,16 +102,16 @@ internal static class NnReference
     /// <summary>Checks a tensor against a reference entry: shape, dtype and values within <paramref name="tol"/> (0: exact).</summary>
     public static void AssertMatches(JsonElement entry, Tensor actual, double tol, string what)
     {
-        Assert.True(Shape(entry).SequenceEqual(actual.Shape),
-            $"{what}: shape [{string.Join(", ", actual.Shape)}], PyTorch [{string.Join(", ", Shape(entry))}]");
-        Assert.True(DTypeOf(entry) == actual.DType, $"{what}: dtype {actual.DType}, PyTorch {DTypeOf(entry)}");
+        Assert.True(Shape(entry).SequenceEqual(actual.shape),
+            $"{what}: shape [{string.Join(", ", actual.shape)}], PyTorch [{string.Join(", ", Shape(entry))}]");
+        Assert.True(DTypeOf(entry) == actual.dtype, $"{what}: dtype {actual.dtype}, PyTorch {DTypeOf(entry)}");
         var expected = Doubles(entry.GetProperty("values"));
         if (tol == 0)
         {
             var got = Values(actual);
+            Assert.Equal(expected.Length, got.Length);
             for (var i = 0; i < expected.Length; i++)
                 Assert.True(expected[i].Equals(got[i]), $"{what}[{i}]: expected exactly {expected[i]:R}, got {got[i]:R}");
-            Assert.Equal(expected.Length, got.Length);
         }
         else
         {
@@ -120,34 +119,42 @@ internal static class NnReference
         }
     }
 
+    /// <summary>Parameters then buffers, as named_parameters() and named_buffers() list them.</summary>
+    public static List<(string Name, Tensor Tensor)> Parameters(nn.Module module) =>
+        module.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
+
+    public static List<(string Name, Tensor Tensor)> Buffers(nn.Module module) =>
+        module.named_buffers().Select(b => (b.name, b.buffer)).ToList();
+
+    public static Tensor Buffer(nn.Module module, string name) => module.named_buffers().Single(b => b.name == name).buffer;
+
     /// <summary>
     /// Copies the reference's parameters and buffers into the module by name, checking that the
     /// module has exactly PyTorch's names in PyTorch's order.
     /// </summary>
-    public static void LoadState(Module module, JsonElement state)
+    public static void LoadState(nn.Module module, JsonElement state)
     {
-        using var noGrad = T.NoGrad();
-        void Copy(IEnumerable<(string Name, Tensor Tensor)> ours, JsonElement theirs, string kind)
+        using var noGrad = torch.no_grad();
+        void Copy(List<(string Name, Tensor Tensor)> list, JsonElement theirs, string kind)
         {
-            var list = ours.ToList();
             var expected = theirs.EnumerateArray().ToList();
             Assert.Equal(expected.Select(e => e.GetProperty("name").GetString()!), list.Select(p => p.Name));
             foreach (var (entry, (name, tensor)) in expected.Zip(list))
             {
-                Assert.True(Shape(entry).SequenceEqual(tensor.Shape), $"{kind} {name}: shape differs from PyTorch's");
+                Assert.True(Shape(entry).SequenceEqual(tensor.shape), $"{kind} {name}: shape differs from PyTorch's");
                 using var value = TensorFrom(entry);
-                tensor.CopyFrom_(value);
+                tensor.copy_(value);
             }
         }
-        Copy(module.NamedParameters(), state.GetProperty("parameters"), "parameter");
-        Copy(module.NamedBuffers(), state.GetProperty("buffers"), "buffer");
+        Copy(Parameters(module), state.GetProperty("parameters"), "parameter");
+        Copy(Buffers(module), state.GetProperty("buffers"), "buffer");
     }
 
     /// <summary>Copies of every named parameter and buffer's values (for "the module is unchanged" checks).</summary>
-    public static Dictionary<string, double[]> Snapshot(Module module) =>
-        module.NamedParameters().Concat(module.NamedBuffers()).ToDictionary(p => p.Item1, p => Values(p.Item2));
+    public static Dictionary<string, double[]> Snapshot(nn.Module module) =>
+        Parameters(module).Concat(Buffers(module)).ToDictionary(p => p.Name, p => Values(p.Tensor));
 
-    public static void AssertSameState(Dictionary<string, double[]> expected, Module module)
+    public static void AssertSameState(Dictionary<string, double[]> expected, nn.Module module)
     {
         var actual = Snapshot(module);
         Assert.Equal(expected.Keys.OrderBy(k => k), actual.Keys.OrderBy(k => k));
@@ -156,79 +163,85 @@ internal static class NnReference
     }
 }
 
-/// <summary>The models the reference script builds, by its names.</summary>
+/// <summary>The models the reference script builds, by its names, from TorchSharp's layers and our SpectralNorm.</summary>
 internal static class ReferenceModels
 {
-    public static Sequential MlpSmall() =>
-        new(new Linear(2, 16), new ReLU(), new Linear(16, 16), new ReLU(), new Linear(16, 1));
+    public static nn.Module<Tensor, Tensor> MlpSmall() =>
+        nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1));
 
     /// <summary>The issue's <c>mlp</c> model: 2 → 512 → 512 → 512 → out with ReLU.</summary>
-    public static Sequential MlpIssue5(long outFeatures) =>
-        new(new Linear(2, 512), new ReLU(), new Linear(512, 512), new ReLU(), new Linear(512, 512), new ReLU(), new Linear(512, outFeatures));
+    public static nn.Module<Tensor, Tensor> MlpIssue5(long outFeatures) =>
+        nn.Sequential(nn.Linear(2, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, outFeatures));
 
     /// <summary>The issue's <c>dcgan28</c> generator.</summary>
-    public static Sequential Dcgan28G() =>
-        new(new Linear(64, 128 * 7 * 7), new BatchNorm1d(128 * 7 * 7), new ReLU(), new Unflatten(1, 128, 7, 7),
-            new ConvTranspose2d(128, 64, 4, 2, 1), new BatchNorm2d(64), new ReLU(),
-            new ConvTranspose2d(64, 1, 4, 2, 1), new Tanh());
+    public static nn.Module<Tensor, Tensor> Dcgan28G() =>
+        nn.Sequential(nn.Linear(64, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(), nn.Unflatten(1, [128, 7, 7]),
+            nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh());
 
     /// <summary>The issue's <c>dcgan28</c> discriminator.</summary>
-    public static Sequential Dcgan28D() =>
-        new(new Conv2d(1, 64, 4, 2, 1), new LeakyReLU(0.2), new Conv2d(64, 128, 4, 2, 1), new LeakyReLU(0.2),
-            new Flatten(), new Linear(128 * 7 * 7, 1));
+    public static nn.Module<Tensor, Tensor> Dcgan28D() =>
+        nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2),
+            nn.Flatten(), nn.Linear(128 * 7 * 7, 1));
 
-    public static Sequential DcganSmallG() =>
-        new(new Linear(8, 4 * 3 * 3), new BatchNorm1d(4 * 3 * 3), new ReLU(), new Unflatten(1, 4, 3, 3),
-            new ConvTranspose2d(4, 3, 4, 2, 1), new BatchNorm2d(3), new ReLU(),
-            new ConvTranspose2d(3, 1, 4, 2, 1), new Tanh());
+    public static nn.Module<Tensor, Tensor> DcganSmallG(ScalarType? dtype = null) =>
+        nn.Sequential(nn.Linear(8, 4 * 3 * 3, dtype: dtype), nn.BatchNorm1d(4 * 3 * 3, dtype: dtype), nn.ReLU(), nn.Unflatten(1, [4, 3, 3]),
+            nn.ConvTranspose2d(4, 3, 4, 2, 1, dtype: dtype), nn.BatchNorm2d(3, dtype: dtype), nn.ReLU(),
+            nn.ConvTranspose2d(3, 1, 4, 2, 1, dtype: dtype), nn.Tanh());
 
-    public static Sequential DcganSmallD() =>
-        new(new Conv2d(1, 4, 4, 2, 1), new LeakyReLU(0.2), new Conv2d(4, 8, 4, 2, 1), new LeakyReLU(0.2),
-            new Flatten(), new Linear(8 * 3 * 3, 1));
+    public static nn.Module<Tensor, Tensor> DcganSmallD(ScalarType? dtype = null) =>
+        nn.Sequential(nn.Conv2d(1, 4, 4, 2, 1, dtype: dtype), nn.LeakyReLU(0.2), nn.Conv2d(4, 8, 4, 2, 1, dtype: dtype), nn.LeakyReLU(0.2),
+            nn.Flatten(), nn.Linear(8 * 3 * 3, 1, dtype: dtype));
 
-    public static Module ForInit(string name) => name switch
+    public static nn.Module ForInit(string name) => name switch
     {
-        "linear_5_3" => new Linear(5, 3),
-        "linear_nobias_4_2" => new Linear(4, 2, bias: false),
-        "conv2d_3_4_k3" => new Conv2d(3, 4, 3),
-        "convtranspose2d_4_2_k4" => new ConvTranspose2d(4, 2, 4, 2, 1),
+        "linear_5_3" => nn.Linear(5, 3),
+        "linear_nobias_4_2" => nn.Linear(4, 2, hasBias: false),
+        "conv2d_3_4_k3" => nn.Conv2d(3, 4, 3),
+        "convtranspose2d_4_2_k4" => nn.ConvTranspose2d(4, 2, 4, 2, 1),
         "mlp_small" => MlpSmall(),
-        "batchnorm2d_3" => new BatchNorm2d(3),
-        "layernorm_4" => new LayerNorm(4),
+        "batchnorm2d_3" => nn.BatchNorm2d(3),
+        "layernorm_4" => nn.LayerNorm(4),
         "mlp_g" => MlpIssue5(2),
         "mlp_d" => MlpIssue5(1),
         "dcgan28_g" => Dcgan28G(),
         "dcgan28_d" => Dcgan28D(),
-        "spectral_linear_5_4" => new SpectralNorm(new Linear(5, 4)),
-        "spectral_convtranspose2d_3_2_k3" => new SpectralNorm(new ConvTranspose2d(3, 2, 3)),
+        "spectral_linear_5_4" => new SpectralNorm(nn.Linear(5, 4)),
+        "spectral_convtranspose2d_3_2_k3" => new SpectralNorm(nn.ConvTranspose2d(3, 2, 3)),
         _ => throw new ArgumentException($"no C# builder for init case '{name}'"),
     };
 
-    /// <summary>The forward case's module; the name carries a dtype suffix (_f32, _f64).</summary>
-    public static Module ForForward(string caseName) => caseName[..caseName.LastIndexOf('_')] switch
+    /// <summary>
+    /// The forward case's module, built in float32 and converted with <c>Module.to(dtype)</c> (building with
+    /// <c>dtype:</c> would make TorchSharp's batch-norm counter num_batches_tracked a floating tensor instead of int64).
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> ForForward(string caseName, ScalarType dtype) => ForForward(caseName).to(dtype);
+
+    private static nn.Module<Tensor, Tensor> ForForward(string caseName) => caseName[..caseName.LastIndexOf('_')] switch
     {
-        "linear" => new Linear(5, 3),
-        "conv2d" => new Conv2d(3, 4, 3, stride: 2, padding: 1),
-        "convtranspose2d" => new ConvTranspose2d(4, 2, 4, stride: 2, padding: 1),
-        "convtranspose2d_outpad" => new ConvTranspose2d(3, 2, 3, stride: 2, padding: 1, outputPadding: 1),
-        "batchnorm1d" => new BatchNorm1d(6),
-        "batchnorm2d" => new BatchNorm2d(3),
-        "layernorm_last" => new LayerNorm(4),
-        "layernorm_chw" => new LayerNorm([2, 3, 3]),
-        "relu" => new ReLU(),
-        "leakyrelu" => new LeakyReLU(0.2),
-        "tanh" => new Tanh(),
-        "sigmoid" => new Sigmoid(),
+        "linear" => nn.Linear(5, 3),
+        "conv2d" => nn.Conv2d(3, 4, 3, stride: 2, padding: 1),
+        "convtranspose2d" => nn.ConvTranspose2d(4, 2, 4, stride: 2, padding: 1),
+        "convtranspose2d_outpad" => nn.ConvTranspose2d(3, 2, 3, stride: 2, padding: 1, output_padding: 1),
+        "batchnorm1d" => nn.BatchNorm1d(6),
+        "batchnorm2d" => nn.BatchNorm2d(3),
+        "layernorm_last" => nn.LayerNorm(4),
+        "layernorm_chw" => nn.LayerNorm([2, 3, 3]),
+        "relu" => nn.ReLU(),
+        "leakyrelu" => nn.LeakyReLU(0.2),
+        "tanh" => nn.Tanh(),
+        "sigmoid" => nn.Sigmoid(),
         "dcgan_small_g" => DcganSmallG(),
         "dcgan_small_d" => DcganSmallD(),
         var other => throw new ArgumentException($"no C# builder for forward case '{other}'"),
     };
 
-    public static SpectralNorm ForSpectral(string caseName) => caseName[..caseName.LastIndexOf('_')] switch
+    /// <summary>The spectral case's layer, built in float32 and converted with <c>Module.to(dtype)</c>.</summary>
+    public static SpectralNorm ForSpectral(string caseName, ScalarType dtype) => (caseName[..caseName.LastIndexOf('_')] switch
     {
-        "linear" => new SpectralNorm(new Linear(5, 4)),
-        "conv2d" => new SpectralNorm(new Conv2d(3, 4, 3, padding: 1)),
-        "convtranspose2d" => new SpectralNorm(new ConvTranspose2d(3, 2, 4, 2, 1)),
+        "linear" => new SpectralNorm(nn.Linear(5, 4)),
+        "conv2d" => new SpectralNorm(nn.Conv2d(3, 4, 3, padding: 1)),
+        "convtranspose2d" => new SpectralNorm(nn.ConvTranspose2d(3, 2, 4, 2, 1)),
         var other => throw new ArgumentException($"no C# builder for spectral case '{other}'"),
-    };
+    }).to(dtype);
 }

@@ -1,7 +1,7 @@
 using GanDsl.Nn;
-using GanDsl.Torch;
+using TorchSharp;
 using static GanDsl.Runtime.Tests.Nn.NnReference;
-using T = GanDsl.Torch.Torch;
+using static TorchSharp.torch;
 
 namespace GanDsl.Runtime.Tests.Nn;
 
@@ -16,7 +16,7 @@ public sealed class ParameterFileTests : IDisposable
 
     public ParameterFileTests()
     {
-        T.SetNumThreads(2);
+        TorchTestSupport.UseTwoThreads();
         Directory.CreateDirectory(_folder);
     }
 
@@ -25,13 +25,13 @@ public sealed class ParameterFileTests : IDisposable
     private string PathOf(string name) => System.IO.Path.Combine(_folder, name);
 
     /// <summary>A small model with parameters and batch-norm buffers moved off their initial values.</summary>
-    private static Sequential TrainedLookingModel()
+    private static nn.Module<Tensor, Tensor> TrainedLookingModel()
     {
         var model = ReferenceModels.DcganSmallG();
-        using var scope = T.NewScope();
-        using var noGrad = T.NoGrad();
-        using var inputs = new Generator(8);
-        model.Forward(T.Randn([4, 8], gen: inputs));  // training mode: running statistics and the batch counter move
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var inputs = new Generator(8);
+        model.forward(torch.randn([4, 8], generator: inputs));  // training mode: running statistics and the batch counter move
         return model;
     }
 
@@ -44,20 +44,20 @@ public sealed class ParameterFileTests : IDisposable
         using var loaded = ReferenceModels.DcganSmallG();
         ParameterFile.Load(loaded, path);
         AssertSameState(Snapshot(saved), loaded);
-        Assert.Contains(loaded.NamedBuffers(), b => b.Name == "1.num_batches_tracked" && b.Buffer.Item() == 1);
-        Assert.All(loaded.Parameters(), p => Assert.True(p.RequiresGrad && p.IsLeaf));
+        Assert.Contains(loaded.named_buffers(), b => b.name == "1.num_batches_tracked" && b.buffer.item<long>() == 1);
+        Assert.All(loaded.parameters(), p => Assert.True(p.requires_grad && p.is_leaf));
     }
 
     [Fact]
     public void Float64_model_loads_a_float32_file()
     {
-        using var saved = new Linear(3, 2);
+        using var saved = nn.Linear(3, 2);
         var path = PathOf("linear.params");
         ParameterFile.Save(saved, path);
-        using var wide = new Linear(3, 2);
-        wide.ToDType(DType.Float64);
+        using var wide = nn.Linear(3, 2, dtype: ScalarType.Float64);
         ParameterFile.Load(wide, path);
-        Assert.Equal(saved.Weight.ToArray<float>().Select(v => (double)v), wide.Weight.ToArray<double>());
+        Assert.Equal(ScalarType.Float64, wide.weight!.dtype);
+        Assert.Equal(Values(saved.weight!), Values(wide.weight!));
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class ParameterFileTests : IDisposable
     [Fact]
     public void Foreign_file_and_other_version_are_named_as_such()
     {
-        using var target = new Linear(2, 2);
+        using var target = nn.Linear(2, 2);
         var before = Snapshot(target);
         var foreign = PathOf("foreign.bin");
         File.WriteAllText(foreign, "PK\u0003\u0004 this is a zip file, not parameters, with enough bytes to pass the length checks");
@@ -125,7 +125,7 @@ public sealed class ParameterFileTests : IDisposable
         using var saved = ReferenceModels.MlpSmall();
         var path = PathOf("mlp.params");
         ParameterFile.Save(saved, path);
-        using var wider = new Sequential(new Linear(2, 16), new ReLU(), new Linear(16, 32), new ReLU(), new Linear(32, 1));
+        using var wider = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 1));
         var before = Snapshot(wider);
         var e = Assert.Throws<TensorFileException>(() => ParameterFile.Load(wider, path));
         Assert.Contains("'2.weight' has shape [16, 16] in the file but [32, 16] in the model", e.Message);
@@ -136,10 +136,10 @@ public sealed class ParameterFileTests : IDisposable
     [Fact]
     public void Missing_and_extra_names_are_listed_and_change_nothing()
     {
-        using var noBias = new Linear(3, 2, bias: false);
+        using var noBias = nn.Linear(3, 2, hasBias: false);
         var path = PathOf("nobias.params");
         ParameterFile.Save(noBias, path);
-        using var withBias = new Linear(3, 2);
+        using var withBias = nn.Linear(3, 2);
         var before = Snapshot(withBias);
         Assert.Contains("missing from the file: bias", Assert.Throws<TensorFileException>(() => ParameterFile.Load(withBias, path)).Message);
         AssertSameState(before, withBias);
@@ -184,7 +184,7 @@ public sealed class ParameterFileTests : IDisposable
     [Fact]
     public void Saving_into_a_missing_folder_says_so()
     {
-        using var m = new Linear(1, 1);
+        using var m = nn.Linear(1, 1);
         var e = Assert.Throws<DirectoryNotFoundException>(() => ParameterFile.Save(m, PathOf("no/such/folder/m.params")));
         Assert.Contains("does not exist", e.Message);
     }
@@ -192,7 +192,7 @@ public sealed class ParameterFileTests : IDisposable
     [Fact]
     public void Records_with_scalars_round_trip_for_checkpoints()
     {
-        using var m = new Linear(2, 1);
+        using var m = nn.Linear(2, 1);
         var path = PathOf("checkpoint.bin");
         var records = ParameterFile.Records(m, "G.").Append(TensorRecord.Scalar("step", 1234L)).Append(TensorRecord.Scalar("k", 0.125)).ToList();
         TensorFile.Write(path, records);
@@ -200,7 +200,7 @@ public sealed class ParameterFileTests : IDisposable
         Assert.Equal(records.Select(r => r.Name), read.Select(r => r.Name));
         Assert.Equal(1234, read.Single(r => r.Name == "step").ScalarValue());
         Assert.Equal(0.125, read.Single(r => r.Name == "k").ScalarValue());
-        using var other = new Linear(2, 1);
+        using var other = nn.Linear(2, 1);
         ParameterFile.Apply(other, read, "G.", path);
         AssertSameState(Snapshot(m), other);
         Assert.Throws<ArgumentException>(() => TensorFile.Write(path, [TensorRecord.Scalar("x", 1.0), TensorRecord.Scalar("x", 2.0)]));

@@ -33,8 +33,7 @@ public sealed class PenaltiesTests
             }
             """);
         var code = run.Files.Single().Value;
-        Assert.Contains("global::GanDsl.Torch.Torch.Grad(", code);
-        Assert.Contains("createGraph: true", code);
-        Assert.Contains("new(\"GradientPenalty(Between(x, G(z)))\", ", code);
+        Assert.Contains("global::GanDsl.LossOps.Grad(", code);   // the guarded gradient, graph kept
+        Assert.Contains("new global::GanDsl.StepTerm(\"GradientPenalty(Between(x, G(z)))\", ", code);
     }
 }

@@ -1,0 +1,187 @@
+using System.Reflection;
+using GanDsl.Generator.Ir;
+using GanDsl.Generator.Passes;
+using GanDsl.Testing;
+using static GanDsl.Generator.GanLossGenerator;
+
+namespace GanDsl.Generator.Tests;
+
+/// <summary>The operation table and the step planner, below the emitter: what each step decides.</summary>
+public sealed class StepPlannerTests
+{
+    private static LossClassSpec OptimizedSpec(string source, string type)
+    {
+        var run = TestSupport.RunAndCheck(TestSupport.Prelude + source);
+        return run.Result.Results[0].TrackedSteps[Steps.Optimized].SelectMany(s => s.Outputs)
+            .Select(o => ((OptimizedSpec)o.Value).Spec).Single(s => s.TypeName == type);
+    }
+
+    private static readonly Lazy<List<LossClassSpec>> s_zoo = new(() =>
+        GeneratorTestDriver.Run(GeneratorTestDriver.CreateCompilation(TestSupport.LossProjectSources()))
+            .Result.Results[0].TrackedSteps[Steps.Optimized].SelectMany(s => s.Outputs).Select(o => ((OptimizedSpec)o.Value).Spec).ToList());
+
+    private static LossClassSpec ZooSpec(string type) => s_zoo.Value.Single(s => s.TypeName == type);
+
+    private static string Printed(PlannedValue v) => Printer.Print(v.Node);
+
+    [Fact]
+    public void Table_HasAnEntryForEveryVocabularyOperation_AndNoWordOutsideTheVocabulary()
+    {
+        var vocabulary = typeof(Vocabulary).GetMethods(BindingFlags.Public | BindingFlags.Static)
+            .Where(m => !m.IsSpecialName).Select(m => m.Name).Distinct().ToHashSet(StringComparer.Ordinal);
+        var networks = new[] { "D", "G", "AE" };
+        foreach (var word in vocabulary.Except(networks))
+            Assert.True(Operations.FromWord(word) is not null, $"vocabulary word '{word}' has no operation");
+        foreach (var op in Operations.All.Where(o => o.Word is not null))
+            Assert.Contains(op.Word!, vocabulary);
+        Assert.Equal(Enum.GetValues<Op>().Length, Operations.All.Count);
+        Assert.Null(Operations.FromWord("BceWithLogitsMean"));   // fused kernels are not words users write
+    }
+
+    [Fact]
+    public void Table_FoldsExactlyTheOperationsItCanWriteOnTheHost()
+    {
+        foreach (var op in Operations.All)
+        {
+            Assert.Equal(op.IsHostComputable, op.Fold is not null);
+            Assert.NotEmpty(op.Forms);
+        }
+        Assert.Equal(0.5, Operations.Of(Op.Sigmoid).Fold!([0]));
+        Assert.Equal(1, Operations.Of(Op.Clamp).Fold!([3, 0, 1]));
+    }
+
+    [Theory]
+    [InlineData("Min", false, true, "$0.clamp_max($1)")]
+    [InlineData("Min", true, false, "$1.clamp_max($0)")]
+    [InlineData("Max", false, false, "global::GanDsl.LossOps.Maximum($0, $1)")]
+    [InlineData("Add", false, true, "$0 + $1")]
+    public void ChooseForm_PicksTheFormThatTakesHostOperandsAsDoubles(string op, bool firstHost, bool secondHost, string call)
+    {
+        var operation = Operations.Of(Enum.Parse<Op>(op));
+        var form = Operations.ChooseForm(operation, [firstHost, secondHost], out var asTensor);
+        Assert.Equal(call, operation.Forms[form].Call);
+        Assert.All(asTensor, Assert.False);
+    }
+
+    [Fact]
+    public void ChooseForm_TurnsAHostOperandIntoATensor_OnlyWhenNoFormTakesIt()
+    {
+        var clamp = Operations.Of(Op.Clamp);
+        var form = Operations.ChooseForm(clamp, [false, true, false], out var asTensor);
+        Assert.Equal("TTT", clamp.Forms[form].Operands);
+        Assert.Equal(new[] { false, true, false }, asTensor);
+        Assert.Equal(-1, Operations.ChooseForm(Operations.Of(Op.Pow), [false, false], out _));   // a tensor exponent has no form
+    }
+
+    [Theory]
+    [InlineData("$0.log()", "a + b", "(a + b).log()")]
+    [InlineData("$0.log()", "netD.call(t0)", "netD.call(t0).log()")]
+    [InlineData("F($0)", "a + b", "F(a + b)")]
+    [InlineData("$0 * 2", "-1d", "(-1d) * 2")]
+    [InlineData("$0 * 2", "(k > 0 ? 1.0 : 0.0)", "(k > 0 ? 1.0 : 0.0) * 2")]
+    [InlineData("$0", "a + b", "a + b")]
+    public void Fill_ParenthesisesCompoundOperands_UnlessTheyAreAWholeArgument(string template, string operand, string expected) =>
+        Assert.Equal(expected, Operations.Fill(template, [operand]));
+
+    [Fact]
+    public void Fill_JoinsTheRestAndNamedPlaceholders() =>
+        Assert.Equal("Mmd2(a, b, new double[] { 1d, 2d }, \"n\")",
+            Operations.Fill("Mmd2($0, $1, new double[] { $2* }, $name)", ["a", "b", "1d", "2d"], ("name", "\"n\"")));
+
+    [Fact]
+    public void WganGp_CriticStep_RunsGWithoutGrad_MakesTheInterpolateALeaf_AndReportsGpAsATensor()
+    {
+        var plan = StepPlanner.Plan(ZooSpec("WganGp"));
+        var critic = plan.Discriminator!;
+
+        Assert.Empty(critic.Frozen);
+        Assert.Equal(new[] { "Lambda" }, critic.Hypers);
+        Assert.Equal(new[] { "G", "D" }, critic.Networks);
+        var g = Assert.Single(critic.Values.OfType<NetworkValue>(), v => v.Network == "G");
+        Assert.True(g.NoGrad);
+        Assert.False(g.GradLeaf);
+        var leaf = Assert.Single(critic.Values, v => v.GradLeaf);
+        Assert.Equal("Between(x, G(z))", Printed(leaf));
+        Assert.Contains(critic.Values.OfType<OperationValue>(), v => v.Op == Op.Grad);
+
+        var term = Assert.Single(critic.Terms);
+        Assert.Equal("Gp", term.Name);
+        Assert.IsType<ValueOperand>(term.Value);
+        Assert.Equal(Enumerable.Range(0, critic.Values.Count), critic.Values.Select(v => v.Id));   // numbered in evaluation order
+    }
+
+    [Fact]
+    public void WganGp_GeneratorStep_FreezesTheCritic_AndRunsGWithGrad()
+    {
+        var generator = StepPlanner.Plan(ZooSpec("WganGp")).Generator;
+        Assert.Equal(new[] { "D" }, generator.Frozen);
+        Assert.All(generator.Values.OfType<NetworkValue>(), v => Assert.False(v.NoGrad));
+        Assert.Empty(generator.Terms);
+        Assert.Empty(generator.Updates);
+    }
+
+    [Fact]
+    public void R2_TheGeneratorsOutputIsBothConstantAndALeaf()
+    {
+        var critic = StepPlanner.Plan(ZooSpec("R2Regularized")).Discriminator!;
+        var g = Assert.Single(critic.Values.OfType<NetworkValue>(), v => v.Network == "G");
+        Assert.True(g.NoGrad);
+        Assert.True(g.GradLeaf);
+    }
+
+    [Fact]
+    public void Began_CriticStep_UpdatesKAndReportsM_AfterBackward()
+    {
+        var critic = StepPlanner.Plan(ZooSpec("Began")).Discriminator!;
+        Assert.Equal(new[] { "L(x)", "L(G(z))", "k", "M" }, critic.Terms.Select(t => t.Name));
+        Assert.IsType<HostOperand>(critic.Terms[2].Value);   // the state value before the update: a double
+        var update = Assert.Single(critic.Updates);
+        Assert.Equal("k", update.Name);
+        Assert.IsType<ValueOperand>(update.Value);           // a tensor, read on the host in the tail
+        Assert.NotEmpty(update.Values);
+        var monitor = Assert.Single(critic.Monitors);
+        Assert.Equal("M", monitor.Name);
+        // Tail values continue the numbering and reuse the loss's values (L(x) is not recomputed).
+        Assert.True(update.Values[0].Id > critic.Values[^1].Id);
+        Assert.DoesNotContain(update.Values.Concat(monitor.Values), v => critic.Values.Any(b => b.Node.Equals(v.Node)));
+    }
+
+    [Fact]
+    public void PerSampleValueTimesABatch_BroadcastsPerSample()
+    {
+        var spec = OptimizedSpec("""
+            /// <summary>Broadcast.</summary>
+            [GanLoss("broadcast")]
+            public partial class Broadcast
+            {
+                [DiscriminatorLoss] static Loss Dl => Mean(Norm(D(x) * x)) + Mean(D(G(z)));
+                [GeneratorLoss] static Loss Gl => -Mean(D(G(z)));
+            }
+            """, "Broadcast");
+        var critic = StepPlanner.Plan(spec).Discriminator!;
+        var mul = Assert.Single(critic.Values.OfType<OperationValue>(), v => v.Op == Op.Mul);
+        var perSample = Assert.IsType<PerSampleOperand>(mul.Operands[0]);
+        Assert.Equal(new InputOperand(InputKind.Real), perSample.Like);
+        Assert.Equal(new InputOperand(InputKind.Real), mul.Operands[1]);
+    }
+
+    [Fact]
+    public void Plan_IsEquatable_AndDeterministic()
+    {
+        var spec = ZooSpec("Began");
+        Assert.Equal(StepPlanner.Plan(spec), StepPlanner.Plan(spec));
+        Assert.Equal(Emitter.Write(spec), Emitter.Write(StepPlanner.Plan(spec)));
+    }
+
+    [Fact]
+    public void Emitter_NamesNoTensorLibrary_TheTableDoes()
+    {
+        // The binding is the table: moving to another tensor library edits Ir/Operations.cs, not the emitter or the planner.
+        foreach (var file in new[] { "GanLossGenerator.Emitter.cs", "Passes/StepPlanner.cs" })
+        {
+            var text = File.ReadAllText(Path.Combine(TestSupport.RepoRoot, "src", "Generator", file));
+            Assert.DoesNotContain("TorchSharp", text);
+            Assert.DoesNotContain("LossOps.", text);
+        }
+    }
+}

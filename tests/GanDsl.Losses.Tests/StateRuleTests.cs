@@ -36,7 +36,7 @@ public sealed class StateRuleTests
         foreach (var p in net.parameters())
         {
             using var g = p.grad;
-            if (g is not null) p.sub_(g, alpha: lr);
+            if (g is not null) p.sub_(g * lr);
         }
     }
 

@@ -34,8 +34,8 @@ public sealed class TrainerScheduleTests : IDisposable
     private static (double Min, double Max) Range(Trainer trainer, string network)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
-        foreach (var p in trainer.Networks[network].Parameters())
-            foreach (var v in p.ToArray<float>())
+        foreach (var p in trainer.Networks[network].parameters())
+            foreach (var v in p.detach().data<float>().ToArray())
             {
                 min = Math.Min(min, v);
                 max = Math.Max(max, v);

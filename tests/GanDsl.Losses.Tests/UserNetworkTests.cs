@@ -42,7 +42,7 @@ public sealed class UserNetworkTests : IDisposable
             trainer.StepCompleted += e => { if (e.Phase == StepPhase.Critic) criticLosses.Add(e.Result.Loss); };
             Assert.Equal(TrainOutcome.Completed, trainer.Run().Outcome);
             var after = trainer.Networks["D"].parameters().ToList();
-            Assert.Contains(before.Zip(after), pair => !pair.First.equal(pair.Second));   // the user's critic was trained
+            Assert.Contains(before.Zip(after), pair => !pair.First.allclose(pair.Second, rtol: 0, atol: 0));   // the user's critic was trained
         }
         Assert.Equal(3 * 5, criticLosses.Count);   // WGAN-GP: 5 critic steps per generator step
         Assert.All(criticLosses, v => Assert.True(double.IsFinite(v)));

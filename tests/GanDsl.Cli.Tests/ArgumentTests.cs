@@ -1,3 +1,4 @@
+using TorchSharp;
 using GanDsl.Cli;
 using static GanDsl.Tests.Cli.CliRunner;
 

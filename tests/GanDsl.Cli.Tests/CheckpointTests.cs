@@ -1,4 +1,5 @@
 using GanDsl.Cli;
+using GanDsl.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 using GanDsl.Training;

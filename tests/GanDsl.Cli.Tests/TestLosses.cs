@@ -68,14 +68,14 @@ public sealed class TestNonSaturating() : TestLossBase(MakeInfo("test-nonsaturat
     {
         var real = c.Network("D").call(c.Real);
         var fake = CriticOnFake(c);
-        var loss = real.neg().Softplus().mean() + fake.Softplus().mean();
+        var loss = real.neg().softplus().mean() + fake.softplus().mean();
         loss.backward();
         return new StepResult(loss.ToDouble(), [new("real_logit", real.mean().ToDouble())]);
     }
 
     public override StepResult GeneratorStep(StepContext c)
     {
-        var loss = GeneratorThroughCritic(c).neg().Softplus().mean();
+        var loss = GeneratorThroughCritic(c).neg().softplus().mean();
         loss.backward();
         return new StepResult(loss.ToDouble());
     }
@@ -227,7 +227,7 @@ public sealed class TestAutoencoder() : TestLossBase(MakeInfo("test-autoencoder"
         var realEnergy = nn.functional.mse_loss(d.call(c.Real), c.Real);
         var fakeEnergy = nn.functional.mse_loss(d.call(fake), fake);
         var features = c.Network("F").call(c.Real).mean() + c.Network("A").call(fake).mean();
-        var loss = realEnergy + (1 - fakeEnergy).Relu() + 0 * features;
+        var loss = realEnergy + (1 - fakeEnergy).relu() + 0 * features;
         loss.backward();
         return new StepResult(loss.ToDouble());
     }

@@ -287,7 +287,7 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFo
         var dir = TempDir("leak");
         using var trainer = Trainer.Create(Options("test-stateful", dir, 12) with { Ema = 0.9, LogEvery = 1 }, Registry);
         var live = new List<long>();
-        trainer.StepCompleted += e => { if (e.Phase == StepPhase.Generator) live.Add(torch.DisposeScopeManager.Statistics.ThreadTotalLiveCount); };
+        trainer.StepCompleted += e => { if (e.Phase == StepPhase.Generator) live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount); };
         // The count is process-wide: undisposed tensors of earlier tests (and of Trainer.Create) that the
         // finalizer freed mid-run would lower it between steps by chance. Finalize that garbage first, so
         // only what the steps themselves create and keep moves the count.

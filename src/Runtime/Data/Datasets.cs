@@ -22,8 +22,8 @@ public static class Datasets
             case "swissroll": return new SwissRoll2D();
             case "fashion-mnist": return FashionMnist.Load(fashionMnistPath);
         }
-        if (nameOrPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
-            return NpyDataset.Load(nameOrPath);
+        if (nameOrPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || Directory.Exists(nameOrPath))
+            return NpyDataset.Load(nameOrPath);   // which says so if the path is a folder
         throw new ArgumentException(
             $"Unknown dataset '{nameOrPath}'. Use one of {string.Join(", ", Names)}, or the path of a float32 .npy file (N × D or N × C × H × W).",
             nameof(nameOrPath));

@@ -89,17 +89,17 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void GAN0021_DiscriminatorLossWithoutCritic() => Expect($$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => Mean(Square(G(z))); {{GLoss}} }""",
-        ("GAN0021", "Mean(Square(G(z)))", "The discriminator loss 'Mean(Square(G(z)))' does not depend on any critic-role network, so its step trains nothing: use D(...) (or a declared critic) in it"));
+        ("GAN0021", "Mean(Square(G(z)))", "The discriminator loss 'Mean(Square(G(z)))' sends no gradient to any critic-role network, so its step trains nothing (StopGradient, Step and Std pass no gradient, and G(z) is a constant in this step): use D(...) (or a declared critic) outside them"));
 
     [Fact]
     public void GAN0022_GeneratorLossWithoutG() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(D(x)); }""",
-        ("GAN0022", "Mean(D(x))", "The generator loss 'Mean(D(x))' does not depend on G, so its step trains nothing: use G(z) in it, e.g. '-Mean(D(G(z)))'"));
+        ("GAN0022", "Mean(D(x))", "The generator loss 'Mean(D(x))' sends no gradient to G, so its step trains nothing (StopGradient, Step and Std pass no gradient): use G(z) outside them, e.g. '-Mean(D(G(z)))'"));
 
     [Fact]
     public void GAN0023_LogOfCriticOutput_IsAWarning_AndStillGenerates()
     {
         var run = GeneratorTestDriver.Run(TestSupport.Prelude + $$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Mean(Log(D(G(z)))); }""");
-        Expect(run, ("GAN0023", "Log(D(G(z)))", "'Log(D(G(z)))' takes the log of 'D(G(z))', an unbounded critic output that can be negative: write 'LogSigmoid(D(G(z)))' (or '-Softplus(-D(G(z)))') for a logit, or drop the Log for a critic score"));
+        Expect(run, ("GAN0023", "Log(D(G(z)))", "'Log(D(G(z)))' takes the log of 'D(G(z))', an unbounded critic output that can be negative: if the critic outputs a logit, write 'LogSigmoid(D(G(z)))' (the same loss with the critic's output read as the probability sigmoid(logit)); for a critic score, drop the Log"));
         Assert.Equal(DiagnosticSeverity.Warning, run.Diagnostics.Single().Severity);
         Assert.Single(run.Files);
         run.AssertCompiles();
@@ -124,7 +124,7 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void GAN0024_GradOfValueNotDependingOnInput() => Expect($$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => Mean(D(x)) + Mean(Norm(Grad(D(x), G(z)))); {{GLoss}} }""",
-        ("GAN0024", "Grad(D(x), G(z))", "'Grad(D(x), G(z))' differentiates a value that does not depend on 'G(z)': use the same expression in both places, e.g. 'Grad(D(G(z)), G(z))'"));
+        ("GAN0024", "Grad(D(x), G(z))", "'Grad(D(x), G(z))' has no gradient path from its value to 'G(z)' in the critic step (StopGradient, Step, Std, random draws and constants pass no gradient, and G is a constant in the critic step): differentiate an expression that uses 'G(z)' directly, e.g. 'Grad(D(G(z)), G(z))'"));
 
     [Fact]
     public void GAN0025_MetadataMacroWithTensorExponent_PointsAtTheCallSite()
@@ -136,7 +136,7 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void GAN0040_CriticStepsNotPositive() => Expect($$"""[GanLoss("t"), CriticSteps(0)] public partial class T { {{DLoss}} {{GLoss}} }""",
-        ("GAN0040", "0", "CriticSteps(0) must be at least 1: write e.g. [CriticSteps(5)]"));
+        ("GAN0040", "0", "CriticSteps(0) must be between 1 and 1000: write e.g. [CriticSteps(5)]"));
 
     [Fact]
     public void GAN0041_ClipWeightsOfUnknownNetwork() => Expect($$"""[GanLoss("t"), ClipWeights("Q", 0.01)] public partial class T { {{DLoss}} {{GLoss}} }""",
@@ -168,10 +168,10 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void UnresolvedName_LeavesTheErrorToTheCompiler()
+    public void GAN0015_UndeclaredNetwork_SaysHowToDeclareIt()
     {
         var run = GeneratorTestDriver.Run(TestSupport.Prelude + $$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Mean(Nope(G(z))); }""");
-        Assert.Empty(run.Diagnostics);
+        Expect(run, ("GAN0015", "Nope", "'Nope' is not declared: for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr Nope(Expr v);'; otherwise use a member of GanDsl.Vocabulary"));
         Assert.Empty(run.Files);
         Assert.Contains(run.CompilationErrors, d => d.Id == "CS0103");
     }

@@ -44,6 +44,25 @@ public sealed partial class GanLossGenerator
             return null;
         }
 
+        /// <summary>
+        /// The first expression nested deeper than <see cref="MaxDepth"/> in <paramref name="root"/>, found without
+        /// binding (iteratively): a huge body is rejected before the semantic model binds all of it, which for
+        /// 50,000 operators takes Roslyn most of a minute.
+        /// </summary>
+        private static SyntaxNode? DeepestNode(ExpressionSyntax root)
+        {
+            var stack = new Stack<(SyntaxNode Node, int Depth)>();
+            stack.Push((root, 1));
+            while (stack.Count > 0)
+            {
+                var (node, depth) = stack.Pop();
+                if (depth > MaxDepth) return node;
+                foreach (var child in node.ChildNodes())
+                    stack.Push((child, child is ExpressionSyntax ? depth + 1 : depth));
+            }
+            return null;
+        }
+
         // ----- C# constants and integer arithmetic -----
 
         /// <summary>The value C# gives a constant expression (integer division included), unless it reads a hyperparameter.</summary>

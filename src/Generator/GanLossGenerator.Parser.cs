@@ -381,7 +381,7 @@ public sealed partial class GanLossGenerator
         private ExprNode? LowerRoot(ExpressionSyntax syntax, Scope scope)
         {
             _tooDeepReported = false;
-            return Lower(syntax, scope);
+            return DeepestNode(syntax) is { } tooDeep ? TooDeep(tooDeep, scope) : Lower(syntax, scope);
         }
 
         /// <summary>
@@ -670,6 +670,7 @@ public sealed partial class GanLossGenerator
             }
 
             foreach (var kv in parameters) scope.Parameters[kv.Key] = kv.Value;
+            if (scope.Model is not null && DeepestNode(body) is not null) return TooDeep(callSite, outer);
             _macroStack.Add(macro);
             try
             {

@@ -51,6 +51,16 @@ public sealed class DepthTests
     {
         // The compiler's own verdict on the user code is not asked for: binding 50,000 user-defined operators takes it most of a minute.
         var (run, diagnostics, _) = OnDefaultStack(source, compile: false);
+        Assert.DoesNotContain(diagnostics, d => d.Id == "GAN0099");
+        Assert.Empty(run.Files);
+        if (!diagnostics.Any(d => d.Id == "GAN0018"))
+        {
+            // Where the parser itself gives up on this stack (it measures what is left, so this varies with
+            // JIT tiering), its CS8078 is the diagnostic: there is no expression for the generator to read.
+            var parse = run.InputCompilation.SyntaxTrees.Single().GetDiagnostics().Select(d => d.Id).ToList();
+            Assert.True(parse.Contains("CS8078"), "neither GAN0018 nor the parser's CS8078; parse diagnostics: " + string.Join(", ", parse));
+            return;
+        }
         var tooDeep = Assert.Single(diagnostics, d => d.Id == "GAN0018");
         Assert.Equal("This expression is nested more than 1000 levels deep (after inlining macros): split it into macros that are summed or reduced separately, or write a shorter expression", tooDeep.Message);
         Assert.NotEqual("", tooDeep.Span);   // a location in the source

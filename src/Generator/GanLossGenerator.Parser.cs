@@ -23,7 +23,7 @@ public sealed partial class GanLossGenerator
     /// syntax or locations; checks that need a location run here, on the lowered IR of each
     /// sub-expression, so a diagnostic points at the smallest offending piece of source.
     /// </summary>
-    internal sealed class Parser
+    internal sealed partial class Parser
     {
         private const string DslNamespace = "GanDsl";
         private static readonly Regex s_lossName = new("^[a-z0-9][a-z0-9-]*$", RegexOptions.CultureInvariant);
@@ -64,7 +64,7 @@ public sealed partial class GanLossGenerator
         /// </summary>
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct, out IReadOnlyCollection<SyntaxTree>? treesRead)
         {
-            var classSyntax = (ClassDeclarationSyntax)context.TargetNode;
+            var classSyntax = (TypeDeclarationSyntax)context.TargetNode;
             treesRead = null;
             try
             {
@@ -78,6 +78,12 @@ public sealed partial class GanLossGenerator
                 treesRead = parser._treesRead;
                 return result;
             }
+            catch (InsufficientExecutionStackException)
+            {
+                // A pass the depth limit does not cover (Roslyn's own walks of a huge expression): say so, at the class.
+                var diagnostic = Diagnostic.Create(DiagnosticDescriptors.ExpressionTooDeep, classSyntax.Identifier.GetLocation(), MaxDepth.ToString(CultureInfo.InvariantCulture));
+                return new ParseResult(null, ImmutableArray.Create(diagnostic), null);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 var diagnostic = Diagnostic.Create(DiagnosticDescriptors.InternalError, classSyntax.Identifier.GetLocation(),
@@ -86,7 +92,7 @@ public sealed partial class GanLossGenerator
             }
         }
 
-        private ParseResult ParseClass(ClassDeclarationSyntax classSyntax, ImmutableArray<AttributeData> attributes)
+        private ParseResult ParseClass(TypeDeclarationSyntax classSyntax, ImmutableArray<AttributeData> attributes)
         {
             var identifier = classSyntax.Identifier.GetLocation();
             var typeName = _lossClass.Name;
@@ -98,6 +104,7 @@ public sealed partial class GanLossGenerator
                 Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, typeName, "is nested in '" + outer.Name + "': declare it directly in a namespace");
             if (_lossClass.IsGenericType)
                 Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, typeName, "is generic: remove its type parameters");
+            CheckInstantiable(classSyntax, identifier);
             if (classSyntax.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp10 })
                 Report(DiagnosticDescriptors.LanguageVersionTooLow, identifier, typeName);
 
@@ -120,7 +127,8 @@ public sealed partial class GanLossGenerator
                 {
                     case "CriticStepsAttribute" when args.Length == 1 && args[0].Value is int steps:
                         criticSteps = steps;
-                        if (steps < 1) Report(DiagnosticDescriptors.InvalidCriticSteps, AttributeArgumentLocation(attr, 0) ?? identifier, steps.ToString(CultureInfo.InvariantCulture));
+                        if (steps < 1 || steps > MaxCriticSteps)
+                            Report(DiagnosticDescriptors.InvalidCriticSteps, AttributeArgumentLocation(attr, 0) ?? identifier, steps.ToString(CultureInfo.InvariantCulture), MaxCriticSteps.ToString(CultureInfo.InvariantCulture));
                         break;
                     case "ClipWeightsAttribute" when args.Length >= 2 && args[0].Value is string net:
                     {
@@ -131,9 +139,11 @@ public sealed partial class GanLossGenerator
                     }
                     case "AdamAttribute" when args.Length == 3:
                         optimizer = new OptimizerSpec("adam", ToDouble(args[0].Value), ToDouble(args[1].Value), ToDouble(args[2].Value), 0.99);
+                        CheckOptimizer(attr, "Adam", optimizer.LearningRate, ("beta1", optimizer.Beta1, 1), ("beta2", optimizer.Beta2, 2));
                         break;
                     case "RMSpropAttribute" when args.Length == 2:
                         optimizer = new OptimizerSpec("rmsprop", ToDouble(args[0].Value), 0.9, 0.999, ToDouble(args[1].Value));
+                        CheckOptimizer(attr, "RMSprop", optimizer.LearningRate, ("alpha", optimizer.Alpha, 1));
                         break;
                 }
             }
@@ -151,6 +161,7 @@ public sealed partial class GanLossGenerator
             foreach (var member in _lossClass.GetMembers())
             {
                 _ct.ThrowIfCancellationRequested();
+                CheckMemberName(member);
                 if (member is IPropertySymbol { Parameters.Length: 0 } candidate && IsExpr(candidate.Type)
                     && !candidate.GetAttributes().Any(a => DslAttributeName(a.AttributeClass) is not null))
                     monitorCandidates.Add(candidate);
@@ -172,14 +183,25 @@ public sealed partial class GanLossGenerator
                                 break;
                             }
                             var hyper = new HyperSpec(f.Name, ToDouble(f.ConstantValue), DocSummary(f));
+                            if (double.IsNaN(hyper.Default) || double.IsInfinity(hyper.Default))
+                                Report(DiagnosticDescriptors.ConstantCannotRun, LocationOf(f), "The default of hyperparameter '" + f.Name + "'", Format(hyper.Default), "give it a finite default");
                             _hypers[f] = hyper;
                             hyperOrder.Add(hyper);
                             break;
                         case "StateAttribute" when member is IPropertySymbol p && args.Length == 2:
-                            stateMembers.Add((p, ToDouble(args[0].Value), (UpdateTiming)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture)));
+                        {
+                            var initial = ToDouble(args[0].Value);
+                            if (double.IsNaN(initial) || double.IsInfinity(initial))
+                                Report(DiagnosticDescriptors.ConstantCannotRun, AttributeArgumentLocation(attr, 0) ?? LocationOf(p), "The initial value of state '" + p.Name + "'", Format(initial), "give it a finite initial value");
+                            if (!EnumInRange(attr, 1, "StateUpdateTiming", "StateUpdateTiming.AfterCriticStep, StateUpdateTiming.AfterGeneratorStep, StateUpdateTiming.EndOfEpoch", 3)) break;
+                            stateMembers.Add((p, initial, (UpdateTiming)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture)));
                             _states[p] = p.Name;
                             break;
+                        }
                         case "NetworkAttribute" when member is IMethodSymbol m && args.Length == 2:
+                            if (!EnumInRange(attr, 0, "NetworkRole", "NetworkRole.Generator, NetworkRole.Critic", 2)
+                                | !EnumInRange(attr, 1, "NetworkOutput", "NetworkOutput.Sample, NetworkOutput.Score, NetworkOutput.Features, NetworkOutput.Reconstruction", 4))
+                                break;
                             DeclareNetwork(m, (NetRole)Convert.ToInt32(args[0].Value ?? 0, CultureInfo.InvariantCulture),
                                 (NetOutput)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture), partialNetworks);
                             break;
@@ -187,6 +209,7 @@ public sealed partial class GanLossGenerator
                 }
             }
             _analysis = new Analysis(_networks);
+            CheckGeneratedNames(stateMembers.Any(s => s.Timing == UpdateTiming.EndOfEpoch));
 
             // ----- the losses -----
             LossSpec? discriminator = null, generator = null;
@@ -213,8 +236,9 @@ public sealed partial class GanLossGenerator
                     Report(DiagnosticDescriptors.InvalidStateDeclaration, LocationOf(property), property.Name);
                     continue;
                 }
-                var update = Lower(body, Scope.ForSource(Model(body.SyntaxTree)));
+                var update = LowerRoot(body, Scope.ForSource(Model(body.SyntaxTree)));
                 if (update is null) continue;
+                CheckGradients(update, timing switch { UpdateTiming.AfterCriticStep => StepKind.Critic, UpdateTiming.AfterGeneratorStep => StepKind.Generator, _ => StepKind.EndOfEpoch });
                 var facts = _analysis.Of(update);
                 if (facts.Shape != Shape.Scalar)
                 {
@@ -231,10 +255,14 @@ public sealed partial class GanLossGenerator
                 var body = ExpressionBody(property);
                 if (body is null) continue;
                 _macroStack.Add(property);
-                var value = Lower(body, Scope.ForSource(Model(body.SyntaxTree)));
+                var value = LowerRoot(body, Scope.ForSource(Model(body.SyntaxTree)));
                 _macroStack.RemoveAt(_macroStack.Count - 1);
                 if (value is not null && _analysis.Of(value) is { Shape: Shape.Scalar, IsHost: false })
+                {
+                    // Monitors run after the critic step (after the generator step for a loss with no critic).
+                    CheckGradients(value, lossMembers.Any(l => l.IsDiscriminator) ? StepKind.Critic : StepKind.Generator);
                     monitors.Add(new LossSpec(property.Name, SourceText(body), Analysis.Unwrap(value)));
+                }
             }
 
             // ----- networks used, clipping -----
@@ -249,13 +277,18 @@ public sealed partial class GanLossGenerator
                 if (_hasErrors) break;   // which networks are used is unknown when an expression failed
                 if (!used.Contains(net))
                     Report(DiagnosticDescriptors.InvalidClipping, where, net, "names no network the loss uses: use one of " + string.Join(", ", networks.Select(n => n.Name)));
+                else if (double.IsNaN(min) || double.IsNaN(max) || double.IsInfinity(min) || double.IsInfinity(max))
+                    Report(DiagnosticDescriptors.InvalidClipping, where, net, "has a bound that is not a finite number (" + Format(min) + ", " + Format(max) + "): write finite bounds, e.g. [ClipWeights(\"" + net + "\", 0.01)]");
                 else if (min > max)
                     Report(DiagnosticDescriptors.InvalidClipping, where, net, "has min " + Format(min) + " above max " + Format(max) + ": write [ClipWeights(\"" + net + "\", min, max)] with min <= max");
                 else clips.Add(new ClipSpec(net, min, max));
             }
 
             var diagnostics = _diagnostics.ToImmutableArray();
-            var ns = _lossClass.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+            // Unescaped names ('@class' is "class"): the emitter escapes them again, hint names cannot hold '@'.
+            var ns = _lossClass.ContainingNamespace is { IsGlobalNamespace: false } n
+                ? string.Join(".", n.ToDisplayParts().Where(p => p.Kind == SymbolDisplayPartKind.NamespaceName).Select(p => p.Symbol?.Name ?? p.ToString()))
+                : "";
             if (_hasErrors || generator is null)
             {
                 // Still implement the declared networks, so the user sees our diagnostics and not CS8795 on top.
@@ -278,7 +311,7 @@ public sealed partial class GanLossGenerator
                 Report(DiagnosticDescriptors.LossNotExpression, LocationOf(property), property.Name);
                 return null;
             }
-            var expression = Lower(body, Scope.ForSource(Model(body.SyntaxTree)));
+            var expression = LowerRoot(body, Scope.ForSource(Model(body.SyntaxTree)));
             if (expression is null) return null;
 
             var facts = _analysis.Of(expression);
@@ -289,7 +322,10 @@ public sealed partial class GanLossGenerator
                 return null;
             }
             var role = isDiscriminator ? NetRole.Critic : NetRole.Generator;
-            if (!facts.Networks.Any(n => _networks.TryGetValue(n, out var spec) && spec.Role == role))
+            var step = isDiscriminator ? StepKind.Critic : StepKind.Generator;
+            CheckGradients(expression, step);
+            // Trained means reached by a gradient in this step, not merely mentioned (StopGradient, Step, G in the critic step).
+            if (!GradientFlow.TrainedNetworks(expression, step, _analysis.Network).Any(n => _networks.TryGetValue(n, out var spec) && spec.Role == role))
             {
                 Report(isDiscriminator ? DiagnosticDescriptors.DiscriminatorLossWithoutCritic : DiagnosticDescriptors.GeneratorLossWithoutGenerator,
                     body.GetLocation(), Shorten(text));
@@ -341,14 +377,44 @@ public sealed partial class GanLossGenerator
             public static Scope ForMetadata(INamedTypeSymbol macroType, Location callSite) => new() { MacroType = macroType, CallSite = callSite };
         }
 
+        /// <summary>Lowers the body of a loss, state or monitor: the depth limit's report is per root.</summary>
+        private ExprNode? LowerRoot(ExpressionSyntax syntax, Scope scope)
+        {
+            _tooDeepReported = false;
+            return DeepestNode(syntax) is { } tooDeep ? TooDeep(tooDeep, scope) : Lower(syntax, scope);
+        }
+
+        /// <summary>
+        /// Lowers one expression. Recursion is bounded: past <see cref="MaxDepth"/> levels of syntax or of
+        /// lowered IR (macros inline bodies into arguments) it reports GAN0018 and stops, so every later pass,
+        /// recursive or not, sees IR of bounded height.
+        /// </summary>
         private ExprNode? Lower(ExpressionSyntax syntax, Scope scope)
         {
             _ct.ThrowIfCancellationRequested();
+            if (_depth >= MaxDepth) return TooDeep(syntax, scope);
+            _depth++;
+            try
+            {
+                var node = LowerUnbounded(syntax, scope);
+                return node is not null && _analysis.Of(node).Height > MaxDepth ? TooDeep(syntax, scope) : node;
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+
+        private ExprNode? LowerUnbounded(ExpressionSyntax syntax, Scope scope)
+        {
+            // C# folds constant expressions with its own rules (1 / 2 is 0); a hyperparameter is never folded (runs override it).
+            if (ConstantOf(syntax, scope) is { } constant) return constant;
             switch (syntax)
             {
                 case ParenthesizedExpressionSyntax p:
                     return Lower(p.Expression, scope);
                 case CastExpressionSyntax c:
+                    if (IntegerArithmeticOnHyper(c, scope)) return null;
                     return Lower(c.Expression, scope);
                 case LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } lit:
                     return lit.Token.Value is { } v && IsNumeric(v) ? new ConstNode(ToDouble(v)) : Unsupported(syntax, scope);
@@ -378,9 +444,11 @@ public sealed partial class GanLossGenerator
                 _ => null,
             };
             if (op is null) return Unsupported(b, scope);
+            if (IntegerArithmeticOnHyper(b, scope)) return null;
             var left = Lower(b.Left, scope);
             var right = Lower(b.Right, scope);
-            return left is null || right is null ? null : Call(op.Value, left, right);
+            if (left is null || right is null) return null;
+            return CheckOperands(b, b.OperatorToken.Text, new object?[] { b.Left, b.Right }, new[] { left, right }, scope) ? Call(op.Value, left, right) : null;
         }
 
         private ExprNode? LowerName(ExpressionSyntax syntax, Scope scope)
@@ -431,19 +499,34 @@ public sealed partial class GanLossGenerator
             if (_networks.ContainsKey(symbol.Name) && HasDslAttribute(symbol, "NetworkAttribute"))
             {
                 var arg = LowerArgument(ordered[0], scope);
-                return arg is null ? null : new ApplyNode(symbol.Name, arg);
+                return arg is null || !CheckNetworkArgument(call, symbol.Name, ordered[0], arg, scope) ? null : new ApplyNode(symbol.Name, arg);
             }
 
-            if (IsMacroCandidate(symbol, symbol.ReturnType))
+            // An extension-method macro called as v.F(...): the receiver is its first parameter.
+            var macro = symbol.ReducedFrom ?? symbol;
+            if (IsMacroCandidate(macro, macro.ReturnType))
             {
-                var parameters = new Dictionary<string, ExprNode>(StringComparer.Ordinal);
-                for (var i = 0; i < symbol.Parameters.Length; i++)
+                if (macro.Parameters.FirstOrDefault(p => !IsMacroParameter(p)) is { } bad)
                 {
-                    var value = LowerArgument(ordered[i], scope);
-                    if (value is null) return null;
-                    parameters[symbol.Parameters[i].Name] = value;
+                    Report(DiagnosticDescriptors.UnsupportedMacroSignature, LocationFor(call, scope), macro.Name, bad.Name, bad.ToDisplayString());
+                    return null;
                 }
-                return InlineMacro(symbol, call, parameters, Normalize(call), scope);
+                var actual = new List<object?>();
+                if (symbol.ReducedFrom is not null)
+                {
+                    if (call.Expression is not MemberAccessExpressionSyntax access) return Unsupported(call, scope);
+                    actual.Add(access.Expression);
+                }
+                actual.AddRange(ordered);
+                var parameters = new Dictionary<string, ExprNode>(StringComparer.Ordinal);
+                for (var i = 0; i < macro.Parameters.Length && i < actual.Count; i++)
+                {
+                    var value = LowerArgument(actual[i], scope);
+                    if (value is null) return null;
+                    parameters[macro.Parameters[i].Name] = value;
+                }
+                if (parameters.Count != macro.Parameters.Length) return Unsupported(call, scope);
+                return InlineMacro(macro, call, parameters, Normalize(call), scope);
             }
             return NotInVocabulary(call.Expression, scope);
         }
@@ -461,17 +544,22 @@ public sealed partial class GanLossGenerator
             switch (name)
             {
                 case "D" or "G" or "AE":
-                    return new ApplyNode(name, lowered[0]);
+                    return CheckNetworkArgument(call, name, args[0], lowered[0], scope) ? new ApplyNode(name, lowered[0]) : null;
                 case "Log":
                     CheckLogArgument(call, lowered[0], scope);
                     return Call(Op.Log, lowered[0]);
                 case "Grad":
-                    if (!Analysis.Contains(lowered[0], lowered[1]))
-                    {
-                        Report(DiagnosticDescriptors.GradWithoutDependence, LocationFor(call, scope), Normalize(call), Normalize(ArgumentSyntax(args[1]) ?? call));
-                        return null;
-                    }
-                    return Call(Op.Grad, lowered[0], lowered[1]);
+                {
+                    // Whether a gradient reaches 'at' depends on the step the Grad runs in: checked per root (CheckGradients).
+                    var grad = Call(Op.Grad, lowered[0], lowered[1]);
+                    if (!_gradSites.ContainsKey(grad))
+                        _gradSites[grad] = (LocationFor(call, scope), Normalize(call), Normalize(ArgumentSyntax(args[1]) ?? call));
+                    return grad;
+                }
+                case "Min" or "Max" or "Between":
+                    return CheckOperands(call, name + "(...)", args, lowered, scope) ? Call((Op)Enum.Parse(typeof(Op), name), lowered) : null;
+                case "Clamp":
+                    return CheckClamp(call, args, lowered, scope) ? Call(Op.Clamp, lowered) : null;
                 case "Pow":
                     if (!_analysis.Of(lowered[1]).IsHost)
                         return ShapeMismatch(call, "a constant exponent", args[1], lowered[1], scope);
@@ -484,8 +572,15 @@ public sealed partial class GanLossGenerator
                         var sigma = Lower(sigmaSyntax, scope);
                         if (sigma is null) return null;
                         if (!_analysis.Of(sigma).IsHost) return ShapeMismatch(call, "constant kernel widths", sigmaSyntax, sigma, scope);
+                        if (ConstValue(sigma) is { } width && !(width > 0 && !double.IsInfinity(width)))
+                        {
+                            Report(DiagnosticDescriptors.ConstantCannotRun, LocationFor(sigmaSyntax, scope), "The kernel width '" + Normalize(sigmaSyntax) + "' of Mmd2",
+                                Format(width), "use a positive finite width, e.g. 'Mmd2(a, b, 1, 2, 4)'");
+                            return null;
+                        }
                         all.Add(sigma);
                     }
+                    if (!CheckOperands(call, "Mmd2(...)", args, lowered, scope)) return null;
                     if (all.Count == 2) all.AddRange(new[] { 1.0, 2, 4, 8, 16 }.Select(s => (ExprNode)new ConstNode(s)));
                     return new CallNode(Op.Mmd2, all.ToEquatableArray());
                 }
@@ -521,7 +616,9 @@ public sealed partial class GanLossGenerator
                 {
                     var index = parameters.IndexOf(parameters.FirstOrDefault(p => p.Name == nameColon.Name.Identifier.ValueText)!);
                     if (index < 0) return null;
-                    slots[index] = arg.Expression;
+                    // 'sigmas: 3' binds one element of a params array, as C# does.
+                    if (parameters[index].IsParams) extra.Add(arg.Expression);
+                    else slots[index] = arg.Expression;
                     continue;
                 }
                 if (position < parameters.Length && parameters[position].IsParams) extra.Add(arg.Expression);
@@ -573,6 +670,7 @@ public sealed partial class GanLossGenerator
             }
 
             foreach (var kv in parameters) scope.Parameters[kv.Key] = kv.Value;
+            if (scope.Model is not null && DeepestNode(body) is not null) return TooDeep(callSite, outer);
             _macroStack.Add(macro);
             try
             {
@@ -628,7 +726,8 @@ public sealed partial class GanLossGenerator
         {
             if (!IsUnboundedCriticOutput(argument)) return;
             var argSyntax = call.ArgumentList.Arguments.FirstOrDefault()?.Expression;
-            Report(DiagnosticDescriptors.LogOfUnboundedCriticOutput, LocationFor(call, scope), Normalize(call), argSyntax is null ? "?" : Normalize(argSyntax));
+            Report(DiagnosticDescriptors.LogOfUnboundedCriticOutput, LocationFor(call, scope), Normalize(call), argSyntax is null ? "?" : Normalize(argSyntax),
+                argSyntax is null ? "?" : SameLossOfLogits(argSyntax));
         }
 
         private bool IsUnboundedCriticOutput(ExprNode node)
@@ -637,7 +736,8 @@ public sealed partial class GanLossGenerator
             return node switch
             {
                 ApplyNode a => _networks.TryGetValue(a.Network, out var n) && n.Role == NetRole.Critic && n.Output == NetOutput.Score,
-                CallNode { Op: Op.Neg } c => IsUnboundedCriticOutput(c.Args[0]),
+                // Reductions and StopGradient keep the range: the mean of a score is as unbounded as the score.
+                CallNode { Op: Op.Neg or Op.Mean or Op.Sum or Op.MeanPerSample or Op.BatchMean or Op.StopGradient } c => IsUnboundedCriticOutput(c.Args[0]),
                 CallNode { Op: Op.Add or Op.Sub } c => IsUnboundedCriticOutput(c.Args[0]) || IsUnboundedCriticOutput(c.Args[1]),
                 CallNode { Op: Op.Mul or Op.Div } c => (IsUnboundedCriticOutput(c.Args[0]) && _analysis.Of(c.Args[1]).IsHost)
                                                      || (IsUnboundedCriticOutput(c.Args[1]) && _analysis.Of(c.Args[0]).IsHost),
@@ -674,6 +774,10 @@ public sealed partial class GanLossGenerator
         {
             if (scope.Model is null) return NotInVocabulary(syntax, scope);
             _hasErrors = true;
+            // The compiler reports CS0103; a name the DSL could mean (a network not yet declared) also gets a GAN diagnostic that says how.
+            var target = syntax is InvocationExpressionSyntax inv ? inv.Expression : syntax;
+            if (target is IdentifierNameSyntax id && scope.Model.GetSymbolInfo(id, _ct) is { Symbol: null, CandidateSymbols.Length: 0 })
+                Report(DiagnosticDescriptors.UndeclaredName, id.GetLocation(), id.Identifier.ValueText);
             return null;
         }
 

@@ -57,7 +57,8 @@ public sealed partial class GanLossGenerator : IIncrementalGenerator
         var memo = Memo;
         var parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(Names.GanLoss,
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                // Records too: [GanLoss] on a record gets a diagnostic instead of being ignored.
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax,
                 (ctx, ct) => memo.Parse(ctx, ct))
             .WithTrackingName(Steps.Parsed);
 

@@ -84,22 +84,66 @@ public sealed class DiagnosticTests
         ("GAN0012", "\"Bad Name\"", "Loss name 'Bad Name' is not usable on the command line: use lower-case letters, digits and '-' (e.g. \"wgan-gp\")"));
 
     [Fact]
+    public void GAN0013_MemberHidesAVocabularyName() => Expect($$"""[GanLoss("t")] public partial class T { [Hyper] const double z2 = 1; {{DLoss}} {{GLoss}} }""",
+        ("GAN0013", "z2", "'z2' hides GanDsl.Vocabulary.z2, so 'z2' in a loss would mean this member, not the vocabulary's: rename it (e.g. 'z2Value')"));
+
+    [Fact]
+    public void GAN0014_ParamsMacroParameter() => Expect($$"""[GanLoss("t")] public partial class T { static Expr First(params Expr[] vs) => vs[0]; {{DLoss}} [GeneratorLoss] static Loss Gl => -Mean(D(First(G(z)))); }""",
+        ("GAN0014", "First(G(z))", "Macro 'First' has parameter 'vs' declared 'params GanDsl.Expr[] vs': a macro's parameters must be plain 'Expr' or 'double' (no params, ref, out or in); write one parameter per value"));
+
+    [Fact]
+    public void GAN0016_MemberNamedLikeAGeneratedOne() => Expect($$"""[GanLoss("t")] public partial class T { public static int Hyper => 1; {{DLoss}} {{GLoss}} }""",
+        ("GAN0016", "Hyper", "'Hyper' is a member the generator adds to a loss class (the IGanLoss implementation): rename it"));
+
+    [Fact]
+    public void GAN0017_EnumValueOutOfRange() => Expect($$"""[GanLoss("t")] public partial class T { [Network(NetworkRole.Critic, (NetworkOutput)5)] private static partial Expr A(Expr v); {{DLoss}} {{GLoss}} }""",
+        ("GAN0017", "(NetworkOutput)5", "'(NetworkOutput)5' is not a defined NetworkOutput: use one of NetworkOutput.Sample, NetworkOutput.Score, NetworkOutput.Features, NetworkOutput.Reconstruction"));
+
+    [Fact]
+    public void GAN0019_IntegerDivisionOfAHyperparameter() => Expect($$"""[GanLoss("t")] public partial class T { [Hyper] const int K = 3; [DiscriminatorLoss] static Loss Dl => Mean(D(x)) - Mean(D(G(z))) + K / 2 * Mean(Square(D(x))); {{GLoss}} }""",
+        ("GAN0019", "K / 2", "'K / 2' is integer arithmetic in C# on hyperparameter 'K', which runs can set to any number: write it with a double (e.g. 'K / 2.0'), or declare '[Hyper] const double K'"));
+
+    [Fact]
+    public void GAN0010_Record() => Expect($$"""[GanLoss("t")] public partial record T { {{DLoss}} {{GLoss}} }""",
+        ("GAN0010", "T", "Loss class 'T' is a record: declare it 'public partial class T'"));
+
+    [Fact]
+    public void GAN0023_RewriteOfLogOneMinusCritic_IsTheSameLoss() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Mean(Log(1 - D(G(z)))); }""",
+        ("GAN0023", "Log(1 - D(G(z)))", "'Log(1 - D(G(z)))' takes the log of '1 - D(G(z))', an unbounded critic output that can be negative: if the critic outputs a logit, write '-Softplus(D(G(z)))' (the same loss with the critic's output read as the probability sigmoid(logit)); for a critic score, drop the Log"));
+
+    [Fact]
+    public void GAN0023_LogOfAMeanOfCritic() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Log(Mean(D(G(z)))); }""",
+        ("GAN0023", "Log(Mean(D(G(z))))", "'Log(Mean(D(G(z))))' takes the log of 'Mean(D(G(z)))', an unbounded critic output that can be negative: if the critic outputs a logit, write 'Log(Mean(Sigmoid(D(G(z)))))' (the same loss with the critic's output read as the probability sigmoid(logit)); for a critic score, drop the Log"));
+
+    [Fact]
+    public void GAN0025_CriticOfNoise() => Expect($$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => Mean(D(x)) - Mean(D(z)); {{GLoss}} }""",
+        ("GAN0025", "z", "'D(...)' needs a batch of data samples (x, G(z), ...), but 'z' is a batch of noise vectors"));
+
+    [Fact]
+    public void GAN0044_AdamBetaOutsideTheUnitInterval() => Expect($$"""[GanLoss("t"), Adam(1e-4, 0.5, 1.5)] public partial class T { {{DLoss}} {{GLoss}} }""",
+        ("GAN0044", "1.5", "The beta2 of [Adam] is 1.5: use a value in [0, 1), e.g. [Adam(2e-4, 0.5, 0.999)]"));
+
+    [Fact]
+    public void GAN0045_ClampWithMinAboveMax() => Expect($$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => Mean(Clamp(D(x), 1, -1)) - Mean(D(G(z))); {{GLoss}} }""",
+        ("GAN0045", "Clamp(D(x), 1, -1)", "The range of 'Clamp(D(x), 1, -1)' is [1, -1], which cannot run: write Clamp(v, min, max) with min <= max"));
+
+    [Fact]
     public void GAN0020_LossNotScalar() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -D(G(z)); }""",
         ("GAN0020", "-D(G(z))", "The loss '-D(G(z))' is per-sample (one value per sample), not a scalar: reduce it, e.g. 'Mean(...)'"));
 
     [Fact]
     public void GAN0021_DiscriminatorLossWithoutCritic() => Expect($$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => Mean(Square(G(z))); {{GLoss}} }""",
-        ("GAN0021", "Mean(Square(G(z)))", "The discriminator loss 'Mean(Square(G(z)))' does not depend on any critic-role network, so its step trains nothing: use D(...) (or a declared critic) in it"));
+        ("GAN0021", "Mean(Square(G(z)))", "The discriminator loss 'Mean(Square(G(z)))' sends no gradient to any critic-role network, so its step trains nothing (StopGradient, Step and Std pass no gradient, and G(z) is a constant in this step): use D(...) (or a declared critic) outside them"));
 
     [Fact]
     public void GAN0022_GeneratorLossWithoutG() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(D(x)); }""",
-        ("GAN0022", "Mean(D(x))", "The generator loss 'Mean(D(x))' does not depend on G, so its step trains nothing: use G(z) in it, e.g. '-Mean(D(G(z)))'"));
+        ("GAN0022", "Mean(D(x))", "The generator loss 'Mean(D(x))' sends no gradient to G, so its step trains nothing (StopGradient, Step and Std pass no gradient): use G(z) outside them, e.g. '-Mean(D(G(z)))'"));
 
     [Fact]
     public void GAN0023_LogOfCriticOutput_IsAWarning_AndStillGenerates()
     {
         var run = GeneratorTestDriver.Run(TestSupport.Prelude + $$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Mean(Log(D(G(z)))); }""");
-        Expect(run, ("GAN0023", "Log(D(G(z)))", "'Log(D(G(z)))' takes the log of 'D(G(z))', an unbounded critic output that can be negative: write 'LogSigmoid(D(G(z)))' (or '-Softplus(-D(G(z)))') for a logit, or drop the Log for a critic score"));
+        Expect(run, ("GAN0023", "Log(D(G(z)))", "'Log(D(G(z)))' takes the log of 'D(G(z))', an unbounded critic output that can be negative: if the critic outputs a logit, write 'LogSigmoid(D(G(z)))' (the same loss with the critic's output read as the probability sigmoid(logit)); for a critic score, drop the Log"));
         Assert.Equal(DiagnosticSeverity.Warning, run.Diagnostics.Single().Severity);
         Assert.Single(run.Files);
         run.AssertCompiles();
@@ -124,7 +168,7 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void GAN0024_GradOfValueNotDependingOnInput() => Expect($$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => Mean(D(x)) + Mean(Norm(Grad(D(x), G(z)))); {{GLoss}} }""",
-        ("GAN0024", "Grad(D(x), G(z))", "'Grad(D(x), G(z))' differentiates a value that does not depend on 'G(z)': use the same expression in both places, e.g. 'Grad(D(G(z)), G(z))'"));
+        ("GAN0024", "Grad(D(x), G(z))", "'Grad(D(x), G(z))' has no gradient path from its value to 'G(z)' in the critic step (StopGradient, Step, Std, random draws and constants pass no gradient, and G is a constant in the critic step): differentiate an expression that uses 'G(z)' directly, e.g. 'Grad(D(G(z)), G(z))'"));
 
     [Fact]
     public void GAN0025_MetadataMacroWithTensorExponent_PointsAtTheCallSite()
@@ -136,7 +180,7 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void GAN0040_CriticStepsNotPositive() => Expect($$"""[GanLoss("t"), CriticSteps(0)] public partial class T { {{DLoss}} {{GLoss}} }""",
-        ("GAN0040", "0", "CriticSteps(0) must be at least 1: write e.g. [CriticSteps(5)]"));
+        ("GAN0040", "0", "CriticSteps(0) must be between 1 and 1000: write e.g. [CriticSteps(5)]"));
 
     [Fact]
     public void GAN0041_ClipWeightsOfUnknownNetwork() => Expect($$"""[GanLoss("t"), ClipWeights("Q", 0.01)] public partial class T { {{DLoss}} {{GLoss}} }""",
@@ -168,10 +212,10 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void UnresolvedName_LeavesTheErrorToTheCompiler()
+    public void GAN0015_UndeclaredNetwork_SaysHowToDeclareIt()
     {
         var run = GeneratorTestDriver.Run(TestSupport.Prelude + $$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Mean(Nope(G(z))); }""");
-        Assert.Empty(run.Diagnostics);
+        Expect(run, ("GAN0015", "Nope", "'Nope' is not declared: for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr Nope(Expr v);'; otherwise use a member of GanDsl.Vocabulary"));
         Assert.Empty(run.Files);
         Assert.Contains(run.CompilationErrors, d => d.Id == "CS0103");
     }

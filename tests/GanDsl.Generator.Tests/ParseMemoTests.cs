@@ -221,8 +221,12 @@ public sealed class ParseMemoTests
 
         var second = memo.Edit(c => Add(c, "L0.Part.cs", Usings + "namespace Lab.Losses;\n\npublic partial class L0\n{\n    static Expr x => G(z2);\n}\n"));
 
+        // The memo must notice: L0 is re-parsed and now reports the hidden vocabulary name (GAN0013), L1 is untouched.
         Assert.Contains("UsesSecondNoise: false", first.Files["Lab.Losses.L0.g.cs"]);
-        Assert.Contains("UsesSecondNoise: true", second.Files["Lab.Losses.L0.g.cs"]);
+        var diagnostic = Assert.Single(second.Diagnostics);
+        Assert.Equal("GAN0013", diagnostic.Id);
+        Assert.Equal("L0.Part.cs", diagnostic.Location.SourceTree?.FilePath);
+        Assert.DoesNotContain("Lab.Losses.L0.g.cs", second.Files.Keys);
         Assert.Equal(first.Files["Lab.Losses.L1.g.cs"], second.Files["Lab.Losses.L1.g.cs"]);
     }
 

@@ -85,6 +85,41 @@ internal static class DiagnosticDescriptors
         "Loss name '{0}' is not usable on the command line: use lower-case letters, digits and '-' (e.g. \"wgan-gp\")",
         Declaration);
 
+    public static readonly DiagnosticDescriptor NameHidesVocabulary = Error("GAN0013",
+        "Member hides a vocabulary name",
+        "'{0}' hides GanDsl.Vocabulary.{0}, so '{0}' in a loss would mean this member, not the vocabulary's: rename it (e.g. '{0}Value')",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor UnsupportedMacroSignature = Error("GAN0014",
+        "Unsupported macro signature",
+        "Macro '{0}' has parameter '{1}' declared '{2}': a macro's parameters must be plain 'Expr' or 'double' (no params, ref, out or in); write one parameter per value",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor UndeclaredName = Error("GAN0015",
+        "Undeclared name in a loss",
+        "'{0}' is not declared: for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr {0}(Expr v);'; otherwise use a member of GanDsl.Vocabulary",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor GeneratedMemberCollision = Error("GAN0016",
+        "Member name used by the generated code",
+        "'{0}' is a member the generator adds to a loss class ({1}): rename it",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor EnumValueOutOfRange = Error("GAN0017",
+        "Value is not a member of its enum",
+        "'{0}' is not a defined {1}: use one of {2}",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor ExpressionTooDeep = Error("GAN0018",
+        "Expression too deep",
+        "This expression is nested more than {0} levels deep (after inlining macros): split it into macros that are summed or reduced separately, or write a shorter expression",
+        Declaration);
+
+    public static readonly DiagnosticDescriptor IntegerArithmeticOnHyper = Error("GAN0019",
+        "Integer arithmetic on a hyperparameter",
+        "'{0}' is integer arithmetic in C# on hyperparameter '{1}', which runs can set to any number: write it with a double (e.g. '{1} / 2.0'), or declare '[Hyper] const double {1}'",
+        Declaration);
+
     // ----- shapes and networks -----
 
     public static readonly DiagnosticDescriptor LossNotScalar = Error("GAN0020",
@@ -94,22 +129,22 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor DiscriminatorLossWithoutCritic = Error("GAN0021",
         "Discriminator loss does not depend on a critic",
-        "The discriminator loss '{0}' does not depend on any critic-role network, so its step trains nothing: use D(...) (or a declared critic) in it",
+        "The discriminator loss '{0}' sends no gradient to any critic-role network, so its step trains nothing (StopGradient, Step and Std pass no gradient, and G(z) is a constant in this step): use D(...) (or a declared critic) outside them",
         Shapes);
 
     public static readonly DiagnosticDescriptor GeneratorLossWithoutGenerator = Error("GAN0022",
         "Generator loss does not reach G",
-        "The generator loss '{0}' does not depend on G, so its step trains nothing: use G(z) in it, e.g. '-Mean(D(G(z)))'",
+        "The generator loss '{0}' sends no gradient to G, so its step trains nothing (StopGradient, Step and Std pass no gradient): use G(z) outside them, e.g. '-Mean(D(G(z)))'",
         Shapes);
 
     public static readonly DiagnosticDescriptor LogOfUnboundedCriticOutput = Warning("GAN0023",
         "Log of an unbounded critic output",
-        "'{0}' takes the log of '{1}', an unbounded critic output that can be negative: write 'LogSigmoid({1})' (or '-Softplus(-{1})') for a logit, or drop the Log for a critic score",
+        "'{0}' takes the log of '{1}', an unbounded critic output that can be negative: if the critic outputs a logit, write '{2}' (the same loss with the critic's output read as the probability sigmoid(logit)); for a critic score, drop the Log",
         Shapes);
 
     public static readonly DiagnosticDescriptor GradWithoutDependence = Error("GAN0024",
         "Gradient of a value that does not depend on its input",
-        "'{0}' differentiates a value that does not depend on '{1}': use the same expression in both places, e.g. 'Grad(D({1}), {1})'",
+        "'{0}' has no gradient path from its value to '{1}' in the {2} (StopGradient, Step, Std, random draws and constants pass no gradient, and G is a constant in the critic step): differentiate an expression that uses '{1}' directly, e.g. 'Grad(D({1}), {1})'",
         Shapes);
 
     public static readonly DiagnosticDescriptor ShapeMismatch = Error("GAN0025",
@@ -121,7 +156,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidCriticSteps = Error("GAN0040",
         "Critic steps must be positive",
-        "CriticSteps({0}) must be at least 1: write e.g. [CriticSteps(5)]",
+        "CriticSteps({0}) must be between 1 and {1}: write e.g. [CriticSteps(5)]",
         Schedule);
 
     public static readonly DiagnosticDescriptor InvalidClipping = Error("GAN0041",
@@ -137,6 +172,16 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidStateDeclaration = Error("GAN0043",
         "Invalid state declaration",
         "State '{0}' must be an expression-bodied property whose body is its update rule: write '[State(0, StateUpdateTiming.AfterCriticStep)] static Expr {0} => <new value>;'",
+        Schedule);
+
+    public static readonly DiagnosticDescriptor InvalidOptimizer = Error("GAN0044",
+        "Invalid optimizer setting",
+        "The {0} of [{1}] is {2}: {3}",
+        Schedule);
+
+    public static readonly DiagnosticDescriptor ConstantCannotRun = Error("GAN0045",
+        "Constant that cannot run",
+        "{0} is {1}, which cannot run: {2}",
         Schedule);
 
     // ----- environment -----

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using GanDsl.Generator.Ir;
 
 namespace GanDsl.Generator.Passes;
@@ -8,9 +9,27 @@ namespace GanDsl.Generator.Passes;
 /// <param name="Shape">Scalar, per-sample, features or a batch of samples.</param>
 /// <param name="IsHost">True for constants, hyperparameters, state and arithmetic on them: computed as a <c>double</c>, no tensor.</param>
 /// <param name="Networks">Names of the networks the value depends on, in ordinal order.</param>
-internal sealed record Facts(Shape Shape, bool IsHost, IReadOnlyList<string> Networks);
+/// <param name="Space">For a batch of samples: whether it lives in data space or noise space.</param>
+/// <param name="Height">Nodes on the longest path down to a leaf (1 for a leaf).</param>
+internal sealed record Facts(Shape Shape, bool IsHost, IReadOnlyList<string> Networks, Space Space = Space.None, int Height = 1);
 
-/// <summary>Infers <see cref="Facts"/> bottom-up over the IR (memoised: equal subtrees are analysed once).</summary>
+/// <summary>Where a batch of samples lives: networks of the critic role read data space, generator-role networks read noise.</summary>
+internal enum Space
+{
+    /// <summary>Not a batch of samples, or nothing decides it (a constant).</summary>
+    None,
+    /// <summary>Data space: x, G(z), reconstructions, interpolates between them.</summary>
+    Data,
+    /// <summary>Noise space: z, z2.</summary>
+    Noise,
+    /// <summary>Data and noise combined elementwise: the shapes differ at run time.</summary>
+    Mixed,
+}
+
+/// <summary>
+/// Infers <see cref="Facts"/> bottom-up over the IR (memoised: equal subtrees are analysed once).
+/// Iterative, with an explicit stack: safe for any depth of IR.
+/// </summary>
 internal sealed class Analysis
 {
     private static readonly string[] s_none = Array.Empty<string>();
@@ -24,24 +43,50 @@ internal sealed class Analysis
     public Facts Of(ExprNode node)
     {
         if (_memo.TryGetValue(node, out var known)) return known;
-        var facts = Compute(node);
-        _memo[node] = facts;
-        return facts;
+        var stack = new Stack<(ExprNode Node, bool Expanded)>();
+        stack.Push((node, false));
+        while (stack.Count > 0)
+        {
+            var (current, expanded) = stack.Pop();
+            if (_memo.ContainsKey(current)) continue;
+            if (expanded)
+            {
+                _memo[current] = Compute(current);
+                continue;
+            }
+            stack.Push((current, true));
+            foreach (var child in Children(current))
+                if (!_memo.ContainsKey(child)) stack.Push((child, false));
+        }
+        return _memo[node];
     }
 
+    /// <summary>The operands of a node, in order.</summary>
+    public static IReadOnlyList<ExprNode> Children(ExprNode node) => node switch
+    {
+        ApplyNode a => new[] { a.Argument },
+        NamedNode n => new[] { n.Body },
+        CallNode c => c.Args.ToList(),
+        _ => Array.Empty<ExprNode>(),
+    };
+
+    // Every operand is already in the memo (see Of).
     private Facts Compute(ExprNode node)
     {
         switch (node)
         {
             case ConstNode or HyperNode or StateNode:
                 return new Facts(Shape.Scalar, true, s_none);
-            case InputNode:
-                return new Facts(Shape.Samples, false, s_none);
+            case InputNode input:
+                return new Facts(Shape.Samples, false, s_none, input.Kind == InputKind.Real ? Space.Data : Space.Noise);
             case NamedNode named:
-                return Of(named.Body);
+            {
+                var body = _memo[named.Body];
+                return body with { Height = body.Height + 1 };
+            }
             case ApplyNode apply:
             {
-                var arg = Of(apply.Argument);
+                var arg = _memo[apply.Argument];
                 var output = Network(apply.Network)?.Output ?? NetOutput.Score;
                 var shape = output switch
                 {
@@ -50,7 +95,8 @@ internal sealed class Analysis
                     NetOutput.Reconstruction => arg.Shape == Shape.Scalar ? Shape.Samples : arg.Shape,
                     _ => Shape.Samples,
                 };
-                return new Facts(shape, false, Union(arg.Networks, new[] { apply.Network }));
+                var space = output is NetOutput.Sample or NetOutput.Reconstruction ? Space.Data : Space.None;
+                return new Facts(shape, false, Union(arg.Networks, new[] { apply.Network }), space, arg.Height + 1);
             }
             case CallNode call:
                 return OfCall(call);
@@ -65,46 +111,54 @@ internal sealed class Analysis
         IReadOnlyList<string> networks = s_none;
         var allHost = true;
         var widest = Shape.Scalar;
+        var space = Space.None;
+        var height = 0;
         for (var i = 0; i < args.Length; i++)
         {
-            args[i] = Of(call.Args[i]);
+            args[i] = _memo[call.Args[i]];
             networks = Union(networks, args[i].Networks);
             allHost &= args[i].IsHost;
             if (args[i].Shape > widest) widest = args[i].Shape;
+            space = Join(space, args[i].Space);
+            if (args[i].Height > height) height = args[i].Height;
         }
+        height++;
 
         var operation = Operations.Of(call.Op);
         var first = args.Length > 0 ? args[0].Shape : Shape.Scalar;
-        var shape = operation.Shape switch
+        var firstSpace = args.Length > 0 ? args[0].Space : Space.None;
+        // The space follows the shape rule: elementwise results join their operands' spaces, a value of its
+        // first (second) operand's shape lives where that operand does, reductions live in no space.
+        var (shape, resultSpace) = operation.Shape switch
         {
-            ShapeRule.Broadcast => widest,
-            ShapeRule.First => first,
-            ShapeRule.PerSample => first == Shape.Scalar ? Shape.Scalar : Shape.PerSample,
-            ShapeRule.Second => args.Length > 1 ? args[1].Shape : Shape.Scalar,
-            ShapeRule.FreshPerSample => Shape.PerSample,
-            _ => Shape.Scalar,
+            ShapeRule.Broadcast => (widest, space),
+            ShapeRule.First => (first, firstSpace),
+            ShapeRule.PerSample => (first == Shape.Scalar ? Shape.Scalar : Shape.PerSample, Space.None),
+            ShapeRule.Second => args.Length > 1 ? (args[1].Shape, args[1].Space) : (Shape.Scalar, Space.None),
+            ShapeRule.FreshPerSample => (Shape.PerSample, Space.None),
+            _ => (Shape.Scalar, Space.None),
         };
         // Host when every operand is and the operation has a host form; random draws read only their operand's shape.
-        return new Facts(shape, operation.IsHostComputable && allHost, operation.ReadsValues ? networks : s_none);
+        return new Facts(shape, operation.IsHostComputable && allHost, operation.ReadsValues ? networks : s_none, resultSpace, height);
     }
 
-    /// <summary>True when <paramref name="haystack"/> contains <paramref name="needle"/> as a subtree (the value depends on it).</summary>
+    /// <summary>The space of an elementwise combination: data with noise is mixed; a value of no space takes the other's.</summary>
+    public static Space Join(Space a, Space b) => a == Space.None ? b : b == Space.None || a == b ? a : Space.Mixed;
+
+    /// <summary>True when <paramref name="haystack"/> contains <paramref name="needle"/> as a subtree (the value depends on it). Iterative.</summary>
     public static bool Contains(ExprNode haystack, ExprNode needle)
     {
-        if (haystack.Equals(needle)) return true;
-        return haystack switch
+        var seen = new HashSet<ExprNode>(ReferenceComparer.Instance);
+        var stack = new Stack<ExprNode>();
+        stack.Push(haystack);
+        while (stack.Count > 0)
         {
-            ApplyNode a => Contains(a.Argument, needle),
-            NamedNode n => Contains(n.Body, needle),
-            CallNode c => AnyArg(c, needle),
-            _ => false,
-        };
-
-        static bool AnyArg(CallNode c, ExprNode needle)
-        {
-            foreach (var arg in c.Args) if (Contains(arg, needle)) return true;
-            return false;
+            var node = stack.Pop();
+            if (!seen.Add(node)) continue;
+            if (node.Equals(needle)) return true;
+            foreach (var child in Children(node)) stack.Push(child);
         }
+        return false;
     }
 
     /// <summary>Looks through <see cref="NamedNode"/> wrappers.</summary>
@@ -125,4 +179,14 @@ internal sealed class Analysis
         set.CopyTo(result);
         return result;
     }
+}
+
+/// <summary>Reference equality for the visited sets of the IR walks (netstandard2.0 has no ReferenceComparer).</summary>
+internal sealed class ReferenceComparer : IEqualityComparer<object>
+{
+    public static ReferenceComparer Instance { get; } = new();
+
+    public new bool Equals(object? x, object? y) => ReferenceEquals(x, y);
+
+    public int GetHashCode(object obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
 }

@@ -22,6 +22,11 @@ internal sealed record LossPlan(LossClassSpec Spec, StepPlan? Discriminator, Ste
 /// <param name="Frozen">Critics frozen for the whole step (<c>c.Freeze</c>): the generator step's critics.</param>
 /// <param name="Values">The loss's tensor values in evaluation order (operands first), each computed once.</param>
 /// <param name="Result">The loss value that gets the one backward pass (null at the end of an epoch).</param>
+/// <param name="TailGradients">
+/// The <c>Grad</c>s the state updates and monitors read (a gradient-norm monitor), with the values first
+/// computed for them: evaluated after the loss and before backward, with gradients on, since they need the
+/// graph that backward frees and a gradient cannot be taken under no_grad. Their macros report no terms.
+/// </param>
 /// <param name="Updates">State updates, evaluated after backward without gradients and assigned together.</param>
 /// <param name="Monitors">Scalar macros reported after backward, evaluated without gradients.</param>
 /// <param name="Terms">What the step reports besides the loss, in order.</param>
@@ -34,6 +39,7 @@ internal sealed record StepPlan(
     EquatableArray<string> Frozen,
     EquatableArray<PlannedValue> Values,
     Operand? Result,
+    EquatableArray<PlannedValue> TailGradients,
     EquatableArray<TailItem> Updates,
     EquatableArray<TailItem> Monitors,
     EquatableArray<TermPlan> Terms);
@@ -79,7 +85,10 @@ internal sealed record HostTensorOperand(ExprNode Node) : Operand;
 /// <summary>A per-sample [B] value next to a batch: reshaped to [B,1,...] to scale each sample of <paramref name="Like"/>.</summary>
 internal sealed record PerSampleOperand(Operand Value, Operand Like) : Operand;
 
-/// <summary>Plans the step methods of an optimised spec. Pure: spec in, plan out.</summary>
+/// <summary>
+/// Plans the step methods of an optimised spec. Pure: spec in, plan out. Every walk over the IR is iterative
+/// (explicit stacks), like <see cref="Analysis"/> and <see cref="GradientFlow"/>: safe at any depth.
+/// </summary>
 internal static class StepPlanner
 {
     public static LossPlan Plan(LossClassSpec spec)
@@ -107,7 +116,10 @@ internal static class StepPlanner
         private readonly List<TermPlan> _terms = new();
         private readonly HashSet<string> _termNames = new(StringComparer.Ordinal);
         private List<PlannedValue> _values = new();
+        /// <summary>True after backward: values are computed under no_grad and scalar macros report nothing.</summary>
         private bool _inTail;
+        /// <summary>False while planning the tail's gradients: their scalar macros are not the loss's terms.</summary>
+        private bool _reportTerms = true;
         private int _nextId;
 
         public StepPlan Plan(LossSpec? loss)
@@ -145,6 +157,14 @@ internal static class StepPlanner
             }
             var body = _values;
 
+            // Gradients the tail reads: taken before backward, with gradients on (G stays a constant in the critic step).
+            _values = new List<PlannedValue>();
+            _reportTerms = false;
+            var tailExpressions = updates.Select(u => u.Update).Concat(monitors.Select(m => m.Expression)).ToList();
+            foreach (var grad in GradsInEvaluationOrder(tailExpressions)) Tensor(grad);
+            var tailGradients = _values;
+            _reportTerms = true;
+
             // After backward, without gradients: updates see this step's values (simultaneous), monitors are reported.
             _inTail = true;
             var updateItems = updates.Select(u => Tail(u.Name, u.UpdateText, u.Update)).ToList();
@@ -157,7 +177,7 @@ internal static class StepPlanner
             }
 
             return new StepPlan(step, loss, hypers.ToEquatableArray(), states.ToEquatableArray(), networks.ToEquatableArray(), frozen.ToEquatableArray(),
-                body.ToEquatableArray(), result, updateItems.ToEquatableArray(), monitorItems.ToEquatableArray(), _terms.ToEquatableArray());
+                body.ToEquatableArray(), result, tailGradients.ToEquatableArray(), updateItems.ToEquatableArray(), monitorItems.ToEquatableArray(), _terms.ToEquatableArray());
         }
 
         private TailItem Tail(string name, string text, ExprNode node)
@@ -167,17 +187,46 @@ internal static class StepPlanner
             return new TailItem(name, text, _values.ToEquatableArray(), value);
         }
 
-        private void CollectGradLeaves(ExprNode node)
+        private void CollectGradLeaves(ExprNode root)
         {
-            switch (node)
+            var seen = new HashSet<ExprNode>(ReferenceComparer.Instance);
+            var stack = new Stack<ExprNode>();
+            stack.Push(root);
+            while (stack.Count > 0)
             {
-                case CallNode call:
-                    if (call.Op == Op.Grad) _gradLeaves.Add(call.Args[1]);
-                    foreach (var arg in call.Args) CollectGradLeaves(arg);
-                    break;
-                case ApplyNode apply: CollectGradLeaves(apply.Argument); break;
-                case NamedNode named: CollectGradLeaves(named.Body); break;
+                var node = stack.Pop();
+                if (!seen.Add(node)) continue;
+                if (node is CallNode { Op: Op.Grad } grad) _gradLeaves.Add(grad.Args[1]);
+                foreach (var child in Analysis.Children(node)) stack.Push(child);
             }
+        }
+
+        /// <summary>
+        /// The tensor-valued <c>Grad</c>s of <paramref name="roots"/> that the loss did not compute, outermost first,
+        /// left to right (a Grad inside another is planned with it).
+        /// </summary>
+        private List<ExprNode> GradsInEvaluationOrder(IEnumerable<ExprNode> roots)
+        {
+            var found = new List<ExprNode>();
+            var seen = new HashSet<ExprNode>();
+            foreach (var root in roots)
+            {
+                var stack = new Stack<ExprNode>();
+                stack.Push(root);
+                while (stack.Count > 0)
+                {
+                    var node = stack.Pop();
+                    if (_known.ContainsKey(node) || !seen.Add(node)) continue;
+                    if (node is CallNode { Op: Op.Grad } && !analysis.Of(node).IsHost)
+                    {
+                        found.Add(node);
+                        continue;
+                    }
+                    var children = Analysis.Children(node);
+                    for (var i = children.Count - 1; i >= 0; i--) stack.Push(children[i]);
+                }
+            }
+            return found;
         }
 
         private void AddTerm(TermPlan term)
@@ -185,41 +234,64 @@ internal static class StepPlanner
             if (_termNames.Add(term.Name)) _terms.Add(term);
         }
 
-        /// <summary>The operand holding <paramref name="node"/>'s value as a tensor, planning it (and its operands) on first use.</summary>
-        private Operand Tensor(ExprNode node)
+        /// <summary>
+        /// The operand holding <paramref name="root"/>'s value as a tensor, planning it (and its operands, depth
+        /// first, left to right) on first use. Iterative: a node is planned once all its operands are.
+        /// </summary>
+        private Operand Tensor(ExprNode root)
         {
-            if (_known.TryGetValue(node, out var known)) return known;
-            if (analysis.Of(node).IsHost) return new HostTensorOperand(node);
+            var stack = new Stack<(ExprNode Node, bool Expanded)>();
+            stack.Push((root, false));
+            while (stack.Count > 0)
+            {
+                var (node, expanded) = stack.Pop();
+                if (_known.ContainsKey(node) || analysis.Of(node).IsHost) continue;
+                if (!expanded)
+                {
+                    stack.Push((node, true));
+                    var children = Analysis.Children(node);
+                    for (var i = children.Count - 1; i >= 0; i--)
+                        if (!_known.ContainsKey(children[i])) stack.Push((children[i], false));
+                    continue;
+                }
+                _known[node] = PlanOne(node);
+            }
+            return Known(root);
+        }
 
-            Operand result;
+        /// <summary>An operand already planned (or a host value, which needs no plan).</summary>
+        private Operand Known(ExprNode node) =>
+            analysis.Of(node).IsHost ? new HostTensorOperand(node)
+            : _known.TryGetValue(node, out var known) ? known
+            : throw new InvalidOperationException("Not planned yet: " + Printer.Print(node));
+
+        /// <summary>Plans one node whose tensor operands are planned.</summary>
+        private Operand PlanOne(ExprNode node)
+        {
             switch (node)
             {
                 case NamedNode named:
-                    result = Tensor(named.Body);
+                {
+                    var result = Known(named.Body);
                     // A scalar macro of the loss is reported under its name; the tail reports nothing of its own.
-                    if (!_inTail && analysis.Of(named).Shape == Shape.Scalar) AddTerm(new TermPlan(named.Name, result));
-                    break;
+                    if (!_inTail && _reportTerms && analysis.Of(named).Shape == Shape.Scalar) AddTerm(new TermPlan(named.Name, result));
+                    return result;
+                }
                 case InputNode input:
-                    if (!_gradLeaves.Contains(node)) return new InputOperand(input.Kind);
-                    result = Add(new LeafInputValue(_nextId++, node, input.Kind));
-                    break;
+                    return _gradLeaves.Contains(node) ? Add(new LeafInputValue(_nextId++, node, input.Kind)) : new InputOperand(input.Kind);
                 case ApplyNode apply:
                 {
-                    var argument = Tensor(apply.Argument);
+                    var argument = Known(apply.Argument);
                     var network = analysis.Network(apply.Network);
                     // The generator is not trained in the critic step: its output is a constant, computed without a graph.
                     var noGrad = network?.Role == NetRole.Generator && step == StepKind.Critic && !_inTail;
-                    result = Add(new NetworkValue(_nextId++, node, _gradLeaves.Contains(node), apply.Network, network?.Output ?? NetOutput.Score, argument, noGrad));
-                    break;
+                    return Add(new NetworkValue(_nextId++, node, _gradLeaves.Contains(node), apply.Network, network?.Output ?? NetOutput.Score, argument, noGrad));
                 }
                 case CallNode call:
-                    result = PlanCall(call);
-                    break;
+                    return PlanCall(call);
                 default:
                     throw new InvalidOperationException("Cannot plan " + node.GetType().Name);
             }
-            _known[node] = result;
-            return result;
         }
 
         private Operand Add(PlannedValue value)
@@ -239,7 +311,7 @@ internal static class StepPlanner
 
             var operands = new Operand[call.Args.Count];
             for (var i = 0; i < operands.Length; i++)
-                operands[i] = !host[i] ? Tensor(call.Args[i]) : asTensor[i] ? new HostTensorOperand(call.Args[i]) : new HostOperand(call.Args[i]);
+                operands[i] = !host[i] ? Known(call.Args[i]) : asTensor[i] ? new HostTensorOperand(call.Args[i]) : new HostOperand(call.Args[i]);
             Broadcast(call, operation, operands, host);
             return Add(new OperationValue(_nextId++, call, _gradLeaves.Contains(call), call.Op, form, operands.ToEquatableArray()));
         }

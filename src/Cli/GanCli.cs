@@ -3,7 +3,7 @@ using GanDsl.Cli.Commands;
 namespace GanDsl.Cli;
 
 /// <summary>
-/// The command line of <c>gan</c>: <c>train</c>, <c>compare</c>, <c>sample</c>, <c>list</c>, <c>verify-golden</c>. Every command
+/// The command line of <c>gan</c>: <c>train</c>, <c>compare</c>, <c>sample</c>, <c>eval</c>, <c>list</c>, <c>verify-golden</c>. Every command
 /// writes to the writers it is given (so tests capture them) and returns the exit code (see <see cref="ExitCodes"/>).
 /// </summary>
 public static class GanCli
@@ -14,8 +14,9 @@ public static class GanCli
 
         Usage:
           gan train  --loss NAME --data ring|grid|swissroll|fashion-mnist|FILE.npy --out DIR [options]
-          gan compare --losses A,B,... --data ring|grid|swissroll|FILE.npy --out DIR [--seeds N] [--steps N] [options]
+          gan compare --losses A,B,... --data ring|grid|swissroll|FILE.npy|fashion-mnist --out DIR [--seeds N] [--steps N] [options]
           gan sample --checkpoint FILE [--count N] [--seed N] [--out DIR] [--no-ema]
+          gan eval   --samples FILE.npy [--count N] [--out FILE.json]   (FID, KID, precision/recall on Fashion-MNIST)
           gan list   [--assembly PATH]...
           gan verify-golden FILE...
 
@@ -46,9 +47,10 @@ public static class GanCli
                 "train" => TrainCommand.Run(rest, stdout, stderr, interrupt, interactiveProgress),
                 "compare" => CompareCommand.Run(rest, stdout, stderr, interrupt, interactiveProgress),
                 "sample" => SampleCommand.Run(rest, stdout, stderr),
+                "eval" => EvalCommand.Run(rest, stdout, stderr),
                 "list" => ListCommand.Run(rest, stdout, stderr),
                 "verify-golden" => VerifyGoldenVerb.Run(rest, stdout, stderr),
-                _ => throw new UsageException($"Unknown command '{command}'. Commands: train, compare, sample, list, verify-golden (see 'gan --help')."),
+                _ => throw new UsageException($"Unknown command '{command}'. Commands: train, compare, sample, eval, list, verify-golden (see 'gan --help')."),
             };
         }
         catch (UsageException e)

@@ -10,12 +10,12 @@ public static class CompareCommand
         gan compare --losses A,B,... --data DATA --out DIR [options]
 
           --losses A,B,...   losses of 'gan list' to compare (e.g. wgan-gp,nonsaturating,lsgan)
-          --data DATA        ring | grid | swissroll | FILE.npy (float32, N x 2)
+          --data DATA        ring | grid | swissroll | FILE.npy (float32, N x 2) | fashion-mnist (with --model dcgan28)
           --out DIR          comparison folder: DIR/<loss>/seed-<k>/ (a 'gan train' folder per run),
                              reference.npy, comparison.md, comparison.csv
           --seeds N          runs per loss, seeds 0..N-1 (default 3)
           --steps N          generator steps of every run (default 1000; each loss keeps its own critic steps)
-          --model NAME       mlp (default)
+          --model NAME       mlp (default) | dcgan28 (Fashion-MNIST)
           --batch N          samples per batch (default: the model's, 256 for mlp)
           --threads N        libtorch threads (default: every core)
           --set NAME=VALUE   override a hyperparameter in every loss that has it (repeatable)
@@ -24,6 +24,10 @@ public static class CompareCommand
 
         Each run is evaluated on its final samples.npy against fresh data samples: sliced Wasserstein and
         energy distance, and for ring and grid the modes covered and the fraction of high-quality samples.
+        On fashion-mnist each run's final samples are measured against the test split with the feature
+        network of 'gan eval' (FID, KID, precision, recall, classes covered; docs/evaluation.md), the table
+        names the diverged runs, comparison_fid.png shows FID per loss (mean ± std over seeds), and a rerun
+        of the same command skips the runs that finished with complete outputs (DIR/<loss>/seed-<k>/run.json).
         Diverged runs are counted in the table, not averaged. Ctrl-C finishes the current run, writes the
         table of the finished runs and exits with code 130.
         """;
@@ -67,6 +71,9 @@ public static class CompareCommand
         {
             runs = comparison.Run(interrupt, stderr, interactiveProgress);
             ComparisonTable.Write(options.OutputDirectory, runs);
+            if (comparison.IsImages)
+                GanDsl.Evaluation.ImageComparison.SaveFigure(Path.Combine(options.OutputDirectory, GanDsl.Evaluation.ImageComparison.FigureFile), runs,
+                    $"FID per loss, {options.Steps} steps, {options.Seeds} seeds");
         }
         catch (IOException e)
         {
@@ -74,7 +81,7 @@ public static class CompareCommand
             return ExitCodes.Failure;
         }
         stdout.Write(ComparisonTable.ToMarkdown(runs));
-        stdout.WriteLine($"Tables in {Path.Combine(options.OutputDirectory, "comparison.md")} and comparison.csv (per-seed values).");
+        stdout.WriteLine($"Tables in {Path.Combine(options.OutputDirectory, "comparison.md")} and comparison.csv (per-seed values){(comparison.IsImages ? $", figure {GanDsl.Evaluation.ImageComparison.FigureFile}, samples.png per run" : "")}.");
         if (runs.Count == count) return ExitCodes.Success;
         stderr.WriteLine($"Interrupted after {runs.Count} of {count} runs; the table covers the finished ones.");
         return ExitCodes.Interrupted;

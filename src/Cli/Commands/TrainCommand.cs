@@ -141,6 +141,12 @@ public static class TrainCommand
             {
                 case TrainOutcome.Completed:
                     stdout.WriteLine($"Done: {result.Step} steps. Outputs in {trainer.OutputDirectory}");
+                    if (trainer.Evaluation is { } evaluation)
+                    {
+                        foreach (var w in evaluation.Warnings) stderr.WriteLine($"gan: warning: {w}");
+                        stdout.WriteLine($"Evaluation against the Fashion-MNIST test split: {evaluation.Summary} (evaluation.json, last row of metrics.csv)");
+                    }
+                    else if (trainer.EvaluationProblem is { } problem) stderr.WriteLine($"gan: the final samples were not evaluated: {problem}");
                     return ExitCodes.Success;
                 case TrainOutcome.Interrupted:
                     stderr.WriteLine($"Interrupted at step {result.Step}; checkpoint written to {trainer.CheckpointPath}. Continue with the same command and --resume.");

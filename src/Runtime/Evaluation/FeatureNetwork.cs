@@ -45,7 +45,7 @@ public sealed class FeatureNetwork : nn.Module<Tensor, Tensor>
     public const double TrainingLearningRate = 1e-3;
 
     /// <summary>SHA-256 (hex) of the shipped weights file; any other file is refused.</summary>
-    public const string PinnedSha256 = "PENDING";
+    public const string PinnedSha256 = "5d9622738325814073694d23997f260ce523970c0218eea718961d30c1d2f863";
 
     /// <summary>The embedded resource holding the shipped weights.</summary>
     public const string ResourceName = "GanDsl.Evaluation.fashion-mnist-features.bin";

@@ -57,6 +57,21 @@ public sealed record ImageEvaluation(int SampleCount, int ReferenceCount, double
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 
+    /// <summary>Reads back what <see cref="ToJson"/> wrote.</summary>
+    /// <exception cref="JsonException">Not such a document.</exception>
+    /// <exception cref="KeyNotFoundException">A field is missing.</exception>
+    public static ImageEvaluation FromJson(string json)
+    {
+        var o = JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("empty evaluation");
+        double D(string name) => (o[name] ?? throw new KeyNotFoundException(name)).GetValue<double>();
+        int I(string name) => (o[name] ?? throw new KeyNotFoundException(name)).GetValue<int>();
+        var counts = FashionMnistSplits.ClassNames.Select(c => (o["classCounts"]?[c] ?? throw new KeyNotFoundException(c)).GetValue<int>()).ToArray();
+        return new ImageEvaluation(I("samples"), I("referenceSamples"), D("fid"), new ImageMetrics.KidResult(D("kid"), D("kidStd"), I("kidSubsets"), I("kidSubsetSize")),
+            new ImageMetrics.PrecisionRecallResult(D("precision"), D("recall"), I("k")),
+            new ImageMetrics.ClassHistogram(counts, I("classesCovered"), D("classTotalVariation")),
+            (o["warnings"]?.AsArray() ?? []).Select(w => w!.GetValue<string>()).ToList());
+    }
+
     /// <summary>The class histogram as text, one class per line.</summary>
     public string ClassTable()
     {
@@ -108,6 +123,24 @@ public sealed class ImageEvaluator : IDisposable
     {
         var test = FashionMnistSplits.Test(dataFolder);
         return new ImageEvaluator(FeatureNetwork.Load(featureNetworkPath), test);
+    }
+
+    private static readonly Dictionary<string, ImageEvaluator> s_shared = new();
+
+    /// <summary>
+    /// One evaluator per data folder for the whole process (embedded network), so the test split's features are
+    /// computed once for every run of a comparison. Not to be disposed.
+    /// </summary>
+    /// <exception cref="FeatureNetworkException">The embedded weights are missing or corrupt.</exception>
+    /// <exception cref="DataFileException">The test split is missing or corrupt.</exception>
+    public static ImageEvaluator Shared(string? dataFolder = null)
+    {
+        lock (s_shared)
+        {
+            var key = FashionMnistSplits.Folder(dataFolder);
+            if (!s_shared.TryGetValue(key, out var evaluator)) s_shared[key] = evaluator = Create(null, dataFolder);
+            return evaluator;
+        }
     }
 
     /// <summary>Wraps an already loaded network (tests, a freshly trained one).</summary>

@@ -68,7 +68,11 @@ public sealed record SampleMetrics(double SlicedWasserstein, double EnergyDistan
 /// <param name="Seconds">Wall clock of the training run (final samples and pictures included, evaluation not).</param>
 /// <param name="Metrics">The evaluation; null unless <see cref="Status"/> is <see cref="RunStatus.Completed"/>.</param>
 /// <param name="Message">Why it diverged or failed.</param>
-public sealed record ComparisonRun(string Loss, int Seed, RunStatus Status, long Steps, double Seconds, SampleMetrics? Metrics, string? Message);
+public sealed record ComparisonRun(string Loss, int Seed, RunStatus Status, long Steps, double Seconds, SampleMetrics? Metrics, string? Message)
+{
+    /// <summary>The evaluation of an image run (Fashion-MNIST: FID, KID, precision/recall, classes); null for 2D data or unless completed.</summary>
+    public Evaluation.ImageEvaluation? Images { get; init; }
+}
 
 /// <summary>
 /// Trains several losses under the same budget with several seeds and evaluates each run's final samples
@@ -134,9 +138,9 @@ public sealed class Comparison
             if (!byLoss.Values.Any(h => h.ContainsKey(name)))
                 throw new TrainingSetupException(
                     $"--set {name}: none of the losses has a hyperparameter '{name}' ({string.Join("; ", options.Losses.Select(l => $"{l}: {HyperNames(registry, l)}"))}).");
-        if (!dataset!.SampleShape.SequenceEqual([2L]))
+        if (!dataset!.SampleShape.SequenceEqual([2L]) && dataset.Name != "fashion-mnist")
             throw new TrainingSetupException(
-                $"gan compare evaluates 2D samples (sliced Wasserstein, energy distance), but '{dataset.Name}' has samples of shape [{string.Join(", ", dataset.SampleShape)}].");
+                $"gan compare evaluates 2D samples (sliced Wasserstein, energy distance) or Fashion-MNIST images (FID, KID, precision/recall), but '{dataset.Name}' has samples of shape [{string.Join(", ", dataset.SampleShape)}].");
         return new Comparison(options, registry, dataset, byLoss);
     }
 
@@ -169,31 +173,68 @@ public sealed class Comparison
     /// <exception cref="IOException">An output could not be written.</exception>
     public IReadOnlyList<ComparisonRun> Run(CancellationToken cancel = default, TextWriter? log = null, bool interactiveProgress = false)
     {
-        var reference = _dataset.CreateSampler(ReferenceCount, ReferenceSeed).Next().Data;
-        NpyFile.Write(Path.Combine(_options.OutputDirectory, ReferenceFile), reference, [reference.Length / 2, 2]);
+        float[]? reference = null;
+        if (!IsImages)
+        {
+            reference = _dataset.CreateSampler(ReferenceCount, ReferenceSeed).Next().Data;
+            NpyFile.Write(Path.Combine(_options.OutputDirectory, ReferenceFile), reference, [reference.Length / 2, 2]);
+        }
+        else Directory.CreateDirectory(_options.OutputDirectory);
 
         var runs = new List<ComparisonRun>();
         var total = _options.Losses.Count * _options.Seeds;
+        var clock = Stopwatch.StartNew();
+        var trained = 0;
         foreach (var loss in _options.Losses)
             for (var seed = 0; seed < _options.Seeds; seed++)
             {
                 if (cancel.IsCancellationRequested) return runs;
-                log?.WriteLine($"[{runs.Count + 1}/{total}] {loss}, seed {seed} -> {_options.RunDirectory(loss, seed)}");
+                var directory = _options.RunDirectory(loss, seed);
+                // Image comparisons are long: a rerun of the same command keeps the runs that finished with complete outputs.
+                if (IsImages && Evaluation.ImageComparison.ReadRecord(directory, RecordKey(loss)) is { } done)
+                {
+                    log?.WriteLine($"[{runs.Count + 1}/{total}] {loss}, seed {seed}: already done ({done.Status.ToString().ToLowerInvariant()}, {directory})");
+                    runs.Add(done);
+                    continue;
+                }
+                var left = total - runs.Count;
+                var estimate = trained > 0 ? $", about {FormatDuration(clock.Elapsed.TotalSeconds / trained * left)} left" : "";
+                log?.WriteLine($"[{runs.Count + 1}/{total}] {loss}, seed {seed} -> {directory} ({FormatDuration(clock.Elapsed.TotalSeconds)} so far{estimate})");
                 var run = TrainOne(loss, seed, reference, log, interactiveProgress);
+                trained++;
                 if (run.Status != RunStatus.Completed) log?.WriteLine($"  {run.Status.ToString().ToLowerInvariant()}: {run.Message}");
+                else if (run.Images is { } images)
+                {
+                    log?.WriteLine($"  {images.Summary}");
+                    if (trained == 1) foreach (var w in images.Warnings) log?.WriteLine($"  warning: {w}");
+                }
+                if (IsImages && run.Status != RunStatus.Failed) Evaluation.ImageComparison.WriteRecord(directory, run, RecordKey(loss));
                 runs.Add(run);
             }
         return runs;
     }
 
+    /// <summary>True for a Fashion-MNIST comparison (image metrics), false for 2D data.</summary>
+    public bool IsImages => _dataset.Name == "fashion-mnist";
+
+    /// <summary>The settings a finished run must have been trained with to be reused.</summary>
+    private string RecordKey(string loss) => string.Join(";", loss, _options.Data, _options.Model, _options.Steps, _options.BatchSize, _options.EvaluationSamples,
+        string.Join(",", _hyperparametersByLoss[loss].OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key}={h.Value:R}")));
+
+    private static string FormatDuration(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(seconds);
+        return t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}" : $"{t.Minutes}:{t.Seconds:00}";
+    }
+
     private int ReferenceCount => (int)Math.Min(_options.EvaluationSamples, _dataset.Count ?? long.MaxValue);
 
-    private ComparisonRun TrainOne(string loss, int seed, float[] reference, TextWriter? log, bool interactiveProgress)
+    private ComparisonRun TrainOne(string loss, int seed, float[]? reference, TextWriter? log, bool interactiveProgress)
     {
         var options = RunOptions(_options, loss, seed, _hyperparametersByLoss[loss]);
         // A samples.npy left by an earlier comparison in this folder must not be taken for this run's.
-        var stale = Path.Combine(options.OutputDirectory, "samples.npy");
-        if (File.Exists(stale)) File.Delete(stale);
+        foreach (var name in new[] { "samples.npy", "evaluation.json", Evaluation.ImageComparison.RunRecordFile })
+            if (Path.Combine(options.OutputDirectory, name) is var stale && File.Exists(stale)) File.Delete(stale);
         using var trainer = Trainer.Create(options, _registry);
         var progress = log is null ? null : new ProgressReporter(log, interactiveProgress, 0, options.Steps);
         var clock = Stopwatch.StartNew();
@@ -218,7 +259,14 @@ public sealed class Comparison
         var samples = NpyFile.Read(Path.Combine(trainer.OutputDirectory, "samples.npy")).Data;
         if (samples.Any(v => !float.IsFinite(v)))
             return new ComparisonRun(loss, seed, RunStatus.Diverged, result.Step, seconds, null, "the final samples contain values that are not finite.");
-        return new ComparisonRun(loss, seed, RunStatus.Completed, result.Step, seconds, Evaluate(samples, reference, _dataset), null);
+        if (IsImages)
+        {
+            // The trainer evaluated its final samples against the test split (FID, KID, precision/recall, classes).
+            if (trainer.Evaluation is { } images)
+                return new ComparisonRun(loss, seed, RunStatus.Completed, result.Step, seconds, null, null) { Images = images };
+            return new ComparisonRun(loss, seed, RunStatus.Failed, result.Step, seconds, null, $"evaluation failed: {trainer.EvaluationProblem ?? "no evaluation"}");
+        }
+        return new ComparisonRun(loss, seed, RunStatus.Completed, result.Step, seconds, Evaluate(samples, reference!, _dataset), null);
     }
 
     /// <summary>The metrics of generated 2D <paramref name="samples"/> against data samples <paramref name="reference"/>.</summary>

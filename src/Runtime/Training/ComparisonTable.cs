@@ -63,6 +63,7 @@ public static class ComparisonTable
     /// <summary>The Markdown table (mean ± std per loss).</summary>
     public static string ToMarkdown(IReadOnlyList<ComparisonRun> runs)
     {
+        if (IsImageComparison(runs)) return Evaluation.ImageComparison.ToMarkdown(runs);
         var summaries = Summarize(runs);
         var modeCount = summaries.FirstOrDefault(s => s.ModeCount is not null)?.ModeCount;
         var text = new StringBuilder();
@@ -95,6 +96,7 @@ public static class ComparisonTable
     /// </summary>
     public static string ToCsv(IReadOnlyList<ComparisonRun> runs)
     {
+        if (IsImageComparison(runs)) return Evaluation.ImageComparison.ToCsv(runs);
         var mixture = runs.Any(r => r.Metrics?.Modes is not null);
         var text = new StringBuilder("loss,seed,status,steps,seconds,sliced_wasserstein,energy_distance");
         text.AppendLine(mixture ? ",modes_covered,mode_count,high_quality_fraction,mean_distance_to_mode,message" : ",message");
@@ -125,6 +127,10 @@ public static class ComparisonTable
         }
         return text.ToString();
     }
+
+    /// <summary>True when the runs are of images (some completed run has an image evaluation, none has 2D metrics).</summary>
+    private static bool IsImageComparison(IReadOnlyList<ComparisonRun> runs) =>
+        runs.Any(r => r.Images is not null) && !runs.Any(r => r.Metrics is not null);
 
     private static string Number(double? value) => value is { } v ? CsvMetricsWriter.Format(v) : "";
 

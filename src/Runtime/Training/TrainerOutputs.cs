@@ -129,6 +129,8 @@ public sealed partial class Trainer
 
         public MetricsLog(string path, IGanLoss loss, StepResult? critic, StepResult generator, bool append, long keepUpTo)
         {
+            // A resumed run's earlier final evaluation (extra columns on its last row) is dropped: the run evaluates again at its new end.
+            if (append) RemoveEvaluationColumns(path);
             var columns = new List<string> { "step" };
             if (critic is not null) columns.Add("d_loss");
             columns.Add("g_loss");
@@ -169,8 +171,73 @@ public sealed partial class Trainer
             NpyFile.Write(Path.Combine(OutputDirectory, "samples.npy"), data, shape);
             Sampling.SavePicture(Path.Combine(OutputDirectory, "samples.png"), data, shape, pictures.Real,
                 $"{_loss.Info.Name} step {_step}", pictures.Range);
+            EvaluateImages(data, shape);
         }
         WriteLossPlot();
+    }
+
+    // ------------------------------------------------------------ image evaluation (docs/evaluation.md)
+
+    /// <summary>The evaluation of the final samples (Fashion-MNIST runs with at least 2 final samples), or null.</summary>
+    public Evaluation.ImageEvaluation? Evaluation { get; private set; }
+
+    /// <summary>Why the final samples of a Fashion-MNIST run were not evaluated (non-finite samples, no feature network), or null.</summary>
+    public string? EvaluationProblem { get; private set; }
+
+    /// <summary>The columns the final evaluation adds to metrics.csv (values on the last row only).</summary>
+    internal static readonly string[] EvaluationColumns = ["fid", "kid", "kid_std", "precision", "recall", "classes_covered", "class_tv", "eval_samples"];
+
+    /// <summary>
+    /// On Fashion-MNIST, measures the final samples against the test split (<see cref="Evaluation.ImageEvaluator"/>):
+    /// writes evaluation.json and adds the measures to metrics.csv's last row. A problem is recorded, not thrown: the
+    /// run itself succeeded.
+    /// </summary>
+    private void EvaluateImages(float[] data, long[] shape)
+    {
+        if (_dataset.Name != "fashion-mnist" || shape[0] < 2) return;
+        try
+        {
+            var folder = _options.FashionMnistPath is { } p ? Path.GetDirectoryName(Path.GetFullPath(p)) : null;
+            var evaluator = GanDsl.Evaluation.ImageEvaluator.Shared(folder);
+            var result = evaluator.Evaluate(data, shape, source: "the final samples");
+            Evaluation = result;
+            AtomicFile.WriteAllBytes(Path.Combine(OutputDirectory, "evaluation.json"), System.Text.Encoding.UTF8.GetBytes(result.ToJson()));
+            AppendEvaluationToMetrics(Path.Combine(OutputDirectory, "metrics.csv"), result);
+        }
+        catch (Exception e) when (e is GanDsl.Evaluation.SampleFormatException or GanDsl.Evaluation.FeatureNetworkException or DataFileException)
+        {
+            EvaluationProblem = e.Message;
+        }
+    }
+
+    /// <summary>Adds the evaluation columns to metrics.csv: empty on every row but the last, which gets the values.</summary>
+    private static void AppendEvaluationToMetrics(string path, Evaluation.ImageEvaluation result)
+    {
+        if (!File.Exists(path)) return;
+        RemoveEvaluationColumns(path);
+        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToList();
+        if (lines.Count < 2) return;
+        var values = result.Columns.ToDictionary(c => c.Name, c => c.Value);
+        lines[0] += "," + string.Join(",", EvaluationColumns);
+        for (var i = 1; i < lines.Count; i++)
+            lines[i] += i == lines.Count - 1
+                ? "," + string.Join(",", EvaluationColumns.Select(c => CsvMetricsWriter.Format(values[c])))
+                : new string(',', EvaluationColumns.Length);
+        AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
+    }
+
+    /// <summary>Removes the evaluation columns a previous final evaluation added to metrics.csv, if any.</summary>
+    private static void RemoveEvaluationColumns(string path)
+    {
+        if (!File.Exists(path)) return;
+        var lines = File.ReadAllLines(path).ToList();
+        if (lines.Count == 0) return;
+        var header = lines[0].Split(',');
+        var suffix = "," + string.Join(",", EvaluationColumns);
+        if (!lines[0].EndsWith(suffix, StringComparison.Ordinal)) return;
+        var keep = header.Length - EvaluationColumns.Length;
+        var trimmed = lines.Where(l => l.Length > 0).Select(l => string.Join(",", l.Split(',').Take(keep)));
+        AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(string.Join("\n", trimmed) + "\n"));
     }
 
     /// <summary>Plots d_loss and g_loss from metrics.csv (so a resumed run's plot covers the whole run).</summary>

@@ -1,0 +1,124 @@
+using System.Globalization;
+using GanDsl.Data;
+using GanDsl.Evaluation;
+
+namespace GanDsl.Cli.Commands;
+
+/// <summary><c>gan eval</c>: FID, KID, precision/recall and class coverage of generated Fashion-MNIST images (<see cref="ImageEvaluator"/>).</summary>
+public static class EvalCommand
+{
+    /// <summary>The command's help text.</summary>
+    public const string Help = """
+        gan eval --samples FILE.npy [--count N] [--out FILE.json] [options]
+        gan eval --train-feature-network FILE
+
+          --samples FILE.npy     generated images, float32, N x 1 x 28 x 28 (or N x 28 x 28) in [-1, 1]
+                                 (as samples.npy of 'gan train'); 'train' evaluates the first N training
+                                 images and 'noise' N images of uniform noise in [-1, 1] (reference points)
+          --count N              images to evaluate (default 10000; the file's first N); FID is biased
+                                 upward below 2000 and compares only at equal N
+          --out FILE.json        also write the results as JSON
+          --feature-network FILE weights to use instead of the embedded ones (must have the pinned SHA-256)
+          --fashion-mnist-dir D  folder of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
+          --threads N            libtorch threads (default: every core)
+          --train-feature-network FILE
+                                 re-create the feature network from scratch (1 thread, fixed seed and data order;
+                                 about 25 minutes on a busy 2-core machine) into FILE and report its test
+                                 accuracy and whether it is bit for bit the shipped one
+
+        Features are the penultimate layer of a small Fashion-MNIST classifier GanDsl trains itself
+        (docs/evaluation.md). The generated images are compared with the 10,000 test images (a fixed subset
+        of N when N < 10000): FID, KID (mean ± std over 100 subsets of 1000), improved precision and recall
+        (k = 3) and the predicted-class histogram (a class is covered with at least a tenth of its fair share).
+        """;
+
+    private static readonly string[] ValueOptions = ["samples", "count", "out", "feature-network", "fashion-mnist-dir", "threads", "train-feature-network"];
+
+    /// <summary>Runs the command.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (GanCli.WantsHelp(args)) { stdout.WriteLine(Help); return ExitCodes.Success; }
+        var a = new ArgumentReader("eval", args, ValueOptions, []);
+        a.NoPositionals();
+        var threads = a.Int("threads");
+        if (threads is <= 0) throw new UsageException($"--threads must be positive, not {threads}.");
+        var folder = a.String("fashion-mnist-dir");
+
+        if (a.String("train-feature-network") is { } target)
+        {
+            if (a.String("samples") is not null) throw new UsageException("--train-feature-network and --samples are separate uses of 'gan eval'; give one.");
+            return TrainNetwork(target, folder, stdout, stderr);
+        }
+
+        var samples = a.Required("samples");
+        var count = a.Int("count");
+        if (count is < 2) throw new UsageException($"--count must be at least 2 (10000 for comparable FIDs), not {count}.");
+        Libtorch.Configure(threads);
+
+        // The samples are checked first (cheap), then the network is loaded and verified.
+        float[] data;
+        long[] shape;
+        string source;
+        try
+        {
+            (data, shape, source) = LoadSamples(samples, count ?? ImageEvaluator.DefaultCount, folder);
+            ImageEvaluator.CheckSamples(data, shape, source);
+        }
+        catch (Exception e) when (e is DataFileException or FileNotFoundException or SampleFormatException) { throw new UsageException(e.Message); }
+
+        ImageEvaluator evaluator;
+        try { evaluator = ImageEvaluator.Create(a.String("feature-network"), folder); }
+        catch (Exception e) when (e is FeatureNetworkException or DataFileException) { throw new UsageException(e.Message); }
+        using (evaluator)
+        {
+            ImageEvaluation result;
+            try { result = evaluator.Evaluate(data, shape, count, source); }
+            catch (SampleFormatException e) { throw new UsageException(e.Message); }
+            if (count is { } asked && asked > result.SampleCount)
+                stderr.WriteLine($"gan: warning: {source} hold {result.SampleCount} images, fewer than --count {asked}; evaluating {result.SampleCount}.");
+            foreach (var w in result.Warnings) stderr.WriteLine($"gan: warning: {w}");
+            stdout.WriteLine(result.Summary);
+            stdout.Write(result.ClassTable());
+            if (a.String("out") is { } json)
+            {
+                AtomicFile.WriteAllBytes(Path.GetFullPath(json), System.Text.Encoding.UTF8.GetBytes(result.ToJson()));
+                stdout.WriteLine($"Wrote {json}.");
+            }
+        }
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The images to evaluate: a .npy file, or the 'train' / 'noise' reference points.</summary>
+    private static (float[] Data, long[] Shape, string Source) LoadSamples(string samples, int count, string? folder)
+    {
+        if (samples == "train")
+        {
+            var train = FashionMnistSplits.Train(folder);
+            var n = Math.Min(count, train.Count);
+            return (FashionMnistSplits.ToFloats(train.Images, Enumerable.Range(0, n).ToArray()), [n, 1, 28, 28], $"the first {n} training images");
+        }
+        if (samples == "noise")
+        {
+            var random = new Xoshiro256(0x4015E);
+            var data = new float[(long)count * 784];
+            for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
+            return (data, [count, 1, 28, 28], $"{count} images of uniform noise");
+        }
+        var array = NpyFile.Read(samples);
+        return (array.Data, array.Shape, $"'{samples}'");
+    }
+
+    private static int TrainNetwork(string target, string? folder, TextWriter stdout, TextWriter stderr)
+    {
+        Libtorch.Configure(1);
+        stderr.WriteLine($"Training the Fashion-MNIST feature network ({FeatureNetwork.TrainingEpochs} epochs, batch {FeatureNetwork.TrainingBatch}, seed {FeatureNetwork.TrainingSeed}, 1 thread) -> {target}");
+        FeatureNetwork.TrainingReport report;
+        try { report = FeatureNetwork.Train(target, stderr, folder); }
+        catch (DataFileException e) { throw new UsageException(e.Message); }
+        var verdict = report.MatchesPinned ? "bit for bit the shipped network."
+            : $"differs from the pinned {FeatureNetwork.PinnedSha256} (another libtorch build or CPU vector instructions round differently).";
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Test accuracy {report.TestAccuracy * 100:F2} % after {report.Seconds:F0} s of training. SHA-256 {report.Sha256}: {verdict}"));
+        return ExitCodes.Success;
+    }
+}

@@ -16,22 +16,16 @@ cd "$repo"
 python=/usr/bin/python3
 export OMP_WAIT_POLICY=PASSIVE
 
-# ------------------------------------------------------------------ GanDsl runner (to be added)
-# run_gandsl THREADS WORKLOADS EXTRA_ARGS...: print GanDsl's results for the comma-separated
-# WORKLOADS, one JSON line each, in the format of the other two programs:
-#   {"impl": "gandsl", "workload": "ring_mlp_wgangp", "threads": 1, "median_ms": 123.4, ...}
-# (sgemm_256x512x512 may be skipped). It prints nothing yet. When the GanDsl benchmark program has its
-# `--workload` mode, build it in build_all below and replace the body, e.g.:
-#   dotnet benchmarks/GanDsl.Benchmarks/bin/Release/net10.0/GanDsl.Benchmarks.dll \
-#       --threads "$1" --workload "$2" "${@:3}"
-# The table gains "GanDsl" and ratio columns as soon as this prints lines with "impl": "gandsl".
+# ------------------------------------------------------------------ GanDsl
+# GanDsl's training iterations go through its own Trainer (generated loss code, the loop, the finiteness guard,
+# torch.optim): benchmarks/GanDsl.Benchmarks --workload. sgemm is measured by the hand-written program only.
 run_gandsl() {
-  :
+  dotnet benchmarks/GanDsl.Benchmarks/bin/Release/net10.0/GanDsl.Benchmarks.dll --threads "$1" --workload "$2" "${@:3}"
 }
 
 build_all() {
   dotnet build -c Release benchmarks/HandWritten/HandWritten.csproj -nologo -v:q -clp:ErrorsOnly >&2
-  # GanDsl: add its build here together with run_gandsl.
+  dotnet build -c Release benchmarks/GanDsl.Benchmarks/GanDsl.Benchmarks.csproj -nologo -v:q -clp:ErrorsOnly >&2
 }
 # ------------------------------------------------------------------
 
@@ -42,7 +36,7 @@ micro() {
   local threads="${1:-2}" runs="${2:-3}" ours="" theirs=""
   dotnet build -c Release benchmarks/GanDsl.Benchmarks/GanDsl.Benchmarks.csproj -nologo -v:q -clp:ErrorsOnly >&2
   for ((r = 0; r < runs; r++)); do
-    ours+=$(dotnet benchmarks/GanDsl.Benchmarks/bin/Release/net10.0/GanDsl.Benchmarks.dll --threads "$threads")$'\n'
+    ours+=$(dotnet benchmarks/GanDsl.Benchmarks/bin/Release/net10.0/GanDsl.Benchmarks.dll --micro --threads "$threads")$'\n'
     theirs+=$("$python" benchmarks/pytorch_bench.py --micro --threads "$threads")$'\n'
   done
   value() { awk -v name="$2" '$2 == name && (best == "" || $3 < best) { best = $3 } END { print best }' <<<"$1"; }

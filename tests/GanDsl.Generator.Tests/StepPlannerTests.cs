@@ -165,6 +165,75 @@ public sealed class StepPlannerTests
         Assert.Equal(new InputOperand(InputKind.Real), mul.Operands[1]);
     }
 
+    private const string GradNormSource = """
+        /// <summary>Gradient-norm monitor and state.</summary>
+        [GanLoss("grad-norm")]
+        public partial class GradNorm
+        {
+            [State(0, StateUpdateTiming.EndOfEpoch)] static Expr Gn => Mean(Norm(Grad(D(G(z)), G(z))));
+            static Expr Gx => Mean(Norm(Grad(D(x), x)));
+            [DiscriminatorLoss] static Loss Dl => Mean(Softplus(-D(x))) + Mean(Softplus(D(G(z))));
+            [GeneratorLoss] static Loss Gl => Mean(Softplus(-D(G(z))));
+        }
+        """;
+
+    [Fact]
+    public void GradInAMonitor_IsPlannedBeforeBackward_WithGradientsOn_AndTheTailReadsIt()
+    {
+        var plan = StepPlanner.Plan(OptimizedSpec(GradNormSource, "GradNorm"));
+        var critic = plan.Discriminator!;
+        var grad = Assert.Single(critic.TailGradients.OfType<OperationValue>(), v => v.Op == Op.Grad);
+        Assert.Equal("Grad(D(x), x)", Printed(grad));
+        Assert.DoesNotContain(critic.Values, v => v.Node is CallNode { Op: Op.Grad });   // not part of the loss
+        Assert.True(Assert.Single(critic.Values.OfType<LeafInputValue>()).GradLeaf);    // x, made a leaf where the loss first reads it
+        var monitor = Assert.Single(critic.Monitors);
+        Assert.Equal("Gx", monitor.Name);
+        Assert.DoesNotContain(monitor.Values, v => v.Node is CallNode { Op: Op.Grad });  // the tail reads the value taken before backward
+        Assert.Equal(new[] { "Gx" }, critic.Terms.Select(t => t.Name));
+
+        // The end-of-epoch update's Grad runs G with a graph (not the critic step) and before the no-grad tail.
+        var epoch = plan.EndOfEpoch!;
+        Assert.Single(epoch.TailGradients.OfType<OperationValue>(), v => v.Op == Op.Grad);
+        Assert.All(epoch.TailGradients.OfType<NetworkValue>(), v => Assert.False(v.NoGrad));
+
+        var code = Emitter.Write(plan);
+        var step = code[code.IndexOf("DiscriminatorStep(", StringComparison.Ordinal)..code.IndexOf("GeneratorStep(", StringComparison.Ordinal)];
+        Assert.True(step.IndexOf("LossOps.Grad(", StringComparison.Ordinal) < step.IndexOf("loss.backward()", StringComparison.Ordinal));
+        Assert.True(step.IndexOf("loss.backward()", StringComparison.Ordinal) < step.IndexOf("// State updates and monitors", StringComparison.Ordinal));
+        var endOfEpoch = code[code.IndexOf("EndOfEpoch(", StringComparison.Ordinal)..];
+        Assert.True(endOfEpoch.IndexOf("LossOps.Grad(", StringComparison.Ordinal) < endOfEpoch.IndexOf("// New state values", StringComparison.Ordinal));
+        Assert.Equal(1, code.Split("LossOps.Grad(").Length - 2);   // two Grads, each taken once
+    }
+
+    [Fact]
+    public void Planner_WalksAnyDepth_WithoutRecursion()
+    {
+        // 100,000 nested operations (far past GAN0018's limit, which the parser enforces) on a 256 KB stack:
+        // a recursive walk would overflow it. Hashes are cached bottom-up as the tree is built.
+        var spec = ZooSpec("NonSaturating");
+        ExprNode deep = new ApplyNode("D", new ApplyNode("G", new InputNode(InputKind.Noise)));
+        deep.GetHashCode();
+        for (var i = 0; i < 100_000; i++)
+        {
+            deep = new CallNode(i % 2 == 0 ? Op.Abs : Op.Neg, deep);
+            deep.GetHashCode();
+        }
+        deep = new CallNode(Op.Mean, deep);
+        var deepSpec = spec with { Generator = spec.Generator with { Expression = deep } };
+        StepPlan? generator = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { generator = StepPlanner.Plan(deepSpec).Generator; }
+            catch (Exception ex) { failure = ex; }
+        }, maxStackSize: 256 * 1024);
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+        Assert.Equal(100_003, generator!.Values.Count);   // G, D, the 100,000 operations, Mean
+        Assert.Equal(Enumerable.Range(0, generator.Values.Count), generator.Values.Select(v => v.Id));
+    }
+
     [Fact]
     public void Plan_IsEquatable_AndDeterministic()
     {

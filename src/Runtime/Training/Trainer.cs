@@ -160,7 +160,7 @@ public sealed partial class Trainer : IDisposable
     /// <summary>
     /// Trains until <see cref="TrainOptions.Steps"/> generator steps are done, <paramref name="cancel"/> is
     /// signalled (the current step finishes, a checkpoint is written) or a value stops being finite. Writes the
-    /// output folder as it goes: config.json, metrics.csv, sample pictures, checkpoint.bin, and at the end
+    /// output folder as it goes: config.json, metrics.csv, sample pictures, checkpoint.bin, tensorboard/, and at the end
     /// samples.npy, samples.png and losses.png.
     /// </summary>
     /// <param name="cancel">Stops the run after the current generator step.</param>
@@ -171,6 +171,7 @@ public sealed partial class Trainer : IDisposable
         Directory.CreateDirectory(OutputDirectory);
         CheckpointFile.RemoveStaleTemporaryFiles(OutputDirectory);
         WriteConfig();
+        _tensorBoard = new TensorBoardLog(OutputDirectory);
         torch.set_num_threads(_threads);
 
         var startStep = _step;
@@ -201,7 +202,7 @@ public sealed partial class Trainer : IDisposable
                 var logging = _step % _options.LogEvery == 0 || _step == _options.Steps;
                 if (logging)
                 {
-                    metrics ??= new MetricsLog(Path.Combine(OutputDirectory, "metrics.csv"), _loss, lastCritic, lastGenerator!, append: _options.Resume, keepUpTo: startStep);
+                    metrics ??= new MetricsLog(Path.Combine(OutputDirectory, "metrics.csv"), _loss, lastCritic, lastGenerator!, append: _options.Resume, keepUpTo: startStep, _tensorBoard);
                     metrics.Write(_step, lastCritic, lastGenerator!, _loss.State, Elapsed());
                 }
                 if (_options.SampleEvery > 0 && _step % _options.SampleEvery == 0) pictures.Write(_step);

@@ -108,8 +108,9 @@ public sealed partial class Trainer
         {
             _random.set_state(_initialState); // the same noise every time
             var (data, shape) = Sampling.Generate(_trainer.CurrentSampler, _trainer._family.NoiseShape, _count, _random, _trainer._device);
-            Sampling.SavePicture(Path.Combine(_trainer.OutputDirectory, $"samples_{step:D6}.png"), data, shape, _real,
-                $"{_trainer._loss.Info.Name} step {step}", _range);
+            var path = Path.Combine(_trainer.OutputDirectory, $"samples_{step:D6}.png");
+            if (Sampling.SavePicture(path, data, shape, _real, $"{_trainer._loss.Info.Name} step {step}", _range))
+                _trainer._tensorBoard?.Image("samples", path, step);
         }
 
         public void Dispose()
@@ -122,13 +123,21 @@ public sealed partial class Trainer
     /// <summary>The network samples come from: the EMA average when the run keeps one.</summary>
     private nn.Module<Tensor, Tensor> CurrentSampler => _ema?.Average ?? SampleNetwork;
 
-    /// <summary>One CSV row per logging step: step, the losses, every term, the loss's state, seconds.</summary>
+    /// <summary>The TensorBoard event log of the current <see cref="Run"/>, once it started.</summary>
+    private TensorBoardLog? _tensorBoard;
+
+    /// <summary>
+    /// One CSV row per logging step: step, the losses, every term, the loss's state, seconds; the same values (all
+    /// but step and seconds) as TensorBoard scalars tagged with the column names.
+    /// </summary>
     private sealed class MetricsLog : IDisposable
     {
         private readonly CsvMetricsWriter _writer;
+        private readonly TensorBoardLog? _tensorBoard;
 
-        public MetricsLog(string path, IGanLoss loss, StepResult? critic, StepResult generator, bool append, long keepUpTo)
+        public MetricsLog(string path, IGanLoss loss, StepResult? critic, StepResult generator, bool append, long keepUpTo, TensorBoardLog? tensorBoard)
         {
+            _tensorBoard = tensorBoard;
             // A resumed run's earlier final evaluation (extra columns on its last row) is dropped: the run evaluates again at its new end.
             if (append) RemoveEvaluationColumns(path);
             var columns = new List<string> { "step" };
@@ -157,6 +166,7 @@ public sealed partial class Trainer
             // A term a step did not report in the first logged row has no column: skip it rather than fail the run.
             foreach (var key in row.Keys.Where(k => !_writer.Columns.Contains(k)).ToList()) row.Remove(key);
             _writer.WriteRow(row);
+            _tensorBoard?.Scalars(step, _writer.Columns.Where(c => c is not ("step" or "seconds") && row.ContainsKey(c)).Select(c => KeyValuePair.Create(c, row[c])));
         }
 
         public void Dispose() => _writer.Dispose();
@@ -203,6 +213,7 @@ public sealed partial class Trainer
             Evaluation = result;
             AtomicFile.WriteAllBytes(Path.Combine(OutputDirectory, "evaluation.json"), System.Text.Encoding.UTF8.GetBytes(result.ToJson()));
             AppendEvaluationToMetrics(Path.Combine(OutputDirectory, "metrics.csv"), result);
+            _tensorBoard?.Scalars(_step, result.Columns.Select(c => KeyValuePair.Create("eval/" + c.Name, c.Value)));
         }
         catch (Exception e) when (e is GanDsl.Evaluation.SampleFormatException or GanDsl.Evaluation.FeatureNetworkException or DataFileException)
         {

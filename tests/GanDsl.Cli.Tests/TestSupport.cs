@@ -86,7 +86,7 @@ public static class CliRunner
         return (lines[0].Split(','), lines.Skip(1).Select(l => l.Split(',')).ToArray());
     }
 
-    /// <summary>Checks a PNG's signature and IHDR chunk and returns its width and height.</summary>
+    /// <summary>Checks a PNG's signature and IHDR chunk, decodes it (SkiaSharp) and returns its width and height.</summary>
     public static (int Width, int Height) PngSize(string path)
     {
         var bytes = File.ReadAllBytes(path);
@@ -94,9 +94,11 @@ public static class CliRunner
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
         Assert.Equal(13, BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(8)));
         Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(bytes, 12, 4));
-        var crc = GanDsl.Imaging.Crc32.Compute(bytes.AsSpan(12, 17));
-        Assert.Equal(crc, BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(29)));
         Assert.Equal("IEND", System.Text.Encoding.ASCII.GetString(bytes, bytes.Length - 8, 4));
-        return (BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)));
+        var size = (BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)));
+        using var decoded = SkiaSharp.SKBitmap.Decode(bytes);
+        Assert.True(decoded is not null, $"{path} does not decode");
+        Assert.Equal(size, (decoded.Width, decoded.Height));
+        return size;
     }
 }

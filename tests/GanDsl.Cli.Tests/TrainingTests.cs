@@ -241,9 +241,10 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFo
         Assert.True(o.ExitCode == 0, o.Stderr);
         foreach (var f in new[] { "config.json", "metrics.csv", "checkpoint.bin", "samples.npy", "samples.png", "losses.png", "samples_000000.png", "samples_000010.png", "samples_000020.png" })
             Assert.True(File.Exists(Path.Combine(dir, f)), $"{f} missing");
-        Assert.Equal((512, 512), PngSize(Path.Combine(dir, "samples_000010.png")));
-        Assert.Equal((512, 512), PngSize(Path.Combine(dir, "samples.png")));
-        Assert.Equal((720, 420), PngSize(Path.Combine(dir, "losses.png")));
+        var scatter = (512 + GanDsl.Imaging.ScatterPlot.LegendWidth, 512);
+        Assert.Equal(scatter, PngSize(Path.Combine(dir, "samples_000010.png")));
+        Assert.Equal(scatter, PngSize(Path.Combine(dir, "samples.png")));
+        Assert.Equal((800, 450), PngSize(Path.Combine(dir, "losses.png")));
 
         var (header, rows) = ReadCsv(Path.Combine(dir, "metrics.csv"));
         Assert.Equal(["step", "d_loss", "g_loss", "d.real_logit", "seconds"], header);
@@ -258,7 +259,7 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFo
         Assert.True(sampled.ExitCode == 0, sampled.Stderr);
         Assert.Contains("(EMA weights)", sampled.Stdout);
         Assert.Equal([300L, 2L], NpyFile.Read(Path.Combine(dir, "s", "generated.npy")).Shape);
-        Assert.Equal((512, 512), PngSize(Path.Combine(dir, "s", "generated.png")));
+        Assert.Equal(scatter, PngSize(Path.Combine(dir, "s", "generated.png")));
     }
 
     /// <summary>dcgan28 on 28×28 images, with autoencoder, feature and score critics built by the factory.</summary>
@@ -273,8 +274,8 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFo
         Assert.True(o.ExitCode == 0, o.Stderr);
         Assert.Equal([20L, 1L, 28L, 28L], NpyFile.Read(Path.Combine(dir, "run", "samples.npy")).Shape);
         var (w, h) = PngSize(Path.Combine(dir, "run", "samples.png"));
-        Assert.Equal(5 * 28 + 6 * 2, w); // 20 tiles: 5 columns, 2-pixel borders
-        Assert.Equal(4 * 28 + 5 * 2, h);
+        Assert.Equal(5 * 4 * 28 + 6 * 2, w); // 20 tiles upscaled 4×: 5 columns, 2-pixel borders
+        Assert.Equal(GanDsl.Imaging.ImageGrid.TitleHeight + 4 * 4 * 28 + 5 * 2, h);
         var ckpt = CheckpointFile.Load(Path.Combine(dir, "run", CheckpointFile.FileName));
         Assert.Equal(["G", "D", "F", "A"], ckpt.Metadata.Networks.Select(n => n.Name));
         Assert.True(ckpt.Has("net.D.11.weight"), "the reconstruction critic's decoder is saved");

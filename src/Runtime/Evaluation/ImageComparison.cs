@@ -82,30 +82,36 @@ public static class ImageComparison
         cell is null ? "" : cell.IndexOfAny([',', '"', '\n', '\r']) < 0 ? cell : "\"" + cell.Replace("\"", "\"\"") + "\"";
 
     /// <summary>
-    /// The figure: per loss (x = its position in --losses, colour in the legend) the mean FID over completed seeds as a
-    /// short horizontal tick and ± one standard deviation as a vertical bar.
+    /// The figure (ScottPlot): per loss, in the order of --losses, a bar of the mean FID over its completed seeds with
+    /// an error bar of ± one standard deviation, the loss's name under it; losses with no completed run are left out.
     /// </summary>
     public static void SaveFigure(string path, IReadOnlyList<ComparisonRun> runs, string title)
     {
-        var series = new List<Series>();
+        var bars = new List<ScottPlot.Bar>();
+        var ticks = new List<ScottPlot.Tick>();
         var index = 0;
         foreach (var g in runs.GroupBy(r => r.Loss))
         {
             var fid = MeanStd.Of(g.Where(r => r.Images is not null).Select(r => r.Images!.Fid).ToList());
             var x = (double)index++;
             if (fid.Count == 0) continue;
-            var (m, s) = (fid.Mean, fid.Std);
-            series.Add(new Series($"{x:F0} {g.Key}", [x - 0.2, x + 0.2, x, x, x, x - 0.1, x + 0.1, x, x, x - 0.1, x + 0.1],
-                                                 [m, m, m, m - s, m - s, m - s, m - s, m - s, m + s, m + s, m + s]));
+            bars.Add(new ScottPlot.Bar
+            {
+                Position = x, Value = fid.Mean, Error = fid.Count > 1 ? fid.Std : 0,
+                FillColor = Charts.Palette[(int)x % Charts.Palette.Count], Label = fid.Mean.ToString("F1", Invariant),
+            });
+            ticks.Add(new ScottPlot.Tick(x, $"{g.Key}\n{fid.Count} seed{(fid.Count == 1 ? "" : "s")}"));
         }
-        if (series.Count == 0) return;
-        var low = series.Min(s => s.Y.Min());
-        var high = series.Max(s => s.Y.Max());
-        var pad = Math.Max(1, (high - low) * 0.1);
-        LinePlot.Save(path, series, new LinePlotOptions
-        {
-            Title = title, XTitle = "LOSS (LEGEND)", YRange = new AxisRange(Math.Max(0, low - pad), high + pad), LineThickness = 3,
-        });
+        if (bars.Count == 0) return;
+        var plot = Charts.NewPlot();
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.ValueLabelStyle.FontSize = 12;
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
+        plot.Axes.Bottom.MajorTickStyle.Length = 0;
+        plot.Axes.Margins(bottom: 0);
+        plot.YLabel("FID (lower is better), mean ± std over seeds");
+        plot.Title(title, 16);
+        Charts.Render(plot, Math.Max(640, 140 * bars.Count + 120), 480).Save(path);
     }
 
     // ------------------------------------------------------------ finished-run records (resume)

@@ -7,10 +7,10 @@ namespace GanDsl.Imaging;
 public static class ImagingTensorExtensions
 {
     /// <summary>Saves a batch of images (N × 1 × H × W or N × 3 × H × W, values in [−1, 1]) as a PNG grid; see <see cref="ImageGrid.Render"/>.</summary>
-    public static void SaveImageGrid(this Tensor images, string path, int? columns = null, int border = 2)
+    public static void SaveImageGrid(this Tensor images, string path, int? columns = null, int border = 2, int? scale = null, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(images);
-        ImageGrid.Save(path, images.HostFloats(), images.shape, columns, border);
+        ImageGrid.Save(path, images.HostFloats(), images.shape, columns, border, scale, title);
     }
 
     /// <summary>Saves a scatter plot of real against generated N × 2 samples; see <see cref="ScatterPlot.Render"/>.</summary>

@@ -51,13 +51,13 @@ public class DataTensorInteropTests
         using (Tensor images = torch.zeros([4, 1, 5, 5]))
             images.SaveImageGrid(dir.File("grid.png"));
         DecodedPng grid = DecodedPng.Decode(File.ReadAllBytes(dir.File("grid.png")));
-        Assert.Equal((2 * 7 + 2, 2 * 7 + 2), (grid.Width, grid.Height));
+        Assert.Equal((2 * 42 + 2, 2 * 42 + 2), (grid.Width, grid.Height)); // 5 × 5 images upscaled 8×
         Assert.Equal(((byte)128, (byte)128, (byte)128), grid.Pixel(2, 2)); // value 0 → mid grey
 
         using Tensor real = GaussianMixture2D.Ring().CreateSampler(50, 1).NextTensor();
         using Tensor wrong = torch.zeros([2, 3]);
         ImagingTensorExtensions.SaveScatterPlot(dir.File("s.png"), real, real);
-        Assert.Equal(512, DecodedPng.Decode(File.ReadAllBytes(dir.File("s.png"))).Width);
+        Assert.Equal(512 + ScatterPlot.LegendWidth, DecodedPng.Decode(File.ReadAllBytes(dir.File("s.png"))).Width);
         Assert.Contains("N × 2", Assert.Throws<ArgumentException>(() => ImagingTensorExtensions.SaveScatterPlot(dir.File("x.png"), real, wrong)).Message);
     }
 }

@@ -1,0 +1,52 @@
+using GanDsl.Data;
+using ScottPlot;
+using SkiaSharp;
+
+namespace GanDsl.Imaging;
+
+/// <summary>A rendered plot: its PNG bytes, and where a data point landed in it (pixels from the top-left corner).</summary>
+/// <param name="Png">The encoded picture.</param>
+/// <param name="Width">Width in pixels.</param>
+/// <param name="Height">Height in pixels.</param>
+/// <param name="PixelOf">Maps data coordinates (x, y) to the pixel they are drawn at.</param>
+public sealed record PlotPicture(byte[] Png, int Width, int Height, Func<double, double, (float X, float Y)> PixelOf)
+{
+    /// <summary>Writes the PNG atomically.</summary>
+    public void Save(string path) => AtomicFile.WriteAllBytes(path, Png);
+}
+
+/// <summary>What the plots share: ScottPlot 5 set up with the project's colours and font.</summary>
+public static class Charts
+{
+    /// <summary>Real samples and the first series: matplotlib's tab:blue.</summary>
+    public static Color Blue { get; } = Color.FromHex("#1f77b4");
+
+    /// <summary>Generated samples and the second series: matplotlib's tab:orange.</summary>
+    public static Color Orange { get; } = Color.FromHex("#ff7f0e");
+
+    /// <summary>Series colours in order (matplotlib's tab10).</summary>
+    public static IReadOnlyList<Color> Palette { get; } =
+        new[] { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" }.Select(Color.FromHex).ToArray();
+
+    /// <summary>The sans-serif family text is drawn with: DejaVu Sans where installed, else Skia's default.</summary>
+    public static string FontFamily { get; } = SKFontManager.Default.GetFontFamilies().Contains("DejaVu Sans") ? "DejaVu Sans" : SKTypeface.Default.FamilyName;
+
+    /// <summary>A new empty plot in the project's style.</summary>
+    public static Plot NewPlot()
+    {
+        var plot = new Plot();
+        plot.Font.Set(FontFamily);
+        return plot;
+    }
+
+    /// <summary>Renders <paramref name="plot"/> at the given size.</summary>
+    public static PlotPicture Render(Plot plot, int width, int height)
+    {
+        var png = plot.GetImageBytes(width, height, ImageFormat.Png);
+        return new PlotPicture(png, width, height, (x, y) =>
+        {
+            var p = plot.GetPixel(new Coordinates(x, y));
+            return (p.X, p.Y);
+        });
+    }
+}

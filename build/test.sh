@@ -14,25 +14,30 @@ mkdir -p "$results"
 
 cd "$repo"
 
-# Test data: the Fashion-MNIST tests read the IDX files of Debian's dataset-fashion-mnist.
-# Install it when missing and possible; otherwise those tests report themselves as skipped.
-if [[ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]]; then
+# What the tests need from Debian: the Fashion-MNIST IDX files (dataset-fashion-mnist) and a font for the
+# titles and legends SkiaSharp draws (fonts-dejavu-core; the .NET machine image has it). Install what is
+# missing when possible; otherwise say what to run (the Fashion-MNIST tests then report themselves skipped).
+missing=()
+[[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || missing+=(dataset-fashion-mnist)
+[[ -d /usr/share/fonts/truetype/dejavu ]] || missing+=(fonts-dejavu-core)
+if (( ${#missing[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    echo "test.sh: installing dataset-fashion-mnist (test data)"
+    echo "test.sh: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     # Wait up to 5 minutes for another apt/dpkg to release its lock instead of failing at once; on failure,
     # show apt's own words (the last lines of its output), not just an exit code.
     apt_log=$(mktemp)
-    apt_install() { apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends dataset-fashion-mnist >"$apt_log" 2>&1; }
+    apt_install() { apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${missing[@]}" >"$apt_log" 2>&1; }
     if ! apt_install && ! { apt-get -o DPkg::Lock::Timeout=300 update >>"$apt_log" 2>&1 && apt_install; }; then
-      echo "test.sh: could not install dataset-fashion-mnist; its tests will be skipped. apt said:" >&2
+      echo "test.sh: could not install ${missing[*]}. apt said:" >&2
       tail -n 5 "$apt_log" | sed 's/^/  /' >&2
     fi
     rm -f "$apt_log"
   else
-    echo "test.sh: dataset-fashion-mnist is missing (sudo apt-get install dataset-fashion-mnist); its tests will be skipped" >&2
+    echo "test.sh: missing ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
   fi
 fi
+
 
 dotnet test GanDsl.sln -c Release --logger trx --results-directory "$results" "$@"
 status=$?

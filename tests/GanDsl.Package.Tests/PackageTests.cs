@@ -1,0 +1,128 @@
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+namespace GanDsl.Package.Tests;
+
+/// <summary>
+/// The packages as a researcher gets them. One fixture packs GanDsl, GanDsl.Testing and GanDsl.Cli, writes three
+/// brand-new projects (Consumers/) into a folder under /tmp with a nuget.config of their own, restores them once
+/// and builds them once; the tests then look at what that produced, run it, and install the tool.
+/// </summary>
+public sealed class PackageTests(PackageFixture fixture) : IClassFixture<PackageFixture>
+{
+    [Fact]
+    public void GanDslPackage_HoldsLibrariesGeneratorAndLoadingFix()
+    {
+        var entries = fixture.Entries("GanDsl");
+        foreach (var name in new[]
+                 {
+                     "lib/net10.0/GanDsl.Dsl.dll", "lib/net10.0/GanDsl.Runtime.dll", "lib/net10.0/GanDsl.Losses.dll",
+                     "lib/net10.0/GanDsl.Verification.dll", "lib/net10.0/GanDsl.Runtime.xml",
+                     "analyzers/dotnet/cs/GanDsl.Generator.dll",
+                     "buildTransitive/GanDsl.targets", "buildTransitive/TorchSharp.Loading.targets", "buildTransitive/ElfVersionPatch.cs",
+                 })
+            Assert.Contains(name, entries);
+        // The generator is an analyzer only, and nothing of this project's own (the empty GanDsl.Package.dll) ships.
+        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && (e.EndsWith("GanDsl.Generator.dll", StringComparison.Ordinal) || e.EndsWith("GanDsl.Package.dll", StringComparison.Ordinal)));
+
+        var dependencies = fixture.Dependencies("GanDsl");
+        Assert.Equal(fixture.TorchSharpVersion, dependencies["TorchSharp"]);
+        Assert.Equal(fixture.TorchSharpVersion, dependencies["TorchSharp-cpu"]);
+        Assert.Equal(2, dependencies.Count);
+    }
+
+    [Fact]
+    public void TestingPackage_HoldsDriverGeneratorAndSnapshotExclusion()
+    {
+        var entries = fixture.Entries("GanDsl.Testing");
+        Assert.Contains("lib/net10.0/GanDsl.Testing.dll", entries);
+        Assert.Contains("lib/net10.0/GanDsl.Generator.dll", entries);
+        Assert.Contains("buildTransitive/GanDsl.Testing.targets", entries);
+        var dependencies = fixture.Dependencies("GanDsl.Testing");
+        Assert.Equal(fixture.Version, dependencies["GanDsl"]);
+        Assert.True(dependencies.ContainsKey("Microsoft.CodeAnalysis.CSharp"));
+    }
+
+    [Fact]
+    public void ConsumerProject_BuildsAndTrainsItsOwnLossOnTheRing()
+    {
+        fixture.AssertBuilt("Consumer");
+        var bin = fixture.OutputFolder("Consumer");
+        // Only this machine's natives (GanDslCurrentPlatformNativesOnly), with the library the fix patched.
+        // (Other packages' small natives, SkiaSharp's, stay for every platform.)
+        var natives = Directory.GetFiles(Path.Combine(bin, "runtimes"), "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f).Contains("torch", StringComparison.OrdinalIgnoreCase)).Select(f => Path.GetRelativePath(bin, f)).ToList();
+        Assert.Contains(Path.Combine("runtimes", "linux-x64", "native", "libtorch_cpu.so"), natives);
+        Assert.All(natives, f => Assert.StartsWith(Path.Combine("runtimes", "linux-x64") + Path.DirectorySeparatorChar, f));
+        Assert.Single(Directory.GetFiles(bin, "libLibTorchSharp.so", SearchOption.AllDirectories));
+
+        var output = Path.Combine(fixture.Root, "run");
+        var (code, text) = fixture.Dotnet(fixture.Root, Path.Combine(bin, "Consumer.dll"), output);
+        Assert.True(code == 0, text);
+        Assert.Contains("trained hinge-small-r1", text);
+        Assert.Contains("zoo: wgan-gp", text);
+        foreach (var file in new[] { "checkpoint.bin", "metrics.csv", "samples.npy" })
+            Assert.True(new FileInfo(Path.Combine(output, file)) is { Exists: true, Length: > 0 }, $"{file} missing in {output}:\n{text}");
+    }
+
+    [Fact]
+    public void BadDeclaration_FailsTheBuildWithAGanDiagnostic()
+    {
+        var errors = fixture.BuildErrors("Bad");
+        Assert.Contains(errors, e => Regex.IsMatch(e, @"Program\.cs\(\d+,\d+\): error GAN0006:"));
+        Assert.False(File.Exists(Path.Combine(fixture.OutputFolder("Bad"), "Bad.dll")));
+    }
+
+    [Fact]
+    public void SnapshotFiles_NeverCompile_FirstSecondAndLaterAccepts()
+    {
+        // Built with a received and a verified file that are not C# (the fixture wrote them before building).
+        fixture.AssertBuilt("SnapshotUser");
+        var project = Path.Combine(fixture.Root, "SnapshotUser");
+        var snapshots = Path.Combine(project, "Snapshots");
+        var program = Path.Combine(fixture.OutputFolder("SnapshotUser"), "SnapshotUser.dll");
+        foreach (var old in Directory.GetFiles(snapshots, "MyLosses.Old.*")) File.Delete(old);
+
+        // Mismatch: the received file is written. Accept: it becomes the verified file.
+        var (code, text) = fixture.Dotnet(fixture.Root, program, project);
+        Assert.True(code == 3, text);
+        Assert.NotEmpty(Directory.GetFiles(snapshots, "MyLosses.*.received.cs"));
+        for (var accept = 0; accept < 2; accept++)
+        {
+            (code, text) = fixture.Dotnet(fixture.Root, [program, project], ("GANDSL_ACCEPT", "1"));
+            Assert.True(code == 0, text);
+        }
+        Assert.Empty(Directory.GetFiles(snapshots, "*.received.cs"));
+        var verified = Directory.GetFiles(snapshots, "MyLosses.*.verified.cs");
+        Assert.NotEmpty(verified);
+        Assert.Contains("partial class MyLsGan", File.ReadAllText(verified[0]));
+
+        // Generated code as verified files (it would collide with the generator's own output if compiled),
+        // a received file again: the project still builds, and the snapshots match.
+        File.WriteAllText(Path.Combine(snapshots, "MyLosses.Stale.received.cs"), File.ReadAllText(verified[0]));
+        (code, text) = fixture.Dotnet(project, "build", "--no-restore", "-nodeReuse:false");
+        Assert.True(code == 0, text);
+        File.Delete(Path.Combine(snapshots, "MyLosses.Stale.received.cs"));
+        (code, text) = fixture.Dotnet(fixture.Root, program, project);
+        Assert.True(code == 0, text);
+        Assert.Contains("snapshot(s) match", text);
+    }
+
+    [Fact]
+    public void CliTool_InstallsAsGan()
+    {
+        var entries = fixture.Entries("GanDsl.Cli");
+        Assert.Contains(entries, e => Regex.IsMatch(e, @"^tools/net10\.0/[^/]+/DotnetToolSettings\.xml$"));
+        Assert.Contains(entries, e => e.EndsWith("/libLibTorchSharp.so", StringComparison.Ordinal));
+
+        var tools = Path.Combine(fixture.Root, "tools");
+        var (code, text) = fixture.Dotnet(fixture.Root, "tool", "install", "--tool-path", tools, "GanDsl.Cli", "--version", fixture.Version);
+        Assert.True(code == 0, text);
+        // libtorch loads from the tool's folder (its libLibTorchSharp.so patched at pack time).
+        var output = Path.Combine(fixture.Root, "tool-run");
+        (code, text) = PackageFixture.Run(Path.Combine(tools, "gan"), ["train", "--loss", "wgan-gp", "--data", "ring", "--steps", "2", "--out", output], fixture.Root, fixture.Environment);
+        Assert.True(code == 0, text);
+        Assert.True(File.Exists(Path.Combine(output, "checkpoint.bin")), text);
+    }
+}

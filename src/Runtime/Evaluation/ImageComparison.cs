@@ -116,7 +116,7 @@ public static class ImageComparison
 
     // ------------------------------------------------------------ finished-run records (resume)
 
-    private sealed record RunRecord(string Loss, int Seed, string Status, long Steps, double Seconds, string? Message, string Key, string? EvaluationJson);
+    internal sealed record RunRecord(string Loss, int Seed, string Status, long Steps, double Seconds, string? Message, string Key, string? EvaluationJson);
 
     /// <summary>
     /// Writes the record of a finished run (completed, or diverged: both are results) into its folder, after its
@@ -125,7 +125,7 @@ public static class ImageComparison
     public static void WriteRecord(string runDirectory, ComparisonRun run, string key)
     {
         var record = new RunRecord(run.Loss, run.Seed, run.Status.ToString(), run.Steps, run.Seconds, run.Message, key, run.Images?.ToJson());
-        AtomicFile.WriteAllBytes(Path.Combine(runDirectory, RunRecordFile), JsonSerializer.SerializeToUtf8Bytes(record));
+        AtomicFile.WriteAllBytes(Path.Combine(runDirectory, RunRecordFile), JsonSerializer.SerializeToUtf8Bytes(record, RunRecordJson.Default.RunRecord));
     }
 
     /// <summary>
@@ -138,7 +138,7 @@ public static class ImageComparison
         if (!File.Exists(path)) return null;
         try
         {
-            var record = JsonSerializer.Deserialize<RunRecord>(File.ReadAllBytes(path));
+            var record = JsonSerializer.Deserialize(File.ReadAllBytes(path), RunRecordJson.Default.RunRecord);
             if (record is null || record.Key != key || !Enum.TryParse<RunStatus>(record.Status, out var status)) return null;
             if (status == RunStatus.Failed) return null;   // failures (a full disk, say) are retried
             ImageEvaluation? images = null;
@@ -155,3 +155,7 @@ public static class ImageComparison
         }
     }
 }
+
+/// <summary>The run records' JSON, generated at compile time (no reflection: trimming and AOT safe).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(ImageComparison.RunRecord))]
+internal sealed partial class RunRecordJson : System.Text.Json.Serialization.JsonSerializerContext;

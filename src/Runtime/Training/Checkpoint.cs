@@ -146,12 +146,6 @@ public static class CheckpointFile
     /// <summary>Name of the metadata entry.</summary>
     public const string MetadataEntry = "meta.json";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter() },
-    };
 
     /// <summary>Stores bytes (JSON, random states, optimizer state) as a uint8 vector.</summary>
     public static TensorRecord BytesRecord(string name, byte[] bytes) => new(name, ScalarType.Byte, [bytes.Length], bytes);
@@ -217,7 +211,7 @@ public static class CheckpointFile
     /// <summary>Writes the metadata and <paramref name="records"/> to <paramref name="path"/> atomically.</summary>
     public static void Save(string path, CheckpointMetadata metadata, IEnumerable<TensorRecord> records)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
+        var json = JsonSerializer.SerializeToUtf8Bytes(metadata, CheckpointJson.Default.CheckpointMetadata);
         TensorFile.Write(path, records.Prepend(BytesRecord(MetadataEntry, json)));
     }
 
@@ -242,7 +236,7 @@ public static class CheckpointFile
         CheckpointMetadata? metadata;
         try
         {
-            metadata = JsonSerializer.Deserialize<CheckpointMetadata>(Encoding.UTF8.GetString(BytesOf(metaRecord, full)), Json);
+            metadata = JsonSerializer.Deserialize(Encoding.UTF8.GetString(BytesOf(metaRecord, full)), CheckpointJson.Default.CheckpointMetadata);
         }
         catch (JsonException e)
         {
@@ -257,3 +251,12 @@ public static class CheckpointFile
         return new LoadedCheckpoint(full, metadata, records);
     }
 }
+
+/// <summary>
+/// The checkpoint metadata's JSON, generated at compile time (System.Text.Json's source generator): no
+/// reflection, so checkpoints work in trimmed and native-AOT programs and file-based apps.
+/// </summary>
+[JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(CheckpointMetadata))]
+internal sealed partial class CheckpointJson : JsonSerializerContext;

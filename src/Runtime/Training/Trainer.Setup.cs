@@ -20,7 +20,7 @@ public sealed partial class Trainer
         if (string.IsNullOrWhiteSpace(options.Loss)) throw new TrainingSetupException("--loss is required (see `gan list`).");
         if (options.Problems() is { Count: > 0 } problems) throw new TrainingSetupException(problems[0]);
         if (!registry.Contains(options.Loss))
-            throw new TrainingSetupException($"Unknown loss '{options.Loss}'. Known losses: {(registry.Names.Count == 0 ? "(none registered)" : string.Join(", ", registry.Names))}. See `gan list`.");
+            throw new TrainingSetupException(registry.Missing(options.Loss));
         IGanLoss loss;
         try { loss = registry.Create(options.Loss); }
         catch (Exception e) when (e is not OutOfMemoryException)

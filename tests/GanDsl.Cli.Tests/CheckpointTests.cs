@@ -51,6 +51,19 @@ public class CheckpointTests : TempFolderTests
         AssertRejectedAndUnchanged(dir, ["--loss", "test-stateful", "--data", "ring", "--steps", "8", "--batch", "32", "--resume"], "step -2 is negative");
     }
 
+    /// <summary>A checkpoint of the home-made binding (layout 1: byte entries stored one int64 per byte) gets a message, not a crash.</summary>
+    [Fact]
+    public void A_layout_1_checkpoint_of_the_old_runtime_is_refused_with_a_message()
+    {
+        var dir = SmallRun("layout1");
+        var path = Path.Combine(dir, CheckpointFile.FileName);
+        var json = System.Text.Encoding.UTF8.GetBytes("{\"Format\": \"gandsl-checkpoint\", \"Version\": 1}");
+        var widened = new byte[json.Length * 8];
+        for (var i = 0; i < json.Length; i++) widened[i * 8] = json[i];
+        GanDsl.Nn.TensorFile.Write(path, [new GanDsl.Nn.TensorRecord(CheckpointFile.MetadataEntry, ScalarType.Int64, [json.Length], widened)]);
+        AssertRejectedAndUnchanged(dir, ["--loss", "test-stateful", "--data", "ring", "--steps", "8", "--batch", "32", "--resume"], "written by an older GanDsl (layout 1");
+    }
+
     [Fact]
     public void Stale_temporary_files_of_an_interrupted_write_are_removed_when_a_run_starts()
     {

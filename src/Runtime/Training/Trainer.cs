@@ -254,7 +254,6 @@ public sealed partial class Trainer : IDisposable
         {
             result = phase == StepPhase.Critic ? _loss.DiscriminatorStep(context) : _loss.GeneratorStep(context);
         }
-        catch (GradientException) { throw; }
         catch (ExternalException e)
         {
             throw new TrainingStepException($"{Where(phase, criticIndex)}: {e.Message}", e);

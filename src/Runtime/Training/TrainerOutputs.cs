@@ -37,7 +37,7 @@ public static class Sampling
                 var z = torch.randn([n, .. noiseShape], ScalarType.Float32, device, generator: random);
                 var x = generator.call(z);
                 sampleShape ??= x.shape[1..];
-                data.AddRange(x.to(ScalarType.Float32).cpu().data<float>().ToArray());
+                data.AddRange(x.HostFloats());
             }
             return (data.ToArray(), [count, .. sampleShape ?? []]);
         }

@@ -105,6 +105,16 @@ public sealed class CriticStepsAttribute(int steps) : Attribute
 }
 
 /// <summary>
+/// Runs every network application of a step as its own forward pass. Without it, the generated step applies
+/// a network once to the concatenated batch where several applications could share a pass (a critic's
+/// <c>D(x)</c> and <c>D(G(z))</c>), when the network is batch-independent at run time (no BatchNorm in training
+/// mode, no spectral norm, only modules known to treat samples independently). Use it to rule that out for a
+/// network whose batch dependence the runtime cannot see, or to compare timings.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class SeparateForwardPassesAttribute : Attribute;
+
+/// <summary>
 /// After every critic step, clamp every parameter of a network to [<see cref="Min"/>, <see cref="Max"/>]
 /// (WGAN: <c>[ClipWeights("D", 0.01)]</c>; RWGAN's asymmetric range: <c>[ClipWeights("D", -0.005, 0.01)]</c>).
 /// </summary>

@@ -347,15 +347,14 @@ public sealed partial class GanLossGenerator
                     case LeafInputValue input:
                         expression = Text(new InputOperand(input.Input));
                         break;
+                    case SharedForwardValue shared:
+                        WriteSharedForward(shared);
+                        return;
                     case NetworkValue network:
                     {
                         var call = Operations.Fill(RuntimeText.NetworkCall, new[] { Text(network.Argument) }, ("net", NetworkLocal(network.Network)));
-                        expression = network.Output switch
-                        {
-                            NetOutput.Score => Operations.Fill(RuntimeText.Score, new[] { call }, ("name", Literal(network.Network))),
-                            NetOutput.Features => Operations.Fill(RuntimeText.Features, new[] { call }, ("name", Literal(network.Network))),
-                            _ => call,
-                        };
+                        expression = Output(network, call);
+                        if (network.OwnPass is { } why) note = note is null ? "its own forward pass: " + why : note + "; its own forward pass: " + why;
                         if (network.NoGrad)
                         {
                             _w.WriteLine("// " + name + " = " + Printer.Print(value.Node) + " (" + network.Network + " is not trained in this step: its output is a constant"
@@ -380,6 +379,39 @@ public sealed partial class GanLossGenerator
                 if (value.GradLeaf) expression = Operations.Fill(RuntimeText.RequireGrad, new[] { expression });
                 _w.WriteLine("// " + name + " = " + Printer.Print(value.Node) + (note is null ? "" : " (" + note + ")"));
                 _w.WriteLine("var " + name + " = " + expression + ";");
+            }
+
+            /// <summary>A network's raw output as the loss reads it (a score as [B], features as [B,F]).</summary>
+            private static string Output(NetworkValue network, string raw) => network.Output switch
+            {
+                NetOutput.Score => Operations.Fill(RuntimeText.Score, new[] { raw }, ("name", Literal(network.Network))),
+                NetOutput.Features => Operations.Fill(RuntimeText.Features, new[] { raw }, ("name", Literal(network.Network))),
+                _ => raw,
+            };
+
+            /// <summary>Applications of one network sharing a forward pass: one call, then each member's temporary.</summary>
+            private void WriteSharedForward(SharedForwardValue shared)
+            {
+                var outputs = FreshName("shared" + shared.Network);
+                var call = Operations.Fill(RuntimeText.SharedForward, Array.Empty<string>(), ("net", NetworkLocal(shared.Network)),
+                    ("batches", string.Join(", ", shared.Members.Select(m => Text(m.Argument)))));
+                _w.WriteLine("// " + string.Join(", ", shared.Members.Select(m => Temp(m.Id) + " = " + Printer.Print(m.Node))) + ": one forward pass of "
+                    + shared.Network + " on these batches together when " + shared.Network + " is batch-independent at run time (else one pass each)"
+                    + (shared.NoGrad ? "; " + shared.Network + " is not trained in this step: its outputs are constants" : ""));
+                if (shared.NoGrad)
+                {
+                    _w.WriteLine(RuntimeText.Tensor + "[] " + outputs + ";");
+                    _w.WriteLine($"using ({RuntimeText.NoGrad}) {outputs} = {call};");
+                }
+                else
+                {
+                    _w.WriteLine("var " + outputs + " = " + call + ";");
+                }
+                for (var i = 0; i < shared.Members.Count; i++)
+                {
+                    var member = shared.Members[i];
+                    _w.WriteLine("var " + Temp(member.Id) + " = " + Output(member, outputs + "[" + i.ToString(CultureInfo.InvariantCulture) + "]") + ";");
+                }
             }
 
             private static string Temp(int id) => "t" + id.ToString(CultureInfo.InvariantCulture);

@@ -118,6 +118,7 @@ public sealed partial class GanLossGenerator
 
             // ----- class attributes: schedule, clipping, optimizer -----
             var criticSteps = 1;
+            var separateForwardPasses = false;
             var clipping = new List<(string Network, double Min, double Max, Location Where)>();
             var optimizer = OptimizerSpec.Standard;
             foreach (var attr in _lossClass.GetAttributes())
@@ -137,6 +138,9 @@ public sealed partial class GanLossGenerator
                         clipping.Add((net, min, max, AttributeLocation(attr) ?? identifier));
                         break;
                     }
+                    case "SeparateForwardPassesAttribute":
+                        separateForwardPasses = true;
+                        break;
                     case "AdamAttribute" when args.Length == 3:
                         optimizer = new OptimizerSpec("adam", ToDouble(args[0].Value), ToDouble(args[1].Value), ToDouble(args[2].Value), 0.99);
                         CheckOptimizer(attr, "Adam", optimizer.LearningRate, ("beta1", optimizer.Beta1, 1), ("beta2", optimizer.Beta2, 2));
@@ -299,7 +303,7 @@ public sealed partial class GanLossGenerator
 
             var spec = new LossClassSpec(ns, typeName, lossName, DocSummary(_lossClass) ?? "",
                 discriminator, generator, hyperOrder.ToEquatableArray(), states.ToEquatableArray(), networks,
-                partialNetworks.ToEquatableArray(), criticSteps, clips.ToEquatableArray(), optimizer, monitors.ToEquatableArray());
+                partialNetworks.ToEquatableArray(), criticSteps, clips.ToEquatableArray(), optimizer, monitors.ToEquatableArray(), separateForwardPasses);
             return new ParseResult(spec, diagnostics, registration);
         }
 

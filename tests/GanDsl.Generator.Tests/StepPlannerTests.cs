@@ -107,7 +107,105 @@ public sealed class StepPlannerTests
         var term = Assert.Single(critic.Terms);
         Assert.Equal("Gp", term.Name);
         Assert.IsType<ValueOperand>(term.Value);
-        Assert.Equal(Enumerable.Range(0, critic.Values.Count), critic.Values.Select(v => v.Id));   // numbered in evaluation order
+        // Numbered in evaluation order; a shared forward pass holds its members' numbers.
+        Assert.Equal(Enumerable.Range(0, 13), critic.Values.SelectMany(Ids).Order());
+    }
+
+    private static IEnumerable<int> Ids(PlannedValue v) => v is SharedForwardValue s ? s.Members.Select(m => m.Id) : new[] { v.Id };
+
+    [Fact]
+    public void WganGp_CriticStep_SharesOnePassOfD_ForRealAndFake_ButNotForThePenaltysInterpolate()
+    {
+        var critic = StepPlanner.Plan(ZooSpec("WganGp")).Discriminator!;
+        var shared = Assert.Single(critic.Values.OfType<SharedForwardValue>());
+        Assert.Equal("D", shared.Network);
+        Assert.False(shared.NoGrad);
+        Assert.Equal(new[] { "D(G(z))", "D(x)" }, shared.Members.Select(m => Printer.Print(m.Node)));
+        var penalty = Assert.Single(critic.Values.OfType<NetworkValue>(), v => v.Network == "D");
+        Assert.Equal("D(Between(x, G(z)))", Printed(penalty));
+        Assert.Contains("gradient is taken of it", penalty.OwnPass);
+
+        var code = Emitter.Write(ZooSpec("WganGp"));
+        Assert.Contains("var sharedD = global::GanDsl.LossOps.Forward(c, netD, t0, c.Real);", code);
+        Assert.Contains("// t1 = D(G(z)), t3 = D(x): one forward pass of D on these batches together when D is batch-independent at run time", code);
+    }
+
+    [Fact]
+    public void SeparateForwardPasses_KeepsEveryApplicationApart_AndSaysWhy()
+    {
+        var spec = OptimizedSpec("""
+            /// <summary>Separate.</summary>
+            [GanLoss("separate"), SeparateForwardPasses]
+            public partial class Separate
+            {
+                [DiscriminatorLoss] static Loss Dl => Mean(Softplus(-D(x))) + Mean(Softplus(D(G(z))));
+                [GeneratorLoss] static Loss Gl => Mean(Softplus(-D(G(z))));
+            }
+            """, "Separate");
+        var critic = StepPlanner.Plan(spec).Discriminator!;
+        Assert.Empty(critic.Values.OfType<SharedForwardValue>());
+        Assert.All(critic.Values.OfType<NetworkValue>().Where(v => v.Network == "D"), v => Assert.Equal("[SeparateForwardPasses]", v.OwnPass));
+        Assert.DoesNotContain("LossOps.Forward(", Emitter.Write(spec));
+    }
+
+    [Fact]
+    public void SharedPass_ComesAfterEveryBatchItReads_AndTheOtherValuesKeepTheirOrder()
+    {
+        // D(x) is evaluated before G(z) exists: the shared pass waits for G(z); Mean(D(x)) moves after it.
+        var spec = OptimizedSpec("""
+            /// <summary>Order.</summary>
+            [GanLoss("order")]
+            public partial class Order
+            {
+                [DiscriminatorLoss] static Loss Dl => Mean(D(x)) * 0.5 - Mean(D(G(z))) + Mean(D(G(z2)));
+                [GeneratorLoss] static Loss Gl => -Mean(D(G(z)));
+            }
+            """, "Order");
+        var critic = StepPlanner.Plan(spec).Discriminator!;
+        var shared = Assert.Single(critic.Values.OfType<SharedForwardValue>(), v => v.Network == "D");
+        Assert.Equal(new[] { "D(x)", "D(G(z))", "D(G(z2))" }, shared.Members.Select(m => Printer.Print(m.Node)));
+        var sharedG = Assert.Single(critic.Values.OfType<SharedForwardValue>(), v => v.Network == "G");
+        Assert.True(sharedG.NoGrad);   // G(z) and G(z2) share a pass too, without gradients
+        AssertEveryValueFollowsWhatItReads(critic);
+    }
+
+    [Fact]
+    public void ApplicationFedByAnotherOfTheSameNetwork_HasItsOwnPass()
+    {
+        var spec = OptimizedSpec("""
+            /// <summary>Chained.</summary>
+            [GanLoss("chained")]
+            public partial class Chained
+            {
+                [DiscriminatorLoss] static Loss Dl => Mean(Norm(AE(AE(x)) - x)) + Mean(Norm(AE(G(z)) - G(z)));
+                [GeneratorLoss] static Loss Gl => Mean(Norm(AE(G(z)) - G(z)));
+            }
+            """, "Chained");
+        var critic = StepPlanner.Plan(spec).Discriminator!;
+        var own = critic.Values.OfType<NetworkValue>().Where(v => v.Network == "AE").ToList();
+        Assert.Contains(own, v => v.OwnPass is { } why && why.Contains("computed from another application", StringComparison.Ordinal));
+        AssertEveryValueFollowsWhatItReads(critic);
+    }
+
+    [Fact]
+    public void EveryZooStep_ComputesEachValueAfterWhatItReads()
+    {
+        foreach (var spec in s_zoo.Value)
+        {
+            var plan = StepPlanner.Plan(spec);
+            foreach (var step in new[] { plan.Discriminator, plan.Generator, plan.EndOfEpoch })
+                if (step is not null) AssertEveryValueFollowsWhatItReads(step);
+        }
+    }
+
+    private static void AssertEveryValueFollowsWhatItReads(StepPlan step)
+    {
+        var computed = new HashSet<int>();
+        foreach (var value in step.Values)
+        {
+            foreach (var id in ForwardPasses.Dependencies(value)) Assert.True(computed.Contains(id), $"t{value.Id} reads t{id} before it is computed");
+            foreach (var id in Ids(value)) computed.Add(id);
+        }
     }
 
     [Fact]
@@ -246,7 +344,7 @@ public sealed class StepPlannerTests
     public void Emitter_NamesNoTensorLibrary_TheTableDoes()
     {
         // The binding is the table: moving to another tensor library edits Ir/Operations.cs, not the emitter or the planner.
-        foreach (var file in new[] { "GanLossGenerator.Emitter.cs", "Passes/StepPlanner.cs" })
+        foreach (var file in new[] { "GanLossGenerator.Emitter.cs", "Passes/StepPlanner.cs", "Passes/ForwardPasses.cs" })
         {
             var text = File.ReadAllText(Path.Combine(TestSupport.RepoRoot, "src", "Generator", file));
             Assert.DoesNotContain("TorchSharp", text);

@@ -17,6 +17,7 @@ namespace GanDsl.Generator.Ir;
 /// <param name="Networks">Networks the loss uses (generator-role first, then critics, each in order of first use).</param>
 /// <param name="PartialNetworks">Declared networks whose partial method the generator implements.</param>
 /// <param name="Monitors">Scalar macro properties of the class (BEGAN's M): evaluated without gradients after each critic step and reported as terms.</param>
+/// <param name="SeparateForwardPasses">True under <c>[SeparateForwardPasses]</c>: no network applications share a forward pass.</param>
 internal sealed record LossClassSpec(
     string Namespace,
     string TypeName,
@@ -31,7 +32,8 @@ internal sealed record LossClassSpec(
     int CriticSteps,
     EquatableArray<ClipSpec> Clipping,
     OptimizerSpec Optimizer,
-    EquatableArray<LossSpec> Monitors)
+    EquatableArray<LossSpec> Monitors,
+    bool SeparateForwardPasses = false)
 {
     public string FullTypeName => Namespace.Length == 0 ? TypeName : Namespace + "." + TypeName;
 

@@ -128,6 +128,13 @@ internal static class RuntimeText
     /// <summary>Reads a scalar tensor on the host (a device synchronisation: only for state updates); an extension method, called by its class since generated code has no usings.</summary>
     public const string ToDouble = "global::TorchSharp.TensorExtensionMethods.ToDouble($0)";
     public const string Backward = "$0.backward()";
+    /// <summary>
+    /// Applications of one network (<c>$net</c>) to the batches <c>$batches</c> (comma-separated) sharing one forward
+    /// pass when the network is batch-independent at run time, one pass each otherwise; an array of the outputs.
+    /// </summary>
+    public const string SharedForward = LossOps + ".Forward(c, $net, $batches)";
+    /// <summary>The step's source of random draws: an operation whose call names it draws random numbers.</summary>
+    public const string RandomSource = "c.Random";
     public const string Real = "c.Real";
     public const string Noise = "c.Noise";
     public const string Noise2 = "c.Noise2";

@@ -60,8 +60,21 @@ internal sealed record LeafInputValue(int Id, ExprNode Node, InputKind Input) : 
 
 /// <summary>A network applied to a batch.</summary>
 /// <param name="NoGrad">True when the network is not trained in this step and runs under no_grad (G in the critic step).</param>
-internal sealed record NetworkValue(int Id, ExprNode Node, bool GradLeaf, string Network, NetOutput Output, Operand Argument, bool NoGrad)
+/// <param name="OwnPass">
+/// Why this application has a forward pass of its own although the network is applied more than once in the loss
+/// (written as a comment), or null.
+/// </param>
+internal sealed record NetworkValue(int Id, ExprNode Node, bool GradLeaf, string Network, NetOutput Output, Operand Argument, bool NoGrad, string? OwnPass = null)
     : PlannedValue(Id, Node, GradLeaf);
+
+/// <summary>
+/// Applications of one network that share a forward pass on their concatenated batches (<see cref="RuntimeText.SharedForward"/>,
+/// which falls back to one pass each when the network is not batch-independent at run time). Placed after every
+/// value its members' batches need; <see cref="PlannedValue.Id"/> is the first member's.
+/// </summary>
+/// <param name="Members">The applications, in the order their batches are concatenated (each keeps its own temporary).</param>
+internal sealed record SharedForwardValue(int Id, ExprNode Node, string Network, bool NoGrad, EquatableArray<NetworkValue> Members)
+    : PlannedValue(Id, Node, false);
 
 /// <summary>An operation of the table, written with its tensor form <paramref name="Form"/>.</summary>
 internal sealed record OperationValue(int Id, ExprNode Node, bool GradLeaf, Op Op, int Form, EquatableArray<Operand> Operands)
@@ -113,6 +126,8 @@ internal static class StepPlanner
     {
         private readonly Dictionary<ExprNode, Operand> _known = new();
         private readonly HashSet<ExprNode> _gradLeaves = new();
+        /// <summary>Network applications inside a value a gradient is taken of (<c>Grad</c>'s first operand).</summary>
+        private readonly HashSet<ExprNode> _gradOutputs = new();
         private readonly List<TermPlan> _terms = new();
         private readonly HashSet<string> _termNames = new(StringComparer.Ordinal);
         private List<PlannedValue> _values = new();
@@ -155,7 +170,7 @@ internal static class StepPlanner
                 foreach (var state in spec.States)
                     if (Analysis.Contains(loss.Expression, new StateNode(state.Name))) AddTerm(new TermPlan(state.Name, new HostOperand(new StateNode(state.Name))));
             }
-            var body = _values;
+            var body = ForwardPasses.Share(_values, _gradOutputs, spec.SeparateForwardPasses);
 
             // Gradients the tail reads: taken before backward, with gradients on (G stays a constant in the critic step).
             _values = new List<PlannedValue>();
@@ -196,7 +211,26 @@ internal static class StepPlanner
             {
                 var node = stack.Pop();
                 if (!seen.Add(node)) continue;
-                if (node is CallNode { Op: Op.Grad } grad) _gradLeaves.Add(grad.Args[1]);
+                if (node is CallNode { Op: Op.Grad } grad)
+                {
+                    _gradLeaves.Add(grad.Args[1]);
+                    CollectApplications(grad.Args[0], _gradOutputs);
+                }
+                foreach (var child in Analysis.Children(node)) stack.Push(child);
+            }
+        }
+
+        /// <summary>The network applications in <paramref name="root"/> (a value a gradient is taken of, and what it is made of).</summary>
+        private static void CollectApplications(ExprNode root, HashSet<ExprNode> into)
+        {
+            var seen = new HashSet<ExprNode>(ReferenceComparer.Instance);
+            var stack = new Stack<ExprNode>();
+            stack.Push(root);
+            while (stack.Count > 0)
+            {
+                var node = stack.Pop();
+                if (!seen.Add(node)) continue;
+                if (node is ApplyNode) into.Add(node);
                 foreach (var child in Analysis.Children(node)) stack.Push(child);
             }
         }

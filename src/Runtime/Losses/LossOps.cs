@@ -34,6 +34,48 @@ public static class LossOps
         throw new ArgumentException($"Network '{network}' is declared with NetworkOutput.Score, so it must return one value per sample ([B,1] or [B]), but it returned [{string.Join(", ", shape)}].", nameof(output));
     }
 
+    /// <summary>
+    /// <paramref name="network"/> applied to each of <paramref name="batches"/>, as the generated code calls it where
+    /// applications of one network can share a forward pass: one pass on the batches concatenated along the first
+    /// dimension, split after, when <see cref="StepContext.ShareForwardPasses"/> is on, the network is batch-independent
+    /// as it is now (<see cref="BatchIndependence.Holds"/>) and the batches agree past the first dimension (shape, type,
+    /// device); otherwise one pass each. Both give the same values and gradients up to float round-off: one larger
+    /// matrix product in place of several smaller ones, and one backward pass through the network instead of several.
+    /// </summary>
+    /// <param name="context">The step's context (its switch).</param>
+    /// <param name="network">The network.</param>
+    /// <param name="batches">The batches, each [B_i, ...].</param>
+    /// <returns>The outputs, in the order of <paramref name="batches"/>.</returns>
+    public static Tensor[] Forward(StepContext context, nn.Module<Tensor, Tensor> network, params Tensor[] batches)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(batches);
+        if (batches.Length > 1 && context.ShareForwardPasses && AgreePastFirstDimension(batches) && BatchIndependence.Holds(network))
+        {
+            var sizes = batches.Select(b => b.shape[0]).ToArray();
+            var output = network.call(cat(batches, 0));
+            // A batch-independent network maps [N, ...] to [N, ...]; anything else is split by the separate passes' rule below.
+            if (output.dim() > 0 && output.shape[0] == sizes.Sum()) return output.split(sizes, 0);
+        }
+        var outputs = new Tensor[batches.Length];
+        for (var i = 0; i < batches.Length; i++) outputs[i] = network.call(batches[i]);
+        return outputs;
+    }
+
+    private static bool AgreePastFirstDimension(Tensor[] batches)
+    {
+        var first = batches[0];
+        if (first.dim() == 0) return false;
+        foreach (var b in batches)
+        {
+            if (b.dim() != first.dim() || b.dtype != first.dtype || b.device_type != first.device_type || b.device_index != first.device_index) return false;
+            for (var d = 1; d < first.dim(); d++)
+                if (b.shape[d] != first.shape[d]) return false;
+        }
+        return true;
+    }
+
     /// <summary>A feature network's output as [B,F]: [B,F] is kept, [B,...] is flattened per sample.</summary>
     /// <param name="output">The network's output.</param>
     /// <param name="network">The network's name, for the error message.</param>

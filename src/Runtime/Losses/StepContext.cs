@@ -49,6 +49,13 @@ public sealed class StepContext
         _noise2 = noise2;
     }
 
+    /// <summary>
+    /// Whether applications of one network may share a forward pass on concatenated batches where the generated
+    /// code offers it (<see cref="LossOps.Forward"/>; only for batch-independent networks). On by default; off gives
+    /// the plain step, one pass per application, for comparisons.
+    /// </summary>
+    public bool ShareForwardPasses { get; init; } = true;
+
     /// <summary>The real batch <c>x</c>.</summary>
     public Tensor Real { get; }
 

@@ -39,6 +39,12 @@ public sealed record TrainOptions
     /// <summary>libtorch intra-op threads; null for every core of the machine.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>
+    /// Whether applications of one network may share a forward pass on concatenated batches (batch-independent
+    /// networks only; see <see cref="GanDsl.BatchIndependence"/>). On by default; off runs the plain step, one pass per application.
+    /// </summary>
+    public bool ShareForwardPasses { get; init; } = true;
+
     /// <summary>Output folder (metrics, samples, pictures, config.json, checkpoint.bin).</summary>
     public required string OutputDirectory { get; init; }
 

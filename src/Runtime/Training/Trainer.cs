@@ -244,7 +244,8 @@ public sealed partial class Trainer : IDisposable
         var real = torch.tensor(_batchBuffer, _sampler.BatchShape, device: _device);
         var noise = torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator);
         var context = new StepContext(real, noise, _networks, _stepRandom,
-            () => torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator));
+            () => torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator))
+        { ShareForwardPasses = _options.ShareForwardPasses };
 
         var optimizers = phase == StepPhase.Critic ? _criticOptimizers : _generatorOptimizers;
         foreach (var o in _criticOptimizers) o.Optimizer.zero_grad();

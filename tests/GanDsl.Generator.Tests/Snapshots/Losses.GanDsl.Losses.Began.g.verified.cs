@@ -52,19 +52,19 @@ partial class Began : global::GanDsl.IGanLoss
         var k = State["k"];
         var netG = c.Network("G");
         var netAE = c.Network("AE");
-        // t0 = AE(x)
-        var t0 = netAE.call(c.Real);
+        // t4 = G(z) (G is not trained in this step: its output is a constant)
+        global::TorchSharp.torch.Tensor t4;
+        using (global::TorchSharp.torch.no_grad()) t4 = netG.call(c.Noise);
+        // t0 = AE(x), t5 = AE(G(z)): one forward pass of AE on these batches together when AE is batch-independent at run time (else one pass each)
+        var sharedAE = global::GanDsl.LossOps.Forward(c, netAE, c.Real, t4);
+        var t0 = sharedAE[0];
+        var t5 = sharedAE[1];
         // t1 = AE(x) - x
         var t1 = t0 - c.Real;
         // t2 = Abs(AE(x) - x)
         var t2 = t1.abs();
         // t3 = Mean(Abs(AE(x) - x))
         var t3 = t2.mean();
-        // t4 = G(z) (G is not trained in this step: its output is a constant)
-        global::TorchSharp.torch.Tensor t4;
-        using (global::TorchSharp.torch.no_grad()) t4 = netG.call(c.Noise);
-        // t5 = AE(G(z))
-        var t5 = netAE.call(t4);
         // t6 = AE(G(z)) - G(z)
         var t6 = t5 - t4;
         // t7 = Abs(AE(G(z)) - G(z))

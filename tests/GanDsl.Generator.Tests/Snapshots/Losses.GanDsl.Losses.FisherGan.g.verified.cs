@@ -50,15 +50,15 @@ partial class FisherGan : global::GanDsl.IGanLoss
         var lambda = State["Lambda"];
         var netG = c.Network("G");
         var netD = c.Network("D");
-        // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
-        // t1 = Mean(D(x))
-        var t1 = t0.mean();
         // t2 = G(z) (G is not trained in this step: its output is a constant)
         global::TorchSharp.torch.Tensor t2;
         using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
-        // t3 = D(G(z))
-        var t3 = global::GanDsl.LossOps.Score(netD.call(t2), "D");
+        // t0 = D(x), t3 = D(G(z)): one forward pass of D on these batches together when D is batch-independent at run time (else one pass each)
+        var sharedD = global::GanDsl.LossOps.Forward(c, netD, c.Real, t2);
+        var t0 = global::GanDsl.LossOps.Score(sharedD[0], "D");
+        var t3 = global::GanDsl.LossOps.Score(sharedD[1], "D");
+        // t1 = Mean(D(x))
+        var t1 = t0.mean();
         // t4 = Mean(D(G(z)))
         var t4 = t3.mean();
         // t5 = Mean(D(x)) - Mean(D(G(z)))

@@ -42,19 +42,19 @@ partial class Hinge : global::GanDsl.IGanLoss
     {
         var netG = c.Network("G");
         var netD = c.Network("D");
-        // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
+        // t4 = G(z) (G is not trained in this step: its output is a constant)
+        global::TorchSharp.torch.Tensor t4;
+        using (global::TorchSharp.torch.no_grad()) t4 = netG.call(c.Noise);
+        // t0 = D(x), t5 = D(G(z)): one forward pass of D on these batches together when D is batch-independent at run time (else one pass each)
+        var sharedD = global::GanDsl.LossOps.Forward(c, netD, c.Real, t4);
+        var t0 = global::GanDsl.LossOps.Score(sharedD[0], "D");
+        var t5 = global::GanDsl.LossOps.Score(sharedD[1], "D");
         // t1 = 1 - D(x)
         var t1 = 1d - t0;
         // t2 = Relu(1 - D(x))
         var t2 = t1.relu();
         // t3 = Mean(Relu(1 - D(x)))
         var t3 = t2.mean();
-        // t4 = G(z) (G is not trained in this step: its output is a constant)
-        global::TorchSharp.torch.Tensor t4;
-        using (global::TorchSharp.torch.no_grad()) t4 = netG.call(c.Noise);
-        // t5 = D(G(z))
-        var t5 = global::GanDsl.LossOps.Score(netD.call(t4), "D");
         // t6 = 1 + D(G(z))
         var t6 = 1d + t5;
         // t7 = Relu(1 + D(G(z)))

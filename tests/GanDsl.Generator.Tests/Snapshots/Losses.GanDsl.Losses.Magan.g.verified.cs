@@ -55,8 +55,13 @@ partial class Magan : global::GanDsl.IGanLoss
         var stepTotal = State["StepTotal"];
         var netG = c.Network("G");
         var netAE = c.Network("AE");
-        // t0 = AE(x)
-        var t0 = netAE.call(c.Real);
+        // t5 = G(z) (G is not trained in this step: its output is a constant)
+        global::TorchSharp.torch.Tensor t5;
+        using (global::TorchSharp.torch.no_grad()) t5 = netG.call(c.Noise);
+        // t0 = AE(x), t6 = AE(G(z)): one forward pass of AE on these batches together when AE is batch-independent at run time (else one pass each)
+        var sharedAE = global::GanDsl.LossOps.Forward(c, netAE, c.Real, t5);
+        var t0 = sharedAE[0];
+        var t6 = sharedAE[1];
         // t1 = AE(x) - x
         var t1 = t0 - c.Real;
         // t2 = Square(AE(x) - x)
@@ -65,11 +70,6 @@ partial class Magan : global::GanDsl.IGanLoss
         var t3 = global::GanDsl.LossOps.MeanPerSample(t2);
         // t4 = Mean(MeanPerSample(Square(AE(x) - x)))
         var t4 = t3.mean();
-        // t5 = G(z) (G is not trained in this step: its output is a constant)
-        global::TorchSharp.torch.Tensor t5;
-        using (global::TorchSharp.torch.no_grad()) t5 = netG.call(c.Noise);
-        // t6 = AE(G(z))
-        var t6 = netAE.call(t5);
         // t7 = AE(G(z)) - G(z)
         var t7 = t6 - t5;
         // t8 = Square(AE(G(z)) - G(z))

@@ -45,15 +45,15 @@ partial class McGan : global::GanDsl.IGanLoss
     {
         var netG = c.Network("G");
         var netF = c.Network("F");
-        // t0 = F(x)
-        var t0 = global::GanDsl.LossOps.Features(netF.call(c.Real), "F");
-        // t1 = BatchMean(F(x))
-        var t1 = global::GanDsl.LossOps.BatchMean(t0);
         // t2 = G(z) (G is not trained in this step: its output is a constant)
         global::TorchSharp.torch.Tensor t2;
         using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
-        // t3 = F(G(z))
-        var t3 = global::GanDsl.LossOps.Features(netF.call(t2), "F");
+        // t0 = F(x), t3 = F(G(z)): one forward pass of F on these batches together when F is batch-independent at run time (else one pass each)
+        var sharedF = global::GanDsl.LossOps.Forward(c, netF, c.Real, t2);
+        var t0 = global::GanDsl.LossOps.Features(sharedF[0], "F");
+        var t3 = global::GanDsl.LossOps.Features(sharedF[1], "F");
+        // t1 = BatchMean(F(x))
+        var t1 = global::GanDsl.LossOps.BatchMean(t0);
         // t4 = BatchMean(F(G(z)))
         var t4 = global::GanDsl.LossOps.BatchMean(t3);
         // t5 = BatchMean(F(x)) - BatchMean(F(G(z)))
@@ -82,14 +82,14 @@ partial class McGan : global::GanDsl.IGanLoss
 
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenF = c.Freeze("F");
-        // t0 = F(x)
-        var t0 = global::GanDsl.LossOps.Features(netF.call(c.Real), "F");
-        // t1 = BatchMean(F(x))
-        var t1 = global::GanDsl.LossOps.BatchMean(t0);
         // t2 = G(z)
         var t2 = netG.call(c.Noise);
-        // t3 = F(G(z))
-        var t3 = global::GanDsl.LossOps.Features(netF.call(t2), "F");
+        // t0 = F(x), t3 = F(G(z)): one forward pass of F on these batches together when F is batch-independent at run time (else one pass each)
+        var sharedF = global::GanDsl.LossOps.Forward(c, netF, c.Real, t2);
+        var t0 = global::GanDsl.LossOps.Features(sharedF[0], "F");
+        var t3 = global::GanDsl.LossOps.Features(sharedF[1], "F");
+        // t1 = BatchMean(F(x))
+        var t1 = global::GanDsl.LossOps.BatchMean(t0);
         // t4 = BatchMean(F(G(z)))
         var t4 = global::GanDsl.LossOps.BatchMean(t3);
         // t5 = BatchMean(F(x)) - BatchMean(F(G(z)))

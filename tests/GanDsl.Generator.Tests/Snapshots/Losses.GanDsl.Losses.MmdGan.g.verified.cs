@@ -45,13 +45,13 @@ partial class MmdGan : global::GanDsl.IGanLoss
     {
         var netG = c.Network("G");
         var netF = c.Network("F");
-        // t0 = F(x)
-        var t0 = global::GanDsl.LossOps.Features(netF.call(c.Real), "F");
         // t1 = G(z) (G is not trained in this step: its output is a constant)
         global::TorchSharp.torch.Tensor t1;
         using (global::TorchSharp.torch.no_grad()) t1 = netG.call(c.Noise);
-        // t2 = F(G(z))
-        var t2 = global::GanDsl.LossOps.Features(netF.call(t1), "F");
+        // t0 = F(x), t2 = F(G(z)): one forward pass of F on these batches together when F is batch-independent at run time (else one pass each)
+        var sharedF = global::GanDsl.LossOps.Forward(c, netF, c.Real, t1);
+        var t0 = global::GanDsl.LossOps.Features(sharedF[0], "F");
+        var t2 = global::GanDsl.LossOps.Features(sharedF[1], "F");
         // t3 = Mmd2(F(x), F(G(z)), 1, 2, 4, 8, 16)
         var t3 = global::GanDsl.LossOps.Mmd2(t0, t2, new double[] { 1d, 2d, 4d, 8d, 16d });
         // t4 = -Mmd2(F(x), F(G(z)), 1, 2, 4, 8, 16)
@@ -73,12 +73,12 @@ partial class MmdGan : global::GanDsl.IGanLoss
 
         // The critics are not trained in this step: gradients flow through them to G, but none accumulate in their parameters.
         using var frozenF = c.Freeze("F");
-        // t0 = F(x)
-        var t0 = global::GanDsl.LossOps.Features(netF.call(c.Real), "F");
         // t1 = G(z)
         var t1 = netG.call(c.Noise);
-        // t2 = F(G(z))
-        var t2 = global::GanDsl.LossOps.Features(netF.call(t1), "F");
+        // t0 = F(x), t2 = F(G(z)): one forward pass of F on these batches together when F is batch-independent at run time (else one pass each)
+        var sharedF = global::GanDsl.LossOps.Forward(c, netF, c.Real, t1);
+        var t0 = global::GanDsl.LossOps.Features(sharedF[0], "F");
+        var t2 = global::GanDsl.LossOps.Features(sharedF[1], "F");
         // t3 = Mmd2(F(x), F(G(z)), 1, 2, 4, 8, 16)
         var t3 = global::GanDsl.LossOps.Mmd2(t0, t2, new double[] { 1d, 2d, 4d, 8d, 16d });
 

@@ -42,15 +42,15 @@ partial class NonSaturating : global::GanDsl.IGanLoss
     {
         var netG = c.Network("G");
         var netD = c.Network("D");
-        // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
-        // t1 = BinaryCrossEntropyWithLogits(D(x), 1)
-        var t1 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t0, 1d);
         // t2 = G(z) (G is not trained in this step: its output is a constant)
         global::TorchSharp.torch.Tensor t2;
         using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
-        // t3 = D(G(z))
-        var t3 = global::GanDsl.LossOps.Score(netD.call(t2), "D");
+        // t0 = D(x), t3 = D(G(z)): one forward pass of D on these batches together when D is batch-independent at run time (else one pass each)
+        var sharedD = global::GanDsl.LossOps.Forward(c, netD, c.Real, t2);
+        var t0 = global::GanDsl.LossOps.Score(sharedD[0], "D");
+        var t3 = global::GanDsl.LossOps.Score(sharedD[1], "D");
+        // t1 = BinaryCrossEntropyWithLogits(D(x), 1)
+        var t1 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t0, 1d);
         // t4 = BinaryCrossEntropyWithLogits(D(G(z)), 0)
         var t4 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t3, 0d);
         // t5 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0)

@@ -42,13 +42,13 @@ partial class RaLsgan : global::GanDsl.IGanLoss
     {
         var netG = c.Network("G");
         var netD = c.Network("D");
-        // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = G(z) (G is not trained in this step: its output is a constant)
         global::TorchSharp.torch.Tensor t1;
         using (global::TorchSharp.torch.no_grad()) t1 = netG.call(c.Noise);
-        // t2 = D(G(z))
-        var t2 = global::GanDsl.LossOps.Score(netD.call(t1), "D");
+        // t0 = D(x), t2 = D(G(z)): one forward pass of D on these batches together when D is batch-independent at run time (else one pass each)
+        var sharedD = global::GanDsl.LossOps.Forward(c, netD, c.Real, t1);
+        var t0 = global::GanDsl.LossOps.Score(sharedD[0], "D");
+        var t2 = global::GanDsl.LossOps.Score(sharedD[1], "D");
         // t3 = Mean(D(G(z)))
         var t3 = t2.mean();
         // t4 = D(x) - Mean(D(G(z)))
@@ -86,10 +86,10 @@ partial class RaLsgan : global::GanDsl.IGanLoss
         using var frozenD = c.Freeze("D");
         // t0 = G(z)
         var t0 = netG.call(c.Noise);
-        // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
-        // t2 = D(x)
-        var t2 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
+        // t1 = D(G(z)), t2 = D(x): one forward pass of D on these batches together when D is batch-independent at run time (else one pass each)
+        var sharedD = global::GanDsl.LossOps.Forward(c, netD, t0, c.Real);
+        var t1 = global::GanDsl.LossOps.Score(sharedD[0], "D");
+        var t2 = global::GanDsl.LossOps.Score(sharedD[1], "D");
         // t3 = Mean(D(x))
         var t3 = t2.mean();
         // t4 = D(G(z)) - Mean(D(x))

@@ -47,13 +47,13 @@ partial class RaganAux : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netD = c.Network("D");
         var netA = c.Network("A");
-        // t0 = D(x)
-        var t0 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t1 = G(z) (G is not trained in this step: its output is a constant)
         global::TorchSharp.torch.Tensor t1;
         using (global::TorchSharp.torch.no_grad()) t1 = netG.call(c.Noise);
-        // t2 = D(G(z))
-        var t2 = global::GanDsl.LossOps.Score(netD.call(t1), "D");
+        // t0 = D(x), t2 = D(G(z)): one forward pass of D on these batches together when D is batch-independent at run time (else one pass each)
+        var sharedD = global::GanDsl.LossOps.Forward(c, netD, c.Real, t1);
+        var t0 = global::GanDsl.LossOps.Score(sharedD[0], "D");
+        var t2 = global::GanDsl.LossOps.Score(sharedD[1], "D");
         // t3 = Mean(D(G(z)))
         var t3 = t2.mean();
         // t4 = D(x) - Mean(D(G(z)))
@@ -68,10 +68,10 @@ partial class RaganAux : global::GanDsl.IGanLoss
         var t8 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t7, 0d);
         // t9 = BinaryCrossEntropyWithLogits(D(x) - Mean(D(G(z))), 1) + BinaryCrossEntropyWithLogits(D(G(z)) - Mean(D(x)), 0)
         var t9 = t5 + t8;
-        // t10 = A(x)
-        var t10 = global::GanDsl.LossOps.Score(netA.call(c.Real), "A");
-        // t11 = A(G(z))
-        var t11 = global::GanDsl.LossOps.Score(netA.call(t1), "A");
+        // t10 = A(x), t11 = A(G(z)): one forward pass of A on these batches together when A is batch-independent at run time (else one pass each)
+        var sharedA = global::GanDsl.LossOps.Forward(c, netA, c.Real, t1);
+        var t10 = global::GanDsl.LossOps.Score(sharedA[0], "A");
+        var t11 = global::GanDsl.LossOps.Score(sharedA[1], "A");
         // t12 = Mean(A(G(z)))
         var t12 = t11.mean();
         // t13 = A(x) - Mean(A(G(z)))
@@ -112,10 +112,10 @@ partial class RaganAux : global::GanDsl.IGanLoss
         using var frozenA = c.Freeze("A");
         // t0 = G(z)
         var t0 = netG.call(c.Noise);
-        // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
-        // t2 = D(x)
-        var t2 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
+        // t1 = D(G(z)), t2 = D(x): one forward pass of D on these batches together when D is batch-independent at run time (else one pass each)
+        var sharedD = global::GanDsl.LossOps.Forward(c, netD, t0, c.Real);
+        var t1 = global::GanDsl.LossOps.Score(sharedD[0], "D");
+        var t2 = global::GanDsl.LossOps.Score(sharedD[1], "D");
         // t3 = Mean(D(x))
         var t3 = t2.mean();
         // t4 = D(G(z)) - Mean(D(x))
@@ -130,10 +130,10 @@ partial class RaganAux : global::GanDsl.IGanLoss
         var t8 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t7, 0d);
         // t9 = BinaryCrossEntropyWithLogits(D(G(z)) - Mean(D(x)), 1) + BinaryCrossEntropyWithLogits(D(x) - Mean(D(G(z))), 0)
         var t9 = t5 + t8;
-        // t10 = A(G(z))
-        var t10 = global::GanDsl.LossOps.Score(netA.call(t0), "A");
-        // t11 = A(x)
-        var t11 = global::GanDsl.LossOps.Score(netA.call(c.Real), "A");
+        // t10 = A(G(z)), t11 = A(x): one forward pass of A on these batches together when A is batch-independent at run time (else one pass each)
+        var sharedA = global::GanDsl.LossOps.Forward(c, netA, t0, c.Real);
+        var t10 = global::GanDsl.LossOps.Score(sharedA[0], "A");
+        var t11 = global::GanDsl.LossOps.Score(sharedA[1], "A");
         // t12 = Mean(A(x))
         var t12 = t11.mean();
         // t13 = A(G(z)) - Mean(A(x))

@@ -49,19 +49,19 @@ partial class WganGp : global::GanDsl.IGanLoss
         // t0 = G(z) (G is not trained in this step: its output is a constant)
         global::TorchSharp.torch.Tensor t0;
         using (global::TorchSharp.torch.no_grad()) t0 = netG.call(c.Noise);
-        // t1 = D(G(z))
-        var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
+        // t1 = D(G(z)), t3 = D(x): one forward pass of D on these batches together when D is batch-independent at run time (else one pass each)
+        var sharedD = global::GanDsl.LossOps.Forward(c, netD, t0, c.Real);
+        var t1 = global::GanDsl.LossOps.Score(sharedD[0], "D");
+        var t3 = global::GanDsl.LossOps.Score(sharedD[1], "D");
         // t2 = Mean(D(G(z)))
         var t2 = t1.mean();
-        // t3 = D(x)
-        var t3 = global::GanDsl.LossOps.Score(netD.call(c.Real), "D");
         // t4 = Mean(D(x))
         var t4 = t3.mean();
         // t5 = Mean(D(G(z))) - Mean(D(x))
         var t5 = t2 - t4;
         // t6 = Between(x, G(z)) (a leaf that requires grad: a gradient is taken with respect to it)
         var t6 = global::GanDsl.LossOps.RequireGrad(global::GanDsl.LossOps.Between(c.Random, c.Real, t0));
-        // t7 = D(Between(x, G(z)))
+        // t7 = D(Between(x, G(z))) (its own forward pass: a gradient is taken of it, which a shared pass would run back through every batch)
         var t7 = global::GanDsl.LossOps.Score(netD.call(t6), "D");
         // t8 = Grad(D(Between(x, G(z))), Between(x, G(z)))
         var t8 = global::GanDsl.LossOps.Grad(t7, t6, "wgan-gp", "Grad(D(Between(x, G(z))), Between(x, G(z)))");

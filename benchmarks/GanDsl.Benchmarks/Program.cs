@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 //
 //   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- --workload NAME[,NAME] [--threads N] [--iterations N] [--warmup N]
 //   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- --micro [--threads N]
+//   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- --optimizer [--threads N] [--steps N] [--rounds R] [--check-steps N] [--iteration-times [--warmup N] [--iterations N]]
 //
 // --workload: full training iterations through GanDsl's own Trainer (generated loss code, the trainer's
 // loop with its finiteness guard, torch.optim), the workloads of benchmarks/HandWritten and
@@ -19,11 +20,19 @@ using static TorchSharp.torch;
 // generator steps: every critic step, the generator step and the loop's own work. One JSON line per workload.
 // --micro: per-call overhead of TorchSharp's binding (a 1-element add) and a Linear layer, mirrored by
 // `pytorch_bench.py --micro`.
+// --optimizer: torch.optim's Adam/RMSprop step against a flat-buffer update on the four workloads' parameter
+// sets, with a bit-compatibility check (issue 12 item 3; OptimizerBench.cs).
 
 var threads = 1;
 int? warmupOverride = null, iterationsOverride = null;
 var workloads = new List<string>();
 var micro = false;
+if (args.Contains("--optimizer"))
+{
+    var t = Array.IndexOf(args, "--threads");
+    Libtorch.Configure(t >= 0 && t + 1 < args.Length ? int.Parse(args[t + 1], CultureInfo.InvariantCulture) : 1);
+    return OptimizerBench.Run(torch.get_num_threads(), args);
+}
 for (var i = 0; i < args.Length; i++)
 {
     string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");

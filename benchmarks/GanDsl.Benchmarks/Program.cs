@@ -104,7 +104,14 @@ static class Workloads
             using var trainer = Trainer.Create(loss, GanDsl.Models.ModelFactory.Get(options.Model), options with { Hyperparameters = new Dictionary<string, double>() },
                 ring ? null : new RandomImages());
             var stamps = new List<long>();
-            trainer.StepCompleted += e => { if (e.Phase == StepPhase.Generator) stamps.Add(Stopwatch.GetTimestamp()); };
+            trainer.StepCompleted += e =>
+            {
+                if (e.Phase != StepPhase.Generator) return;
+                stamps.Add(Stopwatch.GetTimestamp());
+                // The timed window is stamps[warmup] .. stamps[warmup + timed]: what profile.sh samples.
+                if (stamps.Count == warmup + 1) PerfControl.Send("enable");
+                if (stamps.Count == warmup + timed + 1) PerfControl.Send("disable");
+            };
             trainer.Run();
             var times = new List<double>();
             for (var i = warmup + 1; i < stamps.Count; i++) times.Add(Stopwatch.GetElapsedTime(stamps[i - 1], stamps[i]).TotalMilliseconds);
@@ -158,6 +165,28 @@ static class Workloads
             public byte[] GetState() => [];
             public void SetState(byte[] state) { }
         }
+    }
+}
+
+/// <summary>
+/// benchmarks/profile.sh samples only the timed iterations: it starts `perf record --delay=-1 --control
+/// fifo:CTL,ACK` and names the two fifos in GANDSL_PERF_CTL and GANDSL_PERF_ACK; the program writes
+/// "enable" before the first timed iteration and "disable" after the last, each acknowledged by perf.
+/// Without the variables this does nothing.
+/// </summary>
+static class PerfControl
+{
+    static readonly string? Ctl = Environment.GetEnvironmentVariable("GANDSL_PERF_CTL");
+    static readonly string? Ack = Environment.GetEnvironmentVariable("GANDSL_PERF_ACK");
+
+    public static void Send(string command)
+    {
+        if (string.IsNullOrEmpty(Ctl)) return;
+        using (var ctl = new FileStream(Ctl, FileMode.Open, FileAccess.Write)) ctl.Write(System.Text.Encoding.ASCII.GetBytes(command + "\n"));
+        if (string.IsNullOrEmpty(Ack)) return;
+        using var ack = new FileStream(Ack, FileMode.Open, FileAccess.Read);
+        var buffer = new byte[5];
+        _ = ack.Read(buffer);
     }
 }
 

@@ -22,6 +22,7 @@ Binding micro-benchmarks (the old comparison with GanDsl.Benchmarks; fastest of 
 import argparse
 import json
 import math
+import os
 import statistics
 import time
 
@@ -172,14 +173,30 @@ class Gan:
         self.opt_g.step()
 
 
+def perf_control(command):
+    """benchmarks/profile.sh samples only the timed iterations: it runs `perf record --delay=-1 --control
+    fifo:CTL,ACK` and names the fifos in GANDSL_PERF_CTL and GANDSL_PERF_ACK; "enable" is written before
+    the first timed iteration and "disable" after the last, each acknowledged by perf. Without them: nothing."""
+    ctl, ack = os.environ.get("GANDSL_PERF_CTL"), os.environ.get("GANDSL_PERF_ACK")
+    if not ctl:
+        return
+    with open(ctl, "w") as f:
+        f.write(command + "\n")
+    if ack:
+        with open(ack, "rb") as f:
+            f.read(5)
+
+
 def time_iterations(warmup, timed, body):
     for _ in range(warmup):
         body()
     times = []
+    perf_control("enable")
     for _ in range(timed):
         start = time.perf_counter()
         body()
         times.append((time.perf_counter() - start) * 1e3)
+    perf_control("disable")
     return times
 
 

@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 //
 //   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- --workload NAME[,NAME] [--threads N] [--iterations N] [--warmup N]
 //   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- --micro [--threads N]
+//   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- --optimizer [--threads N] [--steps N] [--rounds R] [--check-steps N] [--iteration-times [--warmup N] [--iterations N]]
 //
 // --workload: full training iterations through GanDsl's own Trainer (generated loss code, the trainer's
 // loop with its finiteness guard, torch.optim), the workloads of benchmarks/HandWritten and
@@ -19,11 +20,19 @@ using static TorchSharp.torch;
 // generator steps: every critic step, the generator step and the loop's own work. One JSON line per workload.
 // --micro: per-call overhead of TorchSharp's binding (a 1-element add) and a Linear layer, mirrored by
 // `pytorch_bench.py --micro`.
+// --optimizer: torch.optim's Adam/RMSprop step against a flat-buffer update on the four workloads' parameter
+// sets, with a bit-compatibility check (issue 12 item 3; OptimizerBench.cs).
 
 var threads = 1;
 int? warmupOverride = null, iterationsOverride = null;
 var workloads = new List<string>();
 var micro = false;
+if (args.Contains("--optimizer"))
+{
+    var t = Array.IndexOf(args, "--threads");
+    Libtorch.Configure(t >= 0 && t + 1 < args.Length ? int.Parse(args[t + 1], CultureInfo.InvariantCulture) : 1);
+    return OptimizerBench.Run(torch.get_num_threads(), args);
+}
 for (var i = 0; i < args.Length; i++)
 {
     string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -95,7 +104,14 @@ static class Workloads
             using var trainer = Trainer.Create(loss, GanDsl.Models.ModelFactory.Get(options.Model), options with { Hyperparameters = new Dictionary<string, double>() },
                 ring ? null : new RandomImages());
             var stamps = new List<long>();
-            trainer.StepCompleted += e => { if (e.Phase == StepPhase.Generator) stamps.Add(Stopwatch.GetTimestamp()); };
+            trainer.StepCompleted += e =>
+            {
+                if (e.Phase != StepPhase.Generator) return;
+                stamps.Add(Stopwatch.GetTimestamp());
+                // The timed window is stamps[warmup] .. stamps[warmup + timed]: what profile.sh samples.
+                if (stamps.Count == warmup + 1) PerfControl.Send("enable");
+                if (stamps.Count == warmup + timed + 1) PerfControl.Send("disable");
+            };
             trainer.Run();
             var times = new List<double>();
             for (var i = warmup + 1; i < stamps.Count; i++) times.Add(Stopwatch.GetElapsedTime(stamps[i - 1], stamps[i]).TotalMilliseconds);
@@ -149,6 +165,28 @@ static class Workloads
             public byte[] GetState() => [];
             public void SetState(byte[] state) { }
         }
+    }
+}
+
+/// <summary>
+/// benchmarks/profile.sh samples only the timed iterations: it starts `perf record --delay=-1 --control
+/// fifo:CTL,ACK` and names the two fifos in GANDSL_PERF_CTL and GANDSL_PERF_ACK; the program writes
+/// "enable" before the first timed iteration and "disable" after the last, each acknowledged by perf.
+/// Without the variables this does nothing.
+/// </summary>
+static class PerfControl
+{
+    static readonly string? Ctl = Environment.GetEnvironmentVariable("GANDSL_PERF_CTL");
+    static readonly string? Ack = Environment.GetEnvironmentVariable("GANDSL_PERF_ACK");
+
+    public static void Send(string command)
+    {
+        if (string.IsNullOrEmpty(Ctl)) return;
+        using (var ctl = new FileStream(Ctl, FileMode.Open, FileAccess.Write)) ctl.Write(System.Text.Encoding.ASCII.GetBytes(command + "\n"));
+        if (string.IsNullOrEmpty(Ack)) return;
+        using var ack = new FileStream(Ack, FileMode.Open, FileAccess.Read);
+        var buffer = new byte[5];
+        _ = ack.Read(buffer);
     }
 }
 

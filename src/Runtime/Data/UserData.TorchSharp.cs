@@ -24,7 +24,7 @@ public static partial class UserData
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
-        return TorchDataset<Dictionary<string, Tensor>>.Create(dataset, item => Select(item, key, name), name);
+        return TorchDataset<Dictionary<string, Tensor>>.Create(dataset, item => SampleTensor(item, key, name), name);
     }
 
     /// <summary>
@@ -68,7 +68,7 @@ public static partial class UserData
         {
             if (!first.MoveNext())
                 throw new ArgumentException($"The DataLoader of '{name}' yields no batch: its dataset is empty.", nameof(loader));
-            var batch = Select(first.Current, key, name);
+            var batch = SampleTensor(first.Current, key, name);
             CheckFloating(batch, name, "The batches");
             if (batch.dim() is not (2 or 4))
                 throw new ArgumentException($"The DataLoader of '{name}' yields '{key}' batches of shape {ShapeUtil.Format(batch.shape)}; GanDsl trains on [B, D] vectors or [B, C, H, W] images.", nameof(loader));
@@ -76,12 +76,12 @@ public static partial class UserData
         }
         IEnumerable<Tensor> Batches()
         {
-            foreach (var batch in loader) yield return Select(batch, key, name);
+            foreach (var batch in loader) yield return SampleTensor(batch, key, name);
         }
         return new BatchStream(Batches(), sampleShape, name);
     }
 
-    private static Tensor Select(Dictionary<string, Tensor> item, string key, string name) =>
+    private static Tensor SampleTensor(Dictionary<string, Tensor> item, string key, string name) =>
         item.TryGetValue(key, out var tensor) ? tensor
             : throw new ArgumentException(item.Count == 0
                 ? $"The samples of '{name}' are empty dictionaries: there is no '{key}' tensor."

@@ -10,7 +10,7 @@ namespace GanDsl.Package.Tests;
 /// <summary>
 /// Packs the packable projects once (<c>dotnet pack --no-build</c>: this project's references built them in the
 /// same configuration) into a local feed, and sets up a folder under /tmp that nothing of the repository reaches
-/// (no Directory.Build.* or global.json above it) holding Consumer, Bad and SnapshotUser (Consumers/), a nuget.config
+/// (no Directory.Build.* or global.json above it) holding Consumer, Bad, SnapshotUser and Script/train.cs (Consumers/), a nuget.config
 /// (sources: the feed for GanDsl*, this machine's own sources for the rest) and an empty packages folder, with the
 /// machine's packages folder as a fallback folder so TorchSharp/libtorch are neither downloaded nor copied. Restores
 /// and builds the three projects with one command each.
@@ -29,6 +29,8 @@ public sealed class PackageFixture : IDisposable
     public string Feed { get; }
     public string Version { get; } = Metadata("PackageVersion");
     public string TorchSharpVersion { get; } = Metadata("TorchSharpVersion");
+    /// <summary>The machine's NuGet packages folder (where the repository's restore put TorchSharp).</summary>
+    public string NuGetPackageRoot { get; } = Metadata("NuGetPackageRoot");
     /// <summary>Variables every child process gets: the temporary packages folder, no MSBuild settings of the outer build.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; }
 

@@ -67,6 +67,41 @@ public sealed class PackageTests(PackageFixture fixture) : IClassFixture<Package
             Assert.True(new FileInfo(Path.Combine(output, file)) is { Exists: true, Length: > 0 }, $"{file} missing in {output}:\n{text}");
     }
 
+    /// <summary>
+    /// A loss in a single-file app (Consumers/Script/train.cs, `#:package GanDsl@VERSION`): one `dotnet run train.cs`
+    /// restores from the fixture's nuget.config (in the folder above the script: the feed, the machine's packages as a
+    /// fallback), builds with the generator attached and the loading fix applied, and trains.
+    /// </summary>
+    [Fact]
+    public void ScriptFile_DeclaresALossThatTheGeneratorCompilesAndTrains()
+    {
+        var folder = Path.Combine(fixture.Root, "Script");
+        var artifacts = Path.Combine(fixture.Root, "script-artifacts");   // not ~/.local/share/dotnet/runfile: deleted with the fixture
+        var output = Path.Combine(fixture.Root, "script-run");
+        var (code, text) = fixture.Dotnet(folder, "run", "train.cs", "--artifacts-path", artifacts, "--", output);
+        Assert.True(code == 0, text);
+
+        Assert.Contains("registered: script-hinge\n", text);   // generated code: registered by name, nothing else in the script
+        var losses = Regex.Matches(text, @"^loss (Critic|Generator) \d+: (\S+)$", RegexOptions.Multiline);
+        Assert.True(losses.Count == 6, text);   // 3 steps, one critic step each
+        Assert.All(losses, m => Assert.True(double.IsFinite(double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)), m.Value));
+        Assert.Contains("json reflection: False", text);   // the checkpoint below was written without reflection-based JSON
+        foreach (var file in new[] { "checkpoint.bin", "metrics.csv", "samples.npy", "config.json" })
+            Assert.True(new FileInfo(Path.Combine(output, file)) is { Exists: true, Length: > 0 }, $"{file} missing in {output}:\n{text}");
+
+        // The package's buildTransitive targets ran on the script's output: one platform's natives, and where the system
+        // libstdc++ lacks GLIBCXX_3.4.32 (Debian 12), a patched libLibTorchSharp.so (libtorch could not load otherwise).
+        var bin = Regex.Match(text, @"trained script-hinge in (\S+)").Groups[1].Value;
+        var native = Assert.Single(Directory.GetFiles(bin, "libLibTorchSharp.so", SearchOption.AllDirectories));
+        Assert.Equal(Path.Combine(bin, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"), native);
+        const string systemLibStdCxx = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
+        if (File.Exists(systemLibStdCxx) && !File.ReadAllText(systemLibStdCxx, System.Text.Encoding.Latin1).Contains("GLIBCXX_3.4.32"))
+        {
+            var shipped = Path.Combine(fixture.NuGetPackageRoot, "torchsharp", fixture.TorchSharpVersion, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+            Assert.NotEqual(File.ReadAllBytes(shipped), File.ReadAllBytes(native));
+        }
+    }
+
     [Fact]
     public void BadDeclaration_FailsTheBuildWithAGanDiagnostic()
     {

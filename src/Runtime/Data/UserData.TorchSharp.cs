@@ -1,0 +1,160 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using TorchDataLoader = TorchSharp.Modules.DataLoader;
+
+namespace GanDsl.Data;
+
+/// <summary>Adapters for data a researcher already has as a TorchSharp <c>torch.utils.data</c> dataset or loader.</summary>
+public static partial class UserData
+{
+    /// <summary>
+    /// A TorchSharp map-style dataset whose samples are dictionaries (<c>torch.utils.data.Dataset</c>), of which
+    /// <paramref name="key"/> holds the sample (a [D] vector or a [C, H, W] image, floating point, any device; other
+    /// keys such as labels are ignored). The trainer draws the indices itself, exactly as for
+    /// <see cref="FromTensor"/>: shuffled epochs from the run's seed, a batch never mixing two epochs, and an exact
+    /// resume (the checkpoint stores the position, nothing is re-read). The dataset is read lazily, one
+    /// <c>GetTensor</c> per sample drawn (tensors it creates are disposed after the copy), and is not disposed.
+    /// </summary>
+    /// <param name="dataset">The dataset; <c>GetTensor(i)</c> must return the same sample for the same index.</param>
+    /// <param name="key">The dictionary key of the sample tensor.</param>
+    /// <param name="name">The dataset's name in checkpoints and logs (a resumed run must give the same).</param>
+    /// <exception cref="ArgumentException">The dataset is empty, or its first sample has no <paramref name="key"/>,
+    /// is not floating point, has another rank, or holds NaN or infinite values.</exception>
+    public static IDataset FromDataset(utils.data.Dataset dataset, string key = "image", string name = "dataset")
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        return TorchDataset<Dictionary<string, Tensor>>.Create(dataset, item => SampleTensor(item, key, name), name);
+    }
+
+    /// <summary>
+    /// A TorchSharp dataset whose samples are tensors (<c>torch.utils.data.Dataset&lt;Tensor&gt;</c>): each a [D]
+    /// vector or a [C, H, W] image. Drawn, shuffled and resumed by the trainer as for the dictionary overload.
+    /// </summary>
+    /// <exception cref="ArgumentException">The dataset is empty, or its first sample is not floating point, has another
+    /// rank, or holds NaN or infinite values.</exception>
+    public static IDataset FromDataset(utils.data.Dataset<Tensor> dataset, string name = "dataset")
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        return TorchDataset<Tensor>.Create(dataset, item => item, name);
+    }
+
+    /// <summary>
+    /// The batches of a TorchSharp <c>DataLoader</c> (its <paramref name="key"/> tensors), in the loader's own order,
+    /// cycled by epochs as <see cref="FromBatches"/> does: the trainer cuts its batches from the loader's samples in
+    /// order, so the trainer's batch size may differ from the loader's and a short last batch simply continues into
+    /// the next pass (a trainer batch equals a loader batch when the sizes match and <c>drop_last</c> is set or the
+    /// size divides the dataset).
+    /// <para>
+    /// Resume re-enumerates the loader from its start and skips the batches already drawn (loading them again), so it
+    /// continues exactly only if the loader repeats its order: <c>shuffle: false</c>, or <c>shuffle: true</c> with a
+    /// <c>seed</c> (TorchSharp then repeats the same permutation every epoch). With <c>shuffle: true</c> and no seed,
+    /// a resumed run continues at the right step but on other batches. <see cref="FromDataset(utils.data.Dataset, string, string)"/>
+    /// on the loader's dataset reshuffles every epoch from the run's seed and resumes exactly without re-reading.
+    /// </para>
+    /// </summary>
+    /// <param name="loader">The loader; enumerated lazily, once per epoch, and not disposed.</param>
+    /// <param name="key">The dictionary key of the sample tensors in each batch.</param>
+    /// <param name="name">The dataset's name in checkpoints and logs.</param>
+    /// <exception cref="ArgumentException">The loader yields no batch, or its first batch has no <paramref name="key"/>,
+    /// is not floating point, or has another rank than [B, D] or [B, C, H, W].</exception>
+    public static IDataset FromDataLoader(TorchDataLoader loader, string key = "image", string name = "dataloader")
+    {
+        ArgumentNullException.ThrowIfNull(loader);
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        long[] sampleShape;
+        // The first batch gives the sample shape (the loader does not expose its batch size).
+        using (var first = loader.GetEnumerator())
+        {
+            if (!first.MoveNext())
+                throw new ArgumentException($"The DataLoader of '{name}' yields no batch: its dataset is empty.", nameof(loader));
+            var batch = SampleTensor(first.Current, key, name);
+            CheckFloating(batch, name, "The batches");
+            if (batch.dim() is not (2 or 4))
+                throw new ArgumentException($"The DataLoader of '{name}' yields '{key}' batches of shape {ShapeUtil.Format(batch.shape)}; GanDsl trains on [B, D] vectors or [B, C, H, W] images.", nameof(loader));
+            sampleShape = batch.shape[1..];
+        }
+        IEnumerable<Tensor> Batches()
+        {
+            foreach (var batch in loader) yield return SampleTensor(batch, key, name);
+        }
+        return new BatchStream(Batches(), sampleShape, name);
+    }
+
+    private static Tensor SampleTensor(Dictionary<string, Tensor> item, string key, string name) =>
+        item.TryGetValue(key, out var tensor) ? tensor
+            : throw new ArgumentException(item.Count == 0
+                ? $"The samples of '{name}' are empty dictionaries: there is no '{key}' tensor."
+                : $"The samples of '{name}' have no key '{key}'; their keys are {string.Join(", ", item.Keys.Select(k => $"'{k}'"))}. Pass the key of the sample tensor (key: \"...\").");
+
+    private static void CheckFloating(Tensor tensor, string name, string what)
+    {
+        if (!tensor.is_floating_point())
+            throw new ArgumentException($"{what} of '{name}' are {tensor.dtype} tensors; GanDsl trains on floating-point samples. Convert them in the dataset (e.g. images: x.to(ScalarType.Float32) / 127.5 - 1 for [-1, 1]).");
+    }
+
+    /// <summary>A TorchSharp dataset read sample by sample; the trainer's epoch sampler chooses the indices.</summary>
+    private sealed class TorchDataset<T> : FiniteDataset
+    {
+        private readonly utils.data.Dataset<T> _dataset;
+        private readonly Func<T, Tensor> _select;
+        private readonly long[] _sampleShape;
+
+        private TorchDataset(utils.data.Dataset<T> dataset, Func<T, Tensor> select, string name, long count, long[] sampleShape)
+        {
+            _dataset = dataset;
+            _select = select;
+            Name = name;
+            SampleCount = count;
+            _sampleShape = sampleShape;
+        }
+
+        /// <summary>Reads sample 0 for the shape and checks it, so a wrong key or dtype fails here, not mid-run.</summary>
+        public static TorchDataset<T> Create(utils.data.Dataset<T> dataset, Func<T, Tensor> select, string name)
+        {
+            var count = dataset.Count;
+            if (count <= 0) throw new ArgumentException($"The dataset '{name}' is empty (Count = {count}).", nameof(dataset));
+            using var scope = NewDisposeScope();
+            var first = select(dataset.GetTensor(0));
+            CheckFloating(first, name, "The samples");
+            if (first.dim() is not (1 or 3))
+                throw new ArgumentException($"Sample 0 of '{name}' has shape {ShapeUtil.Format(first.shape)}; GanDsl trains on [D] vectors or [C, H, W] images (a [1, D] sample: squeeze it in the dataset).", nameof(dataset));
+            using (var finite = first.isfinite().all())
+                if (!finite.item<bool>()) throw new ArgumentException($"Sample 0 of '{name}' contains NaN or infinite values.", nameof(dataset));
+            return new TorchDataset<T>(dataset, select, name, count, first.shape);
+        }
+
+        public override string Name { get; }
+
+        public override IReadOnlyList<long> SampleShape => _sampleShape;
+
+        public override long SampleCount { get; }
+
+        public override void CopySample(long index, Span<float> destination)
+        {
+            // Tensors the dataset creates for this call are disposed with the scope; the ones it holds are not.
+            using var scope = NewDisposeScope();
+            Tensor sample;
+            try
+            {
+                sample = _select(_dataset.GetTensor(index));
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidOperationException($"Sample {index}: {e.Message}", e);
+            }
+            Copy(sample, index, destination);
+        }
+
+        private void Copy(Tensor sample, long index, Span<float> destination)
+        {
+            if (!sample.is_floating_point() || !sample.shape.SequenceEqual(_sampleShape))
+                throw new InvalidOperationException(
+                    $"Sample {index} of '{Name}' is a {sample.dtype} tensor of shape {ShapeUtil.Format(sample.shape)}; every sample must be floating point of sample 0's shape, {ShapeUtil.Format(_sampleShape)}.");
+            using var host = sample.detach().to(ScalarType.Float32).cpu().contiguous();
+            using (var finite = host.isfinite().all())
+                if (!finite.item<bool>()) throw new InvalidOperationException($"Sample {index} of '{Name}' contains NaN or infinite values.");
+            host.data<float>().CopyTo(destination);
+        }
+    }
+}

@@ -30,7 +30,7 @@ internal static class ProgressDisplay
         return Live(cli).Start(context =>
         {
             var task = context.AddTask(Markup.Escape(title), maxValue: 1);
-            return work(new Callback<TrainingProgress>(p => Update(task, p, "")));
+            return work(new Callback<TrainingProgress>(p => Update(task, p)));
         });
     }
 
@@ -60,22 +60,23 @@ internal static class ProgressDisplay
                     current.Value = 0;
                     current.Tag = "";
                 }
-                if (p.Training is { } training) Update(current, training, "");
+                if (p.Training is { } training) Update(current, training);
             }));
         });
     }
 
-    private static void Update(ProgressTask task, TrainingProgress p, string prefix)
+    private static void Update(ProgressTask task, TrainingProgress p)
     {
         task.MaxValue = Math.Max(1, p.TotalSteps);
         task.Value = p.Step;
-        task.Tag = prefix + ProgressReporter.Format(p);
+        task.Tag = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{p.Step}/{p.TotalSteps}  {p.StepsPerSecond:F1} steps/s  {TrainingProgress.FormatDuration(p.TimeLeft)} left{ProgressReporter.FormatLosses(p)}");
     }
 
     private static Progress Live(CliContext cli, IAnsiConsole? console = null) =>
         (console ?? Console(cli.Stderr)).Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new TagColumn());
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 20 }, new PercentageColumn(), new TagColumn());
 
     /// <summary>A Spectre console on the given writer (stderr), which the caller has found to be a terminal.</summary>
     private static IAnsiConsole Console(TextWriter writer) => AnsiConsole.Create(new AnsiConsoleSettings

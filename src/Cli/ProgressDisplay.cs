@@ -45,7 +45,7 @@ internal static class ProgressDisplay
         return Live(cli, console).Start(context =>
         {
             var overall = context.AddTask("comparison", maxValue: 1);
-            var current = context.AddTask("", maxValue: 1);
+            var current = context.AddTask("starting", maxValue: 1); // Spectre refuses an empty description
             var lastRun = 0;
             return work(new ConsoleLineWriter(console), new Callback<ComparisonProgress>(p =>
             {

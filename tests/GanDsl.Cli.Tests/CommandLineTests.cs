@@ -215,6 +215,23 @@ public class CommandLineTests : TempFolderTests
         Assert.Contains("Done: 10 steps", stdout.ToString());
     }
 
+    [Fact]
+    public void Live_display_of_a_comparison_shows_run_i_of_n_and_the_time_left()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = GanCli.Run(["compare", "--losses", "nonsaturating,lsgan", "--seeds", "1", "--steps", "6", "--batch", "16", "--samples", "100",
+            "--data", "ring", "--threads", "1", "--out", NewOut()], stdout, stderr, default, interactiveProgress: true);
+        Assert.True(code == 0, stderr.ToString());
+        var text = stderr.ToString();
+        Assert.Contains("run 1/2", text);
+        Assert.Contains("run 2/2", text);
+        Assert.Contains("lsgan, seed 0", text);
+        Assert.Matches(@"\d+:\d\d\s+left", text);
+        Assert.Contains("[2/2] lsgan, seed 0", text); // the comparison's own log lines, written above the bars
+        Assert.Contains("| lsgan", stdout.ToString()); // the table
+    }
+
     private sealed class Collect(List<TrainingProgress> into) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => into.Add(value);

@@ -187,8 +187,8 @@ public class CompareTests : TempFolderTests
         AssertBadInput("--set expects NAME=VALUE", "--losses", "wgan-gp", "--data", "ring", "--set", "Lambda");
         AssertBadInput("Unknown dataset 'moons'", "--losses", "wgan-gp", "--data", "moons");
         AssertBadInput("Unknown model 'resnet'", "--losses", "wgan-gp", "--data", "ring", "--model", "resnet");
-        AssertBadInput("needs --losses", "--data", "ring");
-        AssertBadInput("Unknown option '--seed'", "--losses", "wgan-gp", "--data", "ring", "--seed", "3");
+        AssertBadInput("Option '--losses' is required", "--data", "ring");
+        AssertBadInput("Unknown option '--seed' for 'gan compare'. Did you mean '--seeds'?", "--losses", "wgan-gp", "--data", "ring", "--seed", "3");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using GanDsl.Training;
 
 namespace GanDsl.Cli.Commands;
@@ -5,23 +6,8 @@ namespace GanDsl.Cli.Commands;
 /// <summary><c>gan compare</c>: trains several losses under one budget with several seeds (<see cref="Comparison"/>) and prints one table.</summary>
 public static class CompareCommand
 {
-    /// <summary>The command's help text.</summary>
-    public const string Help = """
-        gan compare --losses A,B,... --data DATA --out DIR [options]
-
-          --losses A,B,...   losses of 'gan list' to compare (e.g. wgan-gp,nonsaturating,lsgan)
-          --data DATA        ring | grid | swissroll | FILE.npy (float32, N x 2) | fashion-mnist (with --model dcgan28)
-          --out DIR          comparison folder: DIR/<loss>/seed-<k>/ (a 'gan train' folder per run),
-                             reference.npy, comparison.md, comparison.csv
-          --seeds N          runs per loss, seeds 0..N-1 (default 3)
-          --steps N          generator steps of every run (default 1000; each loss keeps its own critic steps)
-          --model NAME       mlp (default) | dcgan28 (Fashion-MNIST)
-          --batch N          samples per batch (default: the model's, 256 for mlp)
-          --threads N        libtorch threads (default: every core)
-          --set NAME=VALUE   override a hyperparameter in every loss that has it (repeatable)
-          --samples N        generated and data samples each run is evaluated on (default 10000)
-          --assembly PATH    also load the losses declared in this assembly (repeatable)
-
+    /// <summary>Printed after the options by <c>gan compare --help</c>.</summary>
+    internal const string Notes = """
         Each run is evaluated on its final samples.npy against fresh data samples: sliced Wasserstein and
         energy distance, and for ring and grid the modes covered and the fraction of high-quality samples.
         On fashion-mnist each run's final samples are measured against the test split with the feature
@@ -32,34 +18,42 @@ public static class CompareCommand
         table of the finished runs and exits with code 130.
         """;
 
-    private static readonly string[] ValueOptions = ["losses", "data", "out", "seeds", "steps", "model", "batch", "threads", "set", "samples", "assembly"];
-
-    /// <summary>Parses the options; every problem is a one-line <see cref="UsageException"/>.</summary>
-    public static (ComparisonOptions Options, IReadOnlyList<string> Assemblies) Parse(string[] args)
+    /// <summary>The <c>compare</c> command, running with <paramref name="cli"/>'s writers.</summary>
+    internal static Command Create(CliContext cli)
     {
-        var a = new ArgumentReader("compare", args, ValueOptions, [], repeatable: ["set", "assembly"]);
-        a.NoPositionals();
-        var options = new ComparisonOptions
+        var assembly = CliOptions.Assembly("losses");
+        var losses = CliOptions.Text("--losses", "losses of 'gan list' to compare, comma-separated (e.g. wgan-gp,nonsaturating,lsgan)", "A,B,...", required: true);
+        var data = CliOptions.CompleteData(CliOptions.Text("--data", "ring | grid | swissroll | FILE.npy (float32, N x 2) | fashion-mnist (with --model dcgan28)", "DATA", required: true));
+        var @out = CliOptions.Text("--out", "comparison folder: DIR/<loss>/seed-<k>/ (a 'gan train' folder per run), reference.npy, comparison.md, comparison.csv", "DIR", required: true);
+        var seeds = CliOptions.Int("--seeds", "runs per loss, seeds 0..N-1", 3);
+        var steps = CliOptions.Long("--steps", "generator steps of every run (each loss keeps its own critic steps)", 1000);
+        var model = CliOptions.Text("--model", "mlp (default) | dcgan28 (Fashion-MNIST)", "NAME");
+        model.CompletionSources.Add(GanDsl.Models.ModelFactory.Names.ToArray());
+        var batch = CliOptions.Int("--batch", "samples per batch (default: the model's, 256 for mlp)");
+        var threads = CliOptions.Threads();
+        var set = CliOptions.Set("override a hyperparameter in every loss that has it (repeatable)");
+        var samples = CliOptions.Int("--samples", "generated and data samples each run is evaluated on", 10_000);
+
+        var command = new Command("compare", "Train several losses under one budget with several seeds and print one table.") { losses, data, @out, seeds, steps, model, batch, threads, set, samples, assembly };
+        command.SetAction(parse => Run(new ComparisonOptions
         {
-            Losses = a.Required("losses").Split(',').Select(l => l.Trim()).ToList(),
-            Data = a.Required("data"),
-            OutputDirectory = a.Required("out"),
-            Seeds = a.Int("seeds") ?? 3,
-            Steps = a.Long("steps") ?? 1000,
-            Model = a.String("model") ?? "mlp",
-            BatchSize = a.Int("batch"),
-            Threads = a.Int("threads"),
-            Hyperparameters = TrainCommand.ParseHyperparameters(a.All("set")),
-            EvaluationSamples = a.Int("samples") ?? 10_000,
-        };
-        return (options, a.All("assembly"));
+            Losses = parse.GetValue(losses)!.Split(',').Select(l => l.Trim()).ToList(),
+            Data = parse.GetValue(data)!,
+            OutputDirectory = parse.GetValue(@out)!,
+            Seeds = parse.GetValue(seeds),
+            Steps = parse.GetValue(steps),
+            Model = parse.GetValue(model) ?? "mlp",
+            BatchSize = parse.GetValue(batch),
+            Threads = parse.GetValue(threads),
+            Hyperparameters = TrainCommand.ParseHyperparameters(parse.GetValue(set) ?? []),
+            EvaluationSamples = parse.GetValue(samples),
+        }, parse.GetValue(assembly) ?? [], cli));
+        return command;
     }
 
-    /// <summary>Runs the command.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken interrupt, bool interactiveProgress)
+    private static int Run(ComparisonOptions options, IReadOnlyList<string> assemblies, CliContext cli)
     {
-        if (GanCli.WantsHelp(args)) { stdout.WriteLine(Help); return ExitCodes.Success; }
-        var (options, assemblies) = Parse(args);
+        var (stdout, stderr) = (cli.Stdout, cli.Stderr);
         Comparison comparison;
         try { comparison = Comparison.Create(options, LossCatalog.Load(assemblies)); }
         catch (TrainingSetupException e) { throw new UsageException(e.Message); }
@@ -69,7 +63,7 @@ public static class CompareCommand
         IReadOnlyList<ComparisonRun> runs;
         try
         {
-            runs = comparison.Run(interrupt, stderr, interactiveProgress);
+            runs = ProgressDisplay.Compare(cli, (log, progress) => comparison.Run(cli.Interrupt, log, progress));
             ComparisonTable.Write(options.OutputDirectory, runs);
             if (comparison.IsImages)
                 GanDsl.Evaluation.ImageComparison.SaveFigure(Path.Combine(options.OutputDirectory, GanDsl.Evaluation.ImageComparison.FigureFile), runs,

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using GanDsl.Data;
 using GanDsl.Evaluation;
@@ -7,51 +8,45 @@ namespace GanDsl.Cli.Commands;
 /// <summary><c>gan eval</c>: FID, KID, precision/recall and class coverage of generated Fashion-MNIST images (<see cref="ImageEvaluator"/>).</summary>
 public static class EvalCommand
 {
-    /// <summary>The command's help text.</summary>
-    public const string Help = """
-        gan eval --samples FILE.npy [--count N] [--out FILE.json] [options]
-        gan eval --train-feature-network FILE
-
-          --samples FILE.npy     generated images, float32, N x 1 x 28 x 28 (or N x 28 x 28) in [-1, 1]
-                                 (as samples.npy of 'gan train'); 'train' evaluates the first N training
-                                 images and 'noise' N images of uniform noise in [-1, 1] (reference points)
-          --count N              images to evaluate (default 10000; the file's first N); FID is biased
-                                 upward below 2000 and compares only at equal N
-          --out FILE.json        also write the results as JSON
-          --feature-network FILE weights to use instead of the embedded ones (must have the pinned SHA-256)
-          --fashion-mnist-dir D  folder of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
-          --threads N            libtorch threads (default: every core)
-          --train-feature-network FILE
-                                 re-create the feature network from scratch (1 thread, fixed seed and data order;
-                                 about 25 minutes on a busy 2-core machine) into FILE and report its test
-                                 accuracy and whether it is bit for bit the shipped one
-
+    /// <summary>Printed after the options by <c>gan eval --help</c>.</summary>
+    internal const string Notes = """
         Features are the penultimate layer of a small Fashion-MNIST classifier GanDsl trains itself
         (docs/evaluation.md). The generated images are compared with the 10,000 test images (a fixed subset
         of N when N < 10000): FID, KID (mean ± std over 100 subsets of 1000), improved precision and recall
         (k = 3) and the predicted-class histogram (a class is covered with at least a tenth of its fair share).
+        'gan eval --train-feature-network FILE' re-creates the feature network instead.
         """;
 
-    private static readonly string[] ValueOptions = ["samples", "count", "out", "feature-network", "fashion-mnist-dir", "threads", "train-feature-network"];
-
-    /// <summary>Runs the command.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>The <c>eval</c> command, running with <paramref name="cli"/>'s writers.</summary>
+    internal static Command Create(CliContext cli)
     {
-        if (GanCli.WantsHelp(args)) { stdout.WriteLine(Help); return ExitCodes.Success; }
-        var a = new ArgumentReader("eval", args, ValueOptions, []);
-        a.NoPositionals();
-        var threads = a.Int("threads");
-        if (threads is <= 0) throw new UsageException($"--threads must be positive, not {threads}.");
-        var folder = a.String("fashion-mnist-dir");
+        var samples = CliOptions.Text("--samples",
+            "generated images, float32, N x 1 x 28 x 28 (or N x 28 x 28) in [-1, 1] (as samples.npy of 'gan train'); " +
+            "'train' evaluates the first N training images and 'noise' N images of uniform noise in [-1, 1] (reference points)", "FILE.npy");
+        samples.CompletionSources.Add(context => new[] { "train", "noise" });
+        var count = CliOptions.Int("--count", "images to evaluate (default 10000; the file's first N); FID is biased upward below 2000 and compares only at equal N");
+        var @out = CliOptions.Text("--out", "also write the results as JSON", "FILE.json");
+        var featureNetwork = CliOptions.Text("--feature-network", "weights to use instead of the embedded ones (must have the pinned SHA-256)", "FILE");
+        var folder = CliOptions.Text("--fashion-mnist-dir", "folder of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)", "DIR");
+        var threads = CliOptions.Threads();
+        var trainNetwork = CliOptions.Text("--train-feature-network",
+            "re-create the feature network from scratch (1 thread, fixed seed and data order; about 25 minutes on a busy 2-core machine) " +
+            "into FILE and report its test accuracy and whether it is bit for bit the shipped one", "FILE");
+        var command = new Command("eval", "FID, KID, precision/recall and class coverage of generated Fashion-MNIST images.") { samples, count, @out, featureNetwork, folder, threads, trainNetwork };
+        command.SetAction(parse => Run(parse.GetValue(samples), parse.GetValue(count), parse.GetValue(@out), parse.GetValue(featureNetwork),
+            parse.GetValue(folder), parse.GetValue(threads), parse.GetValue(trainNetwork), cli.Stdout, cli.Stderr));
+        return command;
+    }
 
-        if (a.String("train-feature-network") is { } target)
+    private static int Run(string? samples, int? count, string? jsonPath, string? featureNetwork, string? folder, int? threads, string? target,
+        TextWriter stdout, TextWriter stderr)
+    {
+        if (target is not null)
         {
-            if (a.String("samples") is not null) throw new UsageException("--train-feature-network and --samples are separate uses of 'gan eval'; give one.");
+            if (samples is not null) throw new UsageException("--train-feature-network and --samples are separate uses of 'gan eval'; give one.");
             return TrainNetwork(target, folder, stdout, stderr);
         }
-
-        var samples = a.Required("samples");
-        var count = a.Int("count");
+        if (samples is null) throw new UsageException("'gan eval' needs --samples (or --train-feature-network).");
         if (count is < 2) throw new UsageException($"--count must be at least 2 (10000 for comparable FIDs), not {count}.");
         Libtorch.Configure(threads);
 
@@ -67,7 +62,7 @@ public static class EvalCommand
         catch (Exception e) when (e is DataFileException or FileNotFoundException or SampleFormatException) { throw new UsageException(e.Message); }
 
         ImageEvaluator evaluator;
-        try { evaluator = ImageEvaluator.Create(a.String("feature-network"), folder); }
+        try { evaluator = ImageEvaluator.Create(featureNetwork, folder); }
         catch (Exception e) when (e is FeatureNetworkException or DataFileException) { throw new UsageException(e.Message); }
         using (evaluator)
         {
@@ -79,7 +74,7 @@ public static class EvalCommand
             foreach (var w in result.Warnings) stderr.WriteLine($"gan: warning: {w}");
             stdout.WriteLine(result.Summary);
             stdout.Write(result.ClassTable());
-            if (a.String("out") is { } json)
+            if (jsonPath is { } json)
             {
                 AtomicFile.WriteAllBytes(Path.GetFullPath(json), System.Text.Encoding.UTF8.GetBytes(result.ToJson()));
                 stdout.WriteLine($"Wrote {json}.");

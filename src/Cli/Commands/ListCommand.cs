@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 
 namespace GanDsl.Cli.Commands;
@@ -5,20 +6,18 @@ namespace GanDsl.Cli.Commands;
 /// <summary><c>gan list</c>: every registered loss with its hyperparameters, schedule, networks and paper.</summary>
 public static class ListCommand
 {
-    private const string Help = """
-        gan list [--assembly PATH]...
-
-        Lists every loss of the zoo (and of the given assemblies): name, paper, hyperparameters with defaults,
-        state, critic steps, weight clipping, optimizer defaults and networks.
-        """;
-
-    /// <summary>Runs the command.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>The <c>list</c> command, writing to <paramref name="cli"/>'s stdout.</summary>
+    internal static Command Create(CliContext cli)
     {
-        if (GanCli.WantsHelp(args)) { stdout.WriteLine(Help); return ExitCodes.Success; }
-        var a = new ArgumentReader("list", args, ["assembly"], [], repeatable: ["assembly"]);
-        a.NoPositionals();
-        var registry = LossCatalog.Load(a.All("assembly"));
+        var assembly = CliOptions.Assembly("losses");
+        var command = new Command("list", "List every loss: name, paper, hyperparameters, state, schedule, optimizer and networks.") { assembly };
+        command.SetAction(parse => Run(parse.GetValue(assembly) ?? [], cli.Stdout));
+        return command;
+    }
+
+    private static int Run(IReadOnlyList<string> assemblies, TextWriter stdout)
+    {
+        var registry = LossCatalog.Load(assemblies);
         if (registry.Names.Count == 0)
         {
             stdout.WriteLine("No losses are registered.");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using TorchSharp;
 using GanDsl.Data;
 using GanDsl.Models;
@@ -8,31 +9,41 @@ namespace GanDsl.Cli.Commands;
 /// <summary><c>gan sample</c>: draws samples from a checkpoint's generator (its EMA weights when it has them).</summary>
 public static class SampleCommand
 {
-    /// <summary>The command's help text.</summary>
-    public const string Help = """
-        gan sample --checkpoint FILE [--count N] [--seed N] [--out DIR] [--no-ema] [--device cpu|cuda]
-
-        Writes DIR/generated.npy (N samples, float32, the data's layout and scale) and DIR/generated.png
-        (a scatter plot against the data for 2D samples, an 8x8 grid for images). DIR defaults to the
-        checkpoint's folder, N to 10000, the seed to 0.
+    /// <summary>Printed after the options by <c>gan sample --help</c>.</summary>
+    internal const string Notes = """
+        Writes DIR/generated.npy (N samples, float32, the data's layout and scale) and DIR/generated.png (a scatter
+        plot against the data for 2D samples, an 8x8 grid for images). A checkpoint of a model family of your own
+        needs the --assembly that declares it.
         """;
 
-    /// <summary>Runs the command.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>The <c>sample</c> command, running with <paramref name="cli"/>'s writers.</summary>
+    internal static Command Create(CliContext cli)
     {
-        if (GanCli.WantsHelp(args)) { stdout.WriteLine(Help); return ExitCodes.Success; }
-        var a = new ArgumentReader("sample", args, ["checkpoint", "count", "seed", "out", "device"], ["no-ema"]);
-        a.NoPositionals();
-        var path = a.Required("checkpoint");
-        var count = a.Int("count") ?? 10_000;
-        if (count <= 0) throw new UsageException($"--count must be positive, not {count}.");
-        var seed = a.Long("seed") ?? 0;
+        var checkpointFile = CliOptions.Text("--checkpoint", "a checkpoint.bin of 'gan train'", "FILE", required: true);
+        var count = CliOptions.Int("--count", "samples to draw", 10_000);
+        var seed = CliOptions.Long("--seed", "seed of the noise", 0);
+        var @out = CliOptions.Text("--out", "output folder (default: the checkpoint's folder)", "DIR");
+        var noEma = CliOptions.Flag("--no-ema", "sample from the trained weights even when the checkpoint has EMA weights");
+        var device = CliOptions.Text("--device", "cpu (default) | cuda | cuda:N", "DEVICE");
+        device.CompletionSources.Add("cpu", "cuda");
+        var assembly = CliOptions.Assembly("model families");
+        var command = new Command("sample", "Draw samples from a checkpoint's generator (its EMA weights when it has them).")
+        {
+            checkpointFile, count, seed, @out, noEma, device, assembly,
+        };
+        command.SetAction(parse => Run(parse.GetValue(checkpointFile)!, parse.GetValue(count), parse.GetValue(seed), parse.GetValue(@out),
+            parse.GetValue(noEma), parse.GetValue(device) ?? "cpu", parse.GetValue(assembly) ?? [], cli.Stdout));
+        return command;
+    }
 
+    private static int Run(string path, int count, long seed, string? outFolder, bool noEma, string deviceName, IReadOnlyList<string> assemblies, TextWriter stdout)
+    {
+        if (count <= 0) throw new UsageException($"--count must be positive, not {count}.");
         TorchSharp.torch.Device device;
         LoadedCheckpoint checkpoint;
         try
         {
-            device = Trainer.ParseDevice(a.String("device") ?? "cpu");
+            device = Trainer.ParseDevice(deviceName);
             checkpoint = CheckpointFile.Load(path);
         }
         catch (Exception e) when (e is TrainingSetupException or CheckpointException)
@@ -43,10 +54,10 @@ public static class SampleCommand
         var network = meta.Networks.FirstOrDefault(n => n.Name == meta.SampleNetwork)
             ?? throw new UsageException($"Checkpoint '{checkpoint.Path}' names sample network '{meta.SampleNetwork}' but does not list it. Use another checkpoint.");
         IModelFamily family;
-        try { family = ModelFactory.Get(meta.Model); }
-        catch (ArgumentException e) { throw new UsageException($"Checkpoint '{checkpoint.Path}': {e.Message}"); }
+        try { family = ModelCatalog.Get(meta.Model, assemblies); }
+        catch (UsageException e) { throw new UsageException($"Checkpoint '{checkpoint.Path}': {e.Message}"); }
 
-        var useEma = meta.EmaDecay is not null && !a.Flag("no-ema");
+        var useEma = meta.EmaDecay is not null && !noEma;
         using var generator = family.Build(new NetworkInfo(network.Name, network.Role, network.Output), meta.SampleShape);
         try
         {
@@ -58,7 +69,7 @@ public static class SampleCommand
         }
         generator.to(device);
 
-        var outDir = Path.GetFullPath(a.String("out") ?? Path.GetDirectoryName(checkpoint.Path)!);
+        var outDir = Path.GetFullPath(outFolder ?? Path.GetDirectoryName(checkpoint.Path)!);
         Directory.CreateDirectory(outDir);
         using var random = new TorchSharp.torch.Generator(unchecked((ulong)seed), device);
         var (data, shape) = Sampling.Generate(generator, meta.NoiseShape, count, random, device);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using GanDsl.Training;
 
@@ -6,79 +7,81 @@ namespace GanDsl.Cli.Commands;
 /// <summary><c>gan train</c>: parses the options into a <see cref="TrainOptions"/> and hands it to the <see cref="Trainer"/>.</summary>
 public static class TrainCommand
 {
-    /// <summary>The command's help text.</summary>
-    public const string Help = """
-        gan train --loss NAME --data DATA --out DIR [options]
-
-          --loss NAME            a loss of 'gan list' (wgan-gp, nonsaturating, ...)
-          --data DATA            ring | grid | swissroll | fashion-mnist | FILE.npy (float32, N x D or N x C x H x W)
-          --out DIR              output folder: metrics.csv, samples_*.png, samples.npy, samples.png, losses.png,
-                                 config.json, checkpoint.bin
-          --model NAME           mlp (2D, default) | dcgan28 (1x28x28 images)
-          --steps N              generator steps in total (default 1000; each follows the loss's critic steps)
-          --batch N              samples per batch (default: 256 for mlp, 64 for dcgan28)
-          --lr-g X, --lr-d X     learning rates of generator- and critic-role networks (default: the loss's)
-          --betas B1,B2          Adam's betas (default: the loss's; Adam losses only)
-          --set NAME=VALUE       override a hyperparameter (repeatable), e.g. --set Lambda=0.1
-          --seed N               seed of every random stream (default 0)
-          --device cpu|cuda[:N]  where to train (default cpu)
-          --threads N            libtorch threads (default: every core)
-          --ema DECAY            keep an exponential moving average of G's weights (e.g. 0.999) and sample from it
-          --resume               continue the run in --out from its checkpoint.bin, up to --steps
-          --checkpoint-every N   write checkpoint.bin every N steps (default 1000; 0: only at the end)
-          --sample-every N       write samples_STEP.png every N steps (default 500; 0: none)
-          --log-every N          write a metrics.csv row every N steps (default 10)
-          --samples N            samples written to samples.npy at the end (default 10000)
-          --fashion-mnist FILE   Fashion-MNIST idx3 images file (default: Debian's dataset-fashion-mnist)
-          --assembly PATH        also load the losses declared in this assembly (repeatable)
-
-        Ctrl-C finishes the current step, writes checkpoint.bin and exits with code 130; --resume continues it.
+    /// <summary>Printed after the options by <c>gan train --help</c>.</summary>
+    internal const string Notes = """
+        Outputs in --out: metrics.csv, tensorboard/, samples_*.png, samples.npy, samples.png, losses.png, config.json,
+        checkpoint.bin (docs/training.md). Ctrl-C finishes the current step, writes checkpoint.bin and exits with code
+        130; --resume continues it.
         """;
 
-    private static readonly string[] ValueOptions =
-    [
-        "loss", "data", "out", "model", "steps", "batch", "lr-g", "lr-d", "betas", "set", "seed", "device", "threads",
-        "ema", "checkpoint-every", "sample-every", "log-every", "samples", "fashion-mnist", "assembly",
-    ];
-
-    /// <summary>Parses the options; every problem is a one-line <see cref="UsageException"/>.</summary>
-    public static (TrainOptions Options, IReadOnlyList<string> Assemblies) Parse(string[] args)
+    /// <summary>The <c>train</c> command, running with <paramref name="cli"/>'s writers.</summary>
+    internal static Command Create(CliContext cli)
     {
-        var a = new ArgumentReader("train", args, ValueOptions, ["resume"], repeatable: ["set", "assembly"]);
-        a.NoPositionals();
-        var hypers = ParseHyperparameters(a.All("set"));
-        (double, double)? betas = null;
-        if (a.String("betas") is { } b)
+        var assembly = CliOptions.Assembly("losses and model families");
+        var loss = CliOptions.CompleteLosses(CliOptions.Text("--loss", "a loss of 'gan list' (wgan-gp, nonsaturating, ...)", "NAME", required: true), assembly);
+        var data = CliOptions.CompleteData(CliOptions.Text("--data", "ring | grid | swissroll | fashion-mnist | FILE.npy (float32, N x D or N x C x H x W)", "DATA", required: true));
+        var @out = CliOptions.Text("--out", "output folder", "DIR", required: true);
+        var model = CliOptions.CompleteModels(CliOptions.Text("--model", "mlp (2D, default) | dcgan28 (1x28x28 images) | a family of an --assembly", "NAME"), assembly);
+        var steps = CliOptions.Long("--steps", "generator steps in total (each follows the loss's critic steps)", 1000);
+        var batch = CliOptions.Int("--batch", "samples per batch (default: the model's, 256 for mlp, 64 for dcgan28)");
+        var lrG = CliOptions.Number("--lr-g", "learning rate of generator-role networks (default: the loss's)");
+        var lrD = CliOptions.Number("--lr-d", "learning rate of critic-role networks (default: the loss's)");
+        var betas = CliOptions.Text("--betas", "Adam's betas (default: the loss's; Adam losses only)", "B1,B2");
+        var set = CliOptions.Set("override a hyperparameter (repeatable), e.g. --set Lambda=0.1");
+        var seed = CliOptions.Long("--seed", "seed of every random stream", 0);
+        var device = CliOptions.Text("--device", "where to train: cpu (default) | cuda | cuda:N", "DEVICE");
+        device.CompletionSources.Add("cpu", "cuda");
+        var threads = CliOptions.Threads();
+        var ema = CliOptions.Number("--ema", "keep an exponential moving average of G's weights (e.g. 0.999) and sample from it", "DECAY");
+        var resume = CliOptions.Flag("--resume", "continue the run in --out from its checkpoint.bin, up to --steps");
+        var checkpointEvery = CliOptions.Long("--checkpoint-every", "write checkpoint.bin every N steps (0: only at the end)", 1000);
+        var sampleEvery = CliOptions.Long("--sample-every", "write samples_STEP.png every N steps (0: none)", 500);
+        var logEvery = CliOptions.Long("--log-every", "write a metrics.csv row every N steps", 10);
+        var samples = CliOptions.Int("--samples", "samples written to samples.npy at the end", 10_000);
+        var fashionMnist = CliOptions.Text("--fashion-mnist", "Fashion-MNIST idx3 images file (default: Debian's dataset-fashion-mnist)", "FILE");
+
+        var command = new Command("train", "Train a loss on a dataset; outputs in --out.")
         {
-            var parts = b.Split(',');
-            if (parts.Length != 2) throw new UsageException($"--betas expects two numbers separated by a comma (e.g. 0.5,0.9), not '{b}'.");
-            betas = (ArgumentReader.ParseNumber(parts[0].Trim(), "--betas"), ArgumentReader.ParseNumber(parts[1].Trim(), "--betas"));
-        }
-        var options = new TrainOptions
-        {
-            Loss = a.Required("loss"),
-            Data = a.Required("data"),
-            OutputDirectory = a.Required("out"),
-            Model = a.String("model") ?? "mlp",
-            Steps = a.Long("steps") ?? 1000,
-            BatchSize = a.Int("batch"),
-            LearningRateG = a.Double("lr-g"),
-            LearningRateD = a.Double("lr-d"),
-            Betas = betas,
-            Hyperparameters = hypers,
-            Seed = a.Long("seed") ?? 0,
-            Device = a.String("device") ?? "cpu",
-            Threads = a.Int("threads"),
-            Ema = a.Double("ema"),
-            Resume = a.Flag("resume"),
-            CheckpointEvery = a.Long("checkpoint-every") ?? 1000,
-            SampleEvery = a.Long("sample-every") ?? 500,
-            LogEvery = a.Long("log-every") ?? 10,
-            FinalSampleCount = a.Int("samples") ?? 10_000,
-            FashionMnistPath = a.String("fashion-mnist"),
+            loss, data, @out, model, steps, batch, lrG, lrD, betas, set, seed, device, threads, ema, resume,
+            checkpointEvery, sampleEvery, logEvery, samples, fashionMnist, assembly,
         };
-        if (options.Problems() is { Count: > 0 } problems) throw new UsageException(problems[0]);
-        return (options, a.All("assembly"));
+        command.SetAction(parse =>
+        {
+            var options = new TrainOptions
+            {
+                Loss = parse.GetValue(loss)!,
+                Data = parse.GetValue(data)!,
+                OutputDirectory = parse.GetValue(@out)!,
+                Model = parse.GetValue(model) ?? "mlp",
+                Steps = parse.GetValue(steps),
+                BatchSize = parse.GetValue(batch),
+                LearningRateG = parse.GetValue(lrG),
+                LearningRateD = parse.GetValue(lrD),
+                Betas = ParseBetas(parse.GetValue(betas)),
+                Hyperparameters = ParseHyperparameters(parse.GetValue(set) ?? []),
+                Seed = parse.GetValue(seed),
+                Device = parse.GetValue(device) ?? "cpu",
+                Threads = parse.GetValue(threads),
+                Ema = parse.GetValue(ema),
+                Resume = parse.GetValue(resume),
+                CheckpointEvery = parse.GetValue(checkpointEvery),
+                SampleEvery = parse.GetValue(sampleEvery),
+                LogEvery = parse.GetValue(logEvery),
+                FinalSampleCount = parse.GetValue(samples),
+                FashionMnistPath = parse.GetValue(fashionMnist),
+            };
+            if (options.Problems() is { Count: > 0 } problems) throw new UsageException(problems[0]);
+            return Run(options, parse.GetValue(assembly) ?? [], cli);
+        });
+        return command;
+    }
+
+    private static (double, double)? ParseBetas(string? text)
+    {
+        if (text is null) return null;
+        var parts = text.Split(',');
+        if (parts.Length != 2) throw new UsageException($"--betas expects two numbers separated by a comma (e.g. 0.5,0.9), not '{text}'.");
+        return (CliOptions.ParseNumber(parts[0].Trim(), "--betas"), CliOptions.ParseNumber(parts[1].Trim(), "--betas"));
     }
 
     /// <summary>Parses the values of <c>--set NAME=VALUE</c> (also used by <c>gan compare</c>).</summary>
@@ -91,22 +94,22 @@ public static class TrainCommand
             if (eq <= 0) throw new UsageException($"--set expects NAME=VALUE (e.g. --set Lambda=5), not '{s}'.");
             var name = s[..eq].Trim();
             if (hypers.ContainsKey(name)) throw new UsageException($"--set {name} is given twice.");
-            hypers[name] = ArgumentReader.ParseNumber(s[(eq + 1)..].Trim(), $"--set {name}");
+            hypers[name] = CliOptions.ParseNumber(s[(eq + 1)..].Trim(), $"--set {name}");
         }
         return hypers;
     }
 
-    /// <summary>Runs the command.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken interrupt, bool interactiveProgress)
+    private static int Run(TrainOptions options, IReadOnlyList<string> assemblies, CliContext cli)
     {
-        if (GanCli.WantsHelp(args)) { stdout.WriteLine(Help); return ExitCodes.Success; }
-        var (options, assemblies) = Parse(args);
+        var (stdout, stderr) = (cli.Stdout, cli.Stderr);
         var registry = LossCatalog.Load(assemblies);
+        // Only --assembly brings families of its own; without it the trainer reports an unknown model as before.
+        var family = assemblies.Count > 0 ? ModelCatalog.Get(options.Model, assemblies) : null;
 
         Trainer trainer;
         try
         {
-            trainer = Trainer.Create(options, registry);
+            trainer = Trainer.Create(options, registry, family);
         }
         catch (TrainingSetupException e)
         {
@@ -118,26 +121,27 @@ public static class TrainCommand
             var from = trainer.Step > 0 ? $" from step {trainer.Step}" : "";
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Training {info.Name} on {trainer.Dataset.Name} with {trainer.Family.Name}, batch {trainer.BatchSize}, {options.Steps} steps{from}, {trainer.Threads} thread(s) (OMP_WAIT_POLICY={GanDsl.Libtorch.WaitPolicy}) -> {trainer.OutputDirectory}"));
-            var progress = new ProgressReporter(stderr, interactiveProgress, trainer.Step, options.Steps);
-            TrainResult result;
-            try
+            // Errors are kept and reported after the display has ended, so the message is not drawn through the bar.
+            var (result, error) = ProgressDisplay.Train(cli, $"{info.Name} on {trainer.Dataset.Name}", progress =>
             {
-                result = trainer.Run(interrupt, progress);
-            }
-            catch (IOException e)
+                try { return ((TrainResult?)trainer.Run(cli.Interrupt, progress), (Exception?)null); }
+                catch (Exception e) when (e is IOException or System.Runtime.InteropServices.ExternalException or TrainingStepException or GradientException
+                                              or ArgumentException or InvalidOperationException or KeyNotFoundException)
+                {
+                    return ((TrainResult?)null, (Exception?)e);
+                }
+            });
+            switch (error)
             {
-                progress.Finish();
-                stderr.WriteLine($"gan: writing the outputs failed: {e.Message} The last checkpoint written, if any, is intact.");
-                return ExitCodes.Failure;
+                case IOException e:
+                    stderr.WriteLine($"gan: writing the outputs failed: {e.Message} The last checkpoint written, if any, is intact.");
+                    return ExitCodes.Failure;
+                case { } e:
+                    // A loss that fails at run time (a shape libtorch rejects, a network it does not declare).
+                    stderr.WriteLine($"gan: training failed at step {trainer.Step + 1}: {e.GetType().Name}: {e.Message} The last checkpoint written, if any, is intact.");
+                    return ExitCodes.Failure;
             }
-            catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or TrainingStepException or GradientException or ArgumentException or InvalidOperationException or KeyNotFoundException)
-            {
-                // A loss that fails at run time (a shape libtorch rejects, a network it does not declare).
-                progress.Finish();
-                stderr.WriteLine($"gan: training failed at step {trainer.Step + 1}: {e.GetType().Name}: {e.Message} The last checkpoint written, if any, is intact.");
-                return ExitCodes.Failure;
-            }
-            switch (result.Outcome)
+            switch (result!.Outcome)
             {
                 case TrainOutcome.Completed:
                     stdout.WriteLine($"Done: {result.Step} steps. Outputs in {trainer.OutputDirectory}");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using GanDsl.Verification;
 
 namespace GanDsl.Cli.Commands;
@@ -5,21 +6,25 @@ namespace GanDsl.Cli.Commands;
 /// <summary><c>gan verify-golden FILE...</c>: checks each golden file with the zoo helper's <see cref="GoldenVerifier"/>.</summary>
 public static class VerifyGoldenVerb
 {
-    private const string Help = """
-        gan verify-golden FILE...
-
-        Runs each loss of a golden file (shared/golden) on the file's inputs and compares losses and gradients
-        with the reference values. Exit code: the worst of the files (0 all match, 1 a mismatch, 2 a bad file).
+    /// <summary>Printed after the options by <c>gan verify-golden --help</c>.</summary>
+    internal const string Notes = """
+        Runs each loss of a golden file (shared/golden) on the file's inputs and compares losses and gradients with the
+        reference values. Exit code: the worst of the files (0 all match, 1 a mismatch, 2 a bad file).
         """;
 
-    /// <summary>Runs the command.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>The <c>verify-golden</c> command, running with <paramref name="cli"/>'s writers.</summary>
+    internal static Command Create(CliContext cli)
     {
-        if (GanCli.WantsHelp(args)) { stdout.WriteLine(Help); return ExitCodes.Success; }
-        var a = new ArgumentReader("verify-golden", args, [], []);
-        if (a.Positionals.Count == 0) throw new UsageException("'gan verify-golden' needs at least one FILE.");
+        var files = new Argument<string[]>("FILE") { Description = "golden files (shared/golden)", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("verify-golden", "Check the generated losses and gradients against golden reference files.") { files };
+        command.SetAction(parse => Run(parse.GetValue(files) ?? [], cli.Stdout, cli.Stderr));
+        return command;
+    }
+
+    private static int Run(IReadOnlyList<string> paths, TextWriter stdout, TextWriter stderr)
+    {
         var worst = ExitCodes.Success;
-        foreach (var path in a.Positionals) worst = Math.Max(worst, GoldenVerifier.Run(path, stdout, stderr, GanDsl.Losses.Zoo.CreateRegistry()));
+        foreach (var path in paths) worst = Math.Max(worst, GoldenVerifier.Run(path, stdout, stderr, GanDsl.Losses.Zoo.CreateRegistry()));
         return worst;
     }
 }

@@ -43,6 +43,25 @@ public sealed record ComparisonOptions
     public string RunDirectory(string loss, int seed) => Path.Combine(OutputDirectory, loss, $"seed-{seed}");
 }
 
+/// <summary>
+/// Where a comparison stands, for a display of its overall progress: run <see cref="Run"/> of <see cref="Runs"/>
+/// and, while that run trains, its <see cref="Training"/> report.
+/// </summary>
+/// <param name="Run">The current run, 1-based.</param>
+/// <param name="Runs">Runs in the comparison (losses × seeds).</param>
+/// <param name="Loss">The current run's loss.</param>
+/// <param name="Seed">The current run's seed.</param>
+/// <param name="Elapsed">Time since the comparison started.</param>
+/// <param name="Training">The current run's last training report; null when it has not reported yet.</param>
+public sealed record ComparisonProgress(int Run, int Runs, string Loss, int Seed, TimeSpan Elapsed, TrainingProgress? Training)
+{
+    /// <summary>Fraction of the whole comparison done: finished runs plus the current run's share.</summary>
+    public double Fraction => Math.Clamp((Run - 1 + (Training?.Fraction ?? 0)) / Math.Max(Runs, 1), 0, 1);
+
+    /// <summary>Time left at the pace so far (runs are alike in length); null until some of it is done.</summary>
+    public TimeSpan? TimeLeft => Fraction > 0 ? TimeSpan.FromSeconds(Elapsed.TotalSeconds * (1 - Fraction) / Fraction) : null;
+}
+
 /// <summary>How one run of a comparison ended.</summary>
 public enum RunStatus
 {
@@ -168,10 +187,13 @@ public sealed class Comparison
     /// written by <see cref="ComparisonTable.Write"/>.
     /// </summary>
     /// <param name="cancel">Stops the comparison after the current run.</param>
-    /// <param name="log">Where a line per run and the progress lines go, or null for none.</param>
-    /// <param name="interactiveProgress">True when <paramref name="log"/> is a terminal.</param>
+    /// <param name="log">Where a line per run goes, or null for none.</param>
+    /// <param name="progress">
+    /// Receives the overall progress (run i of N, and each run's training reports), synchronously; null: plain
+    /// progress lines of each run go to <paramref name="log"/> (<see cref="ProgressReporter"/>).
+    /// </param>
     /// <exception cref="IOException">An output could not be written.</exception>
-    public IReadOnlyList<ComparisonRun> Run(CancellationToken cancel = default, TextWriter? log = null, bool interactiveProgress = false)
+    public IReadOnlyList<ComparisonRun> Run(CancellationToken cancel = default, TextWriter? log = null, IProgress<ComparisonProgress>? progress = null)
     {
         float[]? reference = null;
         if (!IsImages)
@@ -200,7 +222,12 @@ public sealed class Comparison
                 var left = total - runs.Count;
                 var estimate = trained > 0 ? $", about {FormatDuration(clock.Elapsed.TotalSeconds / trained * left)} left" : "";
                 log?.WriteLine($"[{runs.Count + 1}/{total}] {loss}, seed {seed} -> {directory} ({FormatDuration(clock.Elapsed.TotalSeconds)} so far{estimate})");
-                var run = TrainOne(loss, seed, reference, log, interactiveProgress);
+                var index = runs.Count + 1;
+                progress?.Report(new ComparisonProgress(index, total, loss, seed, clock.Elapsed, null));
+                IProgress<TrainingProgress>? training = progress is null
+                    ? (log is null ? null : new ProgressReporter(log, interactive: false))
+                    : new Progress(p => progress.Report(new ComparisonProgress(index, total, loss, seed, clock.Elapsed, p)));
+                var run = TrainOne(loss, seed, reference, training);
                 trained++;
                 if (run.Status != RunStatus.Completed) log?.WriteLine($"  {run.Status.ToString().ToLowerInvariant()}: {run.Message}");
                 else if (run.Images is { } images)
@@ -229,14 +256,19 @@ public sealed class Comparison
 
     private int ReferenceCount => (int)Math.Min(_options.EvaluationSamples, _dataset.Count ?? long.MaxValue);
 
-    private ComparisonRun TrainOne(string loss, int seed, float[]? reference, TextWriter? log, bool interactiveProgress)
+    /// <summary>An <see cref="IProgress{T}"/> that calls back synchronously (<see cref="Progress{T}"/> would post to a thread pool).</summary>
+    private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    private ComparisonRun TrainOne(string loss, int seed, float[]? reference, IProgress<TrainingProgress>? progress)
     {
         var options = RunOptions(_options, loss, seed, _hyperparametersByLoss[loss]);
         // A samples.npy left by an earlier comparison in this folder must not be taken for this run's.
         foreach (var name in new[] { "samples.npy", "evaluation.json", Evaluation.ImageComparison.RunRecordFile })
             if (Path.Combine(options.OutputDirectory, name) is var stale && File.Exists(stale)) File.Delete(stale);
         using var trainer = Trainer.Create(options, _registry);
-        var progress = log is null ? null : new ProgressReporter(log, interactiveProgress, 0, options.Steps);
         var clock = Stopwatch.StartNew();
         TrainResult result;
         try
@@ -249,7 +281,6 @@ public sealed class Comparison
         catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or TrainingStepException or GradientException or ArgumentException or InvalidOperationException or KeyNotFoundException
                                       or IOException or UnauthorizedAccessException)
         {
-            progress?.Finish();
             return new ComparisonRun(loss, seed, RunStatus.Failed, trainer.Step, clock.Elapsed.TotalSeconds, null, $"{e.GetType().Name}: {e.Message}");
         }
         var seconds = clock.Elapsed.TotalSeconds;

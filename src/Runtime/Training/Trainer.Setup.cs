@@ -13,7 +13,15 @@ public sealed partial class Trainer
     /// <see cref="Create(IGanLoss, IModelFamily, TrainOptions, IDataset?)"/> for the rest. Writes nothing.
     /// </summary>
     /// <exception cref="TrainingSetupException">Anything that stops the run from starting; the message says what to do.</exception>
-    public static Trainer Create(TrainOptions options, LossRegistry registry)
+    public static Trainer Create(TrainOptions options, LossRegistry registry) => Create(options, registry, family: null);
+
+    /// <summary>
+    /// As <see cref="Create(TrainOptions, LossRegistry)"/>, with the networks of <paramref name="family"/> (e.g. a
+    /// family found in a user's assembly by <c>gan train --assembly</c>); null for the built-in family
+    /// <see cref="TrainOptions.Model"/> names.
+    /// </summary>
+    /// <exception cref="TrainingSetupException">Anything that stops the run from starting; the message says what to do.</exception>
+    public static Trainer Create(TrainOptions options, LossRegistry registry, IModelFamily? family)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(registry);
@@ -27,9 +35,11 @@ public sealed partial class Trainer
         {
             throw new TrainingSetupException($"Loss '{options.Loss}' could not be created: {(e.InnerException ?? e).Message}", e);
         }
-        IModelFamily family;
-        try { family = ModelFactory.Get(options.Model); }
-        catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
+        if (family is null)
+        {
+            try { family = ModelFactory.Get(options.Model); }
+            catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
+        }
         return Create(loss, family, options);
     }
 

@@ -155,6 +155,16 @@ public sealed partial class Trainer : IDisposable
     /// </summary>
     public event Action<StepEvent>? StepCompleted;
 
+    /// <summary>
+    /// Raised while <see cref="Run"/> trains: at most about four times a second, at every tenth of the run and once
+    /// when it ends (<see cref="TrainingProgress.IsFinal"/>). The losses it carries are read from the device only for
+    /// these reports, so a display costs no synchronisation per step. <see cref="ProgressReporter"/> prints them.
+    /// </summary>
+    public event Action<TrainingProgress>? Progress;
+
+    /// <summary>Minimum time between two <see cref="Progress"/> reports (tenths of the run and the end are always reported).</summary>
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
     // ------------------------------------------------------------ the loop
 
     /// <summary>
@@ -164,8 +174,11 @@ public sealed partial class Trainer : IDisposable
     /// samples.npy, samples.png and losses.png.
     /// </summary>
     /// <param name="cancel">Stops the run after the current generator step.</param>
-    /// <param name="progress">Where the progress line goes, or null for none.</param>
-    public TrainResult Run(CancellationToken cancel = default, ProgressReporter? progress = null)
+    /// <param name="progress">
+    /// Also receives every <see cref="Progress"/> report, synchronously on the training thread: e.g.
+    /// <c>ProgressReporter.Console()</c> for a progress line on stderr; null for none.
+    /// </param>
+    public TrainResult Run(CancellationToken cancel = default, IProgress<TrainingProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Directory.CreateDirectory(OutputDirectory);
@@ -176,6 +189,15 @@ public sealed partial class Trainer : IDisposable
 
         var startStep = _step;
         var clock = Stopwatch.StartNew();
+        TimeSpan? lastReport = null;
+        var tenth = Math.Max(1, (_options.Steps - startStep) / 10);
+        void Report(double? d, double? g, bool final)
+        {
+            lastReport = clock.Elapsed;
+            var report = new TrainingProgress(_step, startStep, _options.Steps, clock.Elapsed, d, g, final);
+            Progress?.Invoke(report);
+            progress?.Report(report);
+        }
         double Elapsed() => _elapsedBeforeResume + clock.Elapsed.TotalSeconds;
         using var pictures = new PictureSampler(this);
         MetricsLog? metrics = null;
@@ -189,7 +211,7 @@ public sealed partial class Trainer : IDisposable
                 if (cancel.IsCancellationRequested)
                 {
                     SaveCheckpoint(Elapsed());
-                    progress?.Finish();
+                    Report(null, null, final: true);
                     return new TrainResult(TrainOutcome.Interrupted, _step);
                 }
                 if (_loss.Info.HasCritic)
@@ -207,10 +229,13 @@ public sealed partial class Trainer : IDisposable
                 }
                 if (_options.SampleEvery > 0 && _step % _options.SampleEvery == 0) pictures.Write(_step);
                 if (_options.CheckpointEvery > 0 && _step % _options.CheckpointEvery == 0) SaveCheckpoint(Elapsed());
-                if (progress is not null && progress.IsDue(_step)) progress.Report(_step, lastCritic?.Loss, lastGenerator!.Loss);
+                // Cheap checks first: the losses are read (a device synchronisation) only when a report is due.
+                var last = _step == _options.Steps;
+                if ((Progress is not null || progress is not null)
+                    && (last || (_step - startStep) % tenth == 0 || lastReport is not { } previous || clock.Elapsed - previous >= ProgressInterval))
+                    Report(lastCritic?.Loss, lastGenerator!.Loss, final: last);
             }
             SaveCheckpoint(Elapsed());
-            progress?.Finish();
             metrics?.Dispose();
             metrics = null;
             WriteFinalOutputs(pictures);
@@ -218,7 +243,7 @@ public sealed partial class Trainer : IDisposable
         }
         catch (NonFiniteException e)
         {
-            progress?.Finish();
+            Report(null, null, final: true);
             return new TrainResult(TrainOutcome.Diverged, _step, e.Message);
         }
         finally

@@ -2,7 +2,8 @@
 # Training iterations side by side: PyTorch 1.13 from Python (Debian's python3-torch, OpenBLAS) and the
 # same training written by hand in TorchSharp 0.107 (libtorch 2.10, MKL), benchmarks/HandWritten, at
 # each thread count, with OMP_WAIT_POLICY=PASSIVE. Prints a markdown table: median ms per full
-# iteration (every critic step and the generator step) and the ratio, plus sgemm 256x512x512 GFLOP/s.
+# iteration (every critic step and the generator step) and speed-ups (a time ratio "A / B" above 1: B is
+# faster), GanDsl with and without shared forward passes, plus sgemm 256x512x512 GFLOP/s.
 #
 #   benchmarks/run.sh [--threads "1 2"] [--runs R] [--workload A,B] [--iterations N] [--warmup N] [--raw FILE]
 #   benchmarks/run.sh --micro [THREADS] [RUNS]     the old binding micro-benchmarks (GanDsl.Benchmarks vs PyTorch)
@@ -74,6 +75,7 @@ for t in $threads_list; do
     lines+=$(run_pytorch "$t" "$workloads" "${extra[@]}")$'\n'
     lines+=$(run_handwritten "$t" "$workloads" "${extra[@]}")$'\n'
     lines+=$(run_gandsl "$t" "$workloads" "${extra[@]}")$'\n'
+    lines+=$(run_gandsl "$t" "$workloads" "${extra[@]}" --separate-forward-passes)$'\n'
   done
 done
 load_after="$(uptime | sed 's/.*load average://')"
@@ -93,11 +95,15 @@ for impl, v in versions:
 gandsl = any(k[0] == "gandsl" for k in best)
 workloads = list(dict.fromkeys(r["workload"] for r in rows))
 threads = sorted({r["threads"] for r in rows})
-head = "| workload | threads | PyTorch 1.13 (ms) | hand-written TorchSharp (ms) | TorchSharp / PyTorch |"
+head = "| workload | threads | PyTorch 1.13 (ms) | hand-written TorchSharp (ms) | PyTorch / hand-written |"
 rule = "|---|--:|--:|--:|--:|"
+separate = any(k[0] == "gandsl_separate" for k in best)
 if gandsl:
-    head += " GanDsl (ms) | GanDsl / hand-written | GanDsl / PyTorch |"
+    head += " GanDsl (ms) | hand-written / GanDsl | PyTorch / GanDsl |"
     rule += "--:|--:|--:|"
+if separate:
+    head += " GanDsl, separate passes (ms) | separate / shared |"
+    rule += "--:|--:|"
 print(head); print(rule)
 def cell(impl, w, t, key="median_ms"):
     r = best.get((impl, w, t))
@@ -108,11 +114,13 @@ def ratio(a, b):
     return "" if a is None or b is None else f"{a / b:.2f}"
 for w in workloads:
     for t in threads:
-        p, h, g = (cell(i, w, t) for i in ("pytorch", "handwritten", "gandsl"))
+        p, h, g, s = (cell(i, w, t) for i in ("pytorch", "handwritten", "gandsl", "gandsl_separate"))
         digits = 3 if w.startswith("sgemm") else 1
-        line = f"| {w} | {t} | {fmt(p, digits)} | {fmt(h, digits)} | {ratio(h, p)} |"
+        line = f"| {w} | {t} | {fmt(p, digits)} | {fmt(h, digits)} | {ratio(p, h)} |"
         if gandsl:
-            line += f" {fmt(g, digits)} | {ratio(g, h)} | {ratio(g, p)} |"
+            line += f" {fmt(g, digits)} | {ratio(h, g)} | {ratio(p, g)} |"
+        if separate:
+            line += f" {fmt(s, digits)} | {ratio(s, g)} |"
         print(line)
 sg = [(t, cell("pytorch", "sgemm_256x512x512", t, "gflops"), cell("handwritten", "sgemm_256x512x512", t, "gflops")) for t in threads]
 if any(p or h for _, p, h in sg):

@@ -108,7 +108,7 @@ static class OptimizerBench
             string a = "", b = "", c = "", e = "";
             if (iterationTimes)
             {
-                var iteration = (double)Workloads.Run(workload, warmup, iterations, threads)["median_ms"] * 1000;
+                var iteration = (double)Workloads.Run(workload, warmup, iterations, threads, separate: false)["median_ms"] * 1000;
                 a = F(iteration / 1000, "F1");
                 b = F(100 * optim / iteration, "F2");
                 c = F(100 * flat / iteration, "F2");

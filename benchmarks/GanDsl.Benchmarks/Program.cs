@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 
 // GanDsl's side of benchmarks/run.sh.
 //
-//   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- --workload NAME[,NAME] [--threads N] [--iterations N] [--warmup N]
+//   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- --workload NAME[,NAME] [--threads N] [--iterations N] [--warmup N] [--separate-forward-passes]
 //   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- --micro [--threads N]
 //   dotnet run -c Release --project benchmarks/GanDsl.Benchmarks -- --optimizer [--threads N] [--steps N] [--rounds R] [--check-steps N] [--iteration-times [--warmup N] [--iterations N]]
 //
@@ -18,6 +18,7 @@ using static TorchSharp.torch;
 // benchmarks/pytorch_bench.py: ring `mlp` batch 256 and Fashion-MNIST-shaped `dcgan28` batch 64 (random
 // images, as the peers use), non-saturating and WGAN-GP. One iteration is the time between two completed
 // generator steps: every critic step, the generator step and the loop's own work. One JSON line per workload.
+// --separate-forward-passes: the plain step (one pass per network application), reported as impl "gandsl_separate".
 // --micro: per-call overhead of TorchSharp's binding (a 1-element add) and a Linear layer, mirrored by
 // `pytorch_bench.py --micro`.
 // --optimizer: torch.optim's Adam/RMSprop step against a flat-buffer update on the four workloads' parameter
@@ -27,6 +28,7 @@ var threads = 1;
 int? warmupOverride = null, iterationsOverride = null;
 var workloads = new List<string>();
 var micro = false;
+var separate = false;   // --separate-forward-passes: the plain step, one pass per network application
 if (args.Contains("--optimizer"))
 {
     var t = Array.IndexOf(args, "--threads");
@@ -43,6 +45,7 @@ for (var i = 0; i < args.Length; i++)
         case "--iterations": iterationsOverride = int.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "--workload": workloads.AddRange(Value().Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
         case "--micro": micro = true; break;
+        case "--separate-forward-passes": separate = true; break;
         default: Console.Error.WriteLine($"unknown argument '{args[i]}'"); return 2;
     }
 }
@@ -58,7 +61,7 @@ foreach (var workload in workloads)
 {
     if (workload == "sgemm_256x512x512") continue;   // the hand-written program measures libtorch's GEMM
     if (!Workloads.All.Contains(workload)) { Console.Error.WriteLine($"unknown workload '{workload}'; known: {string.Join(", ", Workloads.All)}"); return 2; }
-    Console.WriteLine(JsonSerializer.Serialize(Workloads.Run(workload, warmupOverride, iterationsOverride, threads)));
+    Console.WriteLine(JsonSerializer.Serialize(Workloads.Run(workload, warmupOverride, iterationsOverride, threads, separate)));
 }
 return 0;
 
@@ -75,7 +78,7 @@ static class Workloads
         _ => (3, 12),
     };
 
-    public static Dictionary<string, object> Run(string workload, int? warmupOverride, int? iterationsOverride, int threads)
+    public static Dictionary<string, object> Run(string workload, int? warmupOverride, int? iterationsOverride, int threads, bool separate)
     {
         var (warmup, timed) = Defaults(workload);
         warmup = warmupOverride ?? warmup;
@@ -92,6 +95,7 @@ static class Workloads
                 Model = ring ? "mlp" : "dcgan28",
                 Steps = warmup + timed + 1,
                 Threads = threads,
+                ShareForwardPasses = !separate,
                 OutputDirectory = output,
                 CheckpointEvery = 0,
                 SampleEvery = 0,
@@ -119,7 +123,7 @@ static class Workloads
             var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
             return new Dictionary<string, object>
             {
-                ["impl"] = "gandsl",
+                ["impl"] = separate ? "gandsl_separate" : "gandsl",
                 ["workload"] = workload,
                 ["threads"] = threads,
                 ["median_ms"] = Math.Round(median, 3),

@@ -13,6 +13,7 @@ using GanDsl.Tests.Cli;
 [assembly: GeneratedGanLoss("test-no-critic", typeof(TestNoCritic))]
 [assembly: GeneratedGanLoss("test-nan", typeof(TestNaN))]
 [assembly: GeneratedGanLoss("test-autoencoder", typeof(TestAutoencoder))]
+[assembly: GeneratedGanLoss("test-huge-gradient", typeof(TestHugeGradient))]
 
 namespace GanDsl.Tests.Cli;
 
@@ -207,6 +208,36 @@ public sealed class TestNaN() : TestLossBase(MakeInfo("test-nan"))
         var loss = GeneratorThroughCritic(c).mean().neg();
         loss.backward();
         return new StepResult(loss.ToDouble(), [new("ratio", _generatorSteps == 3 ? double.NaN : 1.0)]);
+    }
+}
+
+/// <summary>
+/// Critic gradients of 1e37 per element: every element is finite, but their float32 sum is not. The guard's fused
+/// check sees a non-finite sum and must find no culprit (the run goes on; Adam's step is scale-free). From critic
+/// step 4 on, one gradient element is NaN: the guard must stop there and name D's parameter.
+/// </summary>
+public sealed class TestHugeGradient() : TestLossBase(MakeInfo("test-huge-gradient"))
+{
+    private int _criticSteps;
+
+    public override StepResult DiscriminatorStep(StepContext c)
+    {
+        _criticSteps++;
+        var d = c.Network("D");
+        var loss = CriticOnFake(c).mean() - d.call(c.Real).mean();
+        var first = d.parameters().First();
+        var scale = torch.full(first.shape, 1e37, dtype: first.dtype);
+        if (_criticSteps >= 4) scale.view(-1).narrow(0, 0, 1).fill_(double.NaN);
+        var total = loss + (first * scale).sum();
+        total.backward();
+        return new StepResult(loss.ToDouble());
+    }
+
+    public override StepResult GeneratorStep(StepContext c)
+    {
+        var loss = GeneratorThroughCritic(c).mean().neg();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
     }
 }
 

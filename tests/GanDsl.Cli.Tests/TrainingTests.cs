@@ -232,6 +232,17 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFo
         Assert.False(File.Exists(Path.Combine(dir, "samples.npy")));
     }
 
+    [Fact]
+    public void Huge_but_finite_gradients_train_on_and_a_NaN_gradient_stops_the_run_naming_the_parameter()
+    {
+        // Steps 1-3: every gradient element of D's first weight is 1e37, whose float32 sum overflows: not a reason to stop.
+        var dir = TempDir("huge");
+        var o = Train(dir, "--loss", "test-huge-gradient", "--data", "ring", "--steps", "10", "--batch", "32", "--checkpoint-every", "0", "--sample-every", "0");
+        Assert.Equal(ExitCodes.Failure, o.ExitCode);
+        Assert.Contains("Stopped at generator step 4, critic step 1 of 1: the gradient of D.", o.Stderr);
+        Assert.Contains("is not finite", o.Stderr);
+    }
+
     /// <summary>Every file a run promises, with PNGs that decode; then `gan sample` from its checkpoint.</summary>
     [Fact]
     public void Run_writes_its_outputs_and_sample_reads_the_checkpoint()

@@ -33,6 +33,7 @@ public static class TrainCommand
         device.CompletionSources.Add("cpu", "cuda");
         var threads = CliOptions.Threads();
         var ema = CliOptions.Number("--ema", "keep an exponential moving average of G's weights (e.g. 0.999) and sample from it", "DECAY");
+        var separate = CliOptions.Flag("--separate-forward-passes", "one forward pass per network application (default: a network's applications share one pass where it is batch-independent)");
         var resume = CliOptions.Flag("--resume", "continue the run in --out from its checkpoint.bin, up to --steps");
         var checkpointEvery = CliOptions.Long("--checkpoint-every", "write checkpoint.bin every N steps (0: only at the end)", 1000);
         var sampleEvery = CliOptions.Long("--sample-every", "write samples_STEP.png every N steps (0: none)", 500);
@@ -42,7 +43,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a loss on a dataset; outputs in --out.")
         {
-            loss, data, @out, model, steps, batch, lrG, lrD, betas, set, seed, device, threads, ema, resume,
+            loss, data, @out, model, steps, batch, lrG, lrD, betas, set, seed, device, threads, separate, ema, resume,
             checkpointEvery, sampleEvery, logEvery, samples, fashionMnist, assembly,
         };
         command.SetAction(parse =>
@@ -62,6 +63,7 @@ public static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Device = parse.GetValue(device) ?? "cpu",
                 Threads = parse.GetValue(threads),
+                ShareForwardPasses = !parse.GetValue(separate),
                 Ema = parse.GetValue(ema),
                 Resume = parse.GetValue(resume),
                 CheckpointEvery = parse.GetValue(checkpointEvery),

@@ -130,6 +130,7 @@ static class Workloads
                 ["warmup"] = warmup,
                 ["iterations"] = times.Count,
                 ["torch"] = "libtorch " + torch.__version__ + " (TorchSharp " + typeof(torch).Assembly.GetName().Version + ")",
+                ["keeps_freed_memory"] = Libtorch.KeepsFreedMemory,
             };
         }
         finally

@@ -109,4 +109,43 @@ public class EvalCommandTests : IDisposable
         Assert.True(noise.PrecisionRecall.Recall < train.PrecisionRecall.Recall);
         Assert.True(noise.Classes.Covered < 10);
     }
+
+    /// <summary>
+    /// `gan compare` on images end to end at a tiny budget: every (loss, seed) trains and is evaluated, the table,
+    /// CSV, figure and per-run pictures are written, and a rerun reuses the finished runs instead of training again.
+    /// </summary>
+    [Fact]
+    public void ImageCompare_EvaluatesEveryRun_WritesItsOutputs_AndARerunSkipsFinishedRuns()
+    {
+        if (!HaveData) return;
+        var dir = Path.Combine(_dir, "compare");
+        string[] args = ["compare", "--losses", "nonsaturating,hinge", "--seeds", "2", "--steps", "3", "--data", "fashion-mnist",
+            "--model", "dcgan28", "--samples", "200", "--threads", "1", "--out", dir];
+        var (code, output, err) = Gan(args);
+        Assert.True(code == 0, err);
+        var table = File.ReadAllText(Path.Combine(dir, "comparison.md"));
+        Assert.Contains("FID", table);
+        foreach (var loss in new[] { "nonsaturating", "hinge" })
+        {
+            Assert.Contains("| " + loss + " | 2 | 0 |", table);
+            for (var seed = 0; seed < 2; seed++)
+            {
+                var run = Path.Combine(dir, loss, "seed-" + seed);
+                foreach (var file in new[] { "samples.png", "evaluation.json", "run.json" })
+                    Assert.True(File.Exists(Path.Combine(run, file)), $"{run}/{file} missing");
+                var evaluation = ImageEvaluation.FromJson(File.ReadAllText(Path.Combine(run, "evaluation.json")));
+                Assert.Equal(200, evaluation.SampleCount);
+                Assert.True(double.IsFinite(evaluation.Fid) && evaluation.Fid > 0, $"FID {evaluation.Fid}");
+            }
+        }
+        Assert.True(new FileInfo(Path.Combine(dir, "comparison_fid.png")).Length > 1000);
+        var csv = File.ReadAllLines(Path.Combine(dir, "comparison.csv"));
+        Assert.Equal(4, csv.Count(l => l.Contains(",completed,", StringComparison.Ordinal)));
+
+        var before = File.GetLastWriteTimeUtc(Path.Combine(dir, "hinge", "seed-1", "samples.png"));
+        (code, output, err) = Gan(args);
+        Assert.True(code == 0, err);
+        Assert.Equal(4, (output + err).Split('\n').Count(l => l.Contains("already done", StringComparison.Ordinal)));
+        Assert.Equal(before, File.GetLastWriteTimeUtc(Path.Combine(dir, "hinge", "seed-1", "samples.png")));
+    }
 }

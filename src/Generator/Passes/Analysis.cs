@@ -146,19 +146,24 @@ internal sealed class Analysis
     public static Space Join(Space a, Space b) => a == Space.None ? b : b == Space.None || a == b ? a : Space.Mixed;
 
     /// <summary>True when <paramref name="haystack"/> contains <paramref name="needle"/> as a subtree (the value depends on it). Iterative.</summary>
-    public static bool Contains(ExprNode haystack, ExprNode needle)
+    public static bool Contains(ExprNode haystack, ExprNode needle) => Subtree(haystack).Any(node => node.Equals(needle));
+
+    /// <summary>
+    /// Every node of <paramref name="root"/>'s tree, each shared node once (by reference), parents before their
+    /// operands. Iterative (an explicit stack): safe at any depth.
+    /// </summary>
+    public static IEnumerable<ExprNode> Subtree(ExprNode root)
     {
         var seen = new HashSet<ExprNode>(ReferenceComparer.Instance);
         var stack = new Stack<ExprNode>();
-        stack.Push(haystack);
+        stack.Push(root);
         while (stack.Count > 0)
         {
             var node = stack.Pop();
             if (!seen.Add(node)) continue;
-            if (node.Equals(needle)) return true;
+            yield return node;
             foreach (var child in Children(node)) stack.Push(child);
         }
-        return false;
     }
 
     /// <summary>Looks through <see cref="NamedNode"/> wrappers.</summary>

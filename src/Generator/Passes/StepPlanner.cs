@@ -204,35 +204,13 @@ internal static class StepPlanner
 
         private void CollectGradLeaves(ExprNode root)
         {
-            var seen = new HashSet<ExprNode>(ReferenceComparer.Instance);
-            var stack = new Stack<ExprNode>();
-            stack.Push(root);
-            while (stack.Count > 0)
-            {
-                var node = stack.Pop();
-                if (!seen.Add(node)) continue;
+            foreach (var node in Analysis.Subtree(root))
                 if (node is CallNode { Op: Op.Grad } grad)
                 {
                     _gradLeaves.Add(grad.Args[1]);
-                    CollectApplications(grad.Args[0], _gradOutputs);
+                    // The network applications in the value a gradient is taken of (and in what it is made of).
+                    _gradOutputs.UnionWith(Analysis.Subtree(grad.Args[0]).OfType<ApplyNode>());
                 }
-                foreach (var child in Analysis.Children(node)) stack.Push(child);
-            }
-        }
-
-        /// <summary>The network applications in <paramref name="root"/> (a value a gradient is taken of, and what it is made of).</summary>
-        private static void CollectApplications(ExprNode root, HashSet<ExprNode> into)
-        {
-            var seen = new HashSet<ExprNode>(ReferenceComparer.Instance);
-            var stack = new Stack<ExprNode>();
-            stack.Push(root);
-            while (stack.Count > 0)
-            {
-                var node = stack.Pop();
-                if (!seen.Add(node)) continue;
-                if (node is ApplyNode) into.Add(node);
-                foreach (var child in Analysis.Children(node)) stack.Push(child);
-            }
         }
 
         /// <summary>

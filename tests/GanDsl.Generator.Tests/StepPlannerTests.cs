@@ -188,6 +188,29 @@ public sealed class StepPlannerTests
     }
 
     [Fact]
+    public void ThousandsOfApplications_ShareOnePass_PlannedInLinearTime()
+    {
+        // A balanced sum (depth 12, far below the depth limit) of 4,096 distinct critic applications: a quadratic
+        // grouping rule would take minutes here and hang the compiler.
+        static string Sum(int from, int count) => count == 1
+            ? $"Mean(D(x * {from + 2}))"
+            : "(" + Sum(from, count / 2) + " + " + Sum(from + count / 2, count - count / 2) + ")";
+        var spec = OptimizedSpec($$"""
+            /// <summary>Wide.</summary>
+            [GanLoss("wide")]
+            public partial class Wide
+            {
+                [DiscriminatorLoss] static Loss Dl => {{Sum(0, 4096)}} - Mean(D(G(z)));
+                [GeneratorLoss] static Loss Gl => -Mean(D(G(z)));
+            }
+            """, "Wide");
+        var critic = StepPlanner.Plan(spec).Discriminator!;
+        var shared = Assert.Single(critic.Values.OfType<SharedForwardValue>());
+        Assert.Equal(4097, shared.Members.Count);
+        AssertEveryValueFollowsWhatItReads(critic);
+    }
+
+    [Fact]
     public void EveryZooStep_ComputesEachValueAfterWhatItReads()
     {
         foreach (var spec in s_zoo.Value)

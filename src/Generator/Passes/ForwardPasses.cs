@@ -28,7 +28,7 @@ internal static class ForwardPasses
     /// </summary>
     public static List<PlannedValue> Share(List<PlannedValue> values, ISet<ExprNode> gradOutputs, bool separate)
     {
-        var byId = values.ToDictionary(v => v.Id);
+        var fedByItsNetwork = FedByTheSameNetwork(values);
         var groups = new List<List<NetworkValue>>();
         var reasons = new Dictionary<int, string>();
         foreach (var network in values.OfType<NetworkValue>().GroupBy(v => (v.Network, v.NoGrad)))
@@ -40,7 +40,7 @@ internal static class ForwardPasses
             {
                 if (separate) reasons[application.Id] = Attribute;
                 else if (application.GradLeaf || gradOutputs.Contains(application.Node)) reasons[application.Id] = GradientTaken;
-                else if (group.Any(member => DependsOn(application, member.Id, byId) || DependsOn(member, application.Id, byId))) reasons[application.Id] = Chained;
+                else if (fedByItsNetwork.Contains(application.Id)) reasons[application.Id] = Chained;
                 else group.Add(application);
             }
             if (group.Count >= 2) groups.Add(group);
@@ -105,19 +105,29 @@ internal static class ForwardPasses
         return ordered;
     }
 
-    /// <summary>True when <paramref name="value"/> reads the value <paramref name="id"/>, directly or through others.</summary>
-    private static bool DependsOn(PlannedValue value, int id, IReadOnlyDictionary<int, PlannedValue> byId)
+    /// <summary>
+    /// The applications whose batch is computed, directly or through other values, from an application of the same
+    /// network in the same gradient mode: they cannot join that application's pass. One pass over the values in
+    /// plan order (operands come first), carrying per value the networks it was computed through: linear in the
+    /// values, so a loss with thousands of applications plans as fast as one with two.
+    /// </summary>
+    private static HashSet<int> FedByTheSameNetwork(List<PlannedValue> values)
     {
-        var seen = new HashSet<int>();
-        var stack = new Stack<int>(Dependencies(value));
-        while (stack.Count > 0)
+        var through = new Dictionary<int, HashSet<(string, bool)>>();
+        var fed = new HashSet<int>();
+        foreach (var value in values)
         {
-            var next = stack.Pop();
-            if (next == id) return true;
-            if (!seen.Add(next) || !byId.TryGetValue(next, out var v)) continue;
-            foreach (var d in Dependencies(v)) stack.Push(d);
+            var upstream = new HashSet<(string, bool)>();
+            foreach (var id in Dependencies(value))
+                if (through.TryGetValue(id, out var networks)) upstream.UnionWith(networks);
+            if (value is NetworkValue application)
+            {
+                if (upstream.Contains((application.Network, application.NoGrad))) fed.Add(application.Id);
+                upstream.Add((application.Network, application.NoGrad));
+            }
+            through[value.Id] = upstream;
         }
-        return false;
+        return fed;
     }
 
     /// <summary>The temporaries a value reads.</summary>

@@ -123,11 +123,25 @@ public sealed class StepPlannerTests
         Assert.Equal(new[] { "D(G(z))", "D(x)" }, shared.Members.Select(m => Printer.Print(m.Node)));
         var penalty = Assert.Single(critic.Values.OfType<NetworkValue>(), v => v.Network == "D");
         Assert.Equal("D(Between(x, G(z)))", Printed(penalty));
-        Assert.Contains("gradient is taken of it", penalty.OwnPass);
+        Assert.Contains("a gradient runs back through it", penalty.OwnPass);
 
         var code = Emitter.Write(ZooSpec("WganGp"));
         Assert.Contains("var sharedD = global::GanDsl.LossOps.Forward(c, netD, t0, c.Real);", code);
         Assert.Contains("// t1 = D(G(z)), t3 = D(x): one forward pass of D on these batches together when D is batch-independent at run time", code);
+    }
+
+    [Fact]
+    public void CramerGan_AnApplicationInsideTheGradientsValue_ThatTheGradientDoesNotRunThrough_IsShared()
+    {
+        // The penalty's Grad(Surrogate(x̂), x̂) contains F(G(z2)) and G(z), but its gradient runs back only through F(x̂).
+        var critic = StepPlanner.Plan(ZooSpec("CramerGan")).Discriminator!;
+        var sharedF = Assert.Single(critic.Values.OfType<SharedForwardValue>(), v => v.Network == "F");
+        Assert.Equal(new[] { "F(x)", "F(G(z2))", "F(G(z))" }, sharedF.Members.Select(m => Printer.Print(m.Node)));
+        var sharedG = Assert.Single(critic.Values.OfType<SharedForwardValue>(), v => v.Network == "G");
+        Assert.True(sharedG.NoGrad);
+        var own = Assert.Single(critic.Values.OfType<NetworkValue>(), v => v.Network == "F");
+        Assert.Equal("F(Between(x, G(z)))", Printed(own));
+        Assert.Contains("a gradient runs back through it", own.OwnPass);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ namespace GanDsl.Generator.Passes;
 /// </summary>
 internal static class ForwardPasses
 {
-    private const string GradientTaken = "a gradient is taken of it, which a shared pass would run back through every batch";
+    private const string GradientTaken = "a gradient runs back through it, which in a shared pass would run back through every batch";
     private const string Attribute = "[SeparateForwardPasses]";
     private const string Chained = "its batch is computed from another application of the same network";
 

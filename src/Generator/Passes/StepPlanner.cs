@@ -126,7 +126,7 @@ internal static class StepPlanner
     {
         private readonly Dictionary<ExprNode, Operand> _known = new();
         private readonly HashSet<ExprNode> _gradLeaves = new();
-        /// <summary>Network applications inside a value a gradient is taken of (<c>Grad</c>'s first operand).</summary>
+        /// <summary>Network applications a <c>Grad</c> runs back through (inside its first operand, depending on its second).</summary>
         private readonly HashSet<ExprNode> _gradOutputs = new();
         private readonly List<TermPlan> _terms = new();
         private readonly HashSet<string> _termNames = new(StringComparer.Ordinal);
@@ -208,9 +208,35 @@ internal static class StepPlanner
                 if (node is CallNode { Op: Op.Grad } grad)
                 {
                     _gradLeaves.Add(grad.Args[1]);
-                    // The network applications in the value a gradient is taken of (and in what it is made of).
-                    _gradOutputs.UnionWith(Analysis.Subtree(grad.Args[0]).OfType<ApplyNode>());
+                    CollectApplicationsOnGradientPath(grad.Args[0], grad.Args[1], _gradOutputs);
                 }
+        }
+
+        /// <summary>
+        /// The network applications a gradient of <paramref name="output"/> with respect to <paramref name="at"/> runs
+        /// back through: those in <paramref name="output"/> that depend on <paramref name="at"/> (autograd skips the
+        /// rest). Memoised post-order walk with an explicit stack: linear in the subtree, safe at any depth.
+        /// </summary>
+        private static void CollectApplicationsOnGradientPath(ExprNode output, ExprNode at, HashSet<ExprNode> into)
+        {
+            var onPath = new Dictionary<ExprNode, bool>(ReferenceComparer.Instance);
+            var stack = new Stack<(ExprNode Node, bool Expanded)>();
+            stack.Push((output, false));
+            while (stack.Count > 0)
+            {
+                var (node, expanded) = stack.Pop();
+                if (onPath.ContainsKey(node)) continue;
+                var children = Analysis.Children(node);
+                if (!expanded)
+                {
+                    stack.Push((node, true));
+                    foreach (var child in children) if (!onPath.ContainsKey(child)) stack.Push((child, false));
+                    continue;
+                }
+                var reaches = node.Equals(at) || children.Any(child => onPath[child]);
+                onPath[node] = reaches;
+                if (reaches && node is ApplyNode) into.Add(node);
+            }
         }
 
         /// <summary>

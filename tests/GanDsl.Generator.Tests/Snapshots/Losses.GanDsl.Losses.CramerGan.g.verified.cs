@@ -46,18 +46,16 @@ partial class CramerGan : global::GanDsl.IGanLoss
         var lambda = Hyper["Lambda"];
         var netG = c.Network("G");
         var netF = c.Network("F");
-        // t1 = G(z2) (G is not trained in this step: its output is a constant; its own forward pass: a gradient is taken of it, which a shared pass would run back through every batch)
-        global::TorchSharp.torch.Tensor t1;
-        using (global::TorchSharp.torch.no_grad()) t1 = netG.call(c.Noise2);
-        // t2 = F(G(z2)) (its own forward pass: a gradient is taken of it, which a shared pass would run back through every batch)
-        var t2 = global::GanDsl.LossOps.Features(netF.call(t1), "F");
-        // t8 = G(z) (G is not trained in this step: its output is a constant; its own forward pass: a gradient is taken of it, which a shared pass would run back through every batch)
-        global::TorchSharp.torch.Tensor t8;
-        using (global::TorchSharp.torch.no_grad()) t8 = netG.call(c.Noise);
-        // t0 = F(x), t9 = F(G(z)): one forward pass of F on these batches together when F is batch-independent at run time (else one pass each)
-        var sharedF = global::GanDsl.LossOps.Forward(c, netF, c.Real, t8);
+        // t1 = G(z2), t8 = G(z): one forward pass of G on these batches together when G is batch-independent at run time (else one pass each); G is not trained in this step: its outputs are constants
+        global::TorchSharp.torch.Tensor[] sharedG;
+        using (global::TorchSharp.torch.no_grad()) sharedG = global::GanDsl.LossOps.Forward(c, netG, c.Noise2, c.Noise);
+        var t1 = sharedG[0];
+        var t8 = sharedG[1];
+        // t0 = F(x), t2 = F(G(z2)), t9 = F(G(z)): one forward pass of F on these batches together when F is batch-independent at run time (else one pass each)
+        var sharedF = global::GanDsl.LossOps.Forward(c, netF, c.Real, t1, t8);
         var t0 = global::GanDsl.LossOps.Features(sharedF[0], "F");
-        var t9 = global::GanDsl.LossOps.Features(sharedF[1], "F");
+        var t2 = global::GanDsl.LossOps.Features(sharedF[1], "F");
+        var t9 = global::GanDsl.LossOps.Features(sharedF[2], "F");
         // t3 = F(x) - F(G(z2))
         var t3 = t0 - t2;
         // t4 = Norm(F(x) - F(G(z2)))
@@ -84,7 +82,7 @@ partial class CramerGan : global::GanDsl.IGanLoss
         var t16 = -t15;
         // t17 = Between(x, G(z)) (a leaf that requires grad: a gradient is taken with respect to it)
         var t17 = global::GanDsl.LossOps.RequireGrad(global::GanDsl.LossOps.Between(c.Random, c.Real, t8));
-        // t18 = F(Between(x, G(z))) (its own forward pass: a gradient is taken of it, which a shared pass would run back through every batch)
+        // t18 = F(Between(x, G(z))) (its own forward pass: a gradient runs back through it, which in a shared pass would run back through every batch)
         var t18 = global::GanDsl.LossOps.Features(netF.call(t17), "F");
         // t19 = F(Between(x, G(z))) - F(G(z2))
         var t19 = t18 - t2;

@@ -75,7 +75,7 @@ partial class Dragan : global::GanDsl.IGanLoss
         var t11 = global::GanDsl.LossOps.PerSample(t6, t10) * t10;
         // t12 = x + UniformPerSample(x) * (C * Std(x) * UniformLike(x)) (a leaf that requires grad: a gradient is taken with respect to it)
         var t12 = global::GanDsl.LossOps.RequireGrad(c.Real + t11);
-        // t13 = D(x + UniformPerSample(x) * (C * Std(x) * UniformLike(x))) (its own forward pass: a gradient is taken of it, which a shared pass would run back through every batch)
+        // t13 = D(x + UniformPerSample(x) * (C * Std(x) * UniformLike(x))) (its own forward pass: a gradient runs back through it, which in a shared pass would run back through every batch)
         var t13 = global::GanDsl.LossOps.Score(netD.call(t12), "D");
         // t14 = Grad(D(x + UniformPerSample(x) * (C * Std(x) * UniformLike(x))), x + UniformPerSample(x) * (C * Std(x) * UniformLike(x)))
         var t14 = global::GanDsl.LossOps.Grad(t13, t12, "dragan", "Grad(D(x + UniformPerSample(x) * (C * Std(x) * UniformLike(x))), x + UniformPerSample(x) * (C * Std(x) * UniformLike(x)))");

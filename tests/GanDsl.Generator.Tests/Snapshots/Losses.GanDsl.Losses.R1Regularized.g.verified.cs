@@ -48,7 +48,7 @@ partial class R1Regularized : global::GanDsl.IGanLoss
         var netD = c.Network("D");
         // t0 = x (a leaf that requires grad: a gradient is taken with respect to it)
         var t0 = global::GanDsl.LossOps.RequireGrad(c.Real);
-        // t1 = D(x) (its own forward pass: a gradient is taken of it, which a shared pass would run back through every batch)
+        // t1 = D(x) (its own forward pass: a gradient runs back through it, which in a shared pass would run back through every batch)
         var t1 = global::GanDsl.LossOps.Score(netD.call(t0), "D");
         // t2 = BinaryCrossEntropyWithLogits(D(x), 1)
         var t2 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t1, 1d);

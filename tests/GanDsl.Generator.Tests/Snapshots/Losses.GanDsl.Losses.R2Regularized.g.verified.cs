@@ -54,7 +54,7 @@ partial class R2Regularized : global::GanDsl.IGanLoss
         global::TorchSharp.torch.Tensor t2;
         using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
         t2 = global::GanDsl.LossOps.RequireGrad(t2);
-        // t3 = D(G(z)) (its own forward pass: a gradient is taken of it, which a shared pass would run back through every batch)
+        // t3 = D(G(z)) (its own forward pass: a gradient runs back through it, which in a shared pass would run back through every batch)
         var t3 = global::GanDsl.LossOps.Score(netD.call(t2), "D");
         // t4 = BinaryCrossEntropyWithLogits(D(G(z)), 0)
         var t4 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t3, 0d);

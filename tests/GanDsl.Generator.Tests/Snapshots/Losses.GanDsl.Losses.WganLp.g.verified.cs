@@ -61,7 +61,7 @@ partial class WganLp : global::GanDsl.IGanLoss
         var t5 = t2 - t4;
         // t6 = Between(x, G(z)) (a leaf that requires grad: a gradient is taken with respect to it)
         var t6 = global::GanDsl.LossOps.RequireGrad(global::GanDsl.LossOps.Between(c.Random, c.Real, t0));
-        // t7 = D(Between(x, G(z))) (its own forward pass: a gradient is taken of it, which a shared pass would run back through every batch)
+        // t7 = D(Between(x, G(z))) (its own forward pass: a gradient runs back through it, which in a shared pass would run back through every batch)
         var t7 = global::GanDsl.LossOps.Score(netD.call(t6), "D");
         // t8 = Grad(D(Between(x, G(z))), Between(x, G(z)))
         var t8 = global::GanDsl.LossOps.Grad(t7, t6, "wgan-lp", "Grad(D(Between(x, G(z))), Between(x, G(z)))");

@@ -1,4 +1,7 @@
+using GanDsl.Data;
+using GanDsl.Models;
 using GanDsl.Nn;
+using GanDsl.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -129,6 +132,32 @@ public sealed class SharedForwardPassTests
         var plain = Run(lossName, share: false);
         Assert.Equal(plain.Critic!.Calls - savedInCritic, shared.Critic!.Calls);
         Assert.Equal(plain.Generator.Calls - savedInGenerator, shared.Generator.Calls);
+    }
+
+    [Theory]
+    [InlineData(true, 2)]    // per iteration: D once on [x; G(z)] in the critic step, once in the generator step
+    [InlineData(false, 3)]   // TrainOptions.ShareForwardPasses = false (gan train --separate-forward-passes): D(x), D(G(z)) apart
+    public void Trainer_SharesThePass_UnlessTheOptionTurnsItOff(bool share, int criticCallsPerIteration)
+    {
+        var output = Directory.CreateTempSubdirectory("gandsl-shared-").FullName;
+        try
+        {
+            Counting? critic = null;
+            var family = ModelFamily.Custom("counting", noiseShape: [NoiseFeatures], build: (network, sample) =>
+                network.Role == NetworkRole.Critic ? critic = new Counting(sample[0], 1) : new Counting(NoiseFeatures, sample[0]));
+            using var points = torch.randn([64, Features], generator: new torch.Generator(3));
+            var options = new TrainOptions
+            {
+                Steps = 3, BatchSize = 16, OutputDirectory = output, SampleEvery = 0, CheckpointEvery = 0, FinalSampleCount = 4, ShareForwardPasses = share,
+            };
+            using var trainer = Trainer.Create(Registry.Create("nonsaturating"), family, options, UserData.FromTensor(points));
+            Assert.Equal(TrainOutcome.Completed, trainer.Run().Outcome);
+            Assert.Equal(3 * criticCallsPerIteration, critic!.Calls);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
     }
 
     [Fact]

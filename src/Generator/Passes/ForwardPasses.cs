@@ -11,10 +11,11 @@ namespace GanDsl.Generator.Passes;
 /// <c>D(x)</c> and <c>D(G(z))</c>) share one pass on their concatenated batches, so the network's layers run
 /// one larger matrix product forward and one backward instead of several. Concatenation is exact only for a
 /// batch-independent network, which the generator cannot see (networks are the user's modules): the shared call
-/// (<see cref="RuntimeText.SharedForward"/>) checks that at run time and otherwise makes one pass each. Left out here, each with its reason in a comment:
-/// applications a gradient is taken of (the penalty's <c>D(x̂)</c>: in a shared pass that gradient would run back
-/// through every batch, doing the other batches' work again), gradient leaves, applications whose batch is computed
-/// from another application of the same network, and everything under <c>[SeparateForwardPasses]</c>.
+/// (<see cref="RuntimeText.SharedForward"/>) checks that at run time and otherwise makes one pass each. Left out here,
+/// each with its reason in a comment: applications a <c>Grad</c> runs back through (the penalty's <c>D(x̂)</c>: in a
+/// shared pass that gradient would run back through every batch, doing the other batches' work again), gradient
+/// leaves, applications whose batch is computed from another application of the same network, and everything
+/// under <c>[SeparateForwardPasses]</c>.
 /// </summary>
 internal static class ForwardPasses
 {
@@ -26,7 +27,7 @@ internal static class ForwardPasses
     /// <paramref name="values"/> with shareable applications grouped (each group at the earliest point where all its
     /// batches exist, every other value in its order as far as dependencies allow), and the reasons for the others.
     /// </summary>
-    public static List<PlannedValue> Share(List<PlannedValue> values, ISet<ExprNode> gradOutputs, bool separate)
+    public static List<PlannedValue> Share(List<PlannedValue> values, ISet<ExprNode> onGradientPath, bool separate)
     {
         var fedByItsNetwork = FedByTheSameNetwork(values);
         var groups = new List<List<NetworkValue>>();
@@ -39,7 +40,7 @@ internal static class ForwardPasses
             foreach (var application in applications)
             {
                 if (separate) reasons[application.Id] = Attribute;
-                else if (application.GradLeaf || gradOutputs.Contains(application.Node)) reasons[application.Id] = GradientTaken;
+                else if (application.GradLeaf || onGradientPath.Contains(application.Node)) reasons[application.Id] = GradientTaken;
                 else if (fedByItsNetwork.Contains(application.Id)) reasons[application.Id] = Chained;
                 else group.Add(application);
             }

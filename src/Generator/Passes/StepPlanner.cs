@@ -127,7 +127,7 @@ internal static class StepPlanner
         private readonly Dictionary<ExprNode, Operand> _known = new();
         private readonly HashSet<ExprNode> _gradLeaves = new();
         /// <summary>Network applications a <c>Grad</c> runs back through (inside its first operand, depending on its second).</summary>
-        private readonly HashSet<ExprNode> _gradOutputs = new();
+        private readonly HashSet<ExprNode> _onGradientPath = new();
         private readonly List<TermPlan> _terms = new();
         private readonly HashSet<string> _termNames = new(StringComparer.Ordinal);
         private List<PlannedValue> _values = new();
@@ -170,7 +170,7 @@ internal static class StepPlanner
                 foreach (var state in spec.States)
                     if (Analysis.Contains(loss.Expression, new StateNode(state.Name))) AddTerm(new TermPlan(state.Name, new HostOperand(new StateNode(state.Name))));
             }
-            var body = ForwardPasses.Share(_values, _gradOutputs, spec.SeparateForwardPasses);
+            var body = ForwardPasses.Share(_values, _onGradientPath, spec.SeparateForwardPasses);
 
             // Gradients the tail reads: taken before backward, with gradients on (G stays a constant in the critic step).
             _values = new List<PlannedValue>();
@@ -208,7 +208,7 @@ internal static class StepPlanner
                 if (node is CallNode { Op: Op.Grad } grad)
                 {
                     _gradLeaves.Add(grad.Args[1]);
-                    CollectApplicationsOnGradientPath(grad.Args[0], grad.Args[1], _gradOutputs);
+                    CollectApplicationsOnGradientPath(grad.Args[0], grad.Args[1], _onGradientPath);
                 }
         }
 

@@ -51,11 +51,10 @@ public static class LossOps
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(batches);
-        if (batches.Length > 1 && context.ShareForwardPasses && AgreePastFirstDimension(batches) && BatchIndependence.Holds(network))
+        if (batches.Length > 1 && context.ShareForwardPasses && BatchSizesIfJoinable(batches) is { } sizes && BatchIndependence.Holds(network))
         {
-            var sizes = batches.Select(b => b.shape[0]).ToArray();
             var output = network.call(cat(batches, 0));
-            // A batch-independent network maps [N, ...] to [N, ...]; anything else is split by the separate passes' rule below.
+            // A batch-independent network maps [N, ...] to [N, ...]; one that does not gets one pass per batch below, as if unshared.
             if (output.dim() > 0 && output.shape[0] == sizes.Sum()) return output.split(sizes, 0);
         }
         var outputs = new Tensor[batches.Length];
@@ -63,17 +62,24 @@ public static class LossOps
         return outputs;
     }
 
-    private static bool AgreePastFirstDimension(Tensor[] batches)
+    /// <summary>The batches' sizes when they can be concatenated (same shape past the first dimension, type, device), else null.</summary>
+    private static long[]? BatchSizesIfJoinable(Tensor[] batches)
     {
-        var first = batches[0];
-        if (first.dim() == 0) return false;
-        foreach (var b in batches)
+        var first = batches[0].shape;   // each .shape is a native call and a new array: read once per batch
+        if (first.Length == 0) return null;
+        var (dtype, deviceType, deviceIndex) = (batches[0].dtype, batches[0].device_type, batches[0].device_index);
+        var sizes = new long[batches.Length];
+        for (var i = 0; i < batches.Length; i++)
         {
-            if (b.dim() != first.dim() || b.dtype != first.dtype || b.device_type != first.device_type || b.device_index != first.device_index) return false;
-            for (var d = 1; d < first.dim(); d++)
-                if (b.shape[d] != first.shape[d]) return false;
+            var b = batches[i];
+            var shape = i == 0 ? first : b.shape;
+            if (shape.Length != first.Length || b.dtype != dtype || b.device_type != deviceType || b.device_index != deviceIndex)
+                return null;
+            for (var d = 1; d < shape.Length; d++)
+                if (shape[d] != first[d]) return null;
+            sizes[i] = shape[0];
         }
-        return true;
+        return sizes;
     }
 
     /// <summary>A feature network's output as [B,F]: [B,F] is kept, [B,...] is flattened per sample.</summary>

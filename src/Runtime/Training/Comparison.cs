@@ -248,11 +248,7 @@ public sealed class Comparison
     private string RecordKey(string loss) => string.Join(";", loss, _options.Data, _options.Model, _options.Steps, _options.BatchSize, _options.EvaluationSamples,
         string.Join(",", _hyperparametersByLoss[loss].OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key}={h.Value:R}")));
 
-    private static string FormatDuration(double seconds)
-    {
-        var t = TimeSpan.FromSeconds(seconds);
-        return t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}" : $"{t.Minutes}:{t.Seconds:00}";
-    }
+    private static string FormatDuration(double seconds) => TrainingProgress.FormatDuration(TimeSpan.FromSeconds(seconds));
 
     private int ReferenceCount => (int)Math.Min(_options.EvaluationSamples, _dataset.Count ?? long.MaxValue);
 

@@ -25,6 +25,15 @@ public sealed partial class GanLossGenerator
 
         private static readonly string[] s_generatedMembers = { "Info", "Hyper", "State", "s_info", "DiscriminatorStep", "GeneratorStep" };
 
+        /// <summary>
+        /// A sum or product of more terms than this (C# parses it as one level per term, left-nested) is lowered
+        /// iteratively into a balanced tree; shorter ones keep C#'s left-to-right order.
+        /// </summary>
+        internal const int BalanceAbove = 64;
+
+        /// <summary>More terms than this in one sum or product is GAN0018 (binding them would take the compiler minutes).</summary>
+        internal const int MaxTerms = 10_000;
+
         private int _depth;
         private bool _tooDeepReported;
         private HashSet<string>? _vocabularyNames;
@@ -51,16 +60,94 @@ public sealed partial class GanLossGenerator
         /// </summary>
         private static SyntaxNode? DeepestNode(ExpressionSyntax root)
         {
-            var stack = new Stack<(SyntaxNode Node, int Depth)>();
-            stack.Push((root, 1));
+            // A sum or product counts as one level however many terms it has (up to MaxTerms): 'a + b + c' is flat, not nested.
+            var stack = new Stack<(SyntaxNode Node, int Depth, int Terms)>();
+            stack.Push((root, 1, 2));
             while (stack.Count > 0)
             {
-                var (node, depth) = stack.Pop();
-                if (depth > MaxDepth) return node;
+                var (node, depth, terms) = stack.Pop();
+                if (depth > MaxDepth || terms > MaxTerms) return node;
                 foreach (var child in node.ChildNodes())
-                    stack.Push((child, child is ExpressionSyntax ? depth + 1 : depth));
+                {
+                    if (node is BinaryExpressionSyntax parent && child == parent.Left && child is BinaryExpressionSyntax left && SameChain(parent, left))
+                        stack.Push((child, depth, terms + 1));
+                    else
+                        // Parentheses group, they do not nest a value: '((v))' is v.
+                        stack.Push((child, child is ExpressionSyntax and not ParenthesizedExpressionSyntax ? depth + 1 : depth, 2));
+                }
             }
             return null;
+        }
+
+        /// <summary>True when <paramref name="left"/> continues <paramref name="parent"/>'s sum (+, -) or product (*, /).</summary>
+        private static bool SameChain(BinaryExpressionSyntax parent, BinaryExpressionSyntax left) =>
+            IsAdditive(parent) ? IsAdditive(left) : IsMultiplicative(parent) && IsMultiplicative(left);
+
+        private static bool IsAdditive(BinaryExpressionSyntax b) => b.IsKind(SyntaxKind.AddExpression) || b.IsKind(SyntaxKind.SubtractExpression);
+
+        private static bool IsMultiplicative(BinaryExpressionSyntax b) => b.IsKind(SyntaxKind.MultiplyExpression) || b.IsKind(SyntaxKind.DivideExpression);
+
+        /// <summary>The number of terms of the sum or product <paramref name="b"/> ends (its left spine), without binding.</summary>
+        private static int ChainLength(BinaryExpressionSyntax b)
+        {
+            var terms = 2;
+            for (var node = b; node.Left is BinaryExpressionSyntax left && SameChain(node, left); node = left) terms++;
+            return terms;
+        }
+
+        /// <summary>
+        /// Lowers a long sum or product (<see cref="BalanceAbove"/> terms or more) without recursing along it: the left
+        /// spine is walked in a loop, each term lowered on its own, and the result built as a balanced tree
+        /// (a - b + c is a + (-b) + c; a * b / c is (a * b) / c), so its IR height grows with log(terms), not terms.
+        /// C#'s constant folding still applies to a constant prefix ('1 / 2 * v' reads 1 / 2 as 0).
+        /// </summary>
+        private ExprNode? LowerChain(BinaryExpressionSyntax whole, Scope scope)
+        {
+            var spine = new List<BinaryExpressionSyntax>();   // outermost first
+            ExpressionSyntax first = whole;
+            while (first is BinaryExpressionSyntax b && (spine.Count == 0 || SameChain(spine[spine.Count - 1], b)) && (spine.Count == 0 || ConstantOf(b, scope) is null))
+            {
+                if (IntegerArithmeticOnHyper(b, scope)) return null;
+                spine.Add(b);
+                first = b.Left;
+            }
+            var additive = IsAdditive(whole);
+            var terms = new List<(ExpressionSyntax Syntax, ExprNode Node, bool Inverse)>();
+            var firstNode = Lower(first, scope);
+            if (firstNode is null) return null;
+            terms.Add((first, firstNode, false));
+            for (var i = spine.Count - 1; i >= 0; i--)
+            {
+                _ct.ThrowIfCancellationRequested();
+                var b = spine[i];
+                var node = Lower(b.Right, scope);
+                if (node is null) return null;
+                terms.Add((b.Right, node, b.IsKind(SyntaxKind.SubtractExpression) || b.IsKind(SyntaxKind.DivideExpression)));
+            }
+            // Every tensor term must be of one kind with the first (data with data, ...), as each '+' of the chain checks.
+            var anchor = terms.FirstOrDefault(t => !_analysis.Of(t.Node).IsHost);
+            if (anchor.Node is not null)
+                for (var i = 0; i < terms.Count; i++)
+                    if (!CheckOperands(whole, additive ? "+" : "*", new object?[] { anchor.Syntax, terms[i].Syntax }, new[] { anchor.Node, terms[i].Node }, scope)) return null;
+
+            if (additive) return Balanced(terms.Select(t => t.Inverse ? Call(Op.Neg, t.Node) : t.Node).ToList(), Op.Add);
+            var numerator = Balanced(terms.Where(t => !t.Inverse).Select(t => t.Node).ToList(), Op.Mul);
+            var denominators = terms.Where(t => t.Inverse).Select(t => t.Node).ToList();
+            return denominators.Count == 0 ? numerator : Call(Op.Div, numerator, Balanced(denominators, Op.Mul));
+        }
+
+        /// <summary>op over <paramref name="nodes"/> (at least one) as a balanced tree, in order.</summary>
+        private static ExprNode Balanced(IReadOnlyList<ExprNode> nodes, Op op)
+        {
+            var level = nodes.ToList();
+            while (level.Count > 1)
+            {
+                var next = new List<ExprNode>((level.Count + 1) / 2);
+                for (var i = 0; i + 1 < level.Count; i += 2) next.Add(Call(op, level[i], level[i + 1]));
+                if (level.Count % 2 == 1) next.Add(level[level.Count - 1]);
+                level = next;
+            }
+            return level[0];
         }
 
         // ----- C# constants and integer arithmetic -----
@@ -339,6 +426,8 @@ public sealed partial class GanLossGenerator
         private void CheckMemberName(ISymbol member)
         {
             if (member.IsImplicitlyDeclared || member is IMethodSymbol { MethodKind: not MethodKind.Ordinary }) return;
+            // A macro method named like a word ('static Expr Mean(Expr v) => ...') is what C# calls in this class: the user's own word.
+            if (member is IMethodSymbol method && IsMacroCandidate(method, method.ReturnType) && !method.GetAttributes().Any(a => DslAttributeName(a.AttributeClass) is not null)) return;
             _vocabularyNames ??= new HashSet<string>(
                 _compilation.GetTypeByMetadataName(DslNamespace + ".Vocabulary")?.GetMembers().Where(m => m.CanBeReferencedByName).Select(m => m.Name) ?? Enumerable.Empty<string>(),
                 StringComparer.Ordinal);

@@ -396,6 +396,8 @@ public sealed partial class GanLossGenerator
         private ExprNode? Lower(ExpressionSyntax syntax, Scope scope)
         {
             _ct.ThrowIfCancellationRequested();
+            // Parentheses only group (C# gives '((1 / 2))' the value of '1 / 2'): strip them in a loop, not a level each.
+            while (syntax is ParenthesizedExpressionSyntax parenthesized) syntax = parenthesized.Expression;
             if (_depth >= MaxDepth) return TooDeep(syntax, scope);
             _depth++;
             try
@@ -448,6 +450,7 @@ public sealed partial class GanLossGenerator
                 _ => null,
             };
             if (op is null) return Unsupported(b, scope);
+            if (ChainLength(b) > BalanceAbove) return LowerChain(b, scope);
             if (IntegerArithmeticOnHyper(b, scope)) return null;
             var left = Lower(b.Left, scope);
             var right = Lower(b.Right, scope);

@@ -112,7 +112,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ExpressionTooDeep = Error("GAN0018",
         "Expression too deep",
-        "This expression is nested more than {0} levels deep (after inlining macros): split it into macros that are summed or reduced separately, or write a shorter expression",
+        "This expression is nested more than {0} levels deep (after inlining macros), or sums or multiplies more than 10000 terms: split it into macros that are summed or reduced separately, or write a shorter expression",
         Declaration);
 
     public static readonly DiagnosticDescriptor IntegerArithmeticOnHyper = Error("GAN0019",

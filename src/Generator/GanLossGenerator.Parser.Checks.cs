@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using GanDsl.Generator.Diagnostics;
@@ -432,6 +433,70 @@ public sealed partial class GanLossGenerator
                 _compilation.GetTypeByMetadataName(DslNamespace + ".Vocabulary")?.GetMembers().Where(m => m.CanBeReferencedByName).Select(m => m.Name) ?? Enumerable.Empty<string>(),
                 StringComparer.Ordinal);
             if (_vocabularyNames.Contains(member.Name)) Report(DiagnosticDescriptors.NameHidesVocabulary, LocationOf(member), member.Name);
+        }
+
+        // ----- undeclared names -----
+
+        /// <summary>
+        /// GAN0015's advice: the nearest declared names first (hyperparameters, state, networks, macros of the class,
+        /// vocabulary and penalty words: a typo like 'Lamda' is far likelier than a new network), then how to declare a network.
+        /// </summary>
+        private string UndeclaredAdvice(string name)
+        {
+            var network = "for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr " + name + "(Expr v);'";
+            var nearest = NearestNames(name, KnownNames());
+            if (nearest.Count == 0) return network + "; otherwise use a member of GanDsl.Vocabulary";
+            var quoted = nearest.Select(n => "'" + n + "'").ToList();
+            var options = quoted.Count == 1 ? quoted[0] : string.Join(", ", quoted.Take(quoted.Count - 1)) + " or " + quoted[quoted.Count - 1];
+            return "did you mean " + options + "? If not, " + network;
+        }
+
+        /// <summary>Every name a loss expression of this class can use.</summary>
+        private IEnumerable<string> KnownNames()
+        {
+            foreach (var hyper in _hypers.Values) yield return hyper.Name;
+            foreach (var state in _states.Values) yield return state;
+            foreach (var network in _networks.Keys) yield return network;
+            foreach (var member in _lossClass.GetMembers())
+                if (member is IPropertySymbol { Type: var t } && IsExpr(t) || member is IMethodSymbol { MethodKind: MethodKind.Ordinary, ReturnType: var r } && IsExpr(r))
+                    yield return member.Name;
+            foreach (var type in new[] { "Vocabulary", "Penalties" })
+                foreach (var member in _compilation.GetTypeByMetadataName(DslNamespace + "." + type)?.GetMembers() ?? ImmutableArray<ISymbol>.Empty)
+                    if (member.CanBeReferencedByName && member.DeclaredAccessibility == Accessibility.Public) yield return member.Name;
+        }
+
+        /// <summary>
+        /// The names closest to <paramref name="name"/> in edit distance (insertions, deletions, substitutions and swaps of
+        /// neighbours; a change of case costs 1): at most 3, within 1 edit for names up to 4 letters and 2 beyond.
+        /// </summary>
+        internal static List<string> NearestNames(string name, IEnumerable<string> candidates)
+        {
+            var limit = name.Length <= 4 ? 1 : 2;
+            if (name.Length <= 1) limit = 0;
+            var scored = candidates.Distinct(StringComparer.Ordinal)
+                .Where(c => c != name)
+                .Select(c => (Name: c, Distance: string.Equals(c, name, StringComparison.OrdinalIgnoreCase) ? 1 : EditDistance(name, c)))
+                .Where(c => c.Distance <= System.Math.Max(limit, string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase) ? 1 : 0))
+                .ToList();
+            if (scored.Count == 0) return new List<string>();
+            var best = scored.Min(c => c.Distance);
+            return scored.Where(c => c.Distance == best).Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal).Take(3).ToList();
+        }
+
+        /// <summary>Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), case-sensitive.</summary>
+        private static int EditDistance(string a, string b)
+        {
+            var d = new int[a.Length + 1, b.Length + 1];
+            for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+            for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+            for (var i = 1; i <= a.Length; i++)
+                for (var j = 1; j <= b.Length; j++)
+                {
+                    var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                    d[i, j] = System.Math.Min(System.Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                    if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = System.Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            return d[a.Length, b.Length];
         }
 
         /// <summary>Members the generated half declares; a user member of the same name would not compile.</summary>

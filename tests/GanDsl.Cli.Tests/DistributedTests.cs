@@ -129,6 +129,33 @@ public sealed class DistributedTests : TempFolderTests
         Assert.True(alone.MaxDifference(ranks.Dir) > 100 * RoundOff, $"gmmn on 2 ranks matches 1 process ({alone.MaxDifference(ranks.Dir):G3}): is it exact now? Update docs/distributed.md");
     }
 
+    /// <summary>
+    /// BatchNorm keeps per-rank batch statistics; its running statistics are averaged over the ranks before the
+    /// checkpoint. After one step (G unchanged by then, so every rank's batches come from the same network) the averaged
+    /// running mean is the single process's (the mean of half-batch means is the batch mean), the running variance is
+    /// not (the mean of half-batch variances misses the variance between the halves), and the ranks hold the same bytes.
+    /// </summary>
+    [Fact]
+    public void Batch_norm_running_statistics_are_averaged_over_the_ranks()
+    {
+        var data = Path.Combine(TempDir("images"), "images.npy");
+        var random = new Random(7);
+        GanDsl.Data.NpyFile.Write(data, Enumerable.Range(0, 64 * 28 * 28).Select(_ => (float)(2 * random.NextDouble() - 1)).ToArray(), [64, 1, 28, 28]);
+        string[] args = ["--loss", "test-nonsaturating", "--model", "dcgan28", "--data", data, "--batch", "64", "--steps", "1", "--samples", "4", "--sample-every", "0"];
+        var alone = TempDir("bn-alone");
+        var o = Train(alone, args);
+        Assert.True(o.ExitCode == 0, o.Stderr);
+        var ranks = TempDir("bn-ranks");
+        Check(MpiTrain(2, ranks, args));
+        Assert.True(Distributed(ranks)["ranksBitwiseIdentical"]!.GetValue<bool>(), "the ranks' running statistics differ");
+
+        float[] Buffer(string dir, string name) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(
+            CheckpointFile.Load(Path.Combine(dir, CheckpointFile.FileName)).Records.Single(r => r.Name == name).Data).ToArray();
+        static double MaxDifference(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+        Assert.True(MaxDifference(Buffer(alone, "net.G.1.running_mean"), Buffer(ranks, "net.G.1.running_mean")) < RoundOff);
+        Assert.True(MaxDifference(Buffer(alone, "net.G.1.running_var"), Buffer(ranks, "net.G.1.running_var")) > 100 * RoundOff);
+    }
+
     [Fact]
     public void A_two_rank_run_stopped_and_resumed_equals_an_uninterrupted_one()
     {

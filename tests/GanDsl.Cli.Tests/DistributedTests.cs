@@ -171,6 +171,15 @@ public sealed class DistributedTests : TempFolderTests
     }
 
     [Fact]
+    public void A_global_batch_that_does_not_split_over_the_ranks_is_refused()
+    {
+        var o = MpiTrain(2, TempDir("uneven"), ["--loss", "test-nonsaturating", "--data", "ring", "--batch", "63", "--steps", "1"]);
+        Assert.NotEqual(0, o.ExitCode);
+        Assert.Contains("gan: --batch 63 does not split evenly over 2 ranks", o.Stderr);
+        Assert.Contains("(for example 62 or 64)", o.Stderr);
+    }
+
+    [Fact]
     public void A_nan_on_one_rank_stops_every_rank_with_the_guards_message()
     {
         var dir = TempDir("nan");

@@ -179,6 +179,48 @@ public sealed class DistributedTests : TempFolderTests
         Assert.Contains("(for example 62 or 64)", o.Stderr);
     }
 
+    /// <summary>
+    /// SIGINT reaching one rank only (as Ctrl-C does when the ranks get it at different moments): both ranks finish the
+    /// same step, the checkpoint is written at that step and both report the interruption.
+    /// </summary>
+    [Fact]
+    public void An_interrupt_seen_by_one_rank_stops_every_rank_at_the_same_step()
+    {
+        var dir = TempDir("interrupt");
+        var run = MpiTrainAsync(2, dir, ["--loss", "test-nonsaturating", "--steps", "1000000", "--checkpoint-every", "0", .. Small]);
+        var metrics = Path.Combine(dir, "metrics.csv");
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(metrics) && clock.Elapsed < TimeSpan.FromMinutes(2) && !run.Process.HasExited) Thread.Sleep(100);
+        Assert.True(File.Exists(metrics), "the run did not start logging");
+        var rank1 = RankProcess(dir, "1");
+        using (var kill = Process.Start("kill", ["-INT", rank1.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        var o = run.Wait();
+
+        var steps = o.Stderr.Split('\n').Where(l => l.StartsWith("Interrupted at step ", StringComparison.Ordinal))
+            .Select(l => long.Parse(l["Interrupted at step ".Length..l.IndexOf(';')], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.True(steps.Length == 2, $"expected both ranks to report the interruption:\n{o.Stderr}");
+        Assert.Equal(steps[0], steps[1]);
+        Assert.Equal(steps[0], CheckpointFile.Load(Path.Combine(dir, CheckpointFile.FileName)).Metadata.Step);
+        Assert.True(Distributed(dir)["ranksBitwiseIdentical"]!.GetValue<bool>());
+    }
+
+    /// <summary>The process id of rank <paramref name="rank"/> of the run writing to <paramref name="outDir"/> (from /proc).</summary>
+    private static int RankProcess(string outDir, string rank)
+    {
+        foreach (var p in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(p), out var pid)) continue;
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(p, "cmdline")).Contains(outDir, StringComparison.Ordinal)) continue;
+                if (File.ReadAllText(Path.Combine(p, "environ")).Split('\0').Contains($"OMPI_COMM_WORLD_RANK={rank}")) return pid;
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        throw new InvalidOperationException($"no process of rank {rank} writes to {outDir}");
+    }
+
     [Fact]
     public void A_nan_on_one_rank_stops_every_rank_with_the_guards_message()
     {
@@ -240,7 +282,26 @@ public sealed class DistributedTests : TempFolderTests
     /// <c>mpirun -np N --oversubscribe dotnet gan.dll train ...</c> with the test losses and one thread per rank; as root
     /// (CI) with Open MPI's consent variables. Bounded: a run that does not end within 3 minutes fails the test.
     /// </summary>
-    private static Outcome MpiTrain(int ranks, string outDir, string[] options, bool skipAllReduce = false)
+    private static Outcome MpiTrain(int ranks, string outDir, string[] options, bool skipAllReduce = false) =>
+        MpiTrainAsync(ranks, outDir, options, skipAllReduce).Wait();
+
+    private sealed record Launched(Process Process, Task<string> Stdout, Task<string> Stderr)
+    {
+        public Outcome Wait()
+        {
+            using (Process)
+            {
+                if (!Process.WaitForExit(180_000))
+                {
+                    Process.Kill(entireProcessTree: true);
+                    Assert.Fail($"mpirun did not end within 3 minutes (a hang?):\n{Stderr.Result}");
+                }
+                return new Outcome(Process.ExitCode, Stdout.Result, Stderr.Result);
+            }
+        }
+    }
+
+    private static Launched MpiTrainAsync(int ranks, string outDir, string[] options, bool skipAllReduce = false)
     {
         var gan = Path.Combine(AppContext.BaseDirectory, "gan.dll");
         var start = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -256,16 +317,6 @@ public sealed class DistributedTests : TempFolderTests
         {
             throw new InvalidOperationException("mpirun is not installed: apt-get install openmpi-bin (build/test.sh does it when run as root).", e);
         }
-        using (p)
-        {
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(180_000))
-            {
-                p.Kill(entireProcessTree: true);
-                Assert.Fail($"mpirun did not end within 3 minutes (a hang?):\n{stderr.Result}");
-            }
-            return new Outcome(p.ExitCode, stdout.Result, stderr.Result);
-        }
+        return new Launched(p, p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync());
     }
 }

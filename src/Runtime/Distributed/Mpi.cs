@@ -39,7 +39,6 @@ public static unsafe class Mpi
     private static delegate* unmanaged<nint, nint, int, nint, nint, nint, int> _allreduce;
     private static delegate* unmanaged<nint, int, nint, int, nint, int> _bcast;
     private static delegate* unmanaged<nint, int> _barrier;
-    private static delegate* unmanaged<nint, int, int> _abort;
     private static delegate* unmanaged<int> _finalize;
 
     /// <summary>True once libmpi is loaded and <c>MPI_Init_thread</c> has run in this process.</summary>
@@ -74,7 +73,6 @@ public static unsafe class Mpi
             _allreduce = (delegate* unmanaged<nint, nint, int, nint, nint, nint, int>)Export("MPI_Allreduce");
             _bcast = (delegate* unmanaged<nint, int, nint, int, nint, int>)Export("MPI_Bcast");
             _barrier = (delegate* unmanaged<nint, int>)Export("MPI_Barrier");
-            _abort = (delegate* unmanaged<nint, int, int>)Export("MPI_Abort");
             _finalize = (delegate* unmanaged<int>)Export("MPI_Finalize");
             var handles = new Handles(world, Export("ompi_mpi_byte"), Export("ompi_mpi_float"), Export("ompi_mpi_double"),
                 Export("ompi_mpi_op_sum"), Export("ompi_mpi_op_max"));
@@ -144,12 +142,6 @@ public static unsafe class Mpi
 
     /// <summary>Waits until every rank has called it.</summary>
     public static void Barrier() => Check(_barrier(H.World), "MPI_Barrier");
-
-    /// <summary>Ends every rank of the job with <paramref name="code"/> (<c>MPI_Abort</c>): for a failure only one rank saw.</summary>
-    public static void Abort(int code)
-    {
-        if (_handles is { } h) _abort(h.World, code);
-    }
 
     /// <summary>
     /// Finalises MPI when it was initialised (every rank must call it: it synchronises). A process that exits

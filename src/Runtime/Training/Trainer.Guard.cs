@@ -216,7 +216,7 @@ public sealed partial class Trainer
                 at += (int)sizes[i];
             }
             var tensor = torch.tensor(ids, device: device);
-            tensor.MoveToOuterDisposeScope();
+            tensor.DetachFromDisposeScope();   // the guard owns it
             _otherLayout?.Ids.Dispose();
             _otherLayout = _layout;
             _layout = (columns, sizes, tensor);
@@ -233,8 +233,8 @@ public sealed partial class Trainer
             _values?.Dispose();
             _flags = torch.zeros([Capacity, width], dtype, device);
             _values = torch.zeros([Capacity, valueWidth], ScalarType.Float64, device);
-            _flags.MoveToOuterDisposeScope();
-            _values.MoveToOuterDisposeScope();
+            _flags.DetachFromDisposeScope();   // the guard owns its record
+            _values.DetachFromDisposeScope();
         }
 
         private void Clear()

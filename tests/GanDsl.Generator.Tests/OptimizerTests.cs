@@ -129,7 +129,7 @@ public sealed class OptimizerTests
             .Select(p => (ExprNode)C(p.Item1, p.Item2));
         var binary = Gen.Zip(Gen.Elements(Op.Add, Op.Sub, Op.Mul, Op.Min, Op.Max), Gen.Zip(sub, sub))
             .Select(p => (ExprNode)C(p.Item1, p.Item2.Item1, p.Item2.Item2));
-        var patterns = Gen.Zip(Gen.Choose(0, 6), Gen.Zip(sub, sub)).Select(p =>
+        var patterns = Gen.Zip(Gen.Choose(0, 7), Gen.Zip(sub, sub)).Select(p =>
         {
             var (t, u) = p.Item2;
             return (ExprNode)(p.Item1 switch
@@ -140,6 +140,7 @@ public sealed class OptimizerTests
                 3 => C(Op.Mean, C(Op.Softplus, C(Op.Neg, t))),
                 4 => C(Op.Neg, C(Op.Mean, C(Op.Log, Sig(t)))),
                 5 => C(Op.Sub, t, C(Op.Neg, u)),
+                6 => C(Op.Mean, C(Op.MeanPerSample, C(Op.Square, C(Op.Sub, t, u)))),
                 _ => C(Op.Mul, C(Op.Add, new ConstNode(1), new ConstNode(0)), C(Op.Sub, t, new ConstNode(0))),
             });
         });
@@ -179,6 +180,8 @@ public sealed class OptimizerTests
     [InlineData("Mean(Square(D(x) - 1))", "MseLoss(D(x), 1)")]
     [InlineData("Mean(Square(D(x) - D(G(z))))", "MseLoss(D(x), D(G(z)))")]
     [InlineData("Mean(D(x)) * (2 - 1) + 0", "Mean(D(x))")]
+    [InlineData("Mean(MeanPerSample(Square(G(z) - x)))", "MseLoss(G(z), x)")]
+    [InlineData("Mean(MeanPerSample(Abs(G(z) - x)))", "Mean(Abs(G(z) - x))")]
     public void Optimize_AppliesTheStableAndFusedForms(string input, string expected)
     {
         var node = Parse(input);

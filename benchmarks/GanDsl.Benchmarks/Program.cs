@@ -210,11 +210,42 @@ static class Micro
         Report("add_1elem", Measure(200_000, 7, AddOneElement()));
         Report("linear_fwd_256x512_b256", Measure(300, 7, LinearForward()));
         Report("linear_fwd_bwd_256x512_b256", Measure(150, 7, LinearForwardBackward()));
+        // MMD-GAN's MMD² on [256,16] features, 5 widths, forward and backward: GanDsl's form against the
+        // difference-based form it replaced (issue 19), interleaved rounds.
+        Report("mmd2_fwd_bwd_256x16_plain", Measure(20, 7, Mmd2ForwardBackward(plain: true)));
+        Report("mmd2_fwd_bwd_256x16", Measure(20, 7, Mmd2ForwardBackward(plain: false)));
+        Report("mmd2_fwd_bwd_256x16_plain", Measure(20, 7, Mmd2ForwardBackward(plain: true)));
+        Report("mmd2_fwd_bwd_256x16", Measure(20, 7, Mmd2ForwardBackward(plain: false)));
         Console.WriteLine($"# threads={torch.get_num_threads()} dotnet={Environment.Version} libtorch={torch.__version__}");
     }
 
     static void Report(string name, double microseconds) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gandsl {name} {microseconds:F3}"));
+
+    static Action Mmd2ForwardBackward(bool plain)
+    {
+        using var g = new torch.Generator(0);
+        var x = torch.randn([256, 16], generator: g).requires_grad_(true);
+        var y = (torch.randn([256, 16], generator: g) + 0.5).requires_grad_(true);
+        double[] sigmas = [1, 2, 4, 8, 16];
+        return () =>
+        {
+            using var scope = torch.NewDisposeScope();
+            (plain ? PlainMmd2(x, y, sigmas) : LossOps.Mmd2(x, y, sigmas)).backward();
+            x.grad = null;
+            y.grad = null;
+        };
+
+        static Tensor PlainMmd2(Tensor x, Tensor y, double[] sigmas)
+        {
+            Tensor K(Tensor u, Tensor v)
+            {
+                var d2 = LossOps.PairwiseSquaredDistances(u, v);
+                return sigmas.Select(s => (d2 * (-1.0 / (2 * s * s))).exp()).Aggregate((p, q) => p + q);
+            }
+            return K(x, x).mean() + K(y, y).mean() - 2.0 * K(x, y).mean();
+        }
+    }
 
     // Per-call overhead: two 1-element tensors added, the result disposed at once.
     static Action AddOneElement()

@@ -17,3 +17,22 @@ internal static class MklFastPathOn
             Environment.SetEnvironmentVariable(MklFastPath.Variable, "on");
     }
 }
+
+/// <summary>TrainOptions.MklFastPath: honoured while MKL has not chosen its kernels, refused (naming the way out) after.</summary>
+public sealed class MklFastPathOptionTests
+{
+    [Fact]
+    public void Turning_the_fast_path_off_after_MKL_has_chosen_is_a_setup_error_naming_the_variable()
+    {
+        if (!MklFastPath.IsLoaded) return;   // not x86-64 Linux: nothing to turn off, the option is a no-op
+        using (var a = TorchSharp.torch.ones(8, 8)) using (var b = a.matmul(a)) { }   // MKL chooses here, if it had not
+        Assert.True(MklFastPath.MklQueries > 0);
+        var options = new GanDsl.Training.TrainOptions { Data = "ring", Steps = 1, OutputDirectory = Path.GetTempPath(), MklFastPath = false };
+        var e = Assert.Throws<GanDsl.Training.TrainingSetupException>(() =>
+            GanDsl.Training.Trainer.Create(new NonSaturating(), GanDsl.Models.ModelFactory.Get("mlp"), options));
+        Assert.Contains("GANDSL_MKL_FAST_PATH=off", e.Message);
+        Assert.True(MklFastPath.IsActive);   // unchanged
+        // Asking for what is in force is not an error.
+        using var trainer = GanDsl.Training.Trainer.Create(new NonSaturating(), GanDsl.Models.ModelFactory.Get("mlp"), options with { MklFastPath = true });
+    }
+}

@@ -14,12 +14,15 @@ public sealed class FiniteGuardTests
 {
     public FiniteGuardTests() => TorchTestSupport.UseTwoThreads();
 
-    /// <summary>A weight with a gradient; <paramref name="fill"/> is written into its first gradient element.</summary>
+    /// <summary>
+    /// A weight of 140 elements (three of the guard's 64-element blocks, the last one padded) with a gradient;
+    /// <paramref name="fill"/> is written into its gradient's element 130, in the padded block.
+    /// </summary>
     private static Tensor Weight(float fill)
     {
-        var w = torch.zeros([3, 4], requires_grad: true);
-        (w * torch.ones([3, 4])).sum().backward();
-        using (torch.no_grad()) w.grad!.view(-1).narrow(0, 0, 1).fill_(fill);
+        var w = torch.zeros([20, 7], requires_grad: true);
+        (w * torch.ones([20, 7])).sum().backward();
+        using (torch.no_grad()) w.grad!.view(-1).narrow(0, 130, 1).fill_(fill);
         return w;
     }
 

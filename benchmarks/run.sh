@@ -36,7 +36,12 @@ build_all() {
 
 run_handwritten() { dotnet benchmarks/HandWritten/bin/Release/net10.0/HandWritten.dll --threads "$1" --workload "$2" "${@:3}"; }
 # PyTorch at its best: OpenBLAS's own kernel choice (the machine's OPENBLAS_* overrides removed for this command only).
-run_pytorch() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" benchmarks/pytorch_bench.py --threads "$1" --workload "$2" "${@:3}"; }
+# PYTORCH_OPENBLAS_CORETYPE=NAME gives PyTorch that kernel instead, where OpenBLAS does not know the CPU (the table
+# records the kernel either way: "Prescott", OpenBLAS's generic SSE3 fallback, means it did not recognise it).
+run_pytorch() {
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${PYTORCH_OPENBLAS_CORETYPE:+OPENBLAS_CORETYPE=$PYTORCH_OPENBLAS_CORETYPE} \
+    "$python" benchmarks/pytorch_bench.py --threads "$1" --workload "$2" "${@:3}"
+}
 # ... and with GanDsl's malloc setting (glibc keeps freed blocks up to 32 MiB, never trims), as a second column.
 gandsl_malloc="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=2147483647"
 run_pytorch_malloc() { GLIBC_TUNABLES="$gandsl_malloc" run_pytorch "$@" | sed 's/"impl": "pytorch"/"impl": "pytorch_malloc"/'; }
@@ -102,7 +107,8 @@ versions = sorted({(r["impl"], r["torch"]) for r in rows if "torch" in r})
 for impl, v in versions:
     print(f"<!-- {impl}: {v} -->")
 for core in sorted({r.get("blas_core", "") for r in rows if r["impl"].startswith("pytorch")}):
-    print(f"<!-- PyTorch, OpenBLAS kernel (openblas_get_corename): {core or \"unknown\"} -->")
+    name = core or "unknown"
+    print(f"<!-- PyTorch, OpenBLAS kernel (openblas_get_corename): {name} -->")
 gandsl = any(k[0] == "gandsl" for k in best)
 workloads = list(dict.fromkeys(r["workload"] for r in rows))
 threads = sorted({r["threads"] for r in rows})
@@ -127,8 +133,9 @@ for w in workloads:
     for t in threads:
         p, pm, h, g, s = (cell(i, w, t) for i in ("pytorch", "pytorch_malloc", "handwritten", "gandsl", "gandsl_separate"))
         digits = 3 if w.startswith("sgemm") else 1
+        plain = p
         p = min((v for v in (p, pm) if v is not None), default=None)   # PyTorch at its best of the two columns
-        line = f"| {w} | {t} | {fmt(cell("pytorch", w, t), digits)} | {fmt(pm, digits)} | {fmt(h, digits)} | {ratio(p, h)} |"
+        line = f"| {w} | {t} | {fmt(plain, digits)} | {fmt(pm, digits)} | {fmt(h, digits)} | {ratio(p, h)} |"
         if gandsl:
             line += f" {fmt(g, digits)} | {ratio(h, g)} | {ratio(p, g)} |"
         if separate:

@@ -110,7 +110,7 @@ public static class MklFastPath
         {
             null => (false, "the CPU vendor is unknown"),
             "GenuineIntel" => (false, "an Intel CPU: MKL takes its fast path itself"),
-            _ => (true, $"a {vendor} CPU, which MKL would run on its generic path"),
+            _ => (true, $"CPU vendor {vendor}, which MKL would run on its generic path"),
         };
     }
 

@@ -179,6 +179,7 @@ public sealed partial class Trainer
         public (GuardSlot Slot, string Part, (string Name, double Value)[] Values)? FirstFault()
         {
             if (_slots.Count == 0 || _flags is null) return null;
+            using var scope = torch.NewDisposeScope();   // the views and copies below (the trainer's loop has no scope here)
             var rows = _slots.Count;
             double[] flags;
             using (var f = _flags.narrow(0, 0, rows).to_type(ScalarType.Float64).cpu()) flags = f.data<double>().ToArray();
@@ -248,7 +249,7 @@ public sealed partial class Trainer
         private void Clear()
         {
             if (_slots.Count == 0) return;
-            _flags?.narrow(0, 0, _slots.Count).zero_();
+            using (torch.NewDisposeScope()) _flags?.narrow(0, 0, _slots.Count).zero_();
             foreach (var (_, values) in _slots)
                 foreach (var (_, value) in values) value.Dispose();
             _slots.Clear();

@@ -215,7 +215,24 @@ def run_workload(workload, warmup, timed, threads):
         line["median_ms"] = round(statistics.median(time_iterations(warmup, timed, gan.iteration)), 3)
     line["warmup"], line["iterations"] = warmup, timed
     line["torch"] = "PyTorch " + torch.__version__
+    line["blas_core"] = blas_core()
+    line["glibc_tunables"] = os.environ.get("GLIBC_TUNABLES", "")
     return line
+
+
+def blas_core():
+    """The kernel OpenBLAS chose (openblas_get_corename), read from the OpenBLAS this process loaded; '' if none."""
+    import ctypes
+    with open("/proc/self/maps") as maps:
+        paths = sorted({l.split()[-1] for l in maps if "openblas" in l.lower() and l.split()[-1].startswith("/")})
+    for path in paths:
+        try:
+            get = ctypes.CDLL(path).openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        get.restype = ctypes.c_char_p
+        return get().decode()
+    return ""
 
 
 def main():

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Training iterations side by side: PyTorch 1.13 from Python (Debian's python3-torch, OpenBLAS) and the
 # same training written by hand in TorchSharp 0.107 (libtorch 2.10, MKL), benchmarks/HandWritten, at
-# each thread count, with OMP_WAIT_POLICY=PASSIVE. Prints a markdown table: median ms per full
+# each thread count, with OMP_WAIT_POLICY=PASSIVE for every program. PyTorch runs at its best: with
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment (a machine-wide
+# OPENBLAS_CORETYPE=Haswell forces an older kernel), so OpenBLAS picks its own kernel for this CPU (the
+# table records which: openblas_get_corename), and a second time with GanDsl's malloc setting
+# (GLIBC_TUNABLES, the same as src/Runtime/Engine/Libtorch.cs sets in-process). Prints a markdown table: median ms per full
 # iteration (every critic step and the generator step) and speed-ups (a time ratio "A / B" above 1: B is
 # faster), GanDsl with and without shared forward passes, plus sgemm 256x512x512 GFLOP/s.
 #
@@ -31,7 +35,16 @@ build_all() {
 # ------------------------------------------------------------------
 
 run_handwritten() { dotnet benchmarks/HandWritten/bin/Release/net10.0/HandWritten.dll --threads "$1" --workload "$2" "${@:3}"; }
-run_pytorch() { "$python" benchmarks/pytorch_bench.py --threads "$1" --workload "$2" "${@:3}"; }
+# PyTorch at its best: OpenBLAS's own kernel choice (the machine's OPENBLAS_* overrides removed for this command only).
+# PYTORCH_OPENBLAS_CORETYPE=NAME gives PyTorch that kernel instead, where OpenBLAS does not know the CPU (the table
+# records the kernel either way: "Prescott", OpenBLAS's generic SSE3 fallback, means it did not recognise it).
+run_pytorch() {
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${PYTORCH_OPENBLAS_CORETYPE:+OPENBLAS_CORETYPE=$PYTORCH_OPENBLAS_CORETYPE} \
+    "$python" benchmarks/pytorch_bench.py --threads "$1" --workload "$2" "${@:3}"
+}
+# ... and with GanDsl's malloc setting (glibc keeps freed blocks up to 32 MiB, never trims), as a second column.
+gandsl_malloc="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=2147483647"
+run_pytorch_malloc() { GLIBC_TUNABLES="$gandsl_malloc" run_pytorch "$@" | sed 's/"impl": "pytorch"/"impl": "pytorch_malloc"/'; }
 
 micro() {
   local threads="${1:-2}" runs="${2:-3}" ours="" theirs=""
@@ -73,6 +86,7 @@ echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load before:$(uptime |
 for t in $threads_list; do
   for ((r = 0; r < runs; r++)); do
     lines+=$(run_pytorch "$t" "$workloads" "${extra[@]}")$'\n'
+    lines+=$(run_pytorch_malloc "$t" "$workloads" "${extra[@]}")$'\n'
     lines+=$(run_handwritten "$t" "$workloads" "${extra[@]}")$'\n'
     lines+=$(run_gandsl "$t" "$workloads" "${extra[@]}")$'\n'
     lines+=$(run_gandsl "$t" "$workloads" "${extra[@]}" --separate-forward-passes)$'\n'
@@ -92,11 +106,14 @@ for r in rows:   # fastest median per (impl, workload, threads) over the runs
 versions = sorted({(r["impl"], r["torch"]) for r in rows if "torch" in r})
 for impl, v in versions:
     print(f"<!-- {impl}: {v} -->")
+for core in sorted({r.get("blas_core", "") for r in rows if r["impl"].startswith("pytorch")}):
+    name = core or "unknown"
+    print(f"<!-- PyTorch, OpenBLAS kernel (openblas_get_corename): {name} -->")
 gandsl = any(k[0] == "gandsl" for k in best)
 workloads = list(dict.fromkeys(r["workload"] for r in rows))
 threads = sorted({r["threads"] for r in rows})
-head = "| workload | threads | PyTorch 1.13 (ms) | hand-written TorchSharp (ms) | PyTorch / hand-written |"
-rule = "|---|--:|--:|--:|--:|"
+head = "| workload | threads | PyTorch 1.13 (ms) | PyTorch, GanDsl malloc setting (ms) | hand-written TorchSharp (ms) | PyTorch / hand-written |"
+rule = "|---|--:|--:|--:|--:|--:|"
 separate = any(k[0] == "gandsl_separate" for k in best)
 if gandsl:
     head += " GanDsl (ms) | hand-written / GanDsl | PyTorch / GanDsl |"
@@ -114,20 +131,25 @@ def ratio(a, b):
     return "" if a is None or b is None else f"{a / b:.2f}"
 for w in workloads:
     for t in threads:
-        p, h, g, s = (cell(i, w, t) for i in ("pytorch", "handwritten", "gandsl", "gandsl_separate"))
+        p, pm, h, g, s = (cell(i, w, t) for i in ("pytorch", "pytorch_malloc", "handwritten", "gandsl", "gandsl_separate"))
         digits = 3 if w.startswith("sgemm") else 1
-        line = f"| {w} | {t} | {fmt(p, digits)} | {fmt(h, digits)} | {ratio(p, h)} |"
+        plain = p
+        p = min((v for v in (p, pm) if v is not None), default=None)   # PyTorch at its best of the two columns
+        line = f"| {w} | {t} | {fmt(plain, digits)} | {fmt(pm, digits)} | {fmt(h, digits)} | {ratio(p, h)} |"
         if gandsl:
             line += f" {fmt(g, digits)} | {ratio(h, g)} | {ratio(p, g)} |"
         if separate:
             line += f" {fmt(s, digits)} | {ratio(s, g)} |"
         print(line)
-sg = [(t, cell("pytorch", "sgemm_256x512x512", t, "gflops"), cell("handwritten", "sgemm_256x512x512", t, "gflops")) for t in threads]
-if any(p or h for _, p, h in sg):
+sg = [(t, cell("pytorch", "sgemm_256x512x512", t, "gflops"), cell("handwritten", "sgemm_256x512x512", t, "gflops"),
+       cell("gandsl", "sgemm_256x512x512", t, "gflops")) for t in threads]
+if any(p or h or g for _, p, h, g in sg):
     print()
-    print("| sgemm 256x512x512 | threads | PyTorch 1.13, OpenBLAS (GFLOP/s) | TorchSharp, libtorch 2.10 MKL (GFLOP/s) | TorchSharp / PyTorch |")
-    print("|---|--:|--:|--:|--:|")
-    for t, p, h in sg:
-        print(f"| float32 | {t} | {fmt(p)} | {fmt(h)} | {ratio(h, p)} |")
+    print("| sgemm 256x512x512 | threads | PyTorch 1.13, OpenBLAS (GFLOP/s) | TorchSharp, libtorch 2.10 MKL (GFLOP/s) | in GanDsl process (GFLOP/s) | GanDsl / PyTorch |")
+    print("|---|--:|--:|--:|--:|--:|")
+    for t, p, h, g in sg:
+        print(f"| float32 | {t} | {fmt(p)} | {fmt(h)} | {fmt(g)} | {ratio(g, p)} |")
+    for fast in sorted({r.get("mkl_fast_path", "") for r in rows if r["impl"] == "gandsl" and "mkl_fast_path" in r}):
+        print(f"<!-- GanDsl MKL fast path: {fast} -->")
 '
 echo "# load after:$load_after" >&2

@@ -19,6 +19,7 @@ using static TorchSharp.torch;
 // images, as the peers use), non-saturating and WGAN-GP. One iteration is the time between two completed
 // generator steps: every critic step, the generator step and the loop's own work. One JSON line per workload.
 // --separate-forward-passes: the plain step (one pass per network application), reported as impl "gandsl_separate".
+// --no-mkl-fast-path: MKL's answer "not an Intel CPU" (needs the stub: a non-Intel CPU, or GANDSL_MKL_FAST_PATH=on).
 // --micro: per-call overhead of TorchSharp's binding (a 1-element add) and a Linear layer, mirrored by
 // `pytorch_bench.py --micro`.
 // --optimizer: torch.optim's Adam/RMSprop step against a flat-buffer update on the four workloads' parameter
@@ -46,6 +47,10 @@ for (var i = 0; i < args.Length; i++)
         case "--workload": workloads.AddRange(Value().Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
         case "--micro": micro = true; break;
         case "--separate-forward-passes": separate = true; break;
+        // MKL's generic kernels, as on a non-Intel CPU without GanDsl's stub (with GANDSL_MKL_FAST_PATH=on, also on Intel CPUs).
+        case "--no-mkl-fast-path":
+            if (!MklFastPath.TrySetEnabled(false)) { Console.Error.WriteLine($"--no-mkl-fast-path: nothing to turn off ({MklFastPath.Describe()})"); return 2; }
+            break;
         default: Console.Error.WriteLine($"unknown argument '{args[i]}'"); return 2;
     }
 }
@@ -59,11 +64,36 @@ if (micro)
 if (workloads.Count == 0) workloads.AddRange(Workloads.All);
 foreach (var workload in workloads)
 {
-    if (workload == "sgemm_256x512x512") continue;   // the hand-written program measures libtorch's GEMM
+    if (workload == "sgemm_256x512x512")
+    {
+        // libtorch's GEMM in GanDsl's process: with MklFastPath as GanDsl loads it (the hand-written program has none).
+        Console.WriteLine(JsonSerializer.Serialize(Sgemm(warmupOverride ?? 50, iterationsOverride ?? 300, threads)));
+        continue;
+    }
     if (!Workloads.All.Contains(workload)) { Console.Error.WriteLine($"unknown workload '{workload}'; known: {string.Join(", ", Workloads.All)}"); return 2; }
     Console.WriteLine(JsonSerializer.Serialize(Workloads.Run(workload, warmupOverride, iterationsOverride, threads, separate)));
 }
 return 0;
+
+static Dictionary<string, object> Sgemm(int warmup, int timed, int threads)
+{
+    using var a = torch.randn(256, 512);
+    using var b = torch.randn(512, 512);
+    var times = new List<double>();
+    for (var i = 0; i < warmup + timed; i++)
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        using (var c = torch.mm(a, b)) { }
+        if (i >= warmup) times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+    times.Sort();
+    var ms = times[times.Count / 2];
+    return new Dictionary<string, object>
+    {
+        ["impl"] = "gandsl", ["workload"] = "sgemm_256x512x512", ["threads"] = threads, ["median_ms"] = Math.Round(ms, 4),
+        ["gflops"] = Math.Round(2.0 * 256 * 512 * 512 / (ms * 1e-3) / 1e9, 2), ["mkl_fast_path"] = MklFastPath.Describe(),
+    };
+}
 
 static class Workloads
 {
@@ -180,11 +210,42 @@ static class Micro
         Report("add_1elem", Measure(200_000, 7, AddOneElement()));
         Report("linear_fwd_256x512_b256", Measure(300, 7, LinearForward()));
         Report("linear_fwd_bwd_256x512_b256", Measure(150, 7, LinearForwardBackward()));
+        // MMD-GAN's MMD² on [256,16] features, 5 widths, forward and backward: GanDsl's form against the
+        // difference-based form it replaced (issue 19), interleaved rounds.
+        Report("mmd2_fwd_bwd_256x16_plain", Measure(20, 7, Mmd2ForwardBackward(plain: true)));
+        Report("mmd2_fwd_bwd_256x16", Measure(20, 7, Mmd2ForwardBackward(plain: false)));
+        Report("mmd2_fwd_bwd_256x16_plain", Measure(20, 7, Mmd2ForwardBackward(plain: true)));
+        Report("mmd2_fwd_bwd_256x16", Measure(20, 7, Mmd2ForwardBackward(plain: false)));
         Console.WriteLine($"# threads={torch.get_num_threads()} dotnet={Environment.Version} libtorch={torch.__version__}");
     }
 
     static void Report(string name, double microseconds) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gandsl {name} {microseconds:F3}"));
+
+    static Action Mmd2ForwardBackward(bool plain)
+    {
+        using var g = new torch.Generator(0);
+        var x = torch.randn([256, 16], generator: g).requires_grad_(true);
+        var y = (torch.randn([256, 16], generator: g) + 0.5).requires_grad_(true);
+        double[] sigmas = [1, 2, 4, 8, 16];
+        return () =>
+        {
+            using var scope = torch.NewDisposeScope();
+            (plain ? PlainMmd2(x, y, sigmas) : LossOps.Mmd2(x, y, sigmas)).backward();
+            x.grad = null;
+            y.grad = null;
+        };
+
+        static Tensor PlainMmd2(Tensor x, Tensor y, double[] sigmas)
+        {
+            Tensor K(Tensor u, Tensor v)
+            {
+                var d2 = LossOps.PairwiseSquaredDistances(u, v);
+                return sigmas.Select(s => (d2 * (-1.0 / (2 * s * s))).exp()).Aggregate((p, q) => p + q);
+            }
+            return K(x, x).mean() + K(y, y).mean() - 2.0 * K(x, y).mean();
+        }
+    }
 
     // Per-call overhead: two 1-element tensors added, the result disposed at once.
     static Action AddOneElement()

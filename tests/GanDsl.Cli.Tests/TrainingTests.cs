@@ -277,6 +277,9 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFo
 
         var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json"))).RootElement;
         Assert.Equal("test-nonsaturating", config.GetProperty("loss").GetString());
+        // Whether MKL's fast path is GanDsl's doing, in the header and in config.json (docs/performance.md).
+        Assert.Contains($"MKL fast path: {GanDsl.MklFastPath.Describe()}", o.Stderr);
+        Assert.Equal(GanDsl.MklFastPath.Describe(), config.GetProperty("mklFastPath").GetString());
         Assert.Equal(32, config.GetProperty("batchSize").GetInt32());
         Assert.Equal(0.5, config.GetProperty("networks")[1].GetProperty("optimizer").GetProperty("beta1").GetDouble());
 

@@ -129,7 +129,7 @@ public sealed class OptimizerTests
             .Select(p => (ExprNode)C(p.Item1, p.Item2));
         var binary = Gen.Zip(Gen.Elements(Op.Add, Op.Sub, Op.Mul, Op.Min, Op.Max), Gen.Zip(sub, sub))
             .Select(p => (ExprNode)C(p.Item1, p.Item2.Item1, p.Item2.Item2));
-        var patterns = Gen.Zip(Gen.Choose(0, 6), Gen.Zip(sub, sub)).Select(p =>
+        var patterns = Gen.Zip(Gen.Choose(0, 9), Gen.Zip(sub, sub)).Select(p =>
         {
             var (t, u) = p.Item2;
             return (ExprNode)(p.Item1 switch
@@ -140,6 +140,9 @@ public sealed class OptimizerTests
                 3 => C(Op.Mean, C(Op.Softplus, C(Op.Neg, t))),
                 4 => C(Op.Neg, C(Op.Mean, C(Op.Log, Sig(t)))),
                 5 => C(Op.Sub, t, C(Op.Neg, u)),
+                6 => C(Op.Mean, C(Op.MeanPerSample, C(Op.Square, C(Op.Sub, t, u)))),
+                7 => C(Op.Mean, C(Op.Square, C(Op.Add, C(Op.Sub, t, C(Op.Mean, u)), new ConstNode(1)))),
+                8 => C(Op.Mean, C(Op.Square, C(Op.Sub, C(Op.Mean, t), u))),
                 _ => C(Op.Mul, C(Op.Add, new ConstNode(1), new ConstNode(0)), C(Op.Sub, t, new ConstNode(0))),
             });
         });
@@ -179,6 +182,12 @@ public sealed class OptimizerTests
     [InlineData("Mean(Square(D(x) - 1))", "MseLoss(D(x), 1)")]
     [InlineData("Mean(Square(D(x) - D(G(z))))", "MseLoss(D(x), D(G(z)))")]
     [InlineData("Mean(D(x)) * (2 - 1) + 0", "Mean(D(x))")]
+    [InlineData("Mean(MeanPerSample(Square(G(z) - x)))", "MseLoss(G(z), x)")]
+    [InlineData("Mean(MeanPerSample(Abs(G(z) - x)))", "Mean(Abs(G(z) - x))")]
+    [InlineData("Mean(Square(D(G(z)) - Mean(D(x)) + 1))", "MseLoss(D(G(z)) - Mean(D(x)), -1)")]
+    [InlineData("Mean(Square(D(G(z)) - Mean(D(x))))", "MseLoss(D(G(z)), Mean(D(x)))")]
+    [InlineData("Mean(Square(Mean(D(x)) - D(G(z))))", "MseLoss(D(G(z)), Mean(D(x)))")]
+    [InlineData("Mean(Square(H + D(x)))", "MseLoss(D(x), -H)")]
     public void Optimize_AppliesTheStableAndFusedForms(string input, string expected)
     {
         var node = Parse(input);
@@ -207,6 +216,7 @@ public sealed class OptimizerTests
             Microsoft.CodeAnalysis.CSharp.Syntax.BinaryExpressionSyntax b => C(b.OperatorToken.Text switch { "+" => Op.Add, "-" => Op.Sub, "*" => Op.Mul, _ => Op.Div }, Lower(b.Left), Lower(b.Right)),
             Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax { Identifier.Text: "x" } => new InputNode(InputKind.Real),
             Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax { Identifier.Text: "z" } => new InputNode(InputKind.Noise),
+            Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax { Identifier.Text: "H" } => new HyperNode("H"),
             Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax i when i.Expression.ToString() is "D" or "G" => new ApplyNode(i.Expression.ToString(), Lower(i.ArgumentList.Arguments[0].Expression)),
             Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax i => new CallNode(Enum.Parse<Op>(i.Expression.ToString()), i.ArgumentList.Arguments.Select(a => Lower(a.Expression)).ToArray()),
             _ => throw new NotSupportedException(e.ToString()),

@@ -34,6 +34,7 @@ public static class TrainCommand
         var threads = CliOptions.Threads();
         var ema = CliOptions.Number("--ema", "keep an exponential moving average of G's weights (e.g. 0.999) and sample from it", "DECAY");
         var separate = CliOptions.Flag("--separate-forward-passes", "one forward pass per network application (default: a network's applications share one pass where it is batch-independent)");
+        var noMklFastPath = CliOptions.Flag("--no-mkl-fast-path", $"keep MKL on its generic kernels on non-Intel x86-64 CPUs (default: its fast ones; also {GanDsl.MklFastPath.Variable}=off)");
         var resume = CliOptions.Flag("--resume", "continue the run in --out from its checkpoint.bin, up to --steps");
         var checkpointEvery = CliOptions.Long("--checkpoint-every", "write checkpoint.bin every N steps (0: only at the end)", 1000);
         var sampleEvery = CliOptions.Long("--sample-every", "write samples_STEP.png every N steps (0: none)", 500);
@@ -43,7 +44,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a loss on a dataset; outputs in --out.")
         {
-            loss, data, @out, model, steps, batch, lrG, lrD, betas, set, seed, device, threads, separate, ema, resume,
+            loss, data, @out, model, steps, batch, lrG, lrD, betas, set, seed, device, threads, separate, noMklFastPath, ema, resume,
             checkpointEvery, sampleEvery, logEvery, samples, fashionMnist, assembly,
         };
         command.SetAction(parse =>
@@ -64,6 +65,7 @@ public static class TrainCommand
                 Device = parse.GetValue(device) ?? "cpu",
                 Threads = parse.GetValue(threads),
                 ShareForwardPasses = !parse.GetValue(separate),
+                MklFastPath = parse.GetValue(noMklFastPath) ? false : null,
                 Ema = parse.GetValue(ema),
                 Resume = parse.GetValue(resume),
                 CheckpointEvery = parse.GetValue(checkpointEvery),
@@ -125,7 +127,7 @@ public static class TrainCommand
             var info = trainer.Loss.Info;
             var from = trainer.Step > 0 ? $" from step {trainer.Step}" : "";
             if (!quiet) stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Training {info.Name} on {trainer.Dataset.Name} with {trainer.Family.Name}, batch {trainer.BatchSize}, {options.Steps} steps{from}, {trainer.Threads} thread(s) (OMP_WAIT_POLICY={GanDsl.Libtorch.WaitPolicy}) -> {trainer.OutputDirectory}"));
+                $"Training {info.Name} on {trainer.Dataset.Name} with {trainer.Family.Name}, batch {trainer.BatchSize}, {options.Steps} steps{from}, {trainer.Threads} thread(s) (OMP_WAIT_POLICY={GanDsl.Libtorch.WaitPolicy}; MKL fast path: {GanDsl.MklFastPath.Describe()}) -> {trainer.OutputDirectory}"));
             // Errors are kept and reported after the display has ended, so the message is not drawn through the bar.
             var (result, error) = ProgressDisplay.Train(cli, $"{info.Name} on {trainer.Dataset.Name}", progress =>
             {

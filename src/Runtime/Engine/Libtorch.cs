@@ -5,8 +5,8 @@ using TorchSharp;
 namespace GanDsl;
 
 /// <summary>
-/// Process-wide libtorch settings GanDsl applies: the OpenMP wait policy (before libtorch loads), glibc keeping
-/// freed tensor memory, the thread count, and silencing libtorch's per-convolution NNPACK warning on CPUs it does not support.
+/// Process-wide libtorch settings GanDsl applies: the OpenMP wait policy and MKL's fast path on non-Intel CPUs
+/// (<see cref="MklFastPath"/>) before libtorch loads, glibc keeping freed tensor memory, the thread count, and silencing libtorch's per-convolution NNPACK warning on CPUs it does not support.
 /// </summary>
 public static class Libtorch
 {
@@ -28,6 +28,8 @@ public static class Libtorch
     internal static void SetWaitPolicyBeforeLibtorchLoads()
     {
         KeepFreedMemory();
+        // Before libtorch loads, so that libtorch's reference to MKL's CPU check binds to GanDsl's answer.
+        MklFastPath.LoadBeforeLibtorch();
         if (Environment.GetEnvironmentVariable(WaitPolicyVariable) is { Length: > 0 }) return;
         // .NET's Environment.SetEnvironmentVariable does not change the native environment on Unix, which is what
         // libgomp reads; setenv does.

@@ -138,12 +138,14 @@ public static class LossOps
 
     /// <summary>
     /// Random interpolates α·a + (1-α)·b with one α per sample drawn from <paramref name="random"/>
-    /// (WGAN-GP's x̂, Gulrajani et al. 2017).
+    /// (WGAN-GP's x̂, Gulrajani et al. 2017), as one <c>lerp(b, a, α)</c> = b + α·(a − b) kernel instead of
+    /// four (measured 11.4 → 5.9 µs, issue 19); equal up to rounding, with the same gradients (lerp's are
+    /// differentiable again, for penalties).
     /// </summary>
     public static Tensor Between(IStepRandom random, Tensor a, Tensor b)
     {
         var alpha = PerSample(random.PerSampleUniform(a.shape[0], a.dtype, a.device), a);
-        return alpha * a + (1.0 - alpha) * b;
+        return torch.lerp(b, a, alpha);
     }
 
     /// <summary>A scalar tensor with the element type and device of <paramref name="like"/>.</summary>
@@ -228,21 +230,25 @@ public static class LossOps
             if (!(sigma > 0) || double.IsInfinity(sigma)) throw new ArgumentException($"Kernel widths must be positive and finite, not {sigma}.", nameof(sigmas));
         var x = Rows(a);
         var y = Rows(b);
-        return Kernel(x, x, sigmas).mean() + Kernel(y, y, sigmas).mean() - 2.0 * Kernel(x, y, sigmas).mean();
+        var (xx, yy) = (x.square().sum(1), y.square().sum(1));
+        // One [S,1,1] tensor of -1/(2σ²): every width's kernel in three calls on [S,N,M] instead of three per width.
+        using var scales = torch.tensor(sigmas.Select(s => -1.0 / (2 * s * s)).ToArray(), x.dtype, x.device).reshape(sigmas.Length, 1, 1);
+        return (KernelMean(x, xx, x, xx, scales) + KernelMean(y, yy, y, yy, scales) - 2.0 * KernelMean(x, xx, y, yy, scales)) * sigmas.Length;
 
         static Tensor Rows(Tensor t) => t.dim() == 1 ? t.reshape(t.shape[0], 1) : t.flatten(1);
     }
 
-    private static Tensor Kernel(Tensor u, Tensor v, double[] sigmas)
+    /// <summary>
+    /// The mean over pairs and widths of exp(−‖u_i − v_j‖²/(2σ²)): Mmd2's kernel mean divided by the number of
+    /// widths. ‖u_i − v_j‖² = ‖u_i‖² + ‖v_j‖² − 2 u_i·v_j, one GEMM (addmm) without the [N,M,D] differences
+    /// (issue 19: MMD-GAN's critic built three [256,256,16] of them per step); clamped at 0, where rounding can
+    /// make it slightly negative. Unlike the norm ‖u_i − v_j‖ this is smooth, so the gradient at coincident points
+    /// is finite (0). Rounding: about ε·(‖u‖² + ‖v‖²) per entry, against ε·‖u − v‖² from the differences.
+    /// </summary>
+    private static Tensor KernelMean(Tensor u, Tensor uu, Tensor v, Tensor vv, Tensor scales)
     {
-        var d2 = PairwiseSquaredDistances(u, v);
-        Tensor? sum = null;
-        foreach (var sigma in sigmas)
-        {
-            var k = (d2 * (-1.0 / (2 * sigma * sigma))).exp();
-            sum = sum is null ? k : sum + k;
-        }
-        return sum!;
+        var d2 = torch.addmm(uu.unsqueeze(1) + vv.unsqueeze(0), u, v.t(), beta: 1, alpha: -2).clamp_min(0);
+        return (d2.unsqueeze(0) * scales).exp().mean();
     }
 
     /// <summary>

@@ -45,6 +45,14 @@ public sealed record TrainOptions
     /// </summary>
     public bool ShareForwardPasses { get; init; } = true;
 
+    /// <summary>
+    /// MKL's fast kernels on non-Intel x86-64 CPUs (<see cref="GanDsl.MklFastPath"/>): null for the automatic choice
+    /// (on where the CPU is not an Intel one), false to turn them off (<c>gan train --no-mkl-fast-path</c>). It must be
+    /// chosen before the process's first matrix product: after it, <c>GANDSL_MKL_FAST_PATH=off</c> in the environment
+    /// is the way, and asking for false is a setup error.
+    /// </summary>
+    public bool? MklFastPath { get; init; }
+
     /// <summary>Output folder (metrics, samples, pictures, config.json, checkpoint.bin).</summary>
     public required string OutputDirectory { get; init; }
 

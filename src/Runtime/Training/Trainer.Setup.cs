@@ -66,6 +66,11 @@ public sealed partial class Trainer
                     $"Loss '{info.Name}' has no hyperparameter '{name}'" +
                     (loss.Hyper.Names.Any() ? $"; it has: {string.Join(", ", loss.Hyper.Names)}." : " (it has none)."));
 
+        // Before anything can run a matrix product: MKL keeps the answer it gets first.
+        if (options.MklFastPath is { } fastPath && !MklFastPath.TrySetEnabled(fastPath) && MklFastPath.IsLoaded)
+            throw new TrainingSetupException(
+                $"MklFastPath={fastPath} cannot take effect: MKL chose its kernels at an earlier matrix product in this process. " +
+                $"Set {MklFastPath.Variable}={(fastPath ? "on" : "off")} in the environment before the process starts.");
         Libtorch.Configure(options.Threads);
         var device = ParseDevice(options.Device);
         var optimizerKind = info.Optimizer.Kind.Trim().ToLowerInvariant();

@@ -29,9 +29,10 @@ namespace GanDsl.Training;
 /// Sampling for pictures uses yet other streams and evaluation mode, so it never perturbs training.
 /// </para>
 /// <para>
-/// Every step runs inside a TorchSharp dispose scope, so its intermediates are freed when it ends. A loss or
-/// gradient that is not finite stops the run before the optimizer applies it, with a message naming the step
-/// and the term; the last checkpoint written stays as it was.
+/// Every step runs inside a TorchSharp dispose scope, so its intermediates are freed when it ends. A real batch,
+/// loss, term or gradient that is not finite stops the run at the next point where the trainer reads the device
+/// (Trainer.Guard.cs: no synchronisation per step), with a message naming the step and the part; nothing is
+/// written from a later state, and the last checkpoint written stays as it was.
 /// </para>
 /// </remarks>
 public sealed partial class Trainer : IDisposable
@@ -58,6 +59,7 @@ public sealed partial class Trainer : IDisposable
     private readonly IBatchSampler _sampler;
     private readonly float[] _batchBuffer;
     private readonly string _dataKey;
+    private readonly FiniteGuard _guard;
     private long _step;
     private double _elapsedBeforeResume;
     private bool _disposed;
@@ -108,6 +110,7 @@ public sealed partial class Trainer : IDisposable
         _stepRandom = new GeneratorStepRandom(_lossGenerator);
         _sampler = dataset.CreateSampler(batchSize, Xoshiro256.DeriveSeed(seed, DataStream));
         _batchBuffer = new float[_sampler.BatchShape.Aggregate(1L, (a, b) => a * b)];
+        _guard = new FiniteGuard(device);
     }
 
     /// <summary>A libtorch random generator on <paramref name="device"/> (CUDA draws need a CUDA generator).</summary>
@@ -213,6 +216,7 @@ public sealed partial class Trainer : IDisposable
             {
                 if (StopRequested(cancel)) // [data-parallel] every rank stops at the same step
                 {
+                    CheckGuard();
                     SaveCheckpoint(Elapsed());
                     FinishDataParallel(clock.Elapsed.TotalSeconds, _step - startStep); // [data-parallel]
                     Report(null, null, final: true);
@@ -225,20 +229,28 @@ public sealed partial class Trainer : IDisposable
                 _step++;
 
                 // Loss values are read from the device only here, at logging steps.
-                var logging = (_step % _options.LogEvery == 0 || _step == _options.Steps) && IsWriter; // [data-parallel]
+                var logging = _step % _options.LogEvery == 0 || _step == _options.Steps;
+                var picture = _options.SampleEvery > 0 && _step % _options.SampleEvery == 0;
+                var checkpoint = _options.CheckpointEvery > 0 && _step % _options.CheckpointEvery == 0;
+                // Cheap checks first: the losses are read (a device synchronisation) only when a report is due.
+                var last = _step == _options.Steps;
+                var report = (Progress is not null || progress is not null)
+                    && (last || (_step - startStep) % tenth == 0 || lastReport is not { } previous || clock.Elapsed - previous >= ProgressInterval);
+                // The divergence guard's record is read with the rest, before anything is written from this state. Under
+                // data parallelism every rank reads it every step: a read timed by one rank's clock (report) would let
+                // that rank stop alone while the others wait in the next all-reduce.
+                if (logging || picture || checkpoint || report || _parallel is not null) CheckGuard();
+                logging &= IsWriter; // [data-parallel] rank 0 alone writes the metrics
                 if (logging)
                 {
                     metrics ??= new MetricsLog(Path.Combine(OutputDirectory, "metrics.csv"), _loss, lastCritic, lastGenerator!, append: _options.Resume, keepUpTo: startStep, _tensorBoard);
                     metrics.Write(_step, lastCritic, lastGenerator!, _loss.State, Elapsed());
                 }
-                if (_options.SampleEvery > 0 && _step % _options.SampleEvery == 0) pictures.Write(_step);
-                if (_options.CheckpointEvery > 0 && _step % _options.CheckpointEvery == 0) SaveCheckpoint(Elapsed());
-                // Cheap checks first: the losses are read (a device synchronisation) only when a report is due.
-                var last = _step == _options.Steps;
-                if ((Progress is not null || progress is not null)
-                    && (last || (_step - startStep) % tenth == 0 || lastReport is not { } previous || clock.Elapsed - previous >= ProgressInterval))
-                    Report(lastCritic?.Loss, lastGenerator!.Loss, final: last);
+                if (picture) pictures.Write(_step);
+                if (checkpoint) SaveCheckpoint(Elapsed());
+                if (report) Report(lastCritic?.Loss, lastGenerator!.Loss, final: last);
             }
+            CheckGuard();
             SaveCheckpoint(Elapsed());
             metrics?.Dispose();
             metrics = null;
@@ -249,7 +261,7 @@ public sealed partial class Trainer : IDisposable
         catch (NonFiniteException e)
         {
             Report(null, null, final: true);
-            return new TrainResult(TrainOutcome.Diverged, _step, e.Message);
+            return new TrainResult(TrainOutcome.Diverged, e.LastGoodStep, e.Message);
         }
         finally
         {
@@ -293,7 +305,7 @@ public sealed partial class Trainer : IDisposable
         result.MoveToOuterDisposeScope();
         result = AverageOverRanks(result, optimizers); // [data-parallel] gradients, losses and state averaged over ranks
 
-        CheckFinite(result, phase, criticIndex, optimizers);
+        GuardStep(result, phase, criticIndex, real, optimizers);
         foreach (var o in optimizers) o.Optimizer.step();
         if (phase == StepPhase.Critic) ClipWeights();
         if (epochEnded) _loss.EndOfEpoch(context);
@@ -325,5 +337,6 @@ public sealed partial class Trainer : IDisposable
         _ema?.Dispose();
         _noiseGenerator.Dispose();
         _lossGenerator.Dispose();
+        _guard.Dispose();
     }
 }

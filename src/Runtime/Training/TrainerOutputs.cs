@@ -308,6 +308,7 @@ public sealed partial class Trainer
             ["device"] = _device.ToString(),
             ["threads"] = _threads,
             ["ompWaitPolicy"] = Libtorch.WaitPolicy,
+            ["mklFastPath"] = MklFastPath.Describe(),
             ["ema"] = o.Ema,
             ["checkpointEvery"] = o.CheckpointEvery,
             ["sampleEvery"] = o.SampleEvery,

@@ -55,38 +55,32 @@ partial class Magan : global::GanDsl.IGanLoss
         var stepTotal = State["StepTotal"];
         var netG = c.Network("G");
         var netAE = c.Network("AE");
-        // t5 = G(z) (G is not trained in this step: its output is a constant)
-        global::TorchSharp.torch.Tensor t5;
-        using (global::TorchSharp.torch.no_grad()) t5 = netG.call(c.Noise);
-        // t0 = AE(x), t6 = AE(G(z)): one forward pass of AE on these batches together when AE is batch-independent at run time (else one pass each)
-        var sharedAE = global::GanDsl.LossOps.Forward(c, netAE, c.Real, t5);
+        // t2 = G(z) (G is not trained in this step: its output is a constant)
+        global::TorchSharp.torch.Tensor t2;
+        using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
+        // t0 = AE(x), t3 = AE(G(z)): one forward pass of AE on these batches together when AE is batch-independent at run time (else one pass each)
+        var sharedAE = global::GanDsl.LossOps.Forward(c, netAE, c.Real, t2);
         var t0 = sharedAE[0];
-        var t6 = sharedAE[1];
-        // t1 = AE(x) - x
-        var t1 = t0 - c.Real;
-        // t2 = Square(AE(x) - x)
-        var t2 = t1.square();
-        // t3 = MeanPerSample(Square(AE(x) - x))
-        var t3 = global::GanDsl.LossOps.MeanPerSample(t2);
-        // t4 = Mean(MeanPerSample(Square(AE(x) - x)))
-        var t4 = t3.mean();
-        // t7 = AE(G(z)) - G(z)
-        var t7 = t6 - t5;
-        // t8 = Square(AE(G(z)) - G(z))
-        var t8 = t7.square();
-        // t9 = MeanPerSample(Square(AE(G(z)) - G(z)))
-        var t9 = global::GanDsl.LossOps.MeanPerSample(t8);
-        // t10 = Margin - MeanPerSample(Square(AE(G(z)) - G(z)))
-        var t10 = margin - t9;
-        // t11 = Relu(Margin - MeanPerSample(Square(AE(G(z)) - G(z))))
-        var t11 = t10.relu();
-        // t12 = Mean(Relu(Margin - MeanPerSample(Square(AE(G(z)) - G(z)))))
-        var t12 = t11.mean();
-        // t13 = Mean(MeanPerSample(Square(AE(x) - x))) + Mean(Relu(Margin - MeanPerSample(Square(AE(G(z)) - G(z)))))
-        var t13 = t4 + t12;
+        var t3 = sharedAE[1];
+        // t1 = MseLoss(AE(x), x)
+        var t1 = global::GanDsl.LossOps.MseLoss(t0, c.Real);
+        // t4 = AE(G(z)) - G(z)
+        var t4 = t3 - t2;
+        // t5 = Square(AE(G(z)) - G(z))
+        var t5 = t4.square();
+        // t6 = MeanPerSample(Square(AE(G(z)) - G(z)))
+        var t6 = global::GanDsl.LossOps.MeanPerSample(t5);
+        // t7 = Margin - MeanPerSample(Square(AE(G(z)) - G(z)))
+        var t7 = margin - t6;
+        // t8 = Relu(Margin - MeanPerSample(Square(AE(G(z)) - G(z))))
+        var t8 = t7.relu();
+        // t9 = Mean(Relu(Margin - MeanPerSample(Square(AE(G(z)) - G(z)))))
+        var t9 = t8.mean();
+        // t10 = MseLoss(AE(x), x) + Mean(Relu(Margin - MeanPerSample(Square(AE(G(z)) - G(z)))))
+        var t10 = t1 + t9;
 
         // One backward pass through the whole loss.
-        var loss = t13;
+        var loss = t10;
         loss.backward();
 
         // State updates and monitors, with this step's values and without gradients.
@@ -96,15 +90,15 @@ partial class Magan : global::GanDsl.IGanLoss
         using (global::TorchSharp.torch.no_grad())
         {
             // RealEnergyTotal <- RealEnergyTotal + Mean(Energy(x))
-            // t14 = RealEnergyTotal + Mean(MeanPerSample(Square(AE(x) - x)))
-            var t14 = realEnergyTotal + t4;
-            RealEnergyTotalNext = global::TorchSharp.TensorExtensionMethods.ToDouble(t14);
+            // t11 = RealEnergyTotal + MseLoss(AE(x), x)
+            var t11 = realEnergyTotal + t1;
+            RealEnergyTotalNext = global::TorchSharp.TensorExtensionMethods.ToDouble(t11);
             // FakeEnergyTotal <- FakeEnergyTotal + Mean(Energy(G(z)))
-            // t15 = Mean(MeanPerSample(Square(AE(G(z)) - G(z))))
-            var t15 = t9.mean();
-            // t16 = FakeEnergyTotal + Mean(MeanPerSample(Square(AE(G(z)) - G(z))))
-            var t16 = fakeEnergyTotal + t15;
-            FakeEnergyTotalNext = global::TorchSharp.TensorExtensionMethods.ToDouble(t16);
+            // t12 = MseLoss(AE(G(z)), G(z))
+            var t12 = global::GanDsl.LossOps.MseLoss(t3, t2);
+            // t13 = FakeEnergyTotal + MseLoss(AE(G(z)), G(z))
+            var t13 = fakeEnergyTotal + t12;
+            FakeEnergyTotalNext = global::TorchSharp.TensorExtensionMethods.ToDouble(t13);
             // StepTotal <- StepTotal + 1
             StepTotalNext = stepTotal + 1d;
         }
@@ -129,17 +123,11 @@ partial class Magan : global::GanDsl.IGanLoss
         var t0 = netG.call(c.Noise);
         // t1 = AE(G(z))
         var t1 = netAE.call(t0);
-        // t2 = AE(G(z)) - G(z)
-        var t2 = t1 - t0;
-        // t3 = Square(AE(G(z)) - G(z))
-        var t3 = t2.square();
-        // t4 = MeanPerSample(Square(AE(G(z)) - G(z)))
-        var t4 = global::GanDsl.LossOps.MeanPerSample(t3);
-        // t5 = Mean(MeanPerSample(Square(AE(G(z)) - G(z))))
-        var t5 = t4.mean();
+        // t2 = MseLoss(AE(G(z)), G(z))
+        var t2 = global::GanDsl.LossOps.MseLoss(t1, t0);
 
         // One backward pass through the whole loss.
-        var loss = t5;
+        var loss = t2;
         loss.backward();
 
         return new global::GanDsl.StepResult(loss);

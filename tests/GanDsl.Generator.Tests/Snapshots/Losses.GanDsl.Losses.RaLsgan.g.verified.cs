@@ -59,17 +59,13 @@ partial class RaLsgan : global::GanDsl.IGanLoss
         var t6 = t0.mean();
         // t7 = D(G(z)) - Mean(D(x))
         var t7 = t2 - t6;
-        // t8 = D(G(z)) - Mean(D(x)) + 1
-        var t8 = t7 + 1d;
-        // t9 = Square(D(G(z)) - Mean(D(x)) + 1)
-        var t9 = t8.square();
-        // t10 = Mean(Square(D(G(z)) - Mean(D(x)) + 1))
-        var t10 = t9.mean();
-        // t11 = MseLoss(D(x) - Mean(D(G(z))), 1) + Mean(Square(D(G(z)) - Mean(D(x)) + 1))
-        var t11 = t5 + t10;
+        // t8 = MseLoss(D(G(z)) - Mean(D(x)), -1)
+        var t8 = global::GanDsl.LossOps.MseLoss(t7, -1d);
+        // t9 = MseLoss(D(x) - Mean(D(G(z))), 1) + MseLoss(D(G(z)) - Mean(D(x)), -1)
+        var t9 = t5 + t8;
 
         // One backward pass through the whole loss.
-        var loss = t11;
+        var loss = t9;
         loss.backward();
 
         return new global::GanDsl.StepResult(loss);
@@ -100,17 +96,13 @@ partial class RaLsgan : global::GanDsl.IGanLoss
         var t6 = t1.mean();
         // t7 = D(x) - Mean(D(G(z)))
         var t7 = t2 - t6;
-        // t8 = D(x) - Mean(D(G(z))) + 1
-        var t8 = t7 + 1d;
-        // t9 = Square(D(x) - Mean(D(G(z))) + 1)
-        var t9 = t8.square();
-        // t10 = Mean(Square(D(x) - Mean(D(G(z))) + 1))
-        var t10 = t9.mean();
-        // t11 = MseLoss(D(G(z)) - Mean(D(x)), 1) + Mean(Square(D(x) - Mean(D(G(z))) + 1))
-        var t11 = t5 + t10;
+        // t8 = MseLoss(D(x) - Mean(D(G(z))), -1)
+        var t8 = global::GanDsl.LossOps.MseLoss(t7, -1d);
+        // t9 = MseLoss(D(G(z)) - Mean(D(x)), 1) + MseLoss(D(x) - Mean(D(G(z))), -1)
+        var t9 = t5 + t8;
 
         // One backward pass through the whole loss.
-        var loss = t11;
+        var loss = t9;
         loss.backward();
 
         return new global::GanDsl.StepResult(loss);

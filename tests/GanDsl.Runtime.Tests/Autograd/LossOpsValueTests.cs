@@ -33,7 +33,7 @@ public sealed class LossOpsValueTests
         var b = Draw(6, 2);
         var actual = ToDoubles(LossOps.Between(new FixedRandom(alpha), F64(a, 2, 3), F64(b, 2, 3)));
         for (var i = 0; i < 6; i++)
-            Assert.Equal(alpha[i / 3] * a[i] + (1 - alpha[i / 3]) * b[i], actual[i], 15);
+            Assert.Equal(alpha[i / 3] * a[i] + (1 - alpha[i / 3]) * b[i], actual[i], 1e-15);   // one lerp: b + α(a - b), rounded once less
     }
 
     [Fact]

@@ -1,0 +1,85 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GanDsl.Runtime.Tests.Autograd;
+
+/// <summary>
+/// The fused forms of issue 19 (Between as one lerp, MMD² from one GEMM per kernel) against the plain formulas
+/// they replace: same value and same gradient with respect to both inputs, in float64 and float32, and at
+/// coincident samples (where a distance's square root would have no gradient).
+/// </summary>
+public sealed class FusedFormEquivalenceTests
+{
+    public FusedFormEquivalenceTests() => TorchTestSupport.UseTwoThreads();
+
+    private sealed class FixedRandom(double[] perSample) : IStepRandom
+    {
+        public Tensor PerSampleUniform(long batch, ScalarType dtype, Device device) => torch.tensor(perSample, [batch], dtype, device);
+        public Tensor ElementwiseUniform(long[] shape, ScalarType dtype, Device device) => throw new NotSupportedException();
+    }
+
+    /// <summary>The value of <paramref name="f"/> and its gradients with respect to fresh leaves holding a and b.</summary>
+    private static (double Value, double[] GradA, double[] GradB) Evaluate(Func<Tensor, Tensor, Tensor> f, Tensor a, Tensor b)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (x, y) = (a.detach().clone().requires_grad_(true), b.detach().clone().requires_grad_(true));
+        var value = f(x, y);
+        value.backward();
+        return (value.to_type(ScalarType.Float64).item<double>(), Doubles(x.grad!), Doubles(y.grad!));
+
+        static double[] Doubles(Tensor t) => t.to_type(ScalarType.Float64).data<double>().ToArray();
+    }
+
+    private static void AssertSame((double Value, double[] GradA, double[] GradB) expected, (double Value, double[] GradA, double[] GradB) actual, double tolerance)
+    {
+        Assert.Equal(expected.Value, actual.Value, tolerance);
+        Assert.All(expected.GradA.Zip(actual.GradA), p => Assert.Equal(p.First, p.Second, tolerance));
+        Assert.All(expected.GradB.Zip(actual.GradB), p => Assert.Equal(p.First, p.Second, tolerance));
+        Assert.All(actual.GradA.Concat(actual.GradB), g => Assert.True(double.IsFinite(g)));
+    }
+
+    /// <summary>Plain MMD² (the form before issue 19): [N,M,D] differences per kernel, one exp per width.</summary>
+    private static Tensor PlainMmd2(Tensor a, Tensor b, double[] sigmas)
+    {
+        Tensor K(Tensor u, Tensor v)
+        {
+            var d2 = LossOps.PairwiseSquaredDistances(u, v);
+            return sigmas.Select(s => (d2 * (-1.0 / (2 * s * s))).exp()).Aggregate((p, q) => p + q);
+        }
+        var (x, y) = (a.flatten(1), b.flatten(1));
+        return K(x, x).mean() + K(y, y).mean() - 2.0 * K(x, y).mean();
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float64, 1e-12)]
+    [InlineData(ScalarType.Float32, 2e-5)]
+    public void Mmd2_from_one_GEMM_per_kernel_equals_the_plain_form_in_value_and_gradients(ScalarType dtype, double tolerance)
+    {
+        using var scope = torch.NewDisposeScope();
+        var generator = new Generator(7);
+        var a = torch.randn([12, 2, 3], dtype, generator: generator);
+        var b = torch.randn([9, 2, 3], dtype, generator: generator) * 1.5 + 0.5;
+        b[0] = a[3];   // a coincident pair across the batches (and every sample with itself)
+        double[] sigmas = [0.5, 1, 2, 4];
+        AssertSame(Evaluate((x, y) => PlainMmd2(x, y, sigmas), a, b), Evaluate((x, y) => LossOps.Mmd2(x, y, sigmas), a, b), tolerance);
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float64, 1e-14)]
+    [InlineData(ScalarType.Float32, 1e-6)]
+    public void Between_as_one_lerp_equals_the_plain_form_in_value_and_gradients(ScalarType dtype, double tolerance)
+    {
+        using var scope = torch.NewDisposeScope();
+        var generator = new Generator(3);
+        var a = torch.randn([4, 3], dtype, generator: generator);
+        var b = torch.randn([4, 3], dtype, generator: generator);
+        double[] alpha = [0.0, 0.3, 0.5, 0.9];
+        using var weights = torch.randn([4, 3], dtype, generator: generator);
+        Tensor Plain(Tensor x, Tensor y)
+        {
+            var t = torch.tensor(alpha, dtype).reshape(4, 1);
+            return ((t * x + (1.0 - t) * y) * weights).sum();
+        }
+        AssertSame(Evaluate(Plain, a, b), Evaluate((x, y) => (LossOps.Between(new FixedRandom(alpha), x, y) * weights).sum(), a, b), tolerance);
+    }
+}

@@ -106,7 +106,7 @@ static class Workloads
             var loss = GanDsl.Losses.Zoo.CreateRegistry().Create(options.Loss);
             foreach (var (k, v) in options.Hyperparameters) loss.Hyper.Set(k, v);
             using var trainer = Trainer.Create(loss, GanDsl.Models.ModelFactory.Get(options.Model), options with { Hyperparameters = new Dictionary<string, double>() },
-                ring ? null : new RandomImages());
+                ring ? null : RandomImages());
             var stamps = new List<long>();
             trainer.StepCompleted += e =>
             {
@@ -139,37 +139,16 @@ static class Workloads
         }
     }
 
-    /// <summary>Random images of Fashion-MNIST's shape and range, as the peer programs use (no dataset needed).</summary>
-    sealed class RandomImages : IDataset
+    /// <summary>
+    /// 6,400 random images of Fashion-MNIST's shape and range held in memory (100 batches), passed as a user passes
+    /// a dataset (<see cref="UserData.FromTensor"/>); the peer programs draw theirs with <c>torch.rand</c>.
+    /// </summary>
+    static IDataset RandomImages()
     {
-        public string Name => "random-1x28x28";
-        public IReadOnlyList<long> SampleShape { get; } = [1, 28, 28];
-        public long? Count => null;
-        public IBatchSampler CreateSampler(int batchSize, ulong seed) => new Sampler(this, batchSize, seed);
-
-        sealed class Sampler(RandomImages dataset, int batchSize, ulong seed) : IBatchSampler
-        {
-            private readonly Xoshiro256 _random = new(seed);
-            public IDataset Dataset => dataset;
-            public int BatchSize => batchSize;
-            public long[] BatchShape { get; } = [batchSize, 1, 28, 28];
-            public long Epoch => 0;
-            public long BatchesDrawn { get; private set; }
-            public Batch Next()
-            {
-                var data = new float[batchSize * 784];
-                NextInto(data);
-                return new Batch(data, BatchShape, 0);
-            }
-            public long NextInto(Span<float> destination)
-            {
-                for (var i = 0; i < destination.Length; i++) destination[i] = (float)(_random.NextDouble() * 2 - 1);
-                BatchesDrawn++;
-                return 0;
-            }
-            public byte[] GetState() => [];
-            public void SetState(byte[] state) { }
-        }
+        using var generator = new torch.Generator(1);
+        using var uniform = torch.rand([6400, 1, 28, 28], generator: generator);
+        using var images = uniform * 2 - 1;
+        return UserData.FromTensor(images, "random-1x28x28");
     }
 }
 

@@ -13,14 +13,15 @@ public sealed partial class Trainer
     /// the loss, the terms and every gradient's sum non-finite. The gradients are summed in their own type (a
     /// float64 sum would first copy each gradient to float64, measured at 4% of a ring iteration), so a sum can
     /// overflow although every element is finite: only when the sum is not finite are the parts examined one by
-    /// one, which names the culprit or finds none and lets the step go on.
+    /// one, which names the culprit or finds none and lets the step go on. The real batch's sum joins the same
+    /// reduction, so non-finite data costs no extra read and is reported as a data fault, not a learning-rate one.
     /// </summary>
-    private void CheckFinite(StepResult result, StepPhase phase, int criticIndex, List<NamedOptimizer> optimizers)
+    private void CheckFinite(StepResult result, Tensor real, StepPhase phase, int criticIndex, List<NamedOptimizer> optimizers)
     {
         var lossName = phase == StepPhase.Critic ? "discriminator loss" : "generator loss";
         using (var scope = torch.NewDisposeScope())
         {
-            var parts = new List<Tensor>();
+            var parts = new List<Tensor> { real.sum().to_type(ScalarType.Float64).reshape(1) };
             if (result.LossTensor is { } loss) parts.Add(loss.to_type(ScalarType.Float64).reshape(1));
             else if (!double.IsFinite(result.Loss)) Fail($"the {lossName} is {result.Loss}");
             foreach (var term in result.TermValues)
@@ -31,10 +32,17 @@ public sealed partial class Trainer
             foreach (var o in optimizers)
                 foreach (var (_, p) in o.Parameters)
                     if (p.grad is { } g) parts.Add(g.sum().to_type(ScalarType.Float64).reshape(1));
-            if (parts.Count == 0 || torch.cat(parts).sum().isfinite().item<bool>()) return;
+            if (torch.cat(parts).sum().isfinite().item<bool>()) return;
         }
 
-        // Something is not finite: find what, in the order a reader would look.
+        // Something is not finite: find what, in the order a reader would look. The data first: it explains the rest.
+        using (var nan = real.isnan().any())
+        using (var finite = real.isfinite().all())
+            if (nan.item<bool>() || !finite.item<bool>())
+                throw new NonFiniteException(
+                    $"Stopped at {Where(phase, criticIndex)}: the real batch contains {(nan.item<bool>() ? "NaN" : "infinite")} values " +
+                    $"(data '{_dataset.Name}', batch {_sampler.BatchesDrawn} drawn from it). The data is at fault, not the training: " +
+                    $"check the source or clean it (e.g. torch.nan_to_num). {CheckpointAdvice()}");
         if (!double.IsFinite(result.Loss)) Fail($"the {lossName} is {result.Loss}");
         foreach (var term in result.TermValues)
             if (!double.IsFinite(term.Value)) Fail($"term '{term.Name}' of the {lossName} is {term.Value}");

@@ -56,7 +56,6 @@ public sealed partial class Trainer : IDisposable
     private readonly Generator _lossGenerator;
     private readonly GeneratorStepRandom _stepRandom;
     private readonly IBatchSampler _sampler;
-    private readonly float[] _batchBuffer;
     private readonly string _dataKey;
     private long _step;
     private double _elapsedBeforeResume;
@@ -107,7 +106,6 @@ public sealed partial class Trainer : IDisposable
         _lossGenerator = NewGenerator(Xoshiro256.DeriveSeed(seed, LossStream), device);
         _stepRandom = new GeneratorStepRandom(_lossGenerator);
         _sampler = dataset.CreateSampler(batchSize, Xoshiro256.DeriveSeed(seed, DataStream));
-        _batchBuffer = new float[_sampler.BatchShape.Aggregate(1L, (a, b) => a * b)];
     }
 
     /// <summary>A libtorch random generator on <paramref name="device"/> (CUDA draws need a CUDA generator).</summary>
@@ -264,9 +262,9 @@ public sealed partial class Trainer : IDisposable
     private StepResult RunStep(StepPhase phase, int criticIndex)
     {
         using var scope = torch.NewDisposeScope();
-        var epoch = _sampler.NextInto(_batchBuffer);
+        var epoch = _sampler.Epoch;
+        var real = _sampler.NextTensor(_device);   // already on the device: no host copy per step
         var epochEnded = _sampler.Epoch > epoch;
-        var real = torch.tensor(_batchBuffer, _sampler.BatchShape, device: _device);
         var noise = torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator);
         var context = new StepContext(real, noise, _networks, _stepRandom,
             () => torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator))
@@ -286,7 +284,7 @@ public sealed partial class Trainer : IDisposable
         }
         result.MoveToOuterDisposeScope();
 
-        CheckFinite(result, phase, criticIndex, optimizers);
+        CheckFinite(result, real, phase, criticIndex, optimizers);
         foreach (var o in optimizers) o.Optimizer.step();
         if (phase == StepPhase.Critic) ClipWeights();
         if (epochEnded) _loss.EndOfEpoch(context);

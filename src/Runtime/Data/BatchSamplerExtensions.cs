@@ -1,3 +1,5 @@
+using GanDsl.Formats;
+
 namespace GanDsl.Data;
 
 /// <summary>Host copies of a sampler's batches, for code that reads values on the CPU (plots, 2-D metrics, tests).</summary>

@@ -1,3 +1,4 @@
+using GanDsl.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using GanDsl.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
 

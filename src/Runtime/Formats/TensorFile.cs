@@ -6,7 +6,7 @@ using GanDsl.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GanDsl.Nn;
+namespace GanDsl.Formats;
 
 /// <summary>
 /// One named tensor as stored in a tensor file: its dtype, shape and raw little-endian bytes

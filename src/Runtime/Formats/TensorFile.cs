@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using GanDsl.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -48,6 +48,6 @@ for w in dict.fromkeys(r["workload"] for r in rows):
     a = [r["median_ms"] for r in rows if r["workload"] == w and r["side"] == "base"]
     b = [r["median_ms"] for r in rows if r["workload"] == w and r["side"] == "this"]
     ma, mb = statistics.median(a), statistics.median(b)
-    ra, rb = (", ".join("%.1f" % v for v in runs) for runs in (a, b))
-    print(f"| {w} | {ra} | {rb} | {ma:.1f} | {mb:.1f} | {ma / mb:.3f} |")
+    ra, rb = (", ".join("%.2f" % v for v in runs) for runs in (a, b))
+    print(f"| {w} | {ra} | {rb} | {ma:.2f} | {mb:.2f} | {ma / mb:.3f} |")
 '

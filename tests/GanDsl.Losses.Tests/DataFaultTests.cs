@@ -96,9 +96,10 @@ public sealed class DataFaultTests : IDisposable
         var result = trainer.Run();
         Assert.Equal(TrainOutcome.Diverged, result.Outcome);
         Assert.Equal(1, result.Step);   // batches 0 and 1 fed step 1 (critic, generator); batch 2 is step 2's critic step
-        Assert.Contains("generator step 2, critic step 1", result.Message);
-        Assert.Contains("the real batch contains NaN", result.Message);
-        Assert.Contains("'noisy-sensor'", result.Message);
+        Assert.Contains("step 2", result.Message);
+        Assert.Contains("real batch", result.Message);
+        Assert.Contains("NaN", result.Message);
+        Assert.Contains("noisy-sensor", result.Message);
         Assert.DoesNotContain("learning rate", result.Message);
     }
 
@@ -110,8 +111,10 @@ public sealed class DataFaultTests : IDisposable
         using var trainer = Trainer.Create(new NonSaturating(), ModelFactory.Get("mlp"), Options(3, "inf"), data);
         var result = trainer.Run();
         Assert.Equal(TrainOutcome.Diverged, result.Outcome);
-        Assert.Contains("the real batch contains infinite values", result.Message);
-        Assert.Contains("'with-inf'", result.Message);
+        Assert.Contains("real batch", result.Message);
+        Assert.Contains("infinite", result.Message);
+        Assert.Contains("with-inf", result.Message);
+        Assert.DoesNotContain("learning rate", result.Message);
     }
 
     private sealed class Items(Func<long, Tensor> item, long count) : torch.utils.data.Dataset<Tensor>

@@ -132,6 +132,7 @@ public sealed partial class Trainer
             foreach (var m in networks.Values) m.to(device);
             trainer = new Trainer(options, loss, family, dataset, device, batchSize, threads, networks, sampleNetwork, dataKey);
             if (checkpoint is not null) trainer.Restore(checkpoint);
+            trainer.JoinDataParallel(); // [data-parallel] under mpirun/srun: joins the ranks (docs/distributed.md)
             return trainer;
         }
         catch (CheckpointException e)

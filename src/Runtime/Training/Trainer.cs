@@ -179,10 +179,13 @@ public sealed partial class Trainer : IDisposable
     public TrainResult Run(CancellationToken cancel = default, IProgress<TrainingProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Directory.CreateDirectory(OutputDirectory);
-        CheckpointFile.RemoveStaleTemporaryFiles(OutputDirectory);
-        WriteConfig();
-        _tensorBoard = new TensorBoardLog(OutputDirectory);
+        if (IsWriter) // [data-parallel] rank 0 alone writes the outputs
+        {
+            Directory.CreateDirectory(OutputDirectory);
+            CheckpointFile.RemoveStaleTemporaryFiles(OutputDirectory);
+            WriteConfig();
+            _tensorBoard = new TensorBoardLog(OutputDirectory);
+        }
         torch.set_num_threads(_threads);
 
         var startStep = _step;
@@ -206,9 +209,10 @@ public sealed partial class Trainer : IDisposable
             foreach (var m in _networks.Values) m.train();
             while (_step < _options.Steps)
             {
-                if (cancel.IsCancellationRequested)
+                if (StopRequested(cancel)) // [data-parallel] every rank stops at the same step
                 {
                     SaveCheckpoint(Elapsed());
+                    FinishDataParallel(clock.Elapsed.TotalSeconds, _step - startStep); // [data-parallel]
                     Report(null, null, final: true);
                     return new TrainResult(TrainOutcome.Interrupted, _step);
                 }
@@ -219,7 +223,7 @@ public sealed partial class Trainer : IDisposable
                 _step++;
 
                 // Loss values are read from the device only here, at logging steps.
-                var logging = _step % _options.LogEvery == 0 || _step == _options.Steps;
+                var logging = (_step % _options.LogEvery == 0 || _step == _options.Steps) && IsWriter; // [data-parallel]
                 if (logging)
                 {
                     metrics ??= new MetricsLog(Path.Combine(OutputDirectory, "metrics.csv"), _loss, lastCritic, lastGenerator!, append: _options.Resume, keepUpTo: startStep, _tensorBoard);
@@ -237,6 +241,7 @@ public sealed partial class Trainer : IDisposable
             metrics?.Dispose();
             metrics = null;
             WriteFinalOutputs(pictures);
+            FinishDataParallel(clock.Elapsed.TotalSeconds, _step - startStep); // [data-parallel]
             return new TrainResult(TrainOutcome.Completed, _step);
         }
         catch (NonFiniteException e)
@@ -263,11 +268,12 @@ public sealed partial class Trainer : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         var epoch = _sampler.Epoch;
-        var real = _sampler.NextTensor(_device);   // already on the device: no host copy per step
+        // [data-parallel] LocalRows, StepRandom: each rank's slice of the global batch and of the draws for it.
+        var real = LocalRows(_sampler.NextTensor(_device));   // already on the device: no host copy per step
         var epochEnded = _sampler.Epoch > epoch;
-        var noise = torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator);
-        var context = new StepContext(real, noise, _networks, _stepRandom,
-            () => torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator))
+        var noise = LocalRows(torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator));
+        var context = new StepContext(real, noise, _networks, StepRandom,
+            () => LocalRows(torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator)))
         { ShareForwardPasses = _options.ShareForwardPasses };
 
         var optimizers = phase == StepPhase.Critic ? _criticOptimizers : _generatorOptimizers;
@@ -283,6 +289,7 @@ public sealed partial class Trainer : IDisposable
             throw new TrainingStepException($"{Where(phase, criticIndex)}: {e.Message}", e);
         }
         result.MoveToOuterDisposeScope();
+        result = AverageOverRanks(result, optimizers); // [data-parallel] gradients, losses and state averaged over ranks
 
         CheckFinite(result, real, phase, criticIndex, optimizers);
         foreach (var o in optimizers) o.Optimizer.step();

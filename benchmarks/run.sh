@@ -10,7 +10,7 @@
 # faster), GanDsl with and without shared forward passes, plus sgemm 256x512x512 GFLOP/s.
 #
 #   benchmarks/run.sh [--threads "1 2"] [--runs R] [--workload A,B] [--iterations N] [--warmup N] [--raw FILE]
-#   benchmarks/run.sh --micro [THREADS] [RUNS]     the old binding micro-benchmarks (GanDsl.Benchmarks vs PyTorch)
+#   benchmarks/run.sh --micro [THREADS] [RUNS]     per-call cost of the binding: a 1-element add and a Linear layer (GanDsl.Benchmarks --micro vs PyTorch)
 #
 # --runs R runs the programs alternately R times per thread count and keeps each workload's fastest
 # median (a burst of load on a shared machine then does not decide the comparison). --raw FILE keeps

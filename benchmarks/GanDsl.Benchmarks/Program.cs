@@ -18,6 +18,8 @@ using static TorchSharp.torch;
 // benchmarks/pytorch_bench.py: ring `mlp` batch 256 and Fashion-MNIST-shaped `dcgan28` batch 64 (random
 // images, as the peers use), non-saturating and WGAN-GP. One iteration is the time between two completed
 // generator steps: every critic step, the generator step and the loop's own work. One JSON line per workload.
+// `ring_tiny_ns` and `fmnist_tiny_ns`: the same data with one Linear layer per network, so the loop's own work
+// (data, noise, guard, optimizer) is most of an iteration (GanDsl only; benchmarks/ab.sh compares two commits on them).
 // --separate-forward-passes: the plain step (one pass per network application), reported as impl "gandsl_separate".
 // --no-mkl-fast-path: MKL's answer "not an Intel CPU" (needs the stub: a non-Intel CPU, or GANDSL_MKL_FAST_PATH=on).
 // --micro: per-call overhead of TorchSharp's binding (a 1-element add) and a Linear layer, mirrored by
@@ -97,7 +99,7 @@ static Dictionary<string, object> Sgemm(int warmup, int timed, int threads)
 
 static class Workloads
 {
-    public static readonly string[] All = ["ring_mlp_ns", "ring_mlp_wgangp", "fmnist_dcgan28_ns", "fmnist_dcgan28_wgangp"];
+    public static readonly string[] All = ["ring_mlp_ns", "ring_mlp_wgangp", "fmnist_dcgan28_ns", "fmnist_dcgan28_wgangp", "ring_tiny_ns", "fmnist_tiny_ns"];
 
     // The same (warm-up, timed) iterations as benchmarks/HandWritten and pytorch_bench.py.
     static (int Warmup, int Timed) Defaults(string workload) => workload switch
@@ -105,6 +107,7 @@ static class Workloads
         "ring_mlp_ns" => (5, 40),
         "ring_mlp_wgangp" => (3, 15),
         "fmnist_dcgan28_ns" => (5, 30),
+        "ring_tiny_ns" or "fmnist_tiny_ns" => (20, 300),
         _ => (3, 12),
     };
 
@@ -115,6 +118,7 @@ static class Workloads
         timed = iterationsOverride ?? timed;
         var ring = workload.StartsWith("ring_", StringComparison.Ordinal);
         var wgan = workload.EndsWith("_wgangp", StringComparison.Ordinal);
+        var tiny = workload.Contains("_tiny_", StringComparison.Ordinal);
         var output = Directory.CreateTempSubdirectory("gandsl-bench-").FullName;
         try
         {
@@ -123,6 +127,7 @@ static class Workloads
                 Loss = wgan ? "wgan-gp" : "nonsaturating",
                 Data = ring ? "ring" : "",
                 Model = ring ? "mlp" : "dcgan28",
+                BatchSize = tiny ? (ring ? 256 : 64) : null,
                 Steps = warmup + timed + 1,
                 Threads = threads,
                 ShareForwardPasses = !separate,
@@ -135,8 +140,9 @@ static class Workloads
             };
             var loss = GanDsl.Losses.Zoo.CreateRegistry().Create(options.Loss);
             foreach (var (k, v) in options.Hyperparameters) loss.Hyper.Set(k, v);
-            using var trainer = Trainer.Create(loss, GanDsl.Models.ModelFactory.Get(options.Model), options with { Hyperparameters = new Dictionary<string, double>() },
-                ring ? null : new RandomImages());
+            var family = tiny ? TinyFamily(ring) : GanDsl.Models.ModelFactory.Get(options.Model);
+            using var trainer = Trainer.Create(loss, family, options with { Hyperparameters = new Dictionary<string, double>() },
+                ring ? null : RandomImages());
             var stamps = new List<long>();
             trainer.StepCompleted += e =>
             {
@@ -169,37 +175,29 @@ static class Workloads
         }
     }
 
-    /// <summary>Random images of Fashion-MNIST's shape and range, as the peer programs use (no dataset needed).</summary>
-    sealed class RandomImages : IDataset
-    {
-        public string Name => "random-1x28x28";
-        public IReadOnlyList<long> SampleShape { get; } = [1, 28, 28];
-        public long? Count => null;
-        public IBatchSampler CreateSampler(int batchSize, ulong seed) => new Sampler(this, batchSize, seed);
-
-        sealed class Sampler(RandomImages dataset, int batchSize, ulong seed) : IBatchSampler
+    /// <summary>
+    /// The `_tiny` workloads' networks: one Linear layer each, so the step's own work (the real batch, noise, guard,
+    /// optimizer) is most of an iteration and a change to it shows above the noise of a loaded machine.
+    /// </summary>
+    static GanDsl.Models.IModelFamily TinyFamily(bool ring) => GanDsl.Models.ModelFamily.Custom(ring ? "tiny-2d" : "tiny-images", noiseShape: [16],
+        build: (network, shape) =>
         {
-            private readonly Xoshiro256 _random = new(seed);
-            public IDataset Dataset => dataset;
-            public int BatchSize => batchSize;
-            public long[] BatchShape { get; } = [batchSize, 1, 28, 28];
-            public long Epoch => 0;
-            public long BatchesDrawn { get; private set; }
-            public Batch Next()
-            {
-                var data = new float[batchSize * 784];
-                NextInto(data);
-                return new Batch(data, BatchShape, 0);
-            }
-            public long NextInto(Span<float> destination)
-            {
-                for (var i = 0; i < destination.Length; i++) destination[i] = (float)(_random.NextDouble() * 2 - 1);
-                BatchesDrawn++;
-                return 0;
-            }
-            public byte[] GetState() => [];
-            public void SetState(byte[] state) { }
-        }
+            var features = shape.Aggregate(1L, (a, b) => a * b);
+            return network.Role == NetworkRole.Critic
+                ? nn.Sequential(nn.Flatten(), nn.Linear(features, 1))
+                : nn.Sequential(nn.Linear(16, features), nn.Unflatten(1, shape.ToArray()));
+        });
+
+    /// <summary>
+    /// 6,400 random images of Fashion-MNIST's shape and range held in memory (100 batches), passed as a user passes
+    /// a dataset (<see cref="UserData.FromTensor"/>); the peer programs draw theirs with <c>torch.rand</c>.
+    /// </summary>
+    static IDataset RandomImages()
+    {
+        using var generator = new torch.Generator(1);
+        using var uniform = torch.rand([6400, 1, 28, 28], generator: generator);
+        using var images = uniform * 2 - 1;
+        return UserData.FromTensor(images, "random-1x28x28");
     }
 }
 

@@ -6,6 +6,7 @@ using System.Globalization;
 using CustomLoss;
 using GanDsl;
 using GanDsl.Data;
+using GanDsl.Evaluation;
 using TorchSharp;
 using GanDsl.Training;
 

@@ -1,4 +1,5 @@
 using GanDsl.Cli;
+using GanDsl.Formats;
 using GanDsl.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -36,11 +37,11 @@ public class CheckpointTests : TempFolderTests
     private static void EditMetadata(string dir, Func<string, string> edit)
     {
         var path = Path.Combine(dir, CheckpointFile.FileName);
-        var records = GanDsl.Nn.TensorFile.Read(path).ToList();
+        var records = GanDsl.Formats.TensorFile.Read(path).ToList();
         var meta = records.Single(r => r.Name == CheckpointFile.MetadataEntry);
         var json = edit(System.Text.Encoding.UTF8.GetString(meta.Data));
         records[records.IndexOf(meta)] = CheckpointFile.BytesRecord(CheckpointFile.MetadataEntry, System.Text.Encoding.UTF8.GetBytes(json));
-        GanDsl.Nn.TensorFile.Write(path, records);
+        GanDsl.Formats.TensorFile.Write(path, records);
     }
 
     [Fact]
@@ -60,7 +61,7 @@ public class CheckpointTests : TempFolderTests
         var json = System.Text.Encoding.UTF8.GetBytes("{\"Format\": \"gandsl-checkpoint\", \"Version\": 1}");
         var widened = new byte[json.Length * 8];
         for (var i = 0; i < json.Length; i++) widened[i * 8] = json[i];
-        GanDsl.Nn.TensorFile.Write(path, [new GanDsl.Nn.TensorRecord(CheckpointFile.MetadataEntry, ScalarType.Int64, [json.Length], widened)]);
+        GanDsl.Formats.TensorFile.Write(path, [new GanDsl.Formats.TensorRecord(CheckpointFile.MetadataEntry, ScalarType.Int64, [json.Length], widened)]);
         AssertRejectedAndUnchanged(dir, ["--loss", "test-stateful", "--data", "ring", "--steps", "8", "--batch", "32", "--resume"], "written by an older GanDsl (layout 1");
     }
 

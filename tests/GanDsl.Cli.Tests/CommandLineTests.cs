@@ -1,4 +1,5 @@
 using GanDsl.Cli;
+using GanDsl.Formats;
 using GanDsl.Training;
 using static GanDsl.Tests.Cli.CliRunner;
 
@@ -131,7 +132,7 @@ public class CommandLineTests : TempFolderTests
         var checkpoint = Path.Combine(dir, CheckpointFile.FileName);
         var sampled = Run("sample", "--checkpoint", checkpoint, "--count", "10", "--assembly", TestAssembly);
         Assert.True(sampled.ExitCode == 0, sampled.Stderr);
-        Assert.Equal([10L, 2L], GanDsl.Data.NpyFile.Read(Path.Combine(dir, "generated.npy")).Shape);
+        Assert.Equal([10L, 2L], GanDsl.Formats.NpyFile.Read(Path.Combine(dir, "generated.npy")).Shape);
         Assert.Contains("Unknown model 'test-tiny'. Use one of: mlp, dcgan28", SingleErrorLine(Run("sample", "--checkpoint", checkpoint)));
     }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using GanDsl.Cli;
 using GanDsl.Data;
+using GanDsl.Evaluation;
+using GanDsl.Formats;
 using static GanDsl.Tests.Cli.CliRunner;
 
 namespace GanDsl.Tests.Cli;

@@ -140,7 +140,7 @@ public sealed class DistributedTests : TempFolderTests
     {
         var data = Path.Combine(TempDir("images"), "images.npy");
         var random = new Random(7);
-        GanDsl.Data.NpyFile.Write(data, Enumerable.Range(0, 64 * 28 * 28).Select(_ => (float)(2 * random.NextDouble() - 1)).ToArray(), [64, 1, 28, 28]);
+        GanDsl.Formats.NpyFile.Write(data, Enumerable.Range(0, 64 * 28 * 28).Select(_ => (float)(2 * random.NextDouble() - 1)).ToArray(), [64, 1, 28, 28]);
         string[] args = ["--loss", "test-nonsaturating", "--model", "dcgan28", "--data", data, "--batch", "64", "--steps", "1", "--samples", "4", "--sample-every", "0"];
         var alone = TempDir("bn-alone");
         var o = Train(alone, args);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GanDsl.Cli;
 using GanDsl.Data;
+using GanDsl.Formats;
 using GanDsl.Training;
 using static GanDsl.Tests.Cli.CliRunner;
 

@@ -1,6 +1,7 @@
 using GanDsl.Cli;
 using GanDsl.Data;
 using GanDsl.Evaluation;
+using GanDsl.Formats;
 
 namespace GanDsl.Evaluation.Tests;
 

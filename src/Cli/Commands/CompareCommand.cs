@@ -66,7 +66,7 @@ public static class CompareCommand
             runs = ProgressDisplay.Compare(cli, (log, progress) => comparison.Run(cli.Interrupt, log, progress));
             ComparisonTable.Write(options.OutputDirectory, runs);
             if (comparison.IsImages)
-                GanDsl.Evaluation.ImageComparison.SaveFigure(Path.Combine(options.OutputDirectory, GanDsl.Evaluation.ImageComparison.FigureFile), runs,
+                ImageComparison.SaveFigure(Path.Combine(options.OutputDirectory, ImageComparison.FigureFile), runs,
                     $"FID per loss, {options.Steps} steps, {options.Seeds} seeds");
         }
         catch (IOException e)
@@ -75,7 +75,7 @@ public static class CompareCommand
             return ExitCodes.Failure;
         }
         stdout.Write(ComparisonTable.ToMarkdown(runs));
-        stdout.WriteLine($"Tables in {Path.Combine(options.OutputDirectory, "comparison.md")} and comparison.csv (per-seed values){(comparison.IsImages ? $", figure {GanDsl.Evaluation.ImageComparison.FigureFile}, samples.png per run" : "")}.");
+        stdout.WriteLine($"Tables in {Path.Combine(options.OutputDirectory, "comparison.md")} and comparison.csv (per-seed values){(comparison.IsImages ? $", figure {ImageComparison.FigureFile}, samples.png per run" : "")}.");
         if (runs.Count == count) return ExitCodes.Success;
         stderr.WriteLine($"Interrupted after {runs.Count} of {count} runs; the table covers the finished ones.");
         return ExitCodes.Interrupted;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using GanDsl.Data;
 using GanDsl.Evaluation;
+using GanDsl.Formats;
 
 namespace GanDsl.Cli.Commands;
 
@@ -76,7 +77,7 @@ public static class EvalCommand
             stdout.Write(result.ClassTable());
             if (jsonPath is { } json)
             {
-                AtomicFile.WriteAllBytes(Path.GetFullPath(json), System.Text.Encoding.UTF8.GetBytes(result.ToJson()));
+                result.Save(json);
                 stdout.WriteLine($"Wrote {json}.");
             }
         }
@@ -94,10 +95,7 @@ public static class EvalCommand
         }
         if (samples == "noise")
         {
-            var random = new Xoshiro256(0x4015E);
-            var data = new float[(long)count * 784];
-            for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
-            return (data, [count, 1, 28, 28], $"{count} images of uniform noise");
+            return (ImageEvaluator.UniformNoise(count), [count, 1, 28, 28], $"{count} images of uniform noise");
         }
         var array = NpyFile.Read(samples);
         return (array.Data, array.Shape, $"'{samples}'");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TorchSharp;
 using GanDsl.Data;
+using GanDsl.Formats;
 using GanDsl.Models;
 using GanDsl.Training;
 

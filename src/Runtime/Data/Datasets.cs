@@ -1,3 +1,5 @@
+using GanDsl.Formats;
+
 namespace GanDsl.Data;
 
 /// <summary>Creates a dataset from the name a user gives on the command line or in a config.</summary>

@@ -10,7 +10,7 @@ namespace GanDsl.Data;
 /// promise bit-identical samples for a given seed everywhere, so their Gaussian and Swiss-roll draws use
 /// these functions instead. Accuracy is a few units in the last place, far below any sampling noise.
 /// </remarks>
-public static class DeterministicMath
+internal static class DeterministicMath
 {
     private const double Ln2 = 0.6931471805599453094172321;
     /// <summary>2π rounded to double.</summary>

@@ -1,12 +1,14 @@
+using static TorchSharp.torch;
+
 namespace GanDsl.Data;
 
 /// <summary>
-/// A source of training samples of one fixed shape: either a finite set (read from a file) that is
-/// visited in reshuffled epochs, or an infinite stream (the embedded 2D mixtures).
+/// A source of training samples of one fixed shape: either a finite set (a file, a tensor, a TorchSharp dataset)
+/// that is visited in reshuffled epochs, or an infinite stream (the embedded 2D mixtures, batches you produce).
 /// </summary>
 /// <remarks>
-/// Datasets hand out plain <c>float[]</c> batches with a shape, so this layer needs no native code;
-/// <see cref="Batch"/> converts to a tensor where the trainer needs one.
+/// Its sampler hands out batches as float32 tensors on the run's device (<see cref="IBatchSampler.NextTensor"/>);
+/// <see cref="BatchSamplerExtensions.Next"/> copies one to the host for plots and 2-D metrics.
 /// </remarks>
 public interface IDataset
 {
@@ -51,14 +53,13 @@ public interface IBatchSampler
     /// <summary>Batches drawn since the sampler was created (continues across <see cref="SetState"/>).</summary>
     long BatchesDrawn { get; }
 
-    /// <summary>Draws the next batch into a new array.</summary>
-    Batch Next();
-
     /// <summary>
-    /// Draws the next batch into <paramref name="destination"/> (length = product of <see cref="BatchShape"/>),
-    /// avoiding an allocation per step. Returns the epoch the batch came from.
+    /// Draws the next batch: a float32 tensor of shape <see cref="BatchShape"/> on <paramref name="device"/> (the CPU
+    /// when null), which the caller disposes. The epoch it came from is <see cref="Epoch"/> read before the call.
+    /// Built-in samplers copy nothing from the host per batch: data held in memory lives on the device and batches
+    /// are gathered there; streams are drawn many batches at a time.
     /// </summary>
-    long NextInto(Span<float> destination);
+    Tensor NextTensor(Device? device = null);
 
     /// <summary>The sampler's position and random state as a small byte array, for checkpoints.</summary>
     byte[] GetState();
@@ -68,7 +69,7 @@ public interface IBatchSampler
     void SetState(byte[] state);
 }
 
-/// <summary>One batch of samples: row-major <see cref="Data"/> of shape <see cref="Shape"/>.</summary>
+/// <summary>One batch of samples copied to the host (<see cref="BatchSamplerExtensions.Next"/>): row-major <see cref="Data"/> of shape <see cref="Shape"/>.</summary>
 /// <param name="Data">The values, row-major (C order).</param>
 /// <param name="Shape">Batch size followed by the sample shape.</param>
 /// <param name="Epoch">The epoch the batch came from (0 for infinite streams).</param>

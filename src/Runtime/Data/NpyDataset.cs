@@ -1,30 +1,52 @@
+using GanDsl.Formats;
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace GanDsl.Data;
 
 /// <summary>
-/// User data from a float32 <c>.npy</c> file: N × D vectors or N × C × H × W images, served as stored
-/// (no rescaling: images are expected in the range the generator's output activation produces, usually [−1, 1]).
+/// User data held in memory, from a float32 <c>.npy</c> file or a tensor (<see cref="UserData.FromTensor"/>): N × D
+/// vectors or N × C × H × W images, served as stored (no rescaling: images are expected in the range the generator's
+/// output activation produces, usually [−1, 1]). Batches are gathered on the run's device.
 /// </summary>
 public sealed class NpyDataset : FiniteDataset
 {
-    private readonly float[] _data;
+    private readonly InMemorySamples _samples;
     private readonly long[] _sampleShape;
-    private readonly int _sampleSize;
 
     /// <summary>Wraps an array whose first dimension indexes samples.</summary>
     /// <exception cref="ArgumentException">When the array is not 2-d or 4-d, or has no samples.</exception>
     public NpyDataset(string name, NpyArray array)
+        : this(name, Check(name, array, nameof(array)), torch.tensor(array.Data, array.Shape))
     {
-        ArgumentNullException.ThrowIfNull(array);
-        if (array.Shape.Length is not (2 or 4))
-            throw new ArgumentException(
-                $"'{name}' has shape {ShapeUtil.Format(array.Shape)}; a dataset needs N × D (vectors) or N × C × H × W (images).", nameof(array));
-        if (array.Shape[0] == 0 || array.Data.Length == 0)
-            throw new ArgumentException($"'{name}' has shape {ShapeUtil.Format(array.Shape)}: no samples.", nameof(array));
+    }
+
+    /// <summary>Wraps <paramref name="samples"/> (float32, already checked, owned by the dataset from now on).</summary>
+    internal NpyDataset(string name, Tensor samples) : this(name, Check(name, samples.shape, nameof(samples)), samples)
+    {
+    }
+
+    private NpyDataset(string name, long[] shape, Tensor samples)
+    {
         Name = name;
-        _data = array.Data;
-        SampleCount = array.Shape[0];
-        _sampleShape = array.Shape[1..];
-        _sampleSize = checked((int)ShapeUtil.Product(_sampleShape));
+        SampleCount = shape[0];
+        _sampleShape = shape[1..];
+        _samples = new InMemorySamples(samples);
+    }
+
+    private static long[] Check(string name, NpyArray? array, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(array, parameter);
+        return Check(name, array.Shape, parameter);
+    }
+
+    private static long[] Check(string name, long[] shape, string parameter)
+    {
+        if (shape.Length is not (2 or 4))
+            throw new ArgumentException($"'{name}' has shape {ShapeUtil.Format(shape)}; a dataset needs N × D (vectors) or N × C × H × W (images).", parameter);
+        if (shape.Any(d => d == 0))
+            throw new ArgumentException($"'{name}' has shape {ShapeUtil.Format(shape)}: no samples.", parameter);
+        return shape;
     }
 
     /// <summary>Reads <paramref name="path"/> (see <see cref="NpyFile.Read"/>) and checks it holds samples.</summary>
@@ -56,6 +78,5 @@ public sealed class NpyDataset : FiniteDataset
     public override long SampleCount { get; }
 
     /// <inheritdoc/>
-    public override void CopySample(long index, Span<float> destination) =>
-        _data.AsSpan(checked((int)index * _sampleSize), _sampleSize).CopyTo(destination);
+    public override Tensor GetBatch(Tensor indices) => _samples.Gather(indices);
 }

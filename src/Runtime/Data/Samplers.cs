@@ -1,4 +1,7 @@
 using System.Buffers.Binary;
+using GanDsl.Formats;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl.Data;
 
@@ -18,7 +21,7 @@ public abstract class StreamDataset : IDataset
     public long? Count => null;
 
     /// <summary>Draws one sample into <paramref name="destination"/> (length = product of the sample shape).</summary>
-    public abstract void DrawSample(Xoshiro256 random, Span<float> destination);
+    internal abstract void DrawSample(Xoshiro256 random, Span<float> destination);
 
     /// <inheritdoc/>
     public IBatchSampler CreateSampler(int batchSize, ulong seed) => new StreamSampler(this, batchSize, seed);
@@ -42,8 +45,21 @@ public abstract class FiniteDataset : IDataset
     /// <inheritdoc/>
     public long? Count => SampleCount;
 
-    /// <summary>Copies sample <paramref name="index"/> into <paramref name="destination"/> (length = product of the sample shape).</summary>
-    public abstract void CopySample(long index, Span<float> destination);
+    /// <summary>
+    /// The samples at <paramref name="indices"/> (a 1-d int64 tensor, on the device the batch is wanted on) as one
+    /// float32 tensor [indices.Length, ..<see cref="SampleShape"/>] on that device, which the caller disposes. Datasets
+    /// held in memory keep a copy on the device and gather there, so drawing a batch copies nothing from the host.
+    /// </summary>
+    public abstract Tensor GetBatch(Tensor indices);
+
+    /// <summary>Copies sample <paramref name="index"/> to <paramref name="destination"/> on the host (length = product of the sample shape).</summary>
+    public void CopySample(long index, Span<float> destination)
+    {
+        using var indices = torch.tensor(new[] { index });
+        using var batch = GetBatch(indices);
+        using var sample = batch.contiguous();
+        sample.data<float>().CopyTo(destination);
+    }
 
     /// <summary>
     /// A sampler visiting the samples in epochs. Each epoch is a permutation drawn from a stream derived from
@@ -109,12 +125,25 @@ internal static class SamplerStateFormat
     }
 }
 
-/// <summary>Sampler of a <see cref="StreamDataset"/>: one generator, advanced sample by sample.</summary>
+/// <summary>
+/// Sampler of a <see cref="StreamDataset"/>: one generator, advanced sample by sample. Batches are drawn several at a
+/// time into one tensor (a chunk: one batch, then twice as many each time, up to about 1 MB), which goes to the device
+/// once and hands out a view per batch, so a step copies nothing from the host. The generator's state before each
+/// batch of the chunk is kept, so a checkpoint stores the position of the next batch handed out, as if drawn one by one.
+/// </summary>
 internal sealed class StreamSampler : IBatchSampler
 {
+    private const int ChunkBytes = 1 << 20;
     private readonly StreamDataset _dataset;
     private readonly Xoshiro256 _random;
     private readonly int _sampleSize;
+    private readonly int _maxChunkBatches;
+    private int _fills;               // chunks drawn since the last restore: the next chunk is 2^_fills batches, at most _maxChunkBatches
+    private byte[] _states = [];      // generator state before each batch of the chunk
+    private Tensor? _chunk;           // [batches, BatchShape...], on _chunkDevice
+    private float[] _chunkValues = [];
+    private int _chunkBatches;        // batches in the chunk
+    private int _next;                // the chunk's next batch to hand out
 
     public StreamSampler(StreamDataset dataset, int batchSize, ulong seed)
     {
@@ -124,6 +153,7 @@ internal sealed class StreamSampler : IBatchSampler
         _random = new Xoshiro256(seed);
         _sampleSize = checked((int)ShapeUtil.Product(dataset.SampleShape));
         BatchShape = [batchSize, .. dataset.SampleShape];
+        _maxChunkBatches = (int)Math.Clamp(ChunkBytes / (4L * batchSize * _sampleSize), 1, 64);
     }
 
     public IDataset Dataset => _dataset;
@@ -132,28 +162,45 @@ internal sealed class StreamSampler : IBatchSampler
     public long Epoch => 0;
     public long BatchesDrawn { get; private set; }
 
-    public Batch Next()
+    public Tensor NextTensor(Device? device = null)
     {
-        var data = new float[checked(BatchSize * _sampleSize)];
-        NextInto(data);
-        return new Batch(data, (long[])BatchShape.Clone(), 0);
+        device ??= CPU;
+        if (_next == _chunkBatches) Fill();
+        if (_chunk is null || _chunk.device_type != device.type || _chunk.device_index != device.index)
+        {
+            _chunk?.Dispose();
+            _chunk = torch.tensor(_chunkValues, [_chunkBatches, .. BatchShape], device: device).DetachFromDisposeScope();   // lives across steps
+        }
+        BatchesDrawn++;
+        return _chunk.select(0, _next++);
     }
 
-    public long NextInto(Span<float> destination)
+    /// <summary>Draws the next chunk of batches on the host.</summary>
+    private void Fill()
     {
-        if (destination.Length != BatchSize * _sampleSize)
-            throw new ArgumentException($"The destination holds {destination.Length} floats; a batch of shape {ShapeUtil.Format(BatchShape)} needs {BatchSize * _sampleSize}.", nameof(destination));
-        for (int i = 0; i < BatchSize; i++)
-            _dataset.DrawSample(_random, destination.Slice(i * _sampleSize, _sampleSize));
-        BatchesDrawn++;
-        return 0;
+        _chunk?.Dispose();
+        _chunk = null;
+        _chunkBatches = Math.Min(_maxChunkBatches, 1 << Math.Min(_fills++, 30));
+        int batchSize = BatchSize * _sampleSize;
+        if (_chunkValues.Length != _chunkBatches * batchSize) _chunkValues = new float[checked(_chunkBatches * batchSize)];
+        if (_states.Length != _chunkBatches * Xoshiro256.StateSize) _states = new byte[_chunkBatches * Xoshiro256.StateSize];
+        for (int b = 0; b < _chunkBatches; b++)
+        {
+            _random.WriteState(_states.AsSpan(b * Xoshiro256.StateSize, Xoshiro256.StateSize));
+            var batch = _chunkValues.AsSpan(b * batchSize, batchSize);
+            for (int i = 0; i < BatchSize; i++)
+                _dataset.DrawSample(_random, batch.Slice(i * _sampleSize, _sampleSize));
+        }
+        _next = 0;
     }
 
     public byte[] GetState()
     {
         byte[] bytes = SamplerStateFormat.Begin(SamplerStateFormat.KindStream, _dataset, BatchSize, 8 + Xoshiro256.StateSize, out int offset);
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(offset), BatchesDrawn);
-        _random.WriteState(bytes.AsSpan(offset + 8));
+        // The state before the next batch handed out: one the chunk holds, or the generator's after the chunk.
+        if (_next < _chunkBatches) _states.AsSpan(_next * Xoshiro256.StateSize, Xoshiro256.StateSize).CopyTo(bytes.AsSpan(offset + 8));
+        else _random.WriteState(bytes.AsSpan(offset + 8));
         return bytes;
     }
 
@@ -164,6 +211,9 @@ internal sealed class StreamSampler : IBatchSampler
         if (drawn < 0) throw new ArgumentException("Sampler state has a negative batch count.", nameof(state));
         _random.SetState(state.AsSpan(offset + 8, Xoshiro256.StateSize));
         BatchesDrawn = drawn;
+        _chunk?.Dispose();
+        _chunk = null;
+        _chunkBatches = _next = _fills = 0;
     }
 }
 
@@ -176,8 +226,8 @@ internal sealed class EpochSampler : IBatchSampler
 {
     private readonly FiniteDataset _dataset;
     private ulong _seed;
-    private readonly int _sampleSize;
-    private readonly int[] _order;
+    private readonly long[] _order;
+    private Tensor? _orderOnDevice;   // the epoch's permutation on the device batches are drawn on, sent once per epoch
     private readonly int _batchesPerEpoch;
     private long _epoch;
     private int _batchInEpoch;
@@ -192,9 +242,8 @@ internal sealed class EpochSampler : IBatchSampler
         _dataset = dataset;
         _seed = seed;
         BatchSize = batchSize;
-        _sampleSize = checked((int)ShapeUtil.Product(dataset.SampleShape));
         BatchShape = [batchSize, .. dataset.SampleShape];
-        _order = new int[dataset.SampleCount];
+        _order = new long[dataset.SampleCount];
         _batchesPerEpoch = (int)(dataset.SampleCount / batchSize);
         Shuffle(0);
     }
@@ -208,21 +257,17 @@ internal sealed class EpochSampler : IBatchSampler
     /// <summary>Full batches per epoch (the remainder of each permutation is skipped).</summary>
     public int BatchesPerEpoch => _batchesPerEpoch;
 
-    public Batch Next()
+    public Tensor NextTensor(Device? device = null)
     {
-        var data = new float[checked(BatchSize * _sampleSize)];
-        long epoch = NextInto(data);
-        return new Batch(data, (long[])BatchShape.Clone(), epoch);
-    }
-
-    public long NextInto(Span<float> destination)
-    {
-        if (destination.Length != BatchSize * _sampleSize)
-            throw new ArgumentException($"The destination holds {destination.Length} floats; a batch of shape {ShapeUtil.Format(BatchShape)} needs {BatchSize * _sampleSize}.", nameof(destination));
-        long epoch = _epoch;
-        int start = _batchInEpoch * BatchSize;
-        for (int i = 0; i < BatchSize; i++)
-            _dataset.CopySample(_order[start + i], destination.Slice(i * _sampleSize, _sampleSize));
+        device ??= CPU;
+        if (_orderOnDevice is null || _orderOnDevice.device_type != device.type || _orderOnDevice.device_index != device.index)
+        {
+            _orderOnDevice?.Dispose();
+            _orderOnDevice = torch.tensor(_order, device: device).DetachFromDisposeScope();   // lives for the epoch, across steps
+        }
+        Tensor batch;
+        using (var indices = _orderOnDevice.narrow(0, (long)_batchInEpoch * BatchSize, BatchSize))
+            batch = _dataset.GetBatch(indices);
         BatchesDrawn++;
         if (++_batchInEpoch == _batchesPerEpoch)
         {
@@ -230,12 +275,14 @@ internal sealed class EpochSampler : IBatchSampler
             _batchInEpoch = 0;
             Shuffle(_epoch);
         }
-        return epoch;
+        return batch;
     }
 
     private void Shuffle(long epoch)
     {
         var random = new Xoshiro256(Xoshiro256.DeriveSeed(_seed, (ulong)epoch));
+        _orderOnDevice?.Dispose();
+        _orderOnDevice = null;
         for (int i = 0; i < _order.Length; i++) _order[i] = i;
         for (int i = _order.Length - 1; i > 0; i--)
         {

@@ -1,12 +1,10 @@
+using GanDsl.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GanDsl.Data;
 
-/// <summary>
-/// The thin bridge from this layer's plain <c>float[]</c> batches and files to TorchSharp tensors.
-/// Kept separate so the data code itself needs no native library.
-/// </summary>
+/// <summary>Conversions between tensors and the host arrays that files, plots and 2-D metrics read.</summary>
 public static class DataTensorExtensions
 {
     /// <summary>The batch as a float32 tensor of <see cref="Batch.Shape"/> (copied) on <paramref name="device"/> (default CPU).</summary>
@@ -14,13 +12,6 @@ public static class DataTensorExtensions
     {
         ArgumentNullException.ThrowIfNull(batch);
         return torch.tensor(batch.Data, batch.Shape, device: device);
-    }
-
-    /// <summary>Draws the next batch and returns it as a tensor on <paramref name="device"/>.</summary>
-    public static Tensor NextTensor(this IBatchSampler sampler, Device? device = null)
-    {
-        ArgumentNullException.ThrowIfNull(sampler);
-        return sampler.Next().ToTensor(device);
     }
 
     /// <summary>Copies a tensor (any device, any floating dtype) into an <see cref="NpyArray"/> of float32 values.</summary>

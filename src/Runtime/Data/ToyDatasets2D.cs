@@ -66,7 +66,7 @@ public sealed class GaussianMixture2D : StreamDataset, IMixtureDataset2D
     public double ModeStd { get; }
 
     /// <inheritdoc/>
-    public override void DrawSample(Xoshiro256 random, Span<float> destination)
+    internal override void DrawSample(Xoshiro256 random, Span<float> destination)
     {
         Point2 centre = _modes[random.NextInt(_modes.Length)];
         destination[0] = (float)(centre.X + ModeStd * random.NextGaussian());
@@ -117,7 +117,7 @@ public sealed class SwissRoll2D : StreamDataset
     }
 
     /// <inheritdoc/>
-    public override void DrawSample(Xoshiro256 random, Span<float> destination)
+    internal override void DrawSample(Xoshiro256 random, Span<float> destination)
     {
         double t = 1.5 * Math.PI * (1.0 + 2.0 * random.NextDouble());
         var (sin, cos) = DeterministicMath.SinCos(t);

@@ -1,3 +1,4 @@
+using GanDsl.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchDataLoader = TorchSharp.Modules.DataLoader;
@@ -13,7 +14,8 @@ public static partial class UserData
     /// keys such as labels are ignored). The trainer draws the indices itself, exactly as for
     /// <see cref="FromTensor"/>: shuffled epochs from the run's seed, a batch never mixing two epochs, and an exact
     /// resume (the checkpoint stores the position, nothing is re-read). The dataset is read lazily, one
-    /// <c>GetTensor</c> per sample drawn (tensors it creates are disposed after the copy), and is not disposed.
+    /// <c>GetTensor</c> per sample drawn; the samples of a batch are stacked where the dataset made them and the
+    /// batch moved to the run's device as float32 (tensors the dataset creates are disposed then). It is not disposed.
     /// </summary>
     /// <param name="dataset">The dataset; <c>GetTensor(i)</c> must return the same sample for the same index.</param>
     /// <param name="key">The dictionary key of the sample tensor.</param>
@@ -24,7 +26,7 @@ public static partial class UserData
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
-        return TorchDataset<Dictionary<string, Tensor>>.Create(dataset, item => SampleTensor(item, key, name), name);
+        return TorchDataset<Dictionary<string, Tensor>>.Create(dataset, item => SampleTensor(item, key, name, nameof(dataset)), name);
     }
 
     /// <summary>
@@ -68,30 +70,25 @@ public static partial class UserData
         {
             if (!first.MoveNext())
                 throw new ArgumentException($"The DataLoader of '{name}' yields no batch: its dataset is empty.", nameof(loader));
-            var batch = SampleTensor(first.Current, key, name);
-            CheckFloating(batch, name, "The batches");
+            var batch = SampleTensor(first.Current, key, name, nameof(loader));
+            CheckFloating(batch, nameof(loader), $"The '{key}' batches of '{name}'");
             if (batch.dim() is not (2 or 4))
                 throw new ArgumentException($"The DataLoader of '{name}' yields '{key}' batches of shape {ShapeUtil.Format(batch.shape)}; GanDsl trains on [B, D] vectors or [B, C, H, W] images.", nameof(loader));
             sampleShape = batch.shape[1..];
         }
         IEnumerable<Tensor> Batches()
         {
-            foreach (var batch in loader) yield return SampleTensor(batch, key, name);
+            foreach (var batch in loader) yield return SampleTensor(batch, key, name, nameof(loader));
         }
-        return new BatchStream(Batches(), sampleShape, name);
+        return new BatchStream(Batches(), sampleShape, name, nameof(loader));
     }
 
-    private static Tensor SampleTensor(Dictionary<string, Tensor> item, string key, string name) =>
-        item.TryGetValue(key, out var tensor) ? tensor
-            : throw new ArgumentException(item.Count == 0
-                ? $"The samples of '{name}' are empty dictionaries: there is no '{key}' tensor."
-                : $"The samples of '{name}' have no key '{key}'; their keys are {string.Join(", ", item.Keys.Select(k => $"'{k}'"))}. Pass the key of the sample tensor (key: \"...\").");
-
-    private static void CheckFloating(Tensor tensor, string name, string what)
-    {
-        if (!tensor.is_floating_point())
-            throw new ArgumentException($"{what} of '{name}' are {tensor.dtype} tensors; GanDsl trains on floating-point samples. Convert them in the dataset (e.g. images: x.to(ScalarType.Float32) / 127.5 - 1 for [-1, 1]).");
-    }
+    private static Tensor SampleTensor(Dictionary<string, Tensor>? item, string key, string name, string parameter) =>
+        item is null ? throw new ArgumentException($"'{name}' gave null instead of a dictionary of tensors.", parameter)
+        : item.TryGetValue(key, out var tensor) ? tensor ?? throw new ArgumentException($"The '{key}' tensor of a sample of '{name}' is null.", parameter)
+        : throw new ArgumentException(item.Count == 0
+            ? $"The samples of '{name}' are empty dictionaries: there is no '{key}' tensor."
+            : $"The samples of '{name}' have no key '{key}'; their keys are {string.Join(", ", item.Keys.Select(k => $"'{k}'"))}. Pass the key of the sample tensor (key: \"...\").", parameter);
 
     /// <summary>A TorchSharp dataset read sample by sample; the trainer's epoch sampler chooses the indices.</summary>
     private sealed class TorchDataset<T> : FiniteDataset
@@ -115,8 +112,8 @@ public static partial class UserData
             var count = dataset.Count;
             if (count <= 0) throw new ArgumentException($"The dataset '{name}' is empty (Count = {count}).", nameof(dataset));
             using var scope = NewDisposeScope();
-            var first = select(dataset.GetTensor(0));
-            CheckFloating(first, name, "The samples");
+            var first = select(dataset.GetTensor(0)) ?? throw new ArgumentException($"Sample 0 of '{name}' is null.", nameof(dataset));
+            CheckFloating(first, nameof(dataset), $"The samples of '{name}'");
             if (first.dim() is not (1 or 3))
                 throw new ArgumentException($"Sample 0 of '{name}' has shape {ShapeUtil.Format(first.shape)}; GanDsl trains on [D] vectors or [C, H, W] images (a [1, D] sample: squeeze it in the dataset).", nameof(dataset));
             using (var finite = first.isfinite().all())
@@ -130,11 +127,25 @@ public static partial class UserData
 
         public override long SampleCount { get; }
 
-        public override void CopySample(long index, Span<float> destination)
+        /// <summary>
+        /// One <c>GetTensor</c> per index (read on the host: the dataset is user code addressed by number), the samples
+        /// stacked where the dataset made them, then the batch moved to the indices' device as float32.
+        /// </summary>
+        public override Tensor GetBatch(Tensor indices)
         {
+            long[] positions;
+            using (var onHost = indices.cpu()) positions = onHost.data<long>().ToArray();
             // Tensors the dataset creates for this call are disposed with the scope; the ones it holds are not.
             using var scope = NewDisposeScope();
-            Tensor sample;
+            var samples = new Tensor[positions.Length];
+            for (var i = 0; i < positions.Length; i++)
+                samples[i] = Read(positions[i]);
+            return torch.stack(samples).to(ScalarType.Float32, indices.device).MoveToOuterDisposeScope();
+        }
+
+        private Tensor Read(long index)
+        {
+            Tensor? sample;
             try
             {
                 sample = _select(_dataset.GetTensor(index));
@@ -143,18 +154,11 @@ public static partial class UserData
             {
                 throw new InvalidOperationException($"Sample {index}: {e.Message}", e);
             }
-            Copy(sample, index, destination);
-        }
-
-        private void Copy(Tensor sample, long index, Span<float> destination)
-        {
-            if (!sample.is_floating_point() || !sample.shape.SequenceEqual(_sampleShape))
-                throw new InvalidOperationException(
-                    $"Sample {index} of '{Name}' is a {sample.dtype} tensor of shape {ShapeUtil.Format(sample.shape)}; every sample must be floating point of sample 0's shape, {ShapeUtil.Format(_sampleShape)}.");
-            using var host = sample.detach().to(ScalarType.Float32).cpu().contiguous();
-            using (var finite = host.isfinite().all())
-                if (!finite.item<bool>()) throw new InvalidOperationException($"Sample {index} of '{Name}' contains NaN or infinite values.");
-            host.data<float>().CopyTo(destination);
+            if (sample is null || !sample.is_floating_point() || !sample.shape.SequenceEqual(_sampleShape))
+                throw new InvalidOperationException(sample is null
+                    ? $"Sample {index} of '{Name}' is null."
+                    : $"Sample {index} of '{Name}' is a {sample.dtype} tensor of shape {ShapeUtil.Format(sample.shape)}; every sample must be floating point of sample 0's shape, {ShapeUtil.Format(_sampleShape)}.");
+            return sample;
         }
     }
 }

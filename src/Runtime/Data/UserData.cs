@@ -1,27 +1,44 @@
 using System.Buffers.Binary;
+using GanDsl.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GanDsl.Data;
 
 /// <summary>Datasets made from data you already hold: a tensor of samples, or batches you produce yourself.</summary>
+/// <remarks>
+/// One dtype rule for every source (<see cref="FromTensor"/>, <see cref="FromBatches"/>, <c>FromDataset</c>,
+/// <c>FromDataLoader</c>), as <c>torch.nn</c> layers expect: floating-point samples (float16, bfloat16, float32,
+/// float64) are converted to float32; integer, bool and complex ones are refused with an
+/// <see cref="ArgumentException"/> that says how to convert them (PyTorch would fail later, inside the first layer,
+/// with "expected scalar type Float"). A null or empty input is an <see cref="ArgumentException"/> naming the argument.
+/// Non-finite samples are found on the device at the step that draws them (the trainer stops, naming the real batch).
+/// </remarks>
 public static partial class UserData
 {
     /// <summary>
     /// The samples of <paramref name="samples"/> ([N, D] vectors or [N, C, H, W] images, any floating dtype, any
-    /// device; copied to host float32 once) as a finite dataset: shuffled epochs drawn from the run's seed,
-    /// exactly resumable, as a <c>.npy</c> file would be.
+    /// device; copied once as float32 and kept on that device, then on the run's) as a finite dataset: shuffled epochs
+    /// drawn from the run's seed, each batch gathered on the run's device, exactly resumable, as a <c>.npy</c> file
+    /// would be.
     /// </summary>
     /// <param name="samples">The real samples, the first dimension indexing them.</param>
     /// <param name="name">The dataset's name in checkpoints and logs (a resumed run must give the same).</param>
-    /// <exception cref="ArgumentException">The tensor has another rank, no samples, or non-finite values.</exception>
+    /// <exception cref="ArgumentException">The tensor is null, not floating point, of another rank, has no samples,
+    /// or holds non-finite values.</exception>
     public static IDataset FromTensor(Tensor samples, string name = "tensor")
     {
         ArgumentNullException.ThrowIfNull(samples);
-        if (!samples.is_floating_point()) throw new ArgumentException($"The samples must be a floating-point tensor, not {samples.dtype}.", nameof(samples));
+        CheckFloating(samples, nameof(samples), $"The samples of '{name}'");
+        if (samples.dim() is not (2 or 4))
+            throw new ArgumentException($"The samples of '{name}' have shape {ShapeUtil.Format(samples.shape)}; a dataset needs [N, D] vectors or [N, C, H, W] images.", nameof(samples));
+        if (samples.numel() == 0)
+            throw new ArgumentException($"The samples of '{name}' have shape {ShapeUtil.Format(samples.shape)}: no samples.", nameof(samples));
         using (var finite = samples.isfinite().all())
-            if (!finite.item<bool>()) throw new ArgumentException("The samples contain NaN or infinite values.", nameof(samples));
-        return new NpyDataset(name, samples.ToNpyArray());
+            if (!finite.item<bool>()) throw new ArgumentException($"The samples of '{name}' contain NaN or infinite values.", nameof(samples));
+        // A copy: the dataset must not change when the caller later modifies or disposes its tensor.
+        using var detached = samples.detach();
+        return new NpyDataset(name, detached.to_type(ScalarType.Float32, copy: true));
     }
 
     /// <summary>
@@ -32,24 +49,42 @@ public static partial class UserData
     /// belongs to the epoch it started in). Resuming re-enumerates from the start and skips the samples already
     /// drawn, so a resumed run continues exactly when the sequence is deterministic.
     /// </summary>
-    /// <param name="batches">The sequence of batches; enumerated lazily, possibly several times.</param>
+    /// <param name="batches">The sequence of batches (floating point, any device); enumerated lazily, possibly several
+    /// times. Each batch is copied once, as float32, to the run's device when the trainer reaches it.</param>
     /// <param name="sampleShape">The shape of one sample (without the batch dimension).</param>
     /// <param name="name">The dataset's name in checkpoints and logs.</param>
+    /// <exception cref="ArgumentException">When an argument is null or the sample shape is empty; when drawing, a batch
+    /// that is null or not floating point (<see cref="InvalidOperationException"/> for a batch of another shape).</exception>
     public static IDataset FromBatches(IEnumerable<Tensor> batches, IReadOnlyList<long> sampleShape, string name = "batches")
     {
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(sampleShape);
         if (sampleShape.Count == 0 || sampleShape.Any(d => d <= 0)) throw new ArgumentException("The sample shape needs at least one positive size.", nameof(sampleShape));
-        return new BatchStream(batches, sampleShape.ToArray(), name);
+        return new BatchStream(batches, sampleShape.ToArray(), name, nameof(batches));
     }
 
-    private sealed class BatchStream(IEnumerable<Tensor> batches, long[] sampleShape, string name) : IDataset
+    /// <summary>The dtype rule of every source (see the class remarks).</summary>
+    private static void CheckFloating(Tensor tensor, string parameter, string what)
+    {
+        if (!tensor.is_floating_point())
+            throw new ArgumentException(
+                $"{what} are {tensor.dtype} tensors; GanDsl trains on floating-point samples (float16, bfloat16 and float64 are converted to float32). " +
+                "Convert them in your data, e.g. images in 0..255: x.to(ScalarType.Float32) / 127.5 - 1 for [-1, 1]; labels or other integers cannot be samples.", parameter);
+    }
+
+    /// <param name="batches">The user's batches.</param>
+    /// <param name="sampleShape">One sample's shape.</param>
+    /// <param name="name">The dataset's name.</param>
+    /// <param name="parameter">The argument the batches came from, for messages ("batches", "loader").</param>
+    private sealed class BatchStream(IEnumerable<Tensor> batches, long[] sampleShape, string name, string parameter) : IDataset
     {
         public string Name => name;
 
         public IReadOnlyList<long> SampleShape => sampleShape;
 
         public long? Count => null;
+
+        public string Parameter => parameter;
 
         public IBatchSampler CreateSampler(int batchSize, ulong seed)
         {
@@ -59,17 +94,18 @@ public static partial class UserData
     }
 
     /// <summary>
-    /// Cuts batches of any size from the stream of samples the user's batches hold. The batch being read is a host
-    /// copy taken when the enumerator reaches it: a TorchSharp DataLoader disposes a batch's tensors when it moves on.
+    /// Cuts batches of any size from the stream of samples the user's batches hold. The batch being read is a float32
+    /// copy on the run's device, taken when the enumerator reaches it: a TorchSharp DataLoader disposes a batch's
+    /// tensors when it moves on, and a producer may refill one tensor in place. The trainer's batches are views of
+    /// that copy (or one concatenation on the device where a batch spans two of the user's).
     /// </summary>
     private sealed class Sampler(BatchStream dataset, IEnumerable<Tensor> batches, int batchSize) : IBatchSampler
     {
-        private readonly int _sampleSize = checked((int)ShapeUtil.Product(dataset.SampleShape));
         private IEnumerator<Tensor>? _enumerator;
-        private float[] _pending = [];   // the current user batch, on the host
-        private int _pendingCount;        // samples in it
-        private int _pendingOffset;       // samples of it already drawn
-        private long _batchInPass;        // index of the current user batch in this pass, for messages
+        private Tensor? _pending;          // the current user batch: float32, our own copy
+        private long _pendingCount;        // samples in it
+        private long _pendingOffset;       // samples of it already drawn
+        private long _batchInPass;         // index of the current user batch in this pass, for messages
 
         public IDataset Dataset => dataset;
 
@@ -84,77 +120,83 @@ public static partial class UserData
         /// <summary>Samples drawn since the start: the position a checkpoint stores.</summary>
         public long SamplesDrawn { get; private set; }
 
-        public Batch Next()
+        public Tensor NextTensor(Device? device = null)
         {
-            var data = new float[checked(batchSize * _sampleSize)];
-            var epoch = NextInto(data);
-            return new Batch(data, (long[])BatchShape.Clone(), epoch);
-        }
-
-        public long NextInto(Span<float> destination)
-        {
-            if (destination.Length != batchSize * _sampleSize)
-                throw new ArgumentException($"The destination holds {destination.Length} floats; a batch of shape {ShapeUtil.Format(BatchShape)} needs {batchSize * _sampleSize}.", nameof(destination));
-            var epoch = Epoch;
-            Take(batchSize, destination);
+            device ??= CPU;
+            var pieces = new List<Tensor>(1);
+            Take(batchSize, pieces, device);
             BatchesDrawn++;
-            return epoch;
+            Tensor batch;
+            if (pieces.Count == 1) batch = pieces[0];
+            else
+            {
+                batch = torch.cat(pieces);
+                foreach (var piece in pieces) piece.Dispose();
+            }
+            if (batch.device_type == device.type && batch.device_index == device.index) return batch;
+            using (batch) return batch.to(device);   // a batch loaded while skipping (resume) sits on the user's device
         }
 
-        /// <summary>Draws <paramref name="count"/> samples into <paramref name="destination"/> (or skips them when it is empty).</summary>
-        private void Take(long count, Span<float> destination)
+        /// <summary>Draws <paramref name="count"/> samples as views into <paramref name="pieces"/> (or skips them when it is null).</summary>
+        private void Take(long count, List<Tensor>? pieces, Device? device)
         {
-            if (_enumerator is null) Start(first: true);
+            if (_enumerator is null) Start(first: true, device);
             for (long done = 0; done < count;)
             {
-                var take = (int)Math.Min(count - done, _pendingCount - _pendingOffset);
-                if (!destination.IsEmpty)
-                    _pending.AsSpan(_pendingOffset * _sampleSize, take * _sampleSize).CopyTo(destination.Slice(checked((int)done * _sampleSize)));
+                var take = Math.Min(count - done, _pendingCount - _pendingOffset);
+                pieces?.Add(_pending!.narrow(0, _pendingOffset, take));
                 _pendingOffset += take;
                 done += take;
                 SamplesDrawn += take;
                 // Read ahead as soon as a user batch is used up, so the end of a pass shows in Epoch right after its
                 // last sample (as with finite datasets), not one batch later.
-                if (_pendingOffset == _pendingCount) Advance();
+                if (_pendingOffset == _pendingCount) Advance(device);
             }
         }
 
-        private void Start(bool first)
+        private void Start(bool first, Device? device)
         {
             _enumerator?.Dispose();
             _enumerator = batches.GetEnumerator();
             _batchInPass = -1;
             if (!_enumerator.MoveNext())
-                throw new InvalidOperationException(first
+                throw new ArgumentException(first
                     ? $"The batches of '{dataset.Name}' are empty: the sequence yielded nothing."
-                    : $"The batches of '{dataset.Name}' yielded nothing on a second enumeration.");
-            Load(_enumerator.Current);
+                    : $"The batches of '{dataset.Name}' yielded nothing on a second enumeration.", dataset.Parameter);
+            Load(_enumerator.Current, device);
         }
 
-        private void Advance()
+        private void Advance(Device? device)
         {
             if (_enumerator!.MoveNext())
             {
-                Load(_enumerator.Current);
+                Load(_enumerator.Current, device);
                 return;
             }
-            Start(first: false);
+            Start(first: false, device);
             Epoch++;
         }
 
-        private void Load(Tensor batch)
+        /// <summary>Checks a user batch and keeps a float32 copy of it on <paramref name="device"/> (null: where it is).</summary>
+        private void Load(Tensor? batch, Device? device)
         {
             _batchInPass++;
-            using var host = batch.detach().to(ScalarType.Float32).cpu().contiguous();
-            var shape = host.shape;
+            if (batch is null)
+                throw new ArgumentException($"Batch {_batchInPass} of a pass over '{dataset.Name}' is null.", dataset.Parameter);
+            CheckFloating(batch, dataset.Parameter, $"Batch {_batchInPass} of a pass over '{dataset.Name}': the samples");
+            var shape = batch.shape;
             if (shape.Length != dataset.SampleShape.Count + 1 || !shape.AsSpan(1).SequenceEqual(dataset.SampleShape.ToArray()) || shape[0] == 0)
             {
                 var expected = ShapeUtil.Format([shape.Length > 0 && shape[0] > 0 ? shape[0] : 1, .. dataset.SampleShape]);
                 throw new InvalidOperationException(
                     $"Batch {_batchInPass} of a pass over '{dataset.Name}' has shape {ShapeUtil.Format(shape)}, but batches of {ShapeUtil.Format(dataset.SampleShape)} samples have shape {expected} (at least one sample, then the sample shape).");
             }
-            _pending = host.data<float>().ToArray();
-            _pendingCount = checked((int)shape[0]);
+            _pending?.Dispose();
+            using (var detached = batch.detach())
+                _pending = (device is null
+                    ? detached.to_type(ScalarType.Float32, copy: true)
+                    : detached.to(ScalarType.Float32, device, copy: true)).DetachFromDisposeScope();   // lives across steps
+            _pendingCount = shape[0];
             _pendingOffset = 0;
         }
 
@@ -178,7 +220,7 @@ public static partial class UserData
             _enumerator = null;
             Epoch = 0;
             SamplesDrawn = 0;
-            Take(samples, []);
+            Take(samples, null, null);
             BatchesDrawn = drawn;
         }
     }

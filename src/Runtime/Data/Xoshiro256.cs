@@ -13,7 +13,7 @@ namespace GanDsl.Data;
 /// every draw is bit-identical on every platform. The whole state is four 64-bit words
 /// (<see cref="GetState"/> / <see cref="SetState"/>).
 /// </remarks>
-public sealed class Xoshiro256
+internal sealed class Xoshiro256
 {
     /// <summary>Size in bytes of the array <see cref="GetState"/> returns.</summary>
     public const int StateSize = 32;

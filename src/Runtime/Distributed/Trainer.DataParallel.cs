@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using GanDsl.Data;
 using GanDsl.Distributed;
+using GanDsl.Formats;
 using TorchSharp;
 using static TorchSharp.torch;
 

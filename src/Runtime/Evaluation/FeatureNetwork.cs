@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using GanDsl.Data;
+using GanDsl.Formats;
 using GanDsl.Nn;
 using TorchSharp;
 using static TorchSharp.torch;

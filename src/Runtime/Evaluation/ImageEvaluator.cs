@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanDsl.Data;
+using GanDsl.Formats;
 
 namespace GanDsl.Evaluation;
 
@@ -31,6 +32,9 @@ public sealed record ImageEvaluation(int SampleCount, int ReferenceCount, double
     /// <summary>One line: FID, KID, precision, recall, classes covered.</summary>
     public string Summary => string.Create(CultureInfo.InvariantCulture,
         $"FID {Fid:F2}  KID {Kid.Mean:F4} ± {Kid.Std:F4}  precision {PrecisionRecall.Precision:F3}  recall {PrecisionRecall.Recall:F3}  classes {Classes.Covered}/{Classes.Counts.Length} (N = {SampleCount})");
+
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically (a reader never sees half a file).</summary>
+    public void Save(string path) => AtomicFile.WriteAllBytes(Path.GetFullPath(path), Encoding.UTF8.GetBytes(ToJson()));
 
     /// <summary>As JSON (evaluation.json of a run).</summary>
     public string ToJson()
@@ -126,6 +130,19 @@ public sealed class ImageEvaluator : IDisposable
     }
 
     private static readonly Dictionary<string, ImageEvaluator> s_shared = new();
+
+    /// <summary>
+    /// <paramref name="count"/> images of uniform noise in [−1, 1], 1 × 28 × 28, the same for every call: the "noise"
+    /// reference point of <c>gan eval</c> (how far from the data a metric puts samples that carry no image at all).
+    /// </summary>
+    public static float[] UniformNoise(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var random = new Xoshiro256(0x4015E);
+        var data = new float[(long)count * 784];
+        for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
+        return data;
+    }
 
     /// <summary>
     /// One evaluator per data folder for the whole process (embedded network), so the test split's features are

@@ -1,4 +1,5 @@
 using GanDsl.Data;
+using GanDsl.Formats;
 using ScottPlot;
 using SkiaSharp;
 

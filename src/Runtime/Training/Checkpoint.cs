@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using GanDsl.Formats;
 using GanDsl.Nn;
 using TorchSharp;
 using static TorchSharp.torch;

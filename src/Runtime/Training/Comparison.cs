@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using GanDsl.Data;
+using GanDsl.Evaluation;
+using GanDsl.Formats;
 
 namespace GanDsl.Training;
 
@@ -215,7 +217,7 @@ public sealed class Comparison
                 if (cancel.IsCancellationRequested) return runs;
                 var directory = _options.RunDirectory(loss, seed);
                 // Image comparisons are long: a rerun of the same command keeps the runs that finished with complete outputs.
-                if (IsImages && Evaluation.ImageComparison.ReadRecord(directory, RecordKey(loss)) is { } done)
+                if (IsImages && ImageComparison.ReadRecord(directory, RecordKey(loss)) is { } done)
                 {
                     log?.WriteLine($"[{runs.Count + 1}/{total}] {loss}, seed {seed}: already done ({done.Status.ToString().ToLowerInvariant()}, {directory})");
                     runs.Add(done);
@@ -237,7 +239,7 @@ public sealed class Comparison
                     log?.WriteLine($"  {images.Summary}");
                     if (trained == 1) foreach (var w in images.Warnings) log?.WriteLine($"  warning: {w}");
                 }
-                if (IsImages && run.Status != RunStatus.Failed) Evaluation.ImageComparison.WriteRecord(directory, run, RecordKey(loss));
+                if (IsImages && run.Status != RunStatus.Failed) ImageComparison.WriteRecord(directory, run, RecordKey(loss));
                 runs.Add(run);
             }
         return runs;
@@ -264,7 +266,7 @@ public sealed class Comparison
     {
         var options = RunOptions(_options, loss, seed, _hyperparametersByLoss[loss]);
         // A samples.npy left by an earlier comparison in this folder must not be taken for this run's.
-        foreach (var name in new[] { "samples.npy", "evaluation.json", Evaluation.ImageComparison.RunRecordFile })
+        foreach (var name in new[] { "samples.npy", "evaluation.json", ImageComparison.RunRecordFile })
             if (Path.Combine(options.OutputDirectory, name) is var stale && File.Exists(stale)) File.Delete(stale);
         using var trainer = Trainer.Create(options, _registry);
         var clock = Stopwatch.StartNew();

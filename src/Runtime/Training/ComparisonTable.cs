@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using GanDsl.Data;
+using GanDsl.Evaluation;
+using GanDsl.Formats;
 
 namespace GanDsl.Training;
 
@@ -63,7 +65,7 @@ public static class ComparisonTable
     /// <summary>The Markdown table (mean ± std per loss).</summary>
     public static string ToMarkdown(IReadOnlyList<ComparisonRun> runs)
     {
-        if (IsImageComparison(runs)) return Evaluation.ImageComparison.ToMarkdown(runs);
+        if (IsImageComparison(runs)) return ImageComparison.ToMarkdown(runs);
         var summaries = Summarize(runs);
         var modeCount = summaries.FirstOrDefault(s => s.ModeCount is not null)?.ModeCount;
         var text = new StringBuilder();
@@ -96,7 +98,7 @@ public static class ComparisonTable
     /// </summary>
     public static string ToCsv(IReadOnlyList<ComparisonRun> runs)
     {
-        if (IsImageComparison(runs)) return Evaluation.ImageComparison.ToCsv(runs);
+        if (IsImageComparison(runs)) return ImageComparison.ToCsv(runs);
         var mixture = runs.Any(r => r.Metrics?.Modes is not null);
         var text = new StringBuilder("loss,seed,status,steps,seconds,sliced_wasserstein,energy_distance");
         text.AppendLine(mixture ? ",modes_covered,mode_count,high_quality_fraction,mean_distance_to_mode,message" : ",message");

@@ -1,3 +1,4 @@
+using GanDsl.Formats;
 using GanDsl.Nn;
 using System.Runtime.InteropServices;
 using TorchSharp;

@@ -57,7 +57,6 @@ public sealed partial class Trainer : IDisposable
     private readonly Generator _lossGenerator;
     private readonly GeneratorStepRandom _stepRandom;
     private readonly IBatchSampler _sampler;
-    private readonly float[] _batchBuffer;
     private readonly string _dataKey;
     private readonly FiniteGuard _guard;
     private long _step;
@@ -109,7 +108,6 @@ public sealed partial class Trainer : IDisposable
         _lossGenerator = NewGenerator(Xoshiro256.DeriveSeed(seed, LossStream), device);
         _stepRandom = new GeneratorStepRandom(_lossGenerator);
         _sampler = dataset.CreateSampler(batchSize, Xoshiro256.DeriveSeed(seed, DataStream));
-        _batchBuffer = new float[_sampler.BatchShape.Aggregate(1L, (a, b) => a * b)];
         _guard = new FiniteGuard(device);
     }
 
@@ -281,10 +279,10 @@ public sealed partial class Trainer : IDisposable
     private StepResult RunStep(StepPhase phase, int criticIndex)
     {
         using var scope = torch.NewDisposeScope();
-        var epoch = _sampler.NextInto(_batchBuffer);
-        var epochEnded = _sampler.Epoch > epoch;
+        var epoch = _sampler.Epoch;
         // [data-parallel] LocalRows, StepRandom: each rank's slice of the global batch and of the draws for it.
-        var real = LocalRows(torch.tensor(_batchBuffer, _sampler.BatchShape, device: _device));
+        var real = LocalRows(_sampler.NextTensor(_device));   // already on the device: no host copy per step
+        var epochEnded = _sampler.Epoch > epoch;
         var noise = LocalRows(torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator));
         var context = new StepContext(real, noise, _networks, StepRandom,
             () => LocalRows(torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator)))

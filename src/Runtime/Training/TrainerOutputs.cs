@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanDsl.Data;
+using GanDsl.Formats;
 using GanDsl.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;

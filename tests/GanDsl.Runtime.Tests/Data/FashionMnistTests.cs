@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using GanDsl.Data;
+using GanDsl.Formats;
 
 namespace GanDsl.Runtime.Tests.Data;
 

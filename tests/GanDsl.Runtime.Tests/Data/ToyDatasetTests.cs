@@ -1,4 +1,6 @@
 using GanDsl.Data;
+using GanDsl.Evaluation;
+using GanDsl.Formats;
 
 namespace GanDsl.Runtime.Tests.Data;
 

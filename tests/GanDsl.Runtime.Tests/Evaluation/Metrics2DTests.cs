@@ -1,6 +1,7 @@
 using GanDsl.Data;
+using GanDsl.Evaluation;
 
-namespace GanDsl.Runtime.Tests.Data;
+namespace GanDsl.Runtime.Tests.Evaluation;
 
 public class Metrics2DTests
 {

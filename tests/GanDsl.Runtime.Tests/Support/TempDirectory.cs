@@ -1,4 +1,4 @@
-namespace GanDsl.Runtime.Tests.Data;
+namespace GanDsl.Runtime.Tests;
 
 /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
 internal sealed class TempDirectory : IDisposable

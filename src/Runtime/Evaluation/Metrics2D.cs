@@ -1,4 +1,6 @@
-namespace GanDsl.Data;
+using GanDsl.Data;
+
+namespace GanDsl.Evaluation;
 
 /// <summary>Mode metrics of 2D samples against a Gaussian mixture (see <see cref="Metrics2D.Modes(ReadOnlySpan{float}, IMixtureDataset2D, double, double)"/>).</summary>
 /// <param name="MeanDistanceToNearestMode">Mean Euclidean distance from each sample to its nearest centre.</param>

@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace GanDsl.Data;
+namespace GanDsl.Formats;
 
 /// <summary>
 /// Writes a file through a temporary sibling and a rename, so readers (and a crash) only ever see the old
 /// file or the complete new one, never a half-written one.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>
     /// Calls <paramref name="write"/> on a stream to a temporary file in the target's directory, flushes it to

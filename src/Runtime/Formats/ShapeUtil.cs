@@ -1,4 +1,4 @@
-namespace GanDsl.Data;
+namespace GanDsl.Formats;
 
 /// <summary>Small helpers for shapes held as <c>long</c> arrays.</summary>
 internal static class ShapeUtil

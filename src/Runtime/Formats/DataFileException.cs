@@ -1,4 +1,4 @@
-namespace GanDsl.Data;
+namespace GanDsl.Formats;
 
 /// <summary>
 /// A data file is missing, truncated or malformed. The message names the file, says what is wrong and,

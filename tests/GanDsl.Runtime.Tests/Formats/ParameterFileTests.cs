@@ -1,9 +1,11 @@
+using GanDsl.Formats;
 using GanDsl.Nn;
+using GanDsl.Runtime.Tests.Nn;
 using TorchSharp;
 using static GanDsl.Runtime.Tests.Nn.NnReference;
 using static TorchSharp.torch;
 
-namespace GanDsl.Runtime.Tests.Nn;
+namespace GanDsl.Runtime.Tests.Formats;
 
 /// <summary>
 /// Parameter files: a round trip restores every parameter and buffer exactly; a truncated,

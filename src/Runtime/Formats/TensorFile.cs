@@ -2,11 +2,10 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using GanDsl.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GanDsl.Nn;
+namespace GanDsl.Formats;
 
 /// <summary>
 /// One named tensor as stored in a tensor file: its dtype, shape and raw little-endian bytes

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace GanDsl.Data;
+namespace GanDsl.Formats;
 
 /// <summary>Unsigned-byte images read from an IDX file: <see cref="Count"/> × <see cref="Rows"/> × <see cref="Columns"/> pixels.</summary>
 /// <param name="Pixels">Row-major pixel values 0..255.</param>

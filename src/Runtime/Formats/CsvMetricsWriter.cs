@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace GanDsl.Data;
+namespace GanDsl.Formats;
 
 /// <summary>
 /// Writes training metrics as CSV: a header of column names, then one row of numbers per call, in the

@@ -1,7 +1,8 @@
 using System.Text;
 using GanDsl.Data;
+using GanDsl.Formats;
 
-namespace GanDsl.Runtime.Tests.Data;
+namespace GanDsl.Runtime.Tests.Formats;
 
 public class NpyTests
 {

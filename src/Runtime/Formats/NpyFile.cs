@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace GanDsl.Data;
+namespace GanDsl.Formats;
 
 /// <summary>A float32 array read from or written to a <c>.npy</c> file: row-major <see cref="Data"/> of shape <see cref="Shape"/>.</summary>
 /// <param name="Data">Values in C (row-major) order.</param>

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GanDsl.Nn;
+namespace GanDsl.Formats;
 
 /// <summary>
 /// Saves and loads a module's parameters and buffers by name, in the <see cref="TensorFile"/>

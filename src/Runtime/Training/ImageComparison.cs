@@ -2,10 +2,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using GanDsl.Data;
+using GanDsl.Formats;
 using GanDsl.Imaging;
-using GanDsl.Training;
+using GanDsl.Evaluation;
 
-namespace GanDsl.Evaluation;
+namespace GanDsl.Training;
 
 /// <summary>
 /// The image side of <c>gan compare</c> (<see cref="Comparison"/> on Fashion-MNIST): the table with FID, KID,

@@ -148,20 +148,45 @@ public sealed partial class GanLossGenerator
             return true;
         }
 
-        /// <summary>The value of an IR constant expression (no hyperparameters or state), or null.</summary>
+        /// <summary>The value of an IR constant expression (no hyperparameters or state), folded as the operation table says, or null.</summary>
         private static double? ConstValue(ExprNode node)
         {
             switch (node)
             {
                 case ConstNode c: return c.Value;
-                case CallNode { Op: Op.Neg } n: return -ConstValue(n.Args[0]);
-                case CallNode { Op: Op.Add or Op.Sub or Op.Mul or Op.Div } b:
+                case CallNode call when Operations.Of(call.Op).Fold is { } fold:
                 {
-                    if (ConstValue(b.Args[0]) is not { } x || ConstValue(b.Args[1]) is not { } y) return null;
-                    return b.Op switch { Op.Add => x + y, Op.Sub => x - y, Op.Mul => x * y, _ => x / y };
+                    var values = new double[call.Args.Count];
+                    for (var i = 0; i < values.Length; i++)
+                    {
+                        if (ConstValue(call.Args[i]) is not { } v) return null;
+                        values[i] = v;
+                    }
+                    return fold(values);
                 }
                 default: return null;
             }
+        }
+
+        /// <summary>The operands the table says must be host values are (constants, hyperparameters, state), and constant ones can run.</summary>
+        private bool CheckHostOperands(InvocationExpressionSyntax call, Operation operation, HostOperands host, IReadOnlyList<object?> syntax, IReadOnlyList<ExprNode> operands, Scope scope)
+        {
+            for (var i = host.From; i < operands.Count; i++)
+            {
+                if (!_analysis.Of(operands[i]).IsHost)
+                {
+                    ShapeMismatch(call, host.Needs, syntax[i], operands[i], scope);
+                    return false;
+                }
+                if (ConstValue(operands[i]) is { } value && (double.IsNaN(value) || double.IsInfinity(value) || host.Valid?.Invoke(value) == false))
+                {
+                    var where = syntax[i] as ExpressionSyntax ?? call;
+                    Report(DiagnosticDescriptors.ConstantCannotRun, LocationFor(where, scope), "The " + host.What + " '" + Normalize(where) + "' of " + operation.Word,
+                        Format(value), host.Fix.Length > 0 ? host.Fix : "use a finite " + host.What);
+                    return false;
+                }
+            }
+            return true;
         }
 
         // ----- shapes and roles -----
@@ -210,9 +235,9 @@ public sealed partial class GanLossGenerator
             return true;
         }
 
-        private bool CheckClamp(InvocationExpressionSyntax call, object?[] syntax, ExprNode[] operands, Scope scope)
+        /// <summary>A range [min, max] given as constants must be in order (Clamp's bounds).</summary>
+        private bool CheckOrderedBounds(InvocationExpressionSyntax call, IReadOnlyList<ExprNode> operands, Scope scope)
         {
-            if (!CheckOperands(call, "Clamp(...)", syntax, operands, scope)) return false;
             if (ConstValue(operands[1]) is { } min && ConstValue(operands[2]) is { } max && !(min <= max))
             {
                 Report(DiagnosticDescriptors.ConstantCannotRun, LocationFor(call, scope), "The range of '" + Shorten(Normalize(call)) + "'",

@@ -452,7 +452,8 @@ public sealed partial class GanLossGenerator
             var left = Lower(b.Left, scope);
             var right = Lower(b.Right, scope);
             if (left is null || right is null) return null;
-            return CheckOperands(b, b.OperatorToken.Text, new object?[] { b.Left, b.Right }, new[] { left, right }, scope) ? Call(op.Value, left, right) : null;
+            if (Operations.Of(op.Value).OperandsAgree && !CheckOperands(b, b.OperatorToken.Text, new object?[] { b.Left, b.Right }, new[] { left, right }, scope)) return null;
+            return Call(op.Value, left, right);
         }
 
         private ExprNode? LowerName(ExpressionSyntax syntax, Scope scope)
@@ -545,53 +546,31 @@ public sealed partial class GanLossGenerator
                 lowered[i] = value;
             }
 
-            switch (name)
-            {
-                case "D" or "G" or "AE":
-                    return CheckNetworkArgument(call, name, args[0], lowered[0], scope) ? new ApplyNode(name, lowered[0]) : null;
-                case "Log":
-                    CheckLogArgument(call, lowered[0], scope);
-                    return Call(Op.Log, lowered[0]);
-                case "Grad":
-                {
-                    // Whether a gradient reaches 'at' depends on the step the Grad runs in: checked per root (CheckGradients).
-                    var grad = Call(Op.Grad, lowered[0], lowered[1]);
-                    if (!_gradSites.ContainsKey(grad))
-                        _gradSites[grad] = (LocationFor(call, scope), Normalize(call), Normalize(ArgumentSyntax(args[1]) ?? call));
-                    return grad;
-                }
-                case "Min" or "Max" or "Between":
-                    return CheckOperands(call, name + "(...)", args, lowered, scope) ? Call((Op)Enum.Parse(typeof(Op), name), lowered) : null;
-                case "Clamp":
-                    return CheckClamp(call, args, lowered, scope) ? Call(Op.Clamp, lowered) : null;
-                case "Pow":
-                    if (!_analysis.Of(lowered[1]).IsHost)
-                        return ShapeMismatch(call, "a constant exponent", args[1], lowered[1], scope);
-                    return Call(Op.Pow, lowered[0], lowered[1]);
-                case "Mmd2":
-                {
-                    var all = new List<ExprNode>(lowered);
-                    foreach (var sigmaSyntax in extra)
-                    {
-                        var sigma = Lower(sigmaSyntax, scope);
-                        if (sigma is null) return null;
-                        if (!_analysis.Of(sigma).IsHost) return ShapeMismatch(call, "constant kernel widths", sigmaSyntax, sigma, scope);
-                        if (ConstValue(sigma) is { } width && !(width > 0 && !double.IsInfinity(width)))
-                        {
-                            Report(DiagnosticDescriptors.ConstantCannotRun, LocationFor(sigmaSyntax, scope), "The kernel width '" + Normalize(sigmaSyntax) + "' of Mmd2",
-                                Format(width), "use a positive finite width, e.g. 'Mmd2(a, b, 1, 2, 4)'");
-                            return null;
-                        }
-                        all.Add(sigma);
-                    }
-                    if (!CheckOperands(call, "Mmd2(...)", args, lowered, scope)) return null;
-                    if (all.Count == 2) all.AddRange(new[] { 1.0, 2, 4, 8, 16 }.Select(s => (ExprNode)new ConstNode(s)));
-                    return new CallNode(Op.Mmd2, all.ToEquatableArray());
-                }
-            }
+            if (name is "D" or "G" or "AE")
+                return CheckNetworkArgument(call, name, args[0], lowered[0], scope) ? new ApplyNode(name, lowered[0]) : null;
+            if (Operations.FromWord(name, args.Length + extra.Count) is not { } operation) return NotInVocabulary(call.Expression, scope);
 
-            if (Operations.FromWord(name) is not { } operation) return NotInVocabulary(call.Expression, scope);
-            return new CallNode(operation.Op, lowered);
+            // Everything below reads the operation's table row: which operands must be constants, which must agree, ...
+            var operands = new List<ExprNode>(lowered);
+            var operandSyntax = new List<object?>(args);
+            foreach (var extraSyntax in extra)
+            {
+                var value = Lower(extraSyntax, scope);
+                if (value is null) return null;
+                operands.Add(value);
+                operandSyntax.Add(extraSyntax);
+            }
+            if (operation.Host is { } host && !CheckHostOperands(call, operation, host, operandSyntax, operands, scope)) return null;
+            if (operation.OperandsAgree && !CheckOperands(call, name + "(...)", args, lowered, scope)) return null;
+            if (operation.OrderedBounds && !CheckOrderedBounds(call, operands, scope)) return null;
+            if (operation.WarnsOnUnboundedOperand) CheckUnboundedOperand(call, operands[0], scope);
+            if (extra.Count == 0 && operation.DefaultExtra.Length > 0) operands.AddRange(operation.DefaultExtra.Select(d => (ExprNode)new ConstNode(d)));
+
+            var node = new CallNode(operation.Op, operands.ToEquatableArray());
+            // Whether a gradient reaches 'at' depends on the step the Grad runs in: checked per root (CheckGradients).
+            if (operation.Op == Op.Grad && !_gradSites.ContainsKey(node))
+                _gradSites[node] = (LocationFor(call, scope), Normalize(call), Normalize(ArgumentSyntax(args[1]) ?? call));
+            return node;
         }
 
         private ExprNode? LowerArgument(object? argument, Scope scope) => argument switch
@@ -726,7 +705,7 @@ public sealed partial class GanLossGenerator
         // =====================================================================
 
         /// <summary>Log of an unbounded critic output (a logit or score) is NaN for negative values: suggest the stable forms.</summary>
-        private void CheckLogArgument(InvocationExpressionSyntax call, ExprNode argument, Scope scope)
+        private void CheckUnboundedOperand(InvocationExpressionSyntax call, ExprNode argument, Scope scope)
         {
             if (!IsUnboundedCriticOutput(argument)) return;
             var argSyntax = call.ArgumentList.Arguments.FirstOrDefault()?.Expression;
@@ -734,17 +713,18 @@ public sealed partial class GanLossGenerator
                 argSyntax is null ? "?" : SameLossOfLogits(argSyntax));
         }
 
+        /// <summary>A critic score, or a value the table's <see cref="RangeRule"/>s keep as unbounded as one.</summary>
         private bool IsUnboundedCriticOutput(ExprNode node)
         {
             node = Analysis.Unwrap(node);
-            return node switch
+            if (node is ApplyNode a) return _networks.TryGetValue(a.Network, out var n) && n.Role == NetRole.Critic && n.Output == NetOutput.Score;
+            if (node is not CallNode c) return false;
+            return Operations.Of(c.Op).Range switch
             {
-                ApplyNode a => _networks.TryGetValue(a.Network, out var n) && n.Role == NetRole.Critic && n.Output == NetOutput.Score,
-                // Reductions and StopGradient keep the range: the mean of a score is as unbounded as the score.
-                CallNode { Op: Op.Neg or Op.Mean or Op.Sum or Op.MeanPerSample or Op.BatchMean or Op.StopGradient } c => IsUnboundedCriticOutput(c.Args[0]),
-                CallNode { Op: Op.Add or Op.Sub } c => IsUnboundedCriticOutput(c.Args[0]) || IsUnboundedCriticOutput(c.Args[1]),
-                CallNode { Op: Op.Mul or Op.Div } c => (IsUnboundedCriticOutput(c.Args[0]) && _analysis.Of(c.Args[1]).IsHost)
-                                                     || (IsUnboundedCriticOutput(c.Args[1]) && _analysis.Of(c.Args[0]).IsHost),
+                RangeRule.KeepsFirst => IsUnboundedCriticOutput(c.Args[0]),
+                RangeRule.KeepsEither => IsUnboundedCriticOutput(c.Args[0]) || IsUnboundedCriticOutput(c.Args[1]),
+                RangeRule.KeepsScaled => (IsUnboundedCriticOutput(c.Args[0]) && _analysis.Of(c.Args[1]).IsHost)
+                                      || (IsUnboundedCriticOutput(c.Args[1]) && _analysis.Of(c.Args[0]).IsHost),
                 _ => false,
             };
         }

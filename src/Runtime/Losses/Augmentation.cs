@@ -13,8 +13,8 @@ namespace GanDsl;
 /// 2020, "Differentiable Augmentation for Data-Efficient GAN Training", and their <c>DiffAugment_pytorch.py</c>): per
 /// sample a brightness shift U[-0.5, 0.5), a saturation factor U[0, 2), a contrast factor U[0.5, 1.5), a translation by
 /// up to 1/8 of the image side in each direction with zeros shifted in, and a cutout square of half the image side,
-/// set to zero, centred anywhere in the image. Point batches [B,D] get a jitter v + σ·n, n ~ N(0, 1) per element,
-/// σ = <see cref="PointJitter"/>. Every random number comes from the step's <see cref="IStepRandom"/> (seeded from the
+/// set to zero, centred anywhere in the image. Point batches [B,D] (and any other value that is not 4-D: per-sample
+/// values, features) get a jitter v + σ·n, n ~ N(0, 1) per element, σ = <see cref="PointJitter"/>. Every random number comes from the step's <see cref="IStepRandom"/> (seeded from the
 /// run's seed and saved in checkpoints), so a resumed run draws exactly what the uninterrupted one would have.
 /// Every operation is differentiable in the batch (indexing, masking, affine maps), so G is trained through it.
 /// </remarks>
@@ -45,11 +45,10 @@ public sealed class AugmentationDraw
     }
 
     /// <summary>
-    /// Draws the parameters for batches shaped like <paramref name="like"/>: for an image batch seven per-sample
+    /// Draws the parameters for batches shaped like <paramref name="like"/>: for an image batch [B,C,H,W] seven per-sample
     /// uniforms, in DiffAugment's order (brightness, saturation, contrast, row shift, column shift, cutout row, cutout
-    /// column); for a point batch one normal per element.
+    /// column); for anything else one normal per element.
     /// </summary>
-    /// <exception cref="ArgumentException">The batch is neither [B,D] points nor [B,C,H,W] images.</exception>
     public static AugmentationDraw Draw(IStepRandom random, Tensor like)
     {
         ArgumentNullException.ThrowIfNull(random);
@@ -58,8 +57,6 @@ public sealed class AugmentationDraw
         var (dtype, device) = (like.dtype, like.device);
         switch (shape.Length)
         {
-            case 2:
-                return new AugmentationDraw(shape, random.ElementwiseNormal(shape, dtype, device), null);
             case 4:
             {
                 var b = shape[0];
@@ -79,7 +76,7 @@ public sealed class AugmentationDraw
                 return new AugmentationDraw(shape, null, [brightness, saturation, contrast, shiftRows, shiftCols, cutRows, cutCols]);
             }
             default:
-                throw new ArgumentException($"Augment works on point batches [B,D] and image batches [B,C,H,W], but got a batch of shape [{string.Join(", ", shape)}].", nameof(like));
+                return new AugmentationDraw(shape, random.ElementwiseNormal(shape, dtype, device), null);
         }
     }
 

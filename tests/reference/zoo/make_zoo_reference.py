@@ -195,9 +195,9 @@ def check_regimes(entries: dict) -> None:
     assert entries["topk"]["aux"]["k"] == 3
     d_gz = entries["hinge"]["aux"]["D_Gz"]
     assert min(abs(a - b) for i, a in enumerate(d_gz) for b in d_gz[i + 1:]) > 1e-3, "tied critic scores make top-k ambiguous"
-    for key in ("cr_real", "cr_fake"):
+    for key in ("real_consistency", "fake_consistency"):
         assert entries["bcr"]["aux"][key] > 0
-    assert entries["zcr"]["aux"]["zcr_dis"] > 0 and entries["zcr"]["aux"]["zcr_gen"] > 0
+    assert entries["zcr"]["aux"]["discriminator_consistency"] > 0 and entries["zcr"]["aux"]["generator_spread"] > 0
 
 
 # ---------------------------------------------------------------- main

@@ -606,7 +606,7 @@ def bcr_d(ctx: Ctx):
     D = ctx.nets["D"]
     real = mean((D(ctx.x) - D(augment(ctx, ctx.x))) ** 2)
     fake = mean((D(ctx.Gz) - D(augment(ctx, ctx.Gz))) ** 2)
-    aux.update({"cr_real": real, "cr_fake": fake})
+    aux.update({"real_consistency": real, "fake_consistency": fake})
     return base + ctx.coef["lambda_real"] * real + ctx.coef["lambda_fake"] * fake, aux
 
 
@@ -621,7 +621,7 @@ def zcr_d(ctx: Ctx):
     base, aux = ns_d(ctx)
     D = ctx.nets["D"]
     pen = mean((D(ctx.Gz) - D(perturbed_generated(ctx))) ** 2)
-    aux["zcr_dis"] = pen
+    aux["discriminator_consistency"] = pen
     return base + ctx.coef["lambda_dis"] * pen, aux
 
 
@@ -629,7 +629,7 @@ def zcr_g(ctx: Ctx):
     """NS G loss - λ_gen E ||G(z) - G(T(z))||², per-sample squared L2 norm  (Zhao et al. 2021, Alg. 2)."""
     base, _ = ns_g(ctx)
     spread = mean(((ctx.Gz - perturbed_generated(ctx)) ** 2).flatten(1).sum(dim=1))
-    return base - ctx.coef["lambda_gen"] * spread, {"zcr_gen": spread}
+    return base - ctx.coef["lambda_gen"] * spread, {"generator_spread": spread}
 
 
 # --------------------------------------------------------------------------

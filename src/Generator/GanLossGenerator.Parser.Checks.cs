@@ -212,6 +212,7 @@ public sealed partial class GanLossGenerator
         /// <summary>Elementwise operands must agree: data with data, noise with noise, features with features.</summary>
         private bool CheckOperands(SyntaxNode whole, string what, IReadOnlyList<object?> syntax, IReadOnlyList<ExprNode> operands, Scope scope)
         {
+            if (!CheckRows(whole, what, syntax, operands, scope)) return false;
             Facts? first = null;
             for (var i = 0; i < operands.Count && i < syntax.Count; i++)
             {
@@ -230,6 +231,32 @@ public sealed partial class GanLossGenerator
                 var where = syntax[i] as ExpressionSyntax ?? whole;
                 Report(DiagnosticDescriptors.ShapeMismatch, LocationFor(where, scope), what,
                     "operands of one kind (data samples with data samples, noise with noise, features with features)", Normalize(where), problem);
+                return false;
+            }
+            return true;
+        }
+
+        /// <summary>
+        /// Operands combined elementwise must cover the same rows: a TopK result has fewer rows than the batch, so
+        /// combining it with a full-batch per-sample value would fail at run time with a shape error.
+        /// </summary>
+        private bool CheckRows(SyntaxNode whole, string what, IReadOnlyList<object?> syntax, IReadOnlyList<ExprNode> operands, Scope scope)
+        {
+            Facts? first = null;
+            for (var i = 0; i < operands.Count && i < syntax.Count; i++)
+            {
+                var facts = _analysis.Of(operands[i]);
+                if (facts.IsHost || facts.Shape == Shape.Scalar) continue;
+                if (first is null)
+                {
+                    first = facts;
+                    continue;
+                }
+                if (Equals(facts.Rows, first.Rows)) continue;
+                var where = syntax[i] as ExpressionSyntax ?? whole;
+                Report(DiagnosticDescriptors.ShapeMismatch, LocationFor(where, scope), what,
+                    "operands over the same samples (a TopK(...) result keeps only the top rows of the batch: reduce it first, e.g. 'Mean(TopK(v, f))', or take TopK of the whole per-sample expression, e.g. 'TopK(a - b, f)')",
+                    Normalize(where), facts.Rows is null ? "over the whole batch" : "over the top rows of the batch only");
                 return false;
             }
             return true;

@@ -560,6 +560,8 @@ public sealed partial class GanLossGenerator
                 operands.Add(value);
                 operandSyntax.Add(extraSyntax);
             }
+            if (operation.NeedsPerSampleOperand && _analysis.Of(operands[0]) is { IsHost: true } or { Shape: not Shape.PerSample })
+                return ShapeMismatch(call, "a per-sample value (one number per sample, e.g. D(G(z)))", args[0], operands[0], scope);
             if (operation.Host is { } host && !CheckHostOperands(call, operation, host, operandSyntax, operands, scope)) return null;
             if (operation.OperandsAgree && !CheckOperands(call, name + "(...)", args, lowered, scope)) return null;
             if (operation.OrderedBounds && !CheckOrderedBounds(call, operands, scope)) return null;

@@ -115,6 +115,47 @@ public sealed class DiagnosticTests
     public void GAN0023_LogOfAMeanOfCritic() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Log(Mean(D(G(z)))); }""",
         ("GAN0023", "Log(Mean(D(G(z))))", "'Log(Mean(D(G(z))))' takes the log of 'Mean(D(G(z)))', an unbounded critic output that can be negative: if the critic outputs a logit, write 'Log(Mean(Sigmoid(D(G(z)))))' (the same loss with the critic's output read as the probability sigmoid(logit)); for a critic score, drop the Log"));
 
+    private const string TopKRows = "operands over the same samples (a TopK(...) result keeps only the top rows of the batch: reduce it first, e.g. 'Mean(TopK(v, f))', or take TopK of the whole per-sample expression, e.g. 'TopK(a - b, f)')";
+
+    [Fact]
+    public void GAN0025_TopKCombinedWithAFullBatchValue() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(TopK(D(G(z)), 0.5) - D(x)); }""",
+        ("GAN0025", "D(x)", "'-' needs " + TopKRows + ", but 'D(x)' is over the whole batch"));
+
+    [Fact]
+    public void GAN0025_TopKScalingABatch() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(D(G(z) * TopK(D(G(z)), 0.5))); }""",
+        ("GAN0025", "TopK(D(G(z)), 0.5)", "'*' needs " + TopKRows + ", but 'TopK(D(G(z)), 0.5)' is over the top rows of the batch only"));
+
+    [Fact]
+    public void GAN0025_TopKOfTopKsWithDifferentFractions() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(Max(TopK(D(G(z)), 0.5), TopK(D(G(z)), 0.25))); }""",
+        ("GAN0025", "TopK(D(G(z)), 0.25)", "'Max(...)' needs " + TopKRows + ", but 'TopK(D(G(z)), 0.25)' is over the top rows of the batch only"));
+
+    [Fact]
+    public void GAN0025_TopKOfABatchOfSamples() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Mean(D(G(z))) + Mean(TopK(G(z), 0.5)); }""",
+        ("GAN0025", "G(z)", "'TopK(...)' needs a per-sample value (one number per sample, e.g. D(G(z))), but 'G(z)' is a batch of samples"));
+
+    [Fact]
+    public void GAN0025_TopKFractionThatIsATensor() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(TopK(D(G(z)), Mean(Sigmoid(D(x))))); }""",
+        ("GAN0025", "Mean(Sigmoid(D(x)))", "'TopK(...)' needs a constant, hyperparameter or state fraction, but 'Mean(Sigmoid(D(x)))' is a scalar"));
+
+    [Fact]
+    public void GAN0045_TopKFractionOutOfRange() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(TopK(D(G(z)), 1.5)); }""",
+        ("GAN0045", "1.5", "The fraction '1.5' of TopK is 1.5, which cannot run: use a fraction in (0, 1], e.g. 'TopK(D(G(z)), 0.5)'"));
+
+    [Fact]
+    public void TopKFraction_MayBeAHyperparameterOrState()
+    {
+        var run = TestSupport.RunAndCheck(TestSupport.Prelude + $$"""
+            [GanLoss("t")] public partial class T
+            {
+                [Hyper] const double Nu = 0.75;
+                [State(1.0, StateUpdateTiming.EndOfEpoch)] static Expr K => Max(K * 0.99, Nu);
+                {{DLoss}}
+                [GeneratorLoss] static Loss Gl => Mean(Softplus(-TopK(D(G(z)), K))) + Mean(TopK(D(G(z)), Nu));
+            }
+            """);
+        Assert.Empty(run.Diagnostics);
+    }
+
     [Fact]
     public void GAN0025_CriticOfNoise() => Expect($$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => Mean(D(x)) - Mean(D(z)); {{GLoss}} }""",
         ("GAN0025", "z", "'D(...)' needs a batch of data samples (x, G(z), ...), but 'z' is a batch of noise vectors"));

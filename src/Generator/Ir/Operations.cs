@@ -19,6 +19,8 @@ internal enum ShapeRule
     Second,
     /// <summary>A fresh per-sample value, [B], whatever the operand's shape.</summary>
     FreshPerSample,
+    /// <summary>Some rows of a per-sample value, [k] from [B] (TopK): per-sample, but over fewer samples than the batch.</summary>
+    TopRows,
 }
 
 /// <summary>
@@ -151,6 +153,9 @@ internal sealed class Operation
 
     /// <summary>True when the first operand being an unbounded critic output is worth a warning (Log: NaN below zero).</summary>
     public bool WarnsOnUnboundedOperand { get; init; }
+
+    /// <summary>True when the first operand must be a per-sample value (one number per sample: TopK ranks samples).</summary>
+    public bool NeedsPerSampleOperand { get; init; }
 
     public override string ToString() => Printed;
 }
@@ -292,6 +297,23 @@ internal static class Operations
             Unary(Op.Step, LossOps + ".Step($0)", v => v > 0 ? 1 : 0, "($0 > 0 ? 1.0 : 0.0)", gradient: "-"),
             Reduction(Op.BatchMean, ShapeRule.First, LossOps + ".BatchMean($0)", host: true),
 
+            Unary(Op.Tanh, "$0.tanh()", System.Math.Tanh, Math + ".Tanh($0)"),
+            Unary(Op.Log1p, "$0.log1p()", Log1p, LossOps + ".Log1p($0)"),
+            Unary(Op.Expm1, "$0.expm1()", Expm1, LossOps + ".Expm1($0)"),
+            // log Σ exp of one number is the number: host values fold to themselves.
+            Reduction(Op.LogSumExp, ShapeRule.Scalar, LossOps + ".LogSumExp($0)", host: true),
+            Reduction(Op.LogSumExpPerSample, ShapeRule.PerSample, LossOps + ".LogSumExpPerSample($0)", host: false),
+            new(Op.Softmax, "Softmax", 1, ShapeRule.First, "Softmax", new[] { T("T", LossOps + ".Softmax($0)") }),
+            new(Op.LogSoftmax, "LogSoftmax", 1, ShapeRule.First, "LogSoftmax", new[] { T("T", LossOps + ".LogSoftmax($0)") }),
+            // Max(v), Min(v): reductions over all elements (Max(a, b), Min(a, b) are elementwise, above).
+            new(Op.MaxAll, "Max", 1, ShapeRule.Scalar, "Max", new[] { T("T", "$0.max()") }, v => v[0], "$0") { Range = RangeRule.KeepsFirst },
+            new(Op.MinAll, "Min", 1, ShapeRule.Scalar, "Min", new[] { T("T", "$0.min()") }, v => v[0], "$0") { Range = RangeRule.KeepsFirst },
+            new(Op.TopK, "TopK", 2, ShapeRule.TopRows, "TopK", new[] { T("TH", LossOps + ".TopK($0, $1)") })
+            {
+                Gradient = "G-", Range = RangeRule.KeepsFirst, NeedsPerSampleOperand = true,
+                Host = new HostOperands(1, "a constant, hyperparameter or state fraction", "fraction", f => f > 0 && f <= 1, "use a fraction in (0, 1], e.g. 'TopK(D(G(z)), 0.5)'"),
+            },
+
             // Fused kernels: introduced by the optimiser, never written by users (no vocabulary word).
             new(Op.BceWithLogitsMean, null, 2, ShapeRule.Scalar, "BinaryCrossEntropyWithLogits", new[] { T("T?", LossOps + ".BinaryCrossEntropyWithLogits($0, $1)") }),
             new(Op.MseMean, null, 2, ShapeRule.Scalar, "MseLoss", new[] { T("T?", LossOps + ".MseLoss($0, $1)") }),
@@ -323,6 +345,25 @@ internal static class Operations
 
     /// <summary>σ(t), as the runtime's host helper computes it.</summary>
     private static double Sigmoid(double t) => t >= 0 ? 1 / (1 + System.Math.Exp(-t)) : System.Math.Exp(t) / (1 + System.Math.Exp(t));
+
+    /// <summary>log(1 + t), accurate near 0 (Goldberg 1991, "What every computer scientist should know about floating-point arithmetic", Thm. 4), as the runtime's host helper computes it.</summary>
+    private static double Log1p(double t)
+    {
+        var u = 1 + t;
+        if (u == 1) return t;
+        if (double.IsInfinity(u)) return u;
+        return System.Math.Log(u) * t / (u - 1);
+    }
+
+    /// <summary>e^t - 1, accurate near 0 (Kahan's formula), as the runtime's host helper computes it.</summary>
+    private static double Expm1(double t)
+    {
+        var u = System.Math.Exp(t);
+        if (u == 1) return t;
+        var um1 = u - 1;
+        if (um1 == -1 || double.IsInfinity(u)) return um1;
+        return um1 * t / System.Math.Log(u);
+    }
 
     /// <summary>log(1 + e^t), stable for any t.</summary>
     private static double Softplus(double t) => System.Math.Max(t, 0) + System.Math.Log(1 + System.Math.Exp(-System.Math.Abs(t)));

@@ -529,7 +529,7 @@ def softmax_d(ctx: Ctx):
     d_x, d_gz = D(ctx.x), D(ctx.Gz)
     log_z = softmax_log_partition(d_x, d_gz)
     aux = outputs_aux(d_x, d_gz)
-    aux["log_Z"] = log_z
+    aux["log_partition"] = log_z
     return mean(d_x) + log_z, aux
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes tests/reference/zoo/zoo.json: float64 reference values for every row of shared/LOSSES.md.
+"""Writes tests/reference/zoo/zoo.json: float64 reference values for every row of shared/LOSSES.md and the zoo's additions.
 
 Run with Debian's interpreter (python3-torch 1.13.1):
     /usr/bin/python3 tests/reference/zoo/make_zoo_reference.py
@@ -215,12 +215,14 @@ META = {
     "grad_g": "d g_loss / d G params (gradient flows through the unchanged critic; cramer: through G(z) and G(z2))",
     "mean": "every mean is over all elements unless stated per-sample",
     "gradient_penalty": "per-sample L2 norm of d(sum_i critic(xhat_i))/d xhat, penalty mean_i of the row's function of the norm",
-    "coefficients": "alpha (per sample), u (dragan, per element), lambda, C (dragan), c_lo/c_hi (rwgan clamp [-c_lo, c_hi]), "
+    "coefficients": "alpha (per sample), u (dragan, per element), n (N(0,1) per element: jitter and point augmentation), "
+                    "lambda, C (dragan), c_lo/c_hi (rwgan clamp [-c_lo, c_hi]), "
                     "rho and lambda-state (fisher), margin (ebgan; magan state), k/gamma/lambda_k (began), sigmas, gamma (r1, r2)",
     "aux": "intermediate values; state after the step: k_next (began), lambda_next (fisher), margin_next (magan); "
            "rwgan D_clamped = critic layers [[W, b], ...] after clamping to [-c_lo, c_hi]",
     "tolerance": "a float64 reimplementation should match d_loss, g_loss, all gradients and aux to 1e-9 relative (1e-12 absolute)",
-    "names": "loss names are the canonical names of shared/LOSSES.md; formulas and choices in tests/reference/zoo/conventions.md",
+    "names": "loss names are the canonical names of shared/LOSSES.md, then the zoo's additions (fgan-*, wgan-div, softmax-gan, lecam, "
+             "topk, diffaug-hinge, bcr, zcr); formulas and choices in tests/reference/zoo/conventions.md",
     "checks": "make_zoo_reference.py recomputes shared/golden/core.json with the same code (1e-9) and checks every gradient "
               "against central finite differences before writing",
 }

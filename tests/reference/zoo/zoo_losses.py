@@ -1,4 +1,4 @@
-"""Independent float64 PyTorch implementations of every row of shared/LOSSES.md.
+"""Independent float64 PyTorch implementations of every row of shared/LOSSES.md and the zoo's additions.
 
 Used by make_zoo_reference.py (writes zoo.json) and check_against_golden.py
 (recomputes shared/golden/core.json and zoo.json with these functions).

@@ -174,8 +174,26 @@ public sealed partial class GanLossGenerator
             WriteArray(w, "Clipping", "global::GanDsl.ClipInfo", spec.Clipping.Select(c => $"new({Literal(c.Network)}, {Number(c.Min)}, {Number(c.Max)})"));
             var o = spec.Optimizer;
             w.WriteLine($"Optimizer: new global::GanDsl.OptimizerDefaults({Literal(o.Kind)}, {Number(o.LearningRate)}, {Number(o.Beta1)}, {Number(o.Beta2)}, {Number(o.Alpha)}),");
-            w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + ");");
+            if (spec.Warnings.Count == 0)
+            {
+                w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + ");");
+                w.Indentation--;
+                return;
+            }
+            // The build's warnings about the losses, for the run's non-finite guard to name.
+            w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + ")");
             w.Indentation--;
+            w.WriteLine("{");
+            w.Indentation++;
+            w.WriteLine("Warnings = new global::GanDsl.LossWarning[]");
+            w.WriteLine("{");
+            w.Indentation++;
+            foreach (var x in spec.Warnings)
+                w.WriteLine($"new({(x.InDiscriminatorLoss ? "true" : "false")}, {Literal(x.Id)}, {Literal(x.Expression)}, {Literal(x.Fix)}),");
+            w.Indentation--;
+            w.WriteLine("},");
+            w.Indentation--;
+            w.WriteLine("};");
         }
 
         private static void WriteArray(SourceWriter w, string name, string type, IEnumerable<string> items)

@@ -42,6 +42,9 @@ public sealed partial class GanLossGenerator
         private readonly Dictionary<IPropertySymbol, string> _states = new(SymbolEqualityComparer.Default);
         private readonly List<ISymbol> _macroStack = new();
         private Analysis _analysis = null!;
+        /// <summary>While a loss is lowered: true for the discriminator loss, false for the generator loss; null otherwise.</summary>
+        private bool? _lossBeingParsed;
+        private readonly List<WarnedSpec> _warnings = new();
         private bool _hasErrors;
 
         private Parser(Compilation compilation, INamedTypeSymbol lossClass, SemanticModel model, CancellationToken ct)
@@ -303,7 +306,8 @@ public sealed partial class GanLossGenerator
 
             var spec = new LossClassSpec(ns, typeName, lossName, DocSummary(_lossClass) ?? "",
                 discriminator, generator, hyperOrder.ToEquatableArray(), states.ToEquatableArray(), networks,
-                partialNetworks.ToEquatableArray(), criticSteps, clips.ToEquatableArray(), optimizer, monitors.ToEquatableArray(), separateForwardPasses);
+                partialNetworks.ToEquatableArray(), criticSteps, clips.ToEquatableArray(), optimizer, monitors.ToEquatableArray(), separateForwardPasses,
+                _warnings.ToEquatableArray());
             return new ParseResult(spec, diagnostics, registration);
         }
 
@@ -315,7 +319,9 @@ public sealed partial class GanLossGenerator
                 Report(DiagnosticDescriptors.LossNotExpression, LocationOf(property), property.Name);
                 return null;
             }
+            _lossBeingParsed = isDiscriminator;
             var expression = LowerRoot(body, Scope.ForSource(Model(body.SyntaxTree)));
+            _lossBeingParsed = null;
             if (expression is null) return null;
 
             var facts = _analysis.Of(expression);
@@ -396,6 +402,8 @@ public sealed partial class GanLossGenerator
         private ExprNode? Lower(ExpressionSyntax syntax, Scope scope)
         {
             _ct.ThrowIfCancellationRequested();
+            // Parentheses only group (C# gives '((1 / 2))' the value of '1 / 2'): strip them in a loop, not a level each.
+            while (syntax is ParenthesizedExpressionSyntax parenthesized) syntax = parenthesized.Expression;
             if (_depth >= MaxDepth) return TooDeep(syntax, scope);
             _depth++;
             try
@@ -448,6 +456,7 @@ public sealed partial class GanLossGenerator
                 _ => null,
             };
             if (op is null) return Unsupported(b, scope);
+            if (ChainLength(b) > BalanceAbove) return LowerChain(b, scope);
             if (IntegerArithmeticOnHyper(b, scope)) return null;
             var left = Lower(b.Left, scope);
             var right = Lower(b.Right, scope);
@@ -565,7 +574,7 @@ public sealed partial class GanLossGenerator
             if (operation.Host is { } host && !CheckHostOperands(call, operation, host, operandSyntax, operands, scope)) return null;
             if (operation.OperandsAgree && !CheckOperands(call, name + "(...)", args, lowered, scope)) return null;
             if (operation.OrderedBounds && !CheckOrderedBounds(call, operands, scope)) return null;
-            if (operation.WarnsOnUnboundedOperand) CheckUnboundedOperand(call, operands[0], scope);
+            if (operation.UnboundedOperand != OperandWarning.None) CheckUnboundedOperand(call, operation.UnboundedOperand, operands[0], scope);
             if (extra.Count == 0 && operation.DefaultExtra.Length > 0) operands.AddRange(operation.DefaultExtra.Select(d => (ExprNode)new ConstNode(d)));
 
             var node = new CallNode(operation.Op, operands.ToEquatableArray());
@@ -706,13 +715,35 @@ public sealed partial class GanLossGenerator
         // Checks on lowered sub-expressions
         // =====================================================================
 
-        /// <summary>Log of an unbounded critic output (a logit or score) is NaN for negative values: suggest the stable forms.</summary>
-        private void CheckUnboundedOperand(InvocationExpressionSyntax call, ExprNode argument, Scope scope)
+        /// <summary>
+        /// Log of an unbounded critic output (a logit or score) is NaN for negative values, Exp of one is infinite above 88:
+        /// warn with the stable forms, and remember the warning for the loss being parsed (the run's non-finite guard names it).
+        /// </summary>
+        private void CheckUnboundedOperand(InvocationExpressionSyntax call, OperandWarning warning, ExprNode argument, Scope scope)
         {
             if (!IsUnboundedCriticOutput(argument)) return;
             var argSyntax = call.ArgumentList.Arguments.FirstOrDefault()?.Expression;
-            Report(DiagnosticDescriptors.LogOfUnboundedCriticOutput, LocationFor(call, scope), Normalize(call), argSyntax is null ? "?" : Normalize(argSyntax),
-                argSyntax is null ? "?" : SameLossOfLogits(argSyntax));
+            var text = Normalize(call);
+            var argText = argSyntax is null ? "?" : Normalize(argSyntax);
+            string id, fix;
+            if (warning == OperandWarning.Log)
+            {
+                var logits = argSyntax is null ? "?" : SameLossOfLogits(argSyntax);
+                Report(DiagnosticDescriptors.LogOfUnboundedCriticOutput, LocationFor(call, scope), text, argText, logits);
+                (id, fix) = (DiagnosticDescriptors.LogOfUnboundedCriticOutput.Id,
+                    "if the critic outputs a logit, write '" + logits + "' (its output read as the probability sigmoid(logit)); for a critic score, drop the Log");
+            }
+            else
+            {
+                fix = "bound it, e.g. 'Exp(Clamp(" + argText + ", -80, 80))', or write the stable word for the whole expression: LogSumExp(v) for Log(Sum(Exp(v))), Softplus(v) for Log(1 + Exp(v)), Expm1(v) for Exp(v) - 1";
+                Report(DiagnosticDescriptors.ExpOfUnboundedCriticOutput, LocationFor(call, scope), text, argText, fix);
+                id = DiagnosticDescriptors.ExpOfUnboundedCriticOutput.Id;
+            }
+            if (_lossBeingParsed is { } inDiscriminator)
+            {
+                var warned = new WarnedSpec(inDiscriminator, id, text, fix);
+                if (!_warnings.Contains(warned)) _warnings.Add(warned);
+            }
         }
 
         /// <summary>A critic score, or a value the table's <see cref="RangeRule"/>s keep as unbounded as one.</summary>
@@ -763,7 +794,7 @@ public sealed partial class GanLossGenerator
             // The compiler reports CS0103; a name the DSL could mean (a network not yet declared) also gets a GAN diagnostic that says how.
             var target = syntax is InvocationExpressionSyntax inv ? inv.Expression : syntax;
             if (target is IdentifierNameSyntax id && scope.Model.GetSymbolInfo(id, _ct) is { Symbol: null, CandidateSymbols.Length: 0 })
-                Report(DiagnosticDescriptors.UndeclaredName, id.GetLocation(), id.Identifier.ValueText);
+                Report(DiagnosticDescriptors.UndeclaredName, id.GetLocation(), id.Identifier.ValueText, UndeclaredAdvice(id.Identifier.ValueText));
             return null;
         }
 

@@ -157,6 +157,37 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void GAN0015_MisspelledHyperparameter_SuggestsTheNearestName() => Expect($$"""[GanLoss("t")] public partial class T { [Hyper] const double Lambda = 1; {{DLoss}} [GeneratorLoss] static Loss Gl => Lamda * Mean(Softplus(-D(G(z)))); }""",
+        ("GAN0015", "Lamda", "'Lamda' is not declared: did you mean 'Lambda'? If not, for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr Lamda(Expr v);'"));
+
+    [Fact]
+    public void GAN0015_MisspelledWord_SuggestsTheVocabulary() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(Tahn(-D(G(z)))); }""",
+        ("GAN0015", "Tahn", "'Tahn' is not declared: did you mean 'Tanh'? If not, for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr Tahn(Expr v);'"));
+
+    [Fact]
+    public void GAN0015_WrongCase_SuggestsTheDeclaredSpelling() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => mean(Softplus(-D(G(z)))); }""",
+        ("GAN0015", "mean", "'mean' is not declared: did you mean 'Mean'? If not, for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr mean(Expr v);'"));
+
+    [Fact]
+    public void GAN0026_ExpOfAnUnboundedCriticOutput()
+    {
+        var run = GeneratorTestDriver.Run(TestSupport.Prelude + $$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(Exp(-D(G(z)))) + Mean(Exp(-Softplus(D(G(z))))); }""");
+        Expect(run, ("GAN0026", "Exp(-D(G(z)))", "'Exp(-D(G(z)))' takes the exponential of '-D(G(z))', an unbounded critic output: it overflows to infinity once the output passes about 88 (float32), and the loss becomes NaN or infinite; "
+            + "bound it, e.g. 'Exp(Clamp(-D(G(z)), -80, 80))', or write the stable word for the whole expression: LogSumExp(v) for Log(Sum(Exp(v))), Softplus(v) for Log(1 + Exp(v)), Expm1(v) for Exp(v) - 1"));
+        // A warning, so the loss builds, and the generated LossInfo carries it for the run's non-finite guard.
+        Assert.Contains("new(false, \"GAN0026\", \"Exp(-D(G(z)))\", \"bound it, e.g.", run.Files.Values.Single());
+    }
+
+    [Fact]
+    public void GAN0023_IsCarriedIntoLossInfo_ForTheLossItWasFoundIn()
+    {
+        var run = TestSupport.RunAndCheck(TestSupport.Prelude + $$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => -Mean(Log(D(x))) - Mean(Log(1 - Sigmoid(D(G(z))))); {{GLoss}} }""");
+        var code = run.Files.Values.Single();
+        Assert.Contains("Warnings = new global::GanDsl.LossWarning[]", code);
+        Assert.Contains("new(true, \"GAN0023\", \"Log(D(x))\", \"if the critic outputs a logit, write 'LogSigmoid(D(x))' (its output read as the probability sigmoid(logit)); for a critic score, drop the Log\"),", code);
+    }
+
+    [Fact]
     public void GAN0025_CriticOfNoise() => Expect($$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => Mean(D(x)) - Mean(D(z)); {{GLoss}} }""",
         ("GAN0025", "z", "'D(...)' needs a batch of data samples (x, G(z), ...), but 'z' is a batch of noise vectors"));
 

@@ -33,12 +33,19 @@ internal sealed record LossClassSpec(
     EquatableArray<ClipSpec> Clipping,
     OptimizerSpec Optimizer,
     EquatableArray<LossSpec> Monitors,
-    bool SeparateForwardPasses = false)
+    bool SeparateForwardPasses = false,
+    EquatableArray<WarnedSpec> Warnings = default)
 {
     public string FullTypeName => Namespace.Length == 0 ? TypeName : Namespace + "." + TypeName;
 
     public string HintName => FullTypeName + ".g.cs";
 }
+
+/// <summary>
+/// A sub-expression of a loss the build warned about (GAN0023, GAN0026): carried into <c>LossInfo.Warnings</c>, so a
+/// run that stops on a non-finite loss names it and its fix instead of blaming the learning rate.
+/// </summary>
+internal sealed record WarnedSpec(bool InDiscriminatorLoss, string Id, string Expression, string Fix);
 
 /// <summary>One loss member: its name, its source text (echoed in comments and LossInfo) and its IR.</summary>
 internal sealed record LossSpec(string MemberName, string SourceText, ExprNode Expression);

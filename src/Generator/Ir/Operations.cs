@@ -51,6 +51,16 @@ internal enum RangeRule
     KeepsScaled,
 }
 
+/// <summary>What an operation of an unbounded critic output is warned about.</summary>
+internal enum OperandWarning
+{
+    None,
+    /// <summary>GAN0023: the log of a value that can be negative.</summary>
+    Log,
+    /// <summary>GAN0026: the exponential of a value that can exceed 88.</summary>
+    Exp,
+}
+
 /// <summary>
 /// Operands that must be host values (constants, hyperparameters, state), from index <paramref name="From"/> on
 /// (extra <c>params</c> operands included).
@@ -151,8 +161,8 @@ internal sealed class Operation
     /// <summary>How an unbounded critic output's range passes through.</summary>
     public RangeRule Range { get; init; }
 
-    /// <summary>True when the first operand being an unbounded critic output is worth a warning (Log: NaN below zero).</summary>
-    public bool WarnsOnUnboundedOperand { get; init; }
+    /// <summary>The warning when the first operand is an unbounded critic output (Log: NaN below zero; Exp: infinite above 88).</summary>
+    public OperandWarning UnboundedOperand { get; init; }
 
     /// <summary>True when the first operand must be a per-sample value (one number per sample: TopK ranks samples).</summary>
     public bool NeedsPerSampleOperand { get; init; }
@@ -240,8 +250,8 @@ internal static class Operations
             Infix(Op.Div, "/", 2, (a, b) => a / b, RangeRule.KeepsScaled),
             new(Op.Neg, null, 1, ShapeRule.First, "Neg", new[] { T("T", "-$0") }, v => -v[0], "-$0", "-", 3) { Range = RangeRule.KeepsFirst },
 
-            new(Op.Log, "Log", 1, ShapeRule.First, "Log", new[] { T("T", "$0.log()") }, v => System.Math.Log(v[0]), Math + ".Log($0)") { WarnsOnUnboundedOperand = true },
-            Unary(Op.Exp, "$0.exp()", System.Math.Exp, Math + ".Exp($0)"),
+            new(Op.Log, "Log", 1, ShapeRule.First, "Log", new[] { T("T", "$0.log()") }, v => System.Math.Log(v[0]), Math + ".Log($0)") { UnboundedOperand = OperandWarning.Log },
+            new(Op.Exp, "Exp", 1, ShapeRule.First, "Exp", new[] { T("T", "$0.exp()") }, v => System.Math.Exp(v[0]), Math + ".Exp($0)") { UnboundedOperand = OperandWarning.Exp },
             Unary(Op.Sqrt, "$0.sqrt()", System.Math.Sqrt, Math + ".Sqrt($0)"),
             Unary(Op.Abs, "$0.abs()", System.Math.Abs, Math + ".Abs($0)"),
             Unary(Op.Square, "$0.square()", v => v * v, Math + ".Pow($0, 2)"),

@@ -42,6 +42,11 @@ public sealed class WordStepTests
         new("batch_max_min", "Max(D(x)) - Min(D(x)) + Max(C(x))", (d, c) => d.Max() - d.Min() + c.SelectMany(r => r).Max()),
         new("topk_constant", "Mean(TopK(D(x), 0.4))", (d, _) => TopRows(d, 0.4).Average()),
         new("topk_hyper_softplus", "Mean(Softplus(-TopK(D(x), Nu)))", (d, _) => TopRows(d, 0.5).Average(t => Math.Log(1 + Math.Exp(-t)))),
+        // Longer than the parser's BalanceAbove: lowered as a balanced tree (issue 22), with the same value.
+        new("sum_of_200_terms", string.Concat(Enumerable.Range(1, 200).Select(k => (k % 3 == 0 ? " - " : " + ") + k + " * Mean(D(x))")).Substring(3),
+            (d, _) => Enumerable.Range(1, 200).Sum(k => (k % 3 == 0 && k > 1 ? -k : k) * d.Average())),
+        new("product_of_100_terms", "Mean(D(x))" + string.Concat(Enumerable.Range(1, 99).Select(k => (k % 2 == 0 ? " / " : " * ") + "(1 + 0.001 * " + k + " * Mean(D(x)))")),
+            (d, _) => Enumerable.Range(1, 99).Aggregate(d.Average(), (p, k) => k % 2 == 0 ? p / (1 + 0.001 * k * d.Average()) : p * (1 + 0.001 * k * d.Average()))),
         new("topk_elementwise_with_itself", "Mean(Square(TopK(D(x), Nu)) - TopK(D(x), Nu))", (d, _) => TopRows(d, 0.5).Average(t => t * t - t)),
     ];
 

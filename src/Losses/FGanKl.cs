@@ -1,3 +1,7 @@
+// GAN0026 (Exp of an unbounded critic output) is the divergence itself here: KL's conjugate is exp(t - 1), as in Nowozin et al.'s
+// Table 2. The warning stays in LossInfo.Warnings, so a run that overflows is told so by the non-finite guard.
+#pragma warning disable GAN0026
+
 namespace GanDsl.Losses;
 
 /// <summary>

@@ -25,7 +25,14 @@ partial class FGanKlSaturating : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false)
+    {
+        Warnings = new global::GanDsl.LossWarning[]
+        {
+            new(true, "GAN0026", "Exp(v - 1)", "bound it, e.g. 'Exp(Clamp(v - 1, -80, 80))', or write the stable word for the whole expression: LogSumExp(v) for Log(Sum(Exp(v))), Softplus(v) for Log(1 + Exp(v)), Expm1(v) for Exp(v) - 1"),
+            new(false, "GAN0026", "Exp(v - 1)", "bound it, e.g. 'Exp(Clamp(v - 1, -80, 80))', or write the stable word for the whole expression: LogSumExp(v) for Log(Sum(Exp(v))), Softplus(v) for Log(1 + Exp(v)), Expm1(v) for Exp(v) - 1"),
+        },
+    };
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -6,7 +6,10 @@ namespace GanDsl.Losses;
 /// k = ⌈f·B⌉ generated samples the critic scores highest; the others, which the critic already finds fake, would pull
 /// the generator toward worse modes. f starts at 1 (every sample) and decays by γ each epoch down to ν.
 /// </summary>
-/// <remarks>γ = 0.99 and ν = 0.5 as in the paper's experiments.</remarks>
+/// <remarks>
+/// γ = 0.99 and ν = 0.5 as in the paper's experiments. The fraction decays at the end of each pass over the data, so on
+/// an endless stream (the toy 2-D datasets) it stays at 1 and the loss is the non-saturating one.
+/// </remarks>
 [GanLoss("topk")]
 public partial class TopKTraining
 {

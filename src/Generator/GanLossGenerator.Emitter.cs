@@ -402,8 +402,8 @@ public sealed partial class GanLossGenerator
             /// <summary>A network's raw output as the loss reads it (a score as [B], features as [B,F]).</summary>
             private static string Output(NetworkValue network, string raw) => network.Output switch
             {
-                NetOutput.Score => Operations.Fill(RuntimeText.Score, new[] { raw }, ("name", Literal(network.Network))),
-                NetOutput.Features => Operations.Fill(RuntimeText.Features, new[] { raw }, ("name", Literal(network.Network))),
+                NetworkOutput.Score => Operations.Fill(RuntimeText.Score, new[] { raw }, ("name", Literal(network.Network))),
+                NetworkOutput.Features => Operations.Fill(RuntimeText.Features, new[] { raw }, ("name", Literal(network.Network))),
                 _ => raw,
             };
 

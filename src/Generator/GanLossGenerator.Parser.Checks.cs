@@ -288,12 +288,12 @@ public sealed partial class GanLossGenerator
                 ShapeMismatch(call, "a batch of samples", argSyntax, arg, scope);
                 return false;
             }
-            var role = _networks.TryGetValue(network, out var spec) ? spec.Role : NetRole.Critic;
-            var wanted = role == NetRole.Critic ? Space.Data : Space.Noise;
+            var role = _networks.TryGetValue(network, out var spec) ? spec.Role : NetworkRole.Critic;
+            var wanted = role == NetworkRole.Critic ? Space.Data : Space.Noise;
             if (facts.Space == wanted || facts.Space == Space.None) return true;
             var where = argSyntax as ExpressionSyntax ?? call;
             Report(DiagnosticDescriptors.ShapeMismatch, LocationFor(where, scope), Normalize(call.Expression) + "(...)",
-                role == NetRole.Critic ? "a batch of data samples (x, G(z), ...)" : "a batch of noise vectors (z, z2)", Normalize(where), DescribeSpace(facts.Space));
+                role == NetworkRole.Critic ? "a batch of data samples (x, G(z), ...)" : "a batch of noise vectors (z, z2)", Normalize(where), DescribeSpace(facts.Space));
             return false;
         }
 
@@ -411,11 +411,17 @@ public sealed partial class GanLossGenerator
                         "use a value in [0, 1), e.g. " + example);
         }
 
-        /// <summary>An enum argument cast from an integer outside the enum would print as code that does not compile.</summary>
-        private bool EnumInRange(AttributeData attribute, int index, string enumName, string members, int count)
+        /// <summary>
+        /// An enum argument cast from an integer outside the enum would print as code that does not compile. The enum is
+        /// the DSL's own (src/Dsl/Enums.cs, linked into the generator): its members are read, not typed in.
+        /// </summary>
+        private bool EnumInRange<TEnum>(AttributeData attribute, int index) where TEnum : struct, Enum
         {
+            var enumName = typeof(TEnum).Name;
+            var names = Enum.GetNames(typeof(TEnum));
+            var members = string.Join(", ", names.Select(n => enumName + "." + n));
             var value = Convert.ToInt64(attribute.ConstructorArguments[index].Value ?? 0L, CultureInfo.InvariantCulture);
-            if (value >= 0 && value < count) return true;
+            if (value >= 0 && value < names.Length) return true;
             var location = AttributeArgumentLocation(attribute, index) ?? LocationOf(_lossClass);
             var text = Read(attribute.ApplicationSyntaxReference) is AttributeSyntax { ArgumentList: { } list } && index < list.Arguments.Count
                 ? Normalize(list.Arguments[index]) : "(" + enumName + ")" + value.ToString(CultureInfo.InvariantCulture);
@@ -544,6 +550,6 @@ public sealed partial class GanLossGenerator
         }
 
         private bool IsCriticCall(InvocationExpressionSyntax call) =>
-            SimpleName(call.Expression) is { } name && _networks.TryGetValue(name, out var n) && n.Role == NetRole.Critic && n.Output == NetOutput.Score;
+            SimpleName(call.Expression) is { } name && _networks.TryGetValue(name, out var n) && n.Role == NetworkRole.Critic && n.Output == NetworkOutput.Score;
     }
 }

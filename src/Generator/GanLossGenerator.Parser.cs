@@ -156,12 +156,12 @@ public sealed partial class GanLossGenerator
             }
 
             // ----- members: networks, hyperparameters, state first (expressions refer to them) -----
-            AddNetwork(new NetworkSpec("G", NetRole.Generator, NetOutput.Sample));
-            AddNetwork(new NetworkSpec("D", NetRole.Critic, NetOutput.Score));
-            AddNetwork(new NetworkSpec("AE", NetRole.Critic, NetOutput.Reconstruction));
+            AddNetwork(new NetworkSpec("G", NetworkRole.Generator, NetworkOutput.Sample));
+            AddNetwork(new NetworkSpec("D", NetworkRole.Critic, NetworkOutput.Score));
+            AddNetwork(new NetworkSpec("AE", NetworkRole.Critic, NetworkOutput.Reconstruction));
             var partialNetworks = new List<PartialNetworkSpec>();
             var lossMembers = new List<(IPropertySymbol Property, bool IsDiscriminator)>();
-            var stateMembers = new List<(IPropertySymbol Property, double Initial, UpdateTiming Timing)>();
+            var stateMembers = new List<(IPropertySymbol Property, double Initial, StateUpdateTiming Timing)>();
             var hyperOrder = new List<HyperSpec>();
 
             var monitorCandidates = new List<IPropertySymbol>();
@@ -200,23 +200,22 @@ public sealed partial class GanLossGenerator
                             var initial = ToDouble(args[0].Value);
                             if (double.IsNaN(initial) || double.IsInfinity(initial))
                                 Report(DiagnosticDescriptors.ConstantCannotRun, AttributeArgumentLocation(attr, 0) ?? LocationOf(p), "The initial value of state '" + p.Name + "'", Format(initial), "give it a finite initial value");
-                            if (!EnumInRange(attr, 1, "StateUpdateTiming", "StateUpdateTiming.AfterCriticStep, StateUpdateTiming.AfterGeneratorStep, StateUpdateTiming.EndOfEpoch", 3)) break;
-                            stateMembers.Add((p, initial, (UpdateTiming)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture)));
+                            if (!EnumInRange<StateUpdateTiming>(attr, 1)) break;
+                            stateMembers.Add((p, initial, (StateUpdateTiming)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture)));
                             _states[p] = p.Name;
                             break;
                         }
                         case "NetworkAttribute" when member is IMethodSymbol m && args.Length == 2:
-                            if (!EnumInRange(attr, 0, "NetworkRole", "NetworkRole.Generator, NetworkRole.Critic", 2)
-                                | !EnumInRange(attr, 1, "NetworkOutput", "NetworkOutput.Sample, NetworkOutput.Score, NetworkOutput.Features, NetworkOutput.Reconstruction", 4))
+                            if (!EnumInRange<NetworkRole>(attr, 0) | !EnumInRange<NetworkOutput>(attr, 1))
                                 break;
-                            DeclareNetwork(m, (NetRole)Convert.ToInt32(args[0].Value ?? 0, CultureInfo.InvariantCulture),
-                                (NetOutput)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture), partialNetworks);
+                            DeclareNetwork(m, (NetworkRole)Convert.ToInt32(args[0].Value ?? 0, CultureInfo.InvariantCulture),
+                                (NetworkOutput)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture), partialNetworks);
                             break;
                     }
                 }
             }
             _analysis = new Analysis(_networks);
-            CheckGeneratedNames(stateMembers.Any(s => s.Timing == UpdateTiming.EndOfEpoch));
+            CheckGeneratedNames(stateMembers.Any(s => s.Timing == StateUpdateTiming.EndOfEpoch));
 
             // ----- the losses -----
             LossSpec? discriminator = null, generator = null;
@@ -245,7 +244,7 @@ public sealed partial class GanLossGenerator
                 }
                 var update = LowerRoot(body, Scope.ForSource(Model(body.SyntaxTree)));
                 if (update is null) continue;
-                CheckGradients(update, timing switch { UpdateTiming.AfterCriticStep => StepKind.Critic, UpdateTiming.AfterGeneratorStep => StepKind.Generator, _ => StepKind.EndOfEpoch });
+                CheckGradients(update, timing switch { StateUpdateTiming.AfterCriticStep => StepKind.Critic, StateUpdateTiming.AfterGeneratorStep => StepKind.Generator, _ => StepKind.EndOfEpoch });
                 var facts = _analysis.Of(update);
                 if (facts.Shape != Shape.Scalar)
                 {
@@ -277,7 +276,7 @@ public sealed partial class GanLossGenerator
             foreach (var e in new[] { discriminator?.Expression, generator?.Expression }.Concat(states.Select(s => s.Update)).Concat(monitors.Select(m => m.Expression)))
                 if (e is not null) used.UnionWith(_analysis.Of(e).Networks);
             var networks = _networkOrder.Where(used.Contains).Select(n => _networks[n])
-                .OrderBy(n => n.Role == NetRole.Generator ? 0 : 1).ToEquatableArray();
+                .OrderBy(n => n.Role == NetworkRole.Generator ? 0 : 1).ToEquatableArray();
             var clips = new List<ClipSpec>();
             foreach (var (net, min, max, where) in clipping)
             {
@@ -331,7 +330,7 @@ public sealed partial class GanLossGenerator
                 Report(DiagnosticDescriptors.LossNotScalar, body.GetLocation(), Shorten(text), Describe(facts.Shape));
                 return null;
             }
-            var role = isDiscriminator ? NetRole.Critic : NetRole.Generator;
+            var role = isDiscriminator ? NetworkRole.Critic : NetworkRole.Generator;
             var step = isDiscriminator ? StepKind.Critic : StepKind.Generator;
             CheckGradients(expression, step);
             // Trained means reached by a gradient in this step, not merely mentioned (StopGradient, Step, G in the critic step).
@@ -350,7 +349,7 @@ public sealed partial class GanLossGenerator
             _networks[spec.Name] = spec;
         }
 
-        private void DeclareNetwork(IMethodSymbol method, NetRole role, NetOutput output, List<PartialNetworkSpec> partials)
+        private void DeclareNetwork(IMethodSymbol method, NetworkRole role, NetworkOutput output, List<PartialNetworkSpec> partials)
         {
             if (method.Parameters.Length != 1 || !IsExpr(method.Parameters[0].Type) || !IsExpr(method.ReturnType) || !method.IsStatic || method.IsGenericMethod)
             {
@@ -750,7 +749,7 @@ public sealed partial class GanLossGenerator
         private bool IsUnboundedCriticOutput(ExprNode node)
         {
             node = Analysis.Unwrap(node);
-            if (node is ApplyNode a) return _networks.TryGetValue(a.Network, out var n) && n.Role == NetRole.Critic && n.Output == NetOutput.Score;
+            if (node is ApplyNode a) return _networks.TryGetValue(a.Network, out var n) && n.Role == NetworkRole.Critic && n.Output == NetworkOutput.Score;
             if (node is not CallNode c) return false;
             return Operations.Of(c.Op).Range switch
             {

@@ -46,6 +46,14 @@ public abstract class TestLossBase : IGanLoss
         new(name, "GanDsl.Tests.Cli." + name, $"{name} (test loss)", hasCritic ? "critic" : null, "generator",
             networks ?? GD, hypers ?? [], states ?? [], criticSteps, clipping ?? [], optimizer ?? OptimizerDefaults.Standard, false);
 
+    /// <summary>The WGAN critic step E D(G(z)) - E D(x), backward taken.</summary>
+    protected static StepResult WassersteinCriticStep(StepContext c)
+    {
+        var loss = CriticOnFake(c).mean() - c.Network("D").call(c.Real).mean();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
+    }
+
     /// <summary>D(G(z)) with G frozen (no graph into G), as generated critic steps do.</summary>
     protected static Tensor CriticOnFake(StepContext c)
     {
@@ -196,12 +204,7 @@ public sealed class TestNaN() : TestLossBase(MakeInfo("test-nan"))
 {
     private int _generatorSteps;
 
-    public override StepResult DiscriminatorStep(StepContext c)
-    {
-        var loss = CriticOnFake(c).mean() - c.Network("D").call(c.Real).mean();
-        loss.backward();
-        return new StepResult(loss.ToDouble());
-    }
+    public override StepResult DiscriminatorStep(StepContext c) => WassersteinCriticStep(c);
 
     public override StepResult GeneratorStep(StepContext c)
     {
@@ -227,12 +230,7 @@ public sealed class TestNaNWarned() : TestLossBase(MakeInfo("test-nan-warned") w
 {
     private int _generatorSteps;
 
-    public override StepResult DiscriminatorStep(StepContext c)
-    {
-        var loss = CriticOnFake(c).mean() - c.Network("D").call(c.Real).mean();
-        loss.backward();
-        return new StepResult(loss.ToDouble());
-    }
+    public override StepResult DiscriminatorStep(StepContext c) => WassersteinCriticStep(c);
 
     public override StepResult GeneratorStep(StepContext c)
     {

@@ -91,15 +91,15 @@ internal sealed class Analysis
             case ApplyNode apply:
             {
                 var arg = _memo[apply.Argument];
-                var output = Network(apply.Network)?.Output ?? NetOutput.Score;
+                var output = Network(apply.Network)?.Output ?? NetworkOutput.Score;
                 var shape = output switch
                 {
-                    NetOutput.Score => Shape.PerSample,
-                    NetOutput.Features => Shape.Features,
-                    NetOutput.Reconstruction => arg.Shape == Shape.Scalar ? Shape.Samples : arg.Shape,
+                    NetworkOutput.Score => Shape.PerSample,
+                    NetworkOutput.Features => Shape.Features,
+                    NetworkOutput.Reconstruction => arg.Shape == Shape.Scalar ? Shape.Samples : arg.Shape,
                     _ => Shape.Samples,
                 };
-                var space = output is NetOutput.Sample or NetOutput.Reconstruction ? Space.Data : Space.None;
+                var space = output is NetworkOutput.Sample or NetworkOutput.Reconstruction ? Space.Data : Space.None;
                 return new Facts(shape, false, Union(arg.Networks, new[] { apply.Network }), space, arg.Height + 1);
             }
             case CallNode call:

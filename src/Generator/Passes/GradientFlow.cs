@@ -72,7 +72,7 @@ internal static class GradientFlow
                     break;
                 case ApplyNode apply:
                     // In the critic step a generator-role network runs without gradients: its output is a constant.
-                    if (step == StepKind.Critic && network(apply.Network)?.Role == NetRole.Generator) break;
+                    if (step == StepKind.Critic && network(apply.Network)?.Role == NetworkRole.Generator) break;
                     stack.Push(apply.Argument);
                     break;
                 case CallNode call:

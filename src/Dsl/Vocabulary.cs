@@ -156,6 +156,32 @@ public static class Vocabulary
     /// <summary>U[0,1) noise with the shape of <paramref name="like"/>, one draw per element (DRAGAN's u).</summary>
     public static Expr UniformLike(Expr like) => throw Expr.NotEvaluated(nameof(UniformLike));
 
+    /// <summary>
+    /// <paramref name="v"/> randomly augmented, differentiably (gradients flow through to G): an image batch [B,C,H,W]
+    /// with DiffAugment's reference policy, colour then translation then cutout (Zhao et al. 2020, "Differentiable
+    /// Augmentation for Data-Efficient GAN Training"), a point batch [B,D] (or any value that is not 4-D) with a jitter
+    /// v + 0.05·N(0,1) per element.
+    /// Each sample gets its own transformation, drawn from the step's seeded random stream (restored on resume).
+    /// Identical <c>Augment</c> expressions in one step are one draw; <c>Augment(x)</c> and <c>Augment(G(z))</c> are two
+    /// independent draws, as in DiffAugment's code. For one transformation shared by several batches, see
+    /// <see cref="Augment(Expr, double)"/>.
+    /// </summary>
+    public static Expr Augment(Expr v) => throw Expr.NotEvaluated(nameof(Augment));
+
+    /// <summary>
+    /// <paramref name="v"/> augmented as <see cref="Augment(Expr)"/>, with the step's shared draw number
+    /// <paramref name="draw"/> (a constant whole number): every <c>Augment(·, draw)</c> of a step with the same number
+    /// applies the same transformation to sample i of its batch, so <c>Augment(x, 1)</c> and <c>Augment(G(z), 1)</c>
+    /// augment real and generated batches alike (their shapes must agree).
+    /// </summary>
+    public static Expr Augment(Expr v, double draw) => throw Expr.NotEvaluated(nameof(Augment));
+
+    /// <summary>
+    /// <paramref name="v"/> + σ·n with n ~ N(0, 1) per element, drawn from the step's seeded random stream: a Gaussian
+    /// perturbation, such as zCR's latent T(z) = z + Δz (Zhao et al. 2021). <paramref name="sigma"/> is a constant.
+    /// </summary>
+    public static Expr Jitter(Expr v, double sigma) => throw Expr.NotEvaluated(nameof(Jitter));
+
     /// <summary>The value of <paramref name="v"/> with no gradient flowing back through it.</summary>
     public static Expr StopGradient(Expr v) => throw Expr.NotEvaluated(nameof(StopGradient));
 

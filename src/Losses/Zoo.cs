@@ -4,7 +4,8 @@ namespace GanDsl.Losses;
 
 /// <summary>
 /// The loss zoo: every seed objective (docs/losses.md) as a DSL declaration, one file each, registered
-/// under its canonical name (<c>minimax</c>, <c>wgan-gp</c>, <c>r1</c>, ...).
+/// under its canonical name (<c>minimax</c>, <c>wgan-gp</c>, <c>r1</c>, ...), and the objectives added since
+/// (<see cref="AddedNames"/>: f-GAN, WGAN-div, Softmax GAN, LeCam, top-k, DiffAugment, bCR, zCR).
 /// </summary>
 public static class Zoo
 {
@@ -21,4 +22,20 @@ public static class Zoo
         "fisher", "cramer", "rsgan", "ragan", "ralsgan", "ragan-aux", "ebgan", "began", "magan", "gmmn", "mmdgan",
         "r1", "r2", "zero-gp",
     ];
+
+    /// <summary>
+    /// The objectives added beyond the seed ones (issue 17), each verified like the canonical ones
+    /// against <c>tests/reference/zoo/zoo.json</c>: the f-GAN family of Nowozin et al. 2016 (six divergences,
+    /// each with the paper's alternative generator loss and, under <c>-saturating</c>, the saddle-point one),
+    /// then the regularised and augmented losses since.
+    /// </summary>
+    public static IReadOnlyList<string> AddedNames { get; } =
+    [
+        "fgan-tv", "fgan-tv-saturating", "fgan-kl", "fgan-kl-saturating", "fgan-rkl", "fgan-rkl-saturating",
+        "fgan-pearson", "fgan-pearson-saturating", "fgan-hellinger", "fgan-hellinger-saturating", "fgan-gan",
+        "fgan-gan-saturating", "wgan-div", "softmax-gan", "lecam", "topk", "diffaug-hinge", "bcr", "zcr",
+    ];
+
+    /// <summary>Every loss of the zoo: <see cref="CanonicalNames"/>, then <see cref="AddedNames"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. CanonicalNames, .. AddedNames];
 }

@@ -50,10 +50,11 @@ public sealed class GoldenNetwork : nn.Module<Tensor, Tensor>
 
 /// <summary>
 /// Random draws replaced by a golden file's coefficients: <c>alpha</c> (one per sample) for
-/// interpolations and DRAGAN's α, <c>u</c> (one per element) for DRAGAN's perturbation. A draw the
-/// file has no coefficient for is an error naming the missing key, never a silent random value.
+/// interpolations and DRAGAN's α, <c>u</c> (one per element) for DRAGAN's perturbation, <c>n</c> (one
+/// N(0, 1) value per element) for jitters and point augmentations. Every draw of a kind returns the file's
+/// values. A draw the file has no coefficient for is an error naming the missing key, never a silent random value.
 /// </summary>
-public sealed class GoldenStepRandom(double[]? alpha, GoldenBatch? u) : IStepRandom
+public sealed class GoldenStepRandom(double[]? alpha, GoldenBatch? u, GoldenBatch? n = null) : IStepRandom
 {
     /// <summary>How many per-sample draws the loss made (a check that it used the coefficients).</summary>
     public int PerSampleDraws { get; private set; }
@@ -78,5 +79,18 @@ public sealed class GoldenStepRandom(double[]? alpha, GoldenBatch? u) : IStepRan
             throw new InvalidOperationException($"The loss draws per-element noise of shape [{string.Join(", ", shape)}], but coefficients.u is [{string.Join(", ", u.Shape)}].");
         ElementwiseDraws++;
         return torch.tensor(u.Values, u.Shape, dtype, device);
+    }
+
+    /// <summary>How many normal draws the loss made.</summary>
+    public int NormalDraws { get; private set; }
+
+    /// <inheritdoc/>
+    public Tensor ElementwiseNormal(long[] shape, ScalarType dtype, Device device)
+    {
+        if (n is null) throw new InvalidOperationException("The loss draws normal noise, but the entry has no coefficients.n.");
+        if (!shape.SequenceEqual(n.Shape))
+            throw new InvalidOperationException($"The loss draws normal noise of shape [{string.Join(", ", shape)}], but coefficients.n is [{string.Join(", ", n.Shape)}].");
+        NormalDraws++;
+        return torch.tensor(n.Values, n.Shape, dtype, device);
     }
 }

@@ -24,7 +24,7 @@ public sealed record GoldenCheck(string Loss, string Quantity, double? Expected,
 /// (<see cref="GoldenNetwork"/>); hyperparameters and state are set from <c>coefficients</c>
 /// (matched by name, ignoring case and underscores: <c>lambda_k</c> is <c>LambdaK</c>; a state
 /// variable wins over a hyperparameter of the same name); the random draws return the file's
-/// <c>alpha</c> and <c>u</c>. Then <see cref="IGanLoss.DiscriminatorStep"/> runs once (d_loss,
+/// <c>alpha</c>, <c>u</c> and <c>n</c>. Then <see cref="IGanLoss.DiscriminatorStep"/> runs once (d_loss,
 /// grad_d, grad_d_aux, state after a critic step), the state is put back to the file's values and
 /// <see cref="IGanLoss.GeneratorStep"/> runs with the same critic parameters (g_loss, grad_g), then
 /// <see cref="IGanLoss.EndOfEpoch"/> (state such as MAGAN's margin) and the loss's weight clipping
@@ -114,8 +114,8 @@ public static class GoldenVerifier
             var x = Input(file, "x");
             var z = Input(file, "z");
             var z2 = file.Inputs.ContainsKey("z2") ? Input(file, "z2") : null;
-            var (alpha, u) = RandomCoefficients(entry);
-            var random = new GoldenStepRandom(alpha, u);
+            var (alpha, u, n) = RandomCoefficients(entry);
+            var random = new GoldenStepRandom(alpha, u, n);
             StepContext NewContext() => new(x, z, networks, random, z2 is null ? null : () => z2);
 
             var fileState = ApplyCoefficients(loss, entry);
@@ -172,6 +172,8 @@ public static class GoldenVerifier
                 checks.Add(Failure(entry.Name, "coefficients.alpha", "the file gives per-sample coefficients, but the loss drew none"));
             if (u is not null && random.ElementwiseDraws == 0)
                 checks.Add(Failure(entry.Name, "coefficients.u", "the file gives per-element noise, but the loss drew none"));
+            if (n is not null && random.NormalDraws == 0)
+                checks.Add(Failure(entry.Name, "coefficients.n", "the file gives per-element normal noise, but the loss drew none"));
         }
         finally
         {
@@ -225,7 +227,7 @@ public static class GoldenVerifier
         var stateSet = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (key, value) in entry.Coefficients)
         {
-            if (key is "alpha" or "u" || value.ValueKind != JsonValueKind.Number) continue;
+            if (key is "alpha" or "u" or "n" || value.ValueKind != JsonValueKind.Number) continue;
             var v = value.GetDouble();
             var normalized = Normalize(key);
             var state = loss.State.Names.FirstOrDefault(n => Normalize(n) == normalized);
@@ -244,16 +246,17 @@ public static class GoldenVerifier
 
     private static string Normalize(string name) => name.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
 
-    private static (double[]? Alpha, GoldenBatch? U) RandomCoefficients(GoldenEntry entry)
+    private static (double[]? Alpha, GoldenBatch? U, GoldenBatch? N) RandomCoefficients(GoldenEntry entry)
     {
         double[]? alpha = entry.Coefficients.TryGetValue("alpha", out var a) ? GoldenFile.ReadVector(a, $"{entry.Name}.coefficients.alpha") : null;
-        GoldenBatch? u = null;
-        if (entry.Coefficients.TryGetValue("u", out var uu))
-        {
-            var values = GoldenFile.ReadMatrix(uu, $"{entry.Name}.coefficients.u", out var rows, out var cols);
-            u = new GoldenBatch(values, [rows, cols]);
-        }
-        return (alpha, u);
+        return (alpha, Batch(entry, "u"), Batch(entry, "n"));
+    }
+
+    private static GoldenBatch? Batch(GoldenEntry entry, string key)
+    {
+        if (!entry.Coefficients.TryGetValue(key, out var element)) return null;
+        var values = GoldenFile.ReadMatrix(element, $"{entry.Name}.coefficients.{key}", out var rows, out var cols);
+        return new GoldenBatch(values, [rows, cols]);
     }
 
     private static Tensor Input(GoldenFile file, string name) =>

@@ -291,6 +291,18 @@ internal static class Operations
                 Gradient = "GG-*", OperandsAgree = true, DefaultExtra = new[] { 1.0, 2, 4, 8, 16 },
                 Host = new HostOperands(2, "constant kernel widths", "kernel width", w => w > 0 && !double.IsInfinity(w), "use a positive finite width, e.g. 'Mmd2(a, b, 1, 2, 4)'"),
             },
+            // Random augmentations (AugmentationDraw in the runtime): gradients flow through them to what they augment.
+            new(Op.Augment, "Augment", 1, ShapeRule.First, "Augment", new[] { T("T", LossOps + ".Augment(c.Random, $0)") }),
+            new(Op.AugmentShared, "Augment", 2, ShapeRule.First, "Augment", new[] { T("TH", LossOps + ".AugmentWith(c.Random, c.Augmentations, $0, $1)") })
+            {
+                Gradient = "G-",
+                Host = new HostOperands(1, "a constant draw number", "draw number", d => d >= 0 && d <= int.MaxValue && d == System.Math.Floor(d), "use a whole number such as 'Augment(x, 1)'"),
+            },
+            new(Op.Jitter, "Jitter", 2, ShapeRule.First, "Jitter", new[] { T("TH", LossOps + ".Jitter(c.Random, $0, $1)") })
+            {
+                Gradient = "G-",
+                Host = new HostOperands(1, "a constant standard deviation", "standard deviation", s => s >= 0 && !double.IsInfinity(s), "use a finite σ ≥ 0, e.g. 'Jitter(z, 0.03)'"),
+            },
             // Zero almost everywhere: emitted without a graph.
             Unary(Op.Step, LossOps + ".Step($0)", v => v > 0 ? 1 : 0, "($0 > 0 ? 1.0 : 0.0)", gradient: "-"),
             Reduction(Op.BatchMean, ShapeRule.First, LossOps + ".BatchMean($0)", host: true),

@@ -148,6 +148,29 @@ public static class LossOps
         return torch.lerp(b, a, alpha);
     }
 
+    /// <summary>
+    /// <paramref name="v"/> augmented with a fresh draw from <paramref name="random"/>: DiffAugment's colour, translation
+    /// and cutout for image batches, a jitter for point batches (<see cref="AugmentationDraw"/>).
+    /// </summary>
+    public static Tensor Augment(IStepRandom random, Tensor v) => AugmentationDraw.Draw(random, v).Apply(v);
+
+    /// <summary>
+    /// <paramref name="v"/> augmented with the step's shared draw number <paramref name="draw"/>: every batch augmented
+    /// with the same number in one step gets the same transformation (per sample).
+    /// </summary>
+    public static Tensor AugmentWith(IStepRandom random, SharedAugmentations shared, Tensor v, double draw)
+    {
+        ArgumentNullException.ThrowIfNull(shared);
+        return shared.Get(random, (long)draw, v).Apply(v);
+    }
+
+    /// <summary><paramref name="v"/> + σ·n, n ~ N(0, 1) per element (zCR's latent perturbation, Zhao et al. 2021).</summary>
+    public static Tensor Jitter(IStepRandom random, Tensor v, double sigma)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        return v + sigma * random.ElementwiseNormal(v.shape, v.dtype, v.device);
+    }
+
     /// <summary>A scalar tensor with the element type and device of <paramref name="like"/>.</summary>
     public static Tensor Constant(double value, Tensor like) => torch.tensor(value, like.dtype, like.device);
 

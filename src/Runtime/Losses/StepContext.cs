@@ -11,6 +11,20 @@ public interface IStepRandom
 
     /// <summary>U[0,1) noise of the given shape, one value per element: DRAGAN's perturbation direction.</summary>
     Tensor ElementwiseUniform(long[] shape, ScalarType dtype, Device device);
+
+    /// <summary>
+    /// N(0, 1) noise of the given shape, one value per element: <c>Jitter</c> and the point batches' <c>Augment</c>.
+    /// The default derives it from two <see cref="ElementwiseUniform"/> draws (Box–Muller), so an implementation that
+    /// injects uniforms injects this too.
+    /// </summary>
+    Tensor ElementwiseNormal(long[] shape, ScalarType dtype, Device device)
+    {
+        using var scope = torch.NewDisposeScope();
+        var u1 = ElementwiseUniform(shape, dtype, device);
+        var u2 = ElementwiseUniform(shape, dtype, device);
+        // 1 - u1 lies in (0, 1], so the logarithm is finite.
+        return ((1.0 - u1).log() * -2.0).sqrt().mul((u2 * (2 * Math.PI)).cos()).MoveToOuterDisposeScope();
+    }
 }
 
 /// <summary>Draws from a seeded libtorch generator: what the trainer uses.</summary>
@@ -23,6 +37,10 @@ public sealed class GeneratorStepRandom(Generator generator) : IStepRandom
     /// <inheritdoc/>
     public Tensor ElementwiseUniform(long[] shape, ScalarType dtype, Device device) =>
         torch.rand(shape, dtype, device, generator: generator);
+
+    /// <inheritdoc/>
+    public Tensor ElementwiseNormal(long[] shape, ScalarType dtype, Device device) =>
+        torch.randn(shape, dtype, device, generator: generator);
 }
 
 /// <summary>
@@ -68,6 +86,9 @@ public sealed class StepContext
 
     /// <summary>Source of the loss's random draws.</summary>
     public IStepRandom Random { get; }
+
+    /// <summary>The augmentation draws this step shares between batches by number (<c>AugmentWith(v, draw)</c>).</summary>
+    public SharedAugmentations Augmentations { get; } = new();
 
     /// <summary>The network declared under <paramref name="name"/>.</summary>
     public nn.Module<Tensor, Tensor> Network(string name) =>

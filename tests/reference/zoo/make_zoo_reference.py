@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes tests/reference/zoo/zoo.json: float64 reference values for every seed objective of docs/losses.md.
+"""Writes tests/reference/zoo/zoo.json: float64 reference values for every seed objective of the zoo (docs/losses.md) and the zoo's additions.
 
 Run with Debian's interpreter (python3-torch 1.13.1):
     /usr/bin/python3 tests/reference/zoo/make_zoo_reference.py
@@ -50,10 +50,20 @@ MAGAN_MARGIN_STATE = 4.0  # above E e(x) and E e(Gz) > E e(x): the margin rule f
 BEGAN = {"k": 0.25, "gamma": 0.5, "lambda_k": 0.001}
 SIGMAS = [1.0, 2.0, 4.0, 8.0, 16.0]
 R_GAMMA = 10.0
+# Issue 17's additions (conventions.md, "Additions"): paper defaults unless said otherwise.
+WGAN_DIV = {"k": 2.0, "p": 6.0}
+LECAM = {"lambda": 0.3, "decay": 0.99, "alpha_r": 0.5, "alpha_f": -0.4}   # anchors: state before the step
+TOPK = {"fraction": 0.6, "gamma": 0.99, "nu": 0.5}                         # fraction: state, k = ceil(0.6*4) = 3
+POINT_JITTER = 0.05                                                        # Augment on 2-D points: v + 0.05 n
+BCR = {"lambda_real": 10.0, "lambda_fake": 10.0, "sigma": POINT_JITTER}
+ZCR = {"lambda_dis": 5.0, "lambda_gen": 0.5, "sigma_noise": 0.03}
+F_GAN = ["tv", "kl", "rkl", "pearson", "hellinger", "gan"]
 
 CANONICAL_ORDER = ["minimax", "nonsaturating", "dragan", "lsgan", "hinge", "wgan", "wgan-gp", "wgan-lp",
                    "rwgan", "mcgan", "fisher", "cramer", "rsgan", "ragan", "ralsgan", "ragan-aux", "ebgan",
                    "began", "magan", "gmmn", "mmdgan", "r1", "r2", "zero-gp"]
+ADDED_ORDER = ([f"fgan-{d}{form}" for d in F_GAN for form in ("", "-saturating")]
+               + ["wgan-div", "softmax-gan", "lecam", "topk", "diffaug-hinge", "bcr", "zcr"])
 
 FD_STEP = 1e-5
 FD_REL, FD_ABS = 1e-6, 1e-8
@@ -78,7 +88,7 @@ def rand_list(gen: torch.Generator, *shape) -> list:
 def make_coefficients(gen: torch.Generator) -> dict:
     """Per-loss coefficients; random ones drawn here so implementations inject them."""
     alpha = lambda: rand_list(gen, BATCH)  # noqa: E731  one interpolation coefficient per sample
-    return {
+    coefficients = {
         "dragan": {"alpha": alpha(), "u": rand_list(gen, BATCH, 2), "lambda": LAMBDA_GP, "C": DRAGAN_C},
         "wgan-gp": {"alpha": alpha(), "lambda": LAMBDA_GP},
         "wgan-lp": {"alpha": alpha(), "lambda": LAMBDA_GP},
@@ -95,6 +105,17 @@ def make_coefficients(gen: torch.Generator) -> dict:
         "r2": {"gamma": R_GAMMA},
         "zero-gp": {"alpha": alpha(), "lambda": LAMBDA_GP},
     }
+    # Drawn after the original entries' draws, so those stay byte-identical.
+    n = torch.randn(BATCH, 2, generator=gen, dtype=zl.DTYPE).tolist()   # N(0,1) per element: the augmentation's draw
+    coefficients.update({
+        "wgan-div": dict(WGAN_DIV),
+        "lecam": dict(LECAM),
+        "topk": dict(TOPK),
+        "diffaug-hinge": {"sigma": POINT_JITTER, "n": n},
+        "bcr": dict(BCR, n=n),
+        "zcr": dict(ZCR, n=n),
+    })
+    return coefficients
 
 
 # ---------------------------------------------------------------- finite differences
@@ -165,12 +186,24 @@ def check_regimes(entries: dict) -> None:
             assert min(abs(v - 1), abs(v + 1)) > 1e-3, "a hinge D output sits at a kink"
     fake_active = [1 + v > 0 for v in entries["hinge"]["aux"]["D_Gz"]]
     assert any(fake_active) and not all(fake_active), "hinge fake term should be active for some samples only"
+    # The augmented hinge: no output at a kink, and the augmentation really moves the outputs.
+    for k in ("D_Tx", "D_TGz"):
+        for v in entries["diffaug-hinge"]["aux"][k]:
+            assert min(abs(v - 1), abs(v + 1)) > 1e-3, "an augmented hinge D output sits at a kink"
+    assert entries["diffaug-hinge"]["d_loss"] != entries["hinge"]["d_loss"]
+    # top-k keeps 3 of 4 samples (the fourth's gradient must vanish), and no two scores tie.
+    assert entries["topk"]["aux"]["k"] == 3
+    d_gz = entries["hinge"]["aux"]["D_Gz"]
+    assert min(abs(a - b) for i, a in enumerate(d_gz) for b in d_gz[i + 1:]) > 1e-3, "tied critic scores make top-k ambiguous"
+    for key in ("real_consistency", "fake_consistency"):
+        assert entries["bcr"]["aux"][key] > 0
+    assert entries["zcr"]["aux"]["discriminator_consistency"] > 0 and entries["zcr"]["aux"]["generator_spread"] > 0
 
 
 # ---------------------------------------------------------------- main
 
 META = {
-    "what": "zoo reference values for every seed objective of docs/losses.md; independent implementation "
+    "what": "zoo reference values for every seed objective of the zoo (docs/losses.md); independent implementation "
             "tests/reference/zoo/zoo_losses.py (PyTorch %s, float64), written by make_zoo_reference.py" % torch.__version__,
     "seed": SEED,
     "dtype": "float64",
@@ -182,12 +215,14 @@ META = {
     "grad_g": "d g_loss / d G params (gradient flows through the unchanged critic; cramer: through G(z) and G(z2))",
     "mean": "every mean is over all elements unless stated per-sample",
     "gradient_penalty": "per-sample L2 norm of d(sum_i critic(xhat_i))/d xhat, penalty mean_i of the row's function of the norm",
-    "coefficients": "alpha (per sample), u (dragan, per element), lambda, C (dragan), c_lo/c_hi (rwgan clamp [-c_lo, c_hi]), "
+    "coefficients": "alpha (per sample), u (dragan, per element), n (N(0,1) per element: jitter and point augmentation), "
+                    "lambda, C (dragan), c_lo/c_hi (rwgan clamp [-c_lo, c_hi]), "
                     "rho and lambda-state (fisher), margin (ebgan; magan state), k/gamma/lambda_k (began), sigmas, gamma (r1, r2)",
     "aux": "intermediate values; state after the step: k_next (began), lambda_next (fisher), margin_next (magan); "
            "rwgan D_clamped = critic layers [[W, b], ...] after clamping to [-c_lo, c_hi]",
     "tolerance": "a float64 reimplementation should match d_loss, g_loss, all gradients and aux to 1e-9 relative (1e-12 absolute)",
-    "names": "loss names are the canonical names of docs/losses.md; formulas and choices in tests/reference/zoo/conventions.md",
+    "names": "loss names are the canonical names of docs/losses.md, then the zoo's additions (fgan-*, wgan-div, softmax-gan, lecam, "
+             "topk, diffaug-hinge, bcr, zcr); formulas and choices in tests/reference/zoo/conventions.md",
     "checks": "make_zoo_reference.py recomputes tests/reference/golden/core.json with the same code (1e-9) and checks every gradient "
               "against central finite differences before writing",
 }
@@ -210,10 +245,10 @@ def main() -> int:
     with torch.no_grad():
         gz, gz2 = zl.generated(nets, z, z2)
 
-    assert set(CANONICAL_ORDER) == set(zl.LOSSES), "CANONICAL_ORDER and zoo_losses.LOSSES disagree"
+    assert set(CANONICAL_ORDER + ADDED_ORDER) == set(zl.LOSSES), "CANONICAL_ORDER and zoo_losses.LOSSES disagree"
     entries = {}
     fd_numbers = 0
-    for name in CANONICAL_ORDER:
+    for name in CANONICAL_ORDER + ADDED_ORDER:
         coef = coefficients.get(name)
         entries[name] = zl.evaluate(name, nets, x, z, z2, coef)
         # 2. Every gradient against finite differences (double backprop included).

@@ -1,4 +1,4 @@
-"""Independent float64 PyTorch implementations of every seed objective of the zoo (docs/losses.md).
+"""Independent float64 PyTorch implementations of every seed objective of the zoo (docs/losses.md) and the zoo's additions.
 
 Used by make_zoo_reference.py (writes zoo.json) and check_against_golden.py
 (recomputes tests/reference/golden/core.json and zoo.json with these functions).
@@ -79,6 +79,8 @@ class Ctx:
     Gz: torch.Tensor
     Gz2: torch.Tensor
     coef: dict = field(default_factory=dict)
+    z: Optional[torch.Tensor] = None   # the noise batch, for losses that perturb it (zCR)
+    critic_step: bool = False          # True: generated samples are constants (detached)
 
     def c(self, name: str) -> torch.Tensor:
         return torch.tensor(self.coef[name], dtype=DTYPE)
@@ -460,6 +462,177 @@ def zero_gp_d(ctx: Ctx):
 
 
 # --------------------------------------------------------------------------
+# f-GAN (Nowozin, Cseke & Tomioka 2016, Table 2 and Sec. 3.2)
+# --------------------------------------------------------------------------
+# F(θ, ω) = E_P g_f(V(x)) - E_Q f*(g_f(V(G(z)))). The critic maximises F; the generator minimises it
+# ("saturating": g = -E f*(g_f(V(G(z))))) or maximises E g_f(V(G(z))) (Sec. 3.2, the form used in their
+# experiments: g = -E g_f(V(G(z)))). Each entry: (g_f(v), f*(g_f(v)) written in closed, stable form).
+
+F_DIVERGENCES = {
+    # total variation: g_f = ½ tanh v, f*(t) = t
+    "tv": (lambda v: 0.5 * torch.tanh(v), lambda v: 0.5 * torch.tanh(v)),
+    # Kullback-Leibler: g_f = v, f*(t) = exp(t - 1)
+    "kl": (lambda v: v, lambda v: torch.exp(v - 1)),
+    # reverse KL: g_f = -exp(-v), f*(t) = -1 - log(-t) = -1 + v
+    "rkl": (lambda v: -torch.exp(-v), lambda v: -1 + v),
+    # Pearson chi^2: g_f = v, f*(t) = t^2/4 + t
+    "pearson": (lambda v: v, lambda v: v * v / 4 + v),
+    # squared Hellinger: g_f = 1 - exp(-v), f*(t) = t/(1-t) = exp(v) - 1
+    "hellinger": (lambda v: -torch.expm1(-v), lambda v: torch.expm1(v)),
+    # GAN: g_f = -log(1 + exp(-v)) = -softplus(-v), f*(t) = -log(1 - exp(t)) = softplus(v)
+    "gan": (lambda v: -softplus(-v), lambda v: softplus(v)),
+}
+
+
+def fgan_d(div: str):
+    g_f, conj = F_DIVERGENCES[div]
+
+    def d(ctx: Ctx):
+        D = ctx.nets["D"]
+        d_x, d_gz = D(ctx.x), D(ctx.Gz)
+        return -mean(g_f(d_x)) + mean(conj(d_gz)), outputs_aux(d_x, d_gz)
+    return d
+
+
+def fgan_g(div: str, saturating: bool):
+    g_f, conj = F_DIVERGENCES[div]
+
+    def g(ctx: Ctx):
+        v = ctx.nets["D"](ctx.Gz)
+        return (-mean(conj(v)) if saturating else -mean(g_f(v))), {}
+    return g
+
+
+# --------------------------------------------------------------------------
+# WGAN-div (Wu et al. 2018), Softmax GAN (Lin 2017)
+# --------------------------------------------------------------------------
+
+def wgan_div_d(ctx: Ctx):
+    """E D(Gz) - E D(x) + k E_{P_u} ||grad D||^p, P_u = ½(P_r + P_g): k/2 (E||grad D(x)||^p + E||grad D(Gz)||^p)."""
+    base, aux = wgan_d(ctx)
+    D = ctx.nets["D"]
+    k, p = ctx.coef["k"], ctx.coef["p"]
+    n_x, n_gz = input_grad_norms(D, ctx.x), input_grad_norms(D, ctx.Gz)
+    div = k / 2 * (mean(n_x ** p) + mean(n_gz ** p))
+    aux.update({"div": div, "grad_norms_x": n_x, "grad_norms_Gz": n_gz})
+    return base + div, aux
+
+
+def softmax_log_partition(d_x: torch.Tensor, d_gz: torch.Tensor) -> torch.Tensor:
+    """ln Z_B = ln sum over the real and generated batch of exp(-D), stable (torch.logsumexp)."""
+    return torch.logsumexp(torch.cat([-d_x.reshape(-1), -d_gz.reshape(-1)]), dim=0)
+
+
+def softmax_d(ctx: Ctx):
+    """L_D = sum_{B+} D(x)/|B+| + ln Z_B  (Lin 2017, eq. 5)."""
+    D = ctx.nets["D"]
+    d_x, d_gz = D(ctx.x), D(ctx.Gz)
+    log_z = softmax_log_partition(d_x, d_gz)
+    aux = outputs_aux(d_x, d_gz)
+    aux["log_partition"] = log_z
+    return mean(d_x) + log_z, aux
+
+
+def softmax_g(ctx: Ctx):
+    """L_G = sum_{B} D(x)/|B| + ln Z_B, B = B+ ∪ B- of equal sizes  (Lin 2017, eq. 6)."""
+    D = ctx.nets["D"]
+    d_x, d_gz = D(ctx.x), D(ctx.Gz)
+    return 0.5 * (mean(d_x) + mean(d_gz)) + softmax_log_partition(d_x, d_gz), {}
+
+
+# --------------------------------------------------------------------------
+# LeCam regularisation (Tseng et al. 2021) on hinge; top-k training (Sinha et al. 2020)
+# --------------------------------------------------------------------------
+
+def lecam_d(ctx: Ctx):
+    """Hinge D loss + λ R_LC, R_LC = E (D(x) - α_F)² + E (D(Gz) - α_R)² (Tseng et al. 2021, eq. 3);
+    α_R, α_F: moving averages (decay γ) of E D(x), E D(Gz), state before the step; aux *_next after it."""
+    base, aux = hinge_d(ctx)
+    D = ctx.nets["D"]
+    d_x, d_gz = D(ctx.x), D(ctx.Gz)
+    a_r, a_f, lam, decay = ctx.coef["alpha_r"], ctx.coef["alpha_f"], ctx.coef["lambda"], ctx.coef["decay"]
+    r_lc = mean((d_x - a_f) ** 2) + mean((d_gz - a_r) ** 2)
+    aux.update({"r_lc": r_lc,
+                "alpha_r_next": decay * a_r + (1 - decay) * mean(d_x).item(),
+                "alpha_f_next": decay * a_f + (1 - decay) * mean(d_gz).item()})
+    return base + lam * r_lc, aux
+
+
+def topk_count(fraction: float, batch: int) -> int:
+    """k = ceil(fraction * B), at least 1."""
+    import math
+    return max(1, math.ceil(fraction * batch))
+
+
+def topk_g(ctx: Ctx):
+    """Non-saturating G loss over the k = ceil(f·B) generated samples the critic scores highest
+    (Sinha et al. 2020, Alg. 1): mean over those of softplus(-D(Gz)). End of epoch: f ← max(γ f, ν)."""
+    d_gz = ctx.nets["D"](ctx.Gz).reshape(-1)
+    f = ctx.coef["fraction"]
+    k = topk_count(f, d_gz.numel())
+    top = torch.topk(d_gz, k).values
+    return mean(softplus(-top)), {"k": k, "fraction_next": max(ctx.coef["gamma"] * f, ctx.coef["nu"])}
+
+
+# --------------------------------------------------------------------------
+# Augmentation: DiffAugment (Zhao et al. 2020), bCR and zCR (Zhao et al. 2021)
+# --------------------------------------------------------------------------
+# On 2-D point batches the augmentation T is a jitter T(v) = v + σ n, n ~ N(0, 1) per element; the
+# reference injects n (coefficients.n) and every draw of a step returns it, as alpha and u elsewhere.
+
+def jitter(ctx: Ctx, v: torch.Tensor, sigma: float) -> torch.Tensor:
+    return v + sigma * ctx.c("n")
+
+
+def augment(ctx: Ctx, v: torch.Tensor) -> torch.Tensor:
+    return jitter(ctx, v, ctx.coef["sigma"])
+
+
+def diffaug_hinge_d(ctx: Ctx):
+    """Hinge D loss on augmented batches: E relu(1 - D(T(x))) + E relu(1 + D(T(Gz))) (Zhao et al. 2020, eq. 2)."""
+    D = ctx.nets["D"]
+    d_x, d_gz = D(augment(ctx, ctx.x)), D(augment(ctx, ctx.Gz))
+    return mean(F.relu(1 - d_x)) + mean(F.relu(1 + d_gz)), {"D_Tx": d_x.reshape(-1), "D_TGz": d_gz.reshape(-1)}
+
+
+def diffaug_hinge_g(ctx: Ctx):
+    """-E D(T(G(z))): the generator's gradient flows through the augmentation (Zhao et al. 2020, eq. 3)."""
+    return -mean(ctx.nets["D"](augment(ctx, ctx.Gz))), {}
+
+
+def bcr_d(ctx: Ctx):
+    """NS D loss + λ_real E (D(x) - D(T(x)))² + λ_fake E (D(Gz) - D(T(Gz)))²  (Zhao et al. 2021, Alg. 1)."""
+    base, aux = ns_d(ctx)
+    D = ctx.nets["D"]
+    real = mean((D(ctx.x) - D(augment(ctx, ctx.x))) ** 2)
+    fake = mean((D(ctx.Gz) - D(augment(ctx, ctx.Gz))) ** 2)
+    aux.update({"real_consistency": real, "fake_consistency": fake})
+    return base + ctx.coef["lambda_real"] * real + ctx.coef["lambda_fake"] * fake, aux
+
+
+def perturbed_generated(ctx: Ctx) -> torch.Tensor:
+    """G(T(z)), T(z) = z + σ_noise n; a constant in the critic step like G(z)."""
+    gtz = ctx.nets["G"](jitter(ctx, ctx.z, ctx.coef["sigma_noise"]))
+    return gtz.detach() if ctx.critic_step else gtz
+
+
+def zcr_d(ctx: Ctx):
+    """NS D loss + λ_dis E (D(G(z)) - D(G(T(z))))²  (Zhao et al. 2021, Alg. 2)."""
+    base, aux = ns_d(ctx)
+    D = ctx.nets["D"]
+    pen = mean((D(ctx.Gz) - D(perturbed_generated(ctx))) ** 2)
+    aux["discriminator_consistency"] = pen
+    return base + ctx.coef["lambda_dis"] * pen, aux
+
+
+def zcr_g(ctx: Ctx):
+    """NS G loss - λ_gen E ||G(z) - G(T(z))||², per-sample squared L2 norm  (Zhao et al. 2021, Alg. 2)."""
+    base, _ = ns_g(ctx)
+    spread = mean(((ctx.Gz - perturbed_generated(ctx)) ** 2).flatten(1).sum(dim=1))
+    return base - ctx.coef["lambda_gen"] * spread, {"generator_spread": spread}
+
+
+# --------------------------------------------------------------------------
 # Registry
 # --------------------------------------------------------------------------
 
@@ -522,6 +695,41 @@ LOSSES: Dict[str, LossSpec] = {
 }
 
 
+F_GAN_FORMULAS = {
+    "tv": "g_f(v) = tanh(v)/2, f*(g_f(v)) = tanh(v)/2",
+    "kl": "g_f(v) = v, f*(g_f(v)) = exp(v-1)",
+    "rkl": "g_f(v) = -exp(-v), f*(g_f(v)) = -1 + v",
+    "pearson": "g_f(v) = v, f*(g_f(v)) = v^2/4 + v",
+    "hellinger": "g_f(v) = 1 - exp(-v) = -expm1(-v), f*(g_f(v)) = exp(v) - 1 = expm1(v)",
+    "gan": "g_f(v) = -softplus(-v), f*(g_f(v)) = softplus(v)",
+}
+for _div, _formula in F_GAN_FORMULAS.items():
+    LOSSES[f"fgan-{_div}"] = LossSpec(
+        f"f-GAN {_div}: {_formula}; d = -E g_f(D(x)) + E f*(g_f(D(Gz))); g = -E g_f(D(Gz)) (Sec. 3.2 alternative)",
+        "D", fgan_d(_div), fgan_g(_div, saturating=False))
+    LOSSES[f"fgan-{_div}-saturating"] = LossSpec(
+        f"f-GAN {_div}: {_formula}; d = -E g_f(D(x)) + E f*(g_f(D(Gz))); g = -E f*(g_f(D(Gz))) (saddle point form)",
+        "D", fgan_d(_div), fgan_g(_div, saturating=True))
+
+LOSSES.update({
+    "wgan-div": LossSpec("d = E D(Gz) - E D(x) + k/2 (E ||grad D(x)_i||^p + E ||grad D(Gz)_i||^p); g = -E D(Gz)",
+                         "D", wgan_div_d, critic_g),
+    "softmax-gan": LossSpec("ln Z = logsumexp over x and Gz of -D; d = E D(x) + ln Z; g = (E D(x) + E D(Gz))/2 + ln Z",
+                            "D", softmax_d, softmax_g),
+    "lecam": LossSpec("hinge d + lambda (E (D(x) - alpha_f)^2 + E (D(Gz) - alpha_r)^2), alpha_* state; "
+                      "alpha_r_next = decay alpha_r + (1-decay) E D(x), alpha_f_next likewise with D(Gz); g = -E D(Gz)",
+                      "D", lecam_d, critic_g),
+    "topk": LossSpec("d = nonsaturating d; g = mean over the ceil(fraction B) largest D(Gz)_i of softplus(-D(Gz)_i); "
+                     "fraction_next = max(gamma fraction, nu) (end of epoch)", "D", ns_d, topk_g),
+    "diffaug-hinge": LossSpec("T(v) = v + sigma n (points); d = E relu(1 - D(T(x))) + E relu(1 + D(T(Gz))); g = -E D(T(Gz))",
+                              "D", diffaug_hinge_d, diffaug_hinge_g),
+    "bcr": LossSpec("T(v) = v + sigma n (points); d = nonsaturating d + lambda_real E (D(x) - D(T(x)))^2 "
+                    "+ lambda_fake E (D(Gz) - D(T(Gz)))^2; g = nonsaturating g", "D", bcr_d, ns_g),
+    "zcr": LossSpec("T(z) = z + sigma_noise n; d = nonsaturating d + lambda_dis E (D(Gz) - D(G(T(z))))^2 (G(T(z)) constant); "
+                    "g = nonsaturating g - lambda_gen E ||Gz - G(T(z))||^2 (per-sample squared L2)", "D", zcr_d, zcr_g),
+})
+
+
 # --------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------
@@ -545,13 +753,13 @@ def generated(nets: Dict[str, Mlp], z: torch.Tensor, z2: torch.Tensor):
 def d_loss_value(spec: LossSpec, nets, x, z, z2, coef):
     """Critic-step loss with G(z), G(z2) as constants."""
     Gz, Gz2 = generated(nets, z, z2)
-    return spec.d(Ctx(nets, x, Gz.detach(), Gz2.detach(), coef or {}))
+    return spec.d(Ctx(nets, x, Gz.detach(), Gz2.detach(), coef or {}, z=z, critic_step=True))
 
 
 def g_loss_value(spec: LossSpec, nets, x, z, z2, coef):
     """Generator-step loss through the (unchanged) critic."""
     Gz, Gz2 = generated(nets, z, z2)
-    return spec.g(Ctx(nets, x, Gz, Gz2, coef or {}))
+    return spec.g(Ctx(nets, x, Gz, Gz2, coef or {}, z=z))
 
 
 def evaluate(name: str, nets: Dict[str, Mlp], x, z, z2, coef) -> dict:

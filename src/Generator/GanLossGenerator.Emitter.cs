@@ -174,7 +174,9 @@ public sealed partial class GanLossGenerator
             WriteArray(w, "Clipping", "global::GanDsl.ClipInfo", spec.Clipping.Select(c => $"new({Literal(c.Network)}, {Number(c.Min)}, {Number(c.Max)})"));
             var o = spec.Optimizer;
             w.WriteLine($"Optimizer: new global::GanDsl.OptimizerDefaults({Literal(o.Kind)}, {Number(o.LearningRate)}, {Number(o.Beta1)}, {Number(o.Beta2)}, {Number(o.Alpha)}),");
-            w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + ");");
+            w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + (spec.Formula is null ? ");" : ","));
+            if (spec.Formula is { } formula)
+                w.WriteLine("Formula: new global::GanDsl.LossFormula(" + Literal(formula.Unicode) + ", " + Literal(formula.Latex) + "));");
             w.Indentation--;
         }
 

@@ -35,10 +35,16 @@ internal sealed record LossClassSpec(
     EquatableArray<LossSpec> Monitors,
     bool SeparateForwardPasses = false)
 {
+    /// <summary>The objective as mathematics (<see cref="Passes.FormulaRenderer"/>), rendered from the parsed IR before the optimiser rewrites it; null until the pipeline sets it.</summary>
+    public FormulaText? Formula { get; init; }
+
     public string FullTypeName => Namespace.Length == 0 ? TypeName : Namespace + "." + TypeName;
 
     public string HintName => FullTypeName + ".g.cs";
 }
+
+/// <summary>A loss's objective as text a paper or a terminal can show: Unicode (also valid Markdown) and a LaTeX fragment.</summary>
+internal sealed record FormulaText(string Unicode, string Latex);
 
 /// <summary>One loss member: its name, its source text (echoed in comments and LossInfo) and its IR.</summary>
 internal sealed record LossSpec(string MemberName, string SourceText, ExprNode Expression);

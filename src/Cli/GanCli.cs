@@ -39,6 +39,7 @@ public static class GanCli
         Add(ListCommand.Create(cli), null);
         Add(VerifyGoldenVerb.Create(cli), VerifyGoldenVerb.Notes);
         Add(ShowCommand.Create(cli), ShowCommand.Notes);
+        Add(CheckCommand.Create(cli), CheckCommand.Notes);
         root.HelpName = "gan"; // not the host's name (dotnet, testhost)
         foreach (var help in root.Options.OfType<HelpOption>())
             if (help.Action is HelpAction action)

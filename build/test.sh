@@ -20,6 +20,7 @@ cd "$repo"
 missing=()
 [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || missing+=(dataset-fashion-mnist)
 [[ -d /usr/share/fonts/truetype/dejavu ]] || missing+=(fonts-dejavu-core)
+command -v pdflatex >/dev/null 2>&1 || missing+=(texlive-latex-base)   # `gan show --latex` of the zoo must compile (Cli tests)
 if (( ${#missing[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${missing[*]}"

@@ -176,8 +176,23 @@ public sealed partial class GanLossGenerator
             w.WriteLine($"Optimizer: new global::GanDsl.OptimizerDefaults({Literal(o.Kind)}, {Number(o.LearningRate)}, {Number(o.Beta1)}, {Number(o.Beta2)}, {Number(o.Alpha)}),");
             w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + (spec.Formula is null ? ");" : ","));
             if (spec.Formula is { } formula)
-                w.WriteLine("Formula: new global::GanDsl.LossFormula(" + Literal(formula.Unicode) + ", " + Literal(formula.Latex) + "));");
+            {
+                // One literal per line, so the formula reads as text in the generated file.
+                w.WriteLine("Formula: new global::GanDsl.LossFormula(");
+                w.Indentation++;
+                WriteLines(w, formula.Unicode, ",");
+                WriteLines(w, formula.Latex, "));");
+                w.Indentation--;
+            }
             w.Indentation--;
+        }
+
+        private static void WriteLines(SourceWriter w, string text, string end)
+        {
+            var lines = text.Split('\n');
+            var count = text.EndsWith("\n", StringComparison.Ordinal) ? lines.Length - 1 : lines.Length;
+            for (var i = 0; i < count; i++)
+                w.WriteLine(Literal(i < lines.Length - 1 ? lines[i] + "\n" : lines[i]) + (i < count - 1 ? " +" : end));
         }
 
         private static void WriteArray(SourceWriter w, string name, string type, IEnumerable<string> items)

@@ -14,8 +14,8 @@ public static class ShowCommand
     internal const string Notes = """
         Without LOSS, every loss (the zoo and --assembly). --latex --document writes a whole LaTeX document (amsmath,
         amssymb; compiles with pdflatex). --doc FILE rewrites the blocks between '<!-- gan show NAME -->' and
-        '<!-- end gan show -->' in FILE and appends a section for each loss it lacks; with --check it only reports
-        (exit code 1) a file that is out of date.
+        '<!-- end gan show -->' in FILE, appends a section for each loss it lacks, and writes the same losses as a LaTeX
+        document beside it (FILE with .tex); with --check it changes nothing and exits 1 when either is out of date.
         """;
 
     /// <summary>The <c>show</c> command, writing to <paramref name="cli"/>'s writers.</summary>
@@ -60,18 +60,27 @@ public static class ShowCommand
             stderr.WriteLine($"gan: show --doc {path}: {e.Message}");
             return ExitCodes.BadInput;
         }
-        if (after == before)
+        // The LaTeX twin (docs/losses.tex beside docs/losses.md): the same losses as one compilable document.
+        var texPath = Path.ChangeExtension(path, ".tex");
+        var tex = LossFormulas.Latex(infos, document: true);
+        var texBefore = File.Exists(texPath) ? File.ReadAllText(texPath) : null;
+
+        var stale = new List<string>();
+        if (after != before) stale.Add(path);
+        if (tex != texBefore) stale.Add(texPath);
+        if (stale.Count == 0)
         {
-            stdout.WriteLine($"{path}: the formulas of {infos.Count} losses are up to date.");
+            stdout.WriteLine($"{path} and {texPath}: the formulas of {infos.Count} losses are up to date.");
             return ExitCodes.Success;
         }
         if (check)
         {
-            stderr.WriteLine($"gan: {path} is out of date (formulas differ from the generated ones, or a loss has no section). Rerun: gan show --doc {path}");
+            stderr.WriteLine($"gan: {string.Join(" and ", stale)} out of date (formulas differ from the generated ones, or a loss has no section). Rerun: gan show --doc {path}");
             return ExitCodes.Failure;
         }
         File.WriteAllText(path, after, new UTF8Encoding(false));
-        stdout.WriteLine($"{path}: formulas of {infos.Count} losses rewritten.");
+        File.WriteAllText(texPath, tex, new UTF8Encoding(false));
+        stdout.WriteLine($"{string.Join(" and ", stale)}: formulas of {infos.Count} losses rewritten.");
         return ExitCodes.Success;
     }
 }

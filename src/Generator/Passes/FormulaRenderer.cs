@@ -70,6 +70,14 @@ internal static class FormulaRenderer
                 Section(sb, "Monitors", "reported after each critic step, not optimised",
                     monitors.Select(m => (NamedSymbol(m.MemberName), Expression(m.Expression is NamedNode n ? n.Body : m.Expression))).ToList());
 
+            if (spec.Discriminator is not null)
+            {
+                // The schedule is part of the method a paper states: how many critic steps, and WGAN's clipping.
+                var steps = spec.CriticSteps + (spec.CriticSteps == 1 ? " critic step" : " critic steps") + " per generator step";
+                var clips = spec.Clipping.Select(c => (latex ? "$" + Network(c.Network) + "$" : Network(c.Network)) + "'s parameters are clamped to " + Interval(c.Min, c.Max) + " after each critic step");
+                sb.Append(latex ? @"\paragraph{Schedule} " : "Schedule: ").Append(string.Join("; ", new[] { steps }.Concat(clips))).Append(".\n\n");
+            }
+
             if (spec.Hypers.Count > 0)
             {
                 sb.Append(latex ? @"\paragraph{Hyperparameters}" : "Hyperparameters:").Append('\n').Append('\n');
@@ -128,7 +136,7 @@ internal static class FormulaRenderer
                 case HyperNode h: return Identifier(h.Name);
                 case StateNode s: return Identifier(s.Name);
                 case InputNode i: return i.Kind switch { InputKind.Real => "x", InputKind.Noise => "z", _ => Subscripted("z", "2") };
-                case ApplyNode a: return Network(a.Network) + Paren(Write(a.Argument, 0));
+                case ApplyNode a: return Network(a.Network) + "(" + Write(a.Argument, 0) + ")";   // D(G(z)): plain parentheses, even in LaTeX
                 case NamedNode n: return Named(n);
                 case CallNode call: return Call(call, context);
                 default: return node.ToString();
@@ -351,6 +359,9 @@ internal static class FormulaRenderer
             var power = latex ? "10^{" + exponent + "}" : "10^" + exponent;
             return mantissa == "1" ? power : mantissa + (latex ? @" \cdot " : "·") + power;
         }
+
+        private string Interval(double min, double max) =>
+            latex ? "$[" + Number(min) + ", " + Number(max) + "]$" : "[" + Number(min).Replace("-", "−") + ", " + Number(max).Replace("-", "−") + "]";
 
         private string Join(IEnumerable<string> symbols)
         {

@@ -25,7 +25,28 @@ partial class Ragan : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = AverageDiscriminatorLoss\n" +
+            "    AverageDiscriminatorLoss = 𝔼[softplus(−(D(x) − 𝔼[D(G(z))]))] + 𝔼[softplus(D(G(z)) − 𝔼[D(x)])]\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = AverageGeneratorLoss\n" +
+            "    AverageGeneratorLoss = 𝔼[softplus(−(D(G(z)) − 𝔼[D(x)]))] + 𝔼[softplus(D(x) − 𝔼[D(G(z))])]\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= \\mathrm{AverageDiscriminatorLoss} \\\\\n" +
+            "  \\mathrm{AverageDiscriminatorLoss} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D\\left(x\\right) - \\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D\\left(G\\left(z\\right)\\right) - \\mathbb{E}\\left[D\\left(x\\right)\\right]\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= \\mathrm{AverageGeneratorLoss} \\\\\n" +
+            "  \\mathrm{AverageGeneratorLoss} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D\\left(G\\left(z\\right)\\right) - \\mathbb{E}\\left[D\\left(x\\right)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D\\left(x\\right) - \\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right]\\right)\\right]\n" +
+            "\\end{align*}\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

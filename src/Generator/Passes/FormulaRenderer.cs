@@ -188,7 +188,8 @@ internal static class FormulaRenderer
                 case Op.Step: return latex ? @"\mathbf{1}\left[" + Arg(0) + @" > 0\right]" : "𝟙[" + Arg(0) + " > 0]";
                 case Op.StopGradient: return Function(Operator("sg"), Arg(0));
                 case Op.Grad:
-                    var at = a[1] is InputNode ? Arg(1) : Point(a[1]);
+                    // A batch (x, G(z)) is written as it is; anything computed (an interpolate, a perturbation) gets a symbol x̂.
+                    var at = a[1] is InputNode or ApplyNode ? Arg(1) : Point(a[1]);
                     return Infix((latex ? @"\nabla_{" + at + "} " : "∇_" + at + " ") + Arg(0, 3), 3, context);
                 case Op.Between: return Point(call);
                 case Op.UniformPerSample: return Draw(call, perSample: true);

@@ -52,6 +52,8 @@ partial class Began : global::GanDsl.IGanLoss
             "\n" +
             "    M = L(x) + |γ·L(x) − L(G(z))|\n" +
             "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
             "Hyperparameters:\n" +
             "\n" +
             "- γ = 0.5 (`Gamma`): Diversity ratio γ = E L(G(z)) / E L(x) the control aims for.\n" +
@@ -59,8 +61,8 @@ partial class Began : global::GanDsl.IGanLoss
             "\\paragraph{Discriminator} minimised over $\\mathrm{AE}$:\n" +
             "\\begin{align*}\n" +
             "  L_{D} &= L(x) - k \\cdot L(G(z)) \\\\\n" +
-            "  L(x) &= \\mathbb{E}\\left[\\left|\\mathrm{AE}\\left(x\\right) - x\\right|\\right] \\\\\n" +
-            "  L(G(z)) &= \\mathbb{E}\\left[\\left|\\mathrm{AE}\\left(G\\left(z\\right)\\right) - G\\left(z\\right)\\right|\\right]\n" +
+            "  L(x) &= \\mathbb{E}\\left[\\left|\\mathrm{AE}(x) - x\\right|\\right] \\\\\n" +
+            "  L(G(z)) &= \\mathbb{E}\\left[\\left|\\mathrm{AE}(G(z)) - G(z)\\right|\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
@@ -77,6 +79,8 @@ partial class Began : global::GanDsl.IGanLoss
             "\\begin{align*}\n" +
             "  M &= L(x) + \\left|\\gamma \\cdot L(x) - L(G(z))\\right|\n" +
             "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
             "\n" +
             "\\paragraph{Hyperparameters}\n" +
             "\n" +

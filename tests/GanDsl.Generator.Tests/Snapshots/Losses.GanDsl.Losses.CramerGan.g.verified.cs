@@ -41,21 +41,25 @@ partial class CramerGan : global::GanDsl.IGanLoss
             "\n" +
             "    L_G = Surrogate\n" +
             "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
             "Hyperparameters:\n" +
             "\n" +
             "- λ = 10 (`Lambda`): Gradient-penalty weight λ.\n",
             "\\paragraph{Discriminator} minimised over $F$:\n" +
             "\\begin{align*}\n" +
             "  L_{D} &= -\\mathrm{Surrogate} + \\lambda \\cdot \\mathrm{PenaltyOnH} \\\\\n" +
-            "  \\mathrm{Surrogate} &= \\mathbb{E}\\left[\\left\\lVert F\\left(x\\right) - F\\left(G\\left(z_{2}\\right)\\right) \\right\\rVert - \\left\\lVert F\\left(x\\right) \\right\\rVert\\right] - \\mathbb{E}\\left[\\left\\lVert F\\left(G\\left(z\\right)\\right) - F\\left(G\\left(z_{2}\\right)\\right) \\right\\rVert - \\left\\lVert F\\left(G\\left(z\\right)\\right) \\right\\rVert\\right] \\\\\n" +
-            "  \\mathrm{PenaltyOnH} &= \\mathbb{E}\\left[{(\\left\\lVert \\nabla_{\\hat{x}} (\\left\\lVert F\\left(\\hat{x}\\right) - F\\left(G\\left(z_{2}\\right)\\right) \\right\\rVert - \\left\\lVert F\\left(\\hat{x}\\right) \\right\\rVert) \\right\\rVert - 1)}^{2}\\right] \\\\\n" +
-            "  \\hat{x} &= \\epsilon \\cdot x + \\left(1 - \\epsilon\\right) \\cdot G\\left(z\\right),\\quad \\epsilon \\sim U[0, 1) \\text{ per sample}\n" +
+            "  \\mathrm{Surrogate} &= \\mathbb{E}\\left[\\left\\lVert F(x) - F(G(z_{2})) \\right\\rVert - \\left\\lVert F(x) \\right\\rVert\\right] - \\mathbb{E}\\left[\\left\\lVert F(G(z)) - F(G(z_{2})) \\right\\rVert - \\left\\lVert F(G(z)) \\right\\rVert\\right] \\\\\n" +
+            "  \\mathrm{PenaltyOnH} &= \\mathbb{E}\\left[{(\\left\\lVert \\nabla_{\\hat{x}} (\\left\\lVert F(\\hat{x}) - F(G(z_{2})) \\right\\rVert - \\left\\lVert F(\\hat{x}) \\right\\rVert) \\right\\rVert - 1)}^{2}\\right] \\\\\n" +
+            "  \\hat{x} &= \\epsilon \\cdot x + \\left(1 - \\epsilon\\right) \\cdot G(z),\\quad \\epsilon \\sim U[0, 1) \\text{ per sample}\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
             "  L_{G} &= \\mathrm{Surrogate}\n" +
             "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
             "\n" +
             "\\paragraph{Hyperparameters}\n" +
             "\n" +

@@ -43,14 +43,16 @@ partial class Dragan : global::GanDsl.IGanLoss
             "\n" +
             "    L_G = −𝔼[log(σ(D(G(z))))]\n" +
             "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
             "Hyperparameters:\n" +
             "\n" +
             "- λ = 10 (`Lambda`): Penalty weight λ (paper: 10).\n" +
             "- C = 0.5 (`C`): Perturbation scale C (paper: 0.5).\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D\\left(x\\right)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D\\left(G\\left(z\\right)\\right)\\right)\\right)\\right] + \\lambda \\cdot \\mathrm{GradientPenalty}(\\mathrm{Perturbed}) \\\\\n" +
-            "  \\mathrm{GradientPenalty}(\\mathrm{Perturbed}) &= \\mathbb{E}\\left[{(\\left\\lVert \\nabla_{\\hat{x}} D\\left(\\hat{x}\\right) \\right\\rVert - 1)}^{2}\\right] \\\\\n" +
+            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(x)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D(G(z))\\right)\\right)\\right] + \\lambda \\cdot \\mathrm{GradientPenalty}(\\mathrm{Perturbed}) \\\\\n" +
+            "  \\mathrm{GradientPenalty}(\\mathrm{Perturbed}) &= \\mathbb{E}\\left[{(\\left\\lVert \\nabla_{\\hat{x}} D(\\hat{x}) \\right\\rVert - 1)}^{2}\\right] \\\\\n" +
             "  \\hat{x} &= x + \\alpha \\cdot (C \\cdot \\operatorname{std}\\left(x\\right) \\cdot u) \\\\\n" +
             "  \\alpha &\\sim U[0, 1)\\text{, one per sample of }x \\\\\n" +
             "  u &\\sim U[0, 1)\\text{, one per element of }x\n" +
@@ -58,8 +60,10 @@ partial class Dragan : global::GanDsl.IGanLoss
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D\\left(G\\left(z\\right)\\right)\\right)\\right)\\right]\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(G(z))\\right)\\right)\\right]\n" +
             "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
             "\n" +
             "\\paragraph{Hyperparameters}\n" +
             "\n" +

@@ -38,18 +38,22 @@ partial class Ebgan : global::GanDsl.IGanLoss
             "\n" +
             "    L_G = 𝔼[mean((AE(G(z)) − G(z))²)]\n" +
             "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
             "Hyperparameters:\n" +
             "\n" +
             "- Margin = 1 (`Margin`): Margin m (data dependent; the paper tunes it per dataset).\n",
             "\\paragraph{Discriminator} minimised over $\\mathrm{AE}$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}\\left(x\\right) - x)}^{2}\\right)\\right] + \\mathbb{E}\\left[\\max\\left(0, \\mathrm{Margin} - \\operatorname{mean}\\left({(\\mathrm{AE}\\left(G\\left(z\\right)\\right) - G\\left(z\\right))}^{2}\\right)\\right)\\right]\n" +
+            "  L_{D} &= \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}(x) - x)}^{2}\\right)\\right] + \\mathbb{E}\\left[\\max\\left(0, \\mathrm{Margin} - \\operatorname{mean}\\left({(\\mathrm{AE}(G(z)) - G(z))}^{2}\\right)\\right)\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}\\left(G\\left(z\\right)\\right) - G\\left(z\\right))}^{2}\\right)\\right]\n" +
+            "  L_{G} &= \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}(G(z)) - G(z))}^{2}\\right)\\right]\n" +
             "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
             "\n" +
             "\\paragraph{Hyperparameters}\n" +
             "\n" +

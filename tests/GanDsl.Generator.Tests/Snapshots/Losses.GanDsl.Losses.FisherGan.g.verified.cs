@@ -47,25 +47,29 @@ partial class FisherGan : global::GanDsl.IGanLoss
             "\n" +
             "    λ ← λ − ρ·(1 − ω)\n" +
             "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
             "Hyperparameters:\n" +
             "\n" +
             "- ρ = 10^-6 (`Rho`): Penalty weight and multiplier step ρ.\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
             "  L_{D} &= -(\\mathrm{Ipm} + \\lambda \\cdot (1 - \\omega) - \\frac{\\rho}{2} \\cdot {(1 - \\omega)}^{2}) \\\\\n" +
-            "  \\mathrm{Ipm} &= \\mathbb{E}\\left[D\\left(x\\right)\\right] - \\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right] \\\\\n" +
-            "  \\omega &= 0.5 \\cdot (\\mathbb{E}\\left[{D\\left(x\\right)}^{2}\\right] + \\mathbb{E}\\left[{D\\left(G\\left(z\\right)\\right)}^{2}\\right])\n" +
+            "  \\mathrm{Ipm} &= \\mathbb{E}\\left[D(x)\\right] - \\mathbb{E}\\left[D(G(z))\\right] \\\\\n" +
+            "  \\omega &= 0.5 \\cdot (\\mathbb{E}\\left[{D(x)}^{2}\\right] + \\mathbb{E}\\left[{D(G(z))}^{2}\\right])\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= -\\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right]\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[D(G(z))\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{State} updated after each critic step (initial values $\\lambda = 0$):\n" +
             "\\begin{align*}\n" +
             "  \\lambda &\\leftarrow \\lambda - \\rho \\cdot (1 - \\omega)\n" +
             "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
             "\n" +
             "\\paragraph{Hyperparameters}\n" +
             "\n" +

@@ -31,7 +31,7 @@ partial class Gmmn : global::GanDsl.IGanLoss
             "    L_G = MMD²(x, G(z); σ ∈ {1, 2, 4, 8, 16})\n",
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= \\mathrm{MMD}^2\\left(x, G\\left(z\\right); \\sigma \\in \\{1, 2, 4, 8, 16\\}\\right)\n" +
+            "  L_{G} &= \\mathrm{MMD}^2\\left(x, G(z); \\sigma \\in \\{1, 2, 4, 8, 16\\}\\right)\n" +
             "\\end{align*}\n"));
 
     /// <inheritdoc/>

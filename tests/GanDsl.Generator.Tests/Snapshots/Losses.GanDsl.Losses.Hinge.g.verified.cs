@@ -33,16 +33,20 @@ partial class Hinge : global::GanDsl.IGanLoss
             "\n" +
             "Generator, minimised over G:\n" +
             "\n" +
-            "    L_G = −𝔼[D(G(z))]\n",
+            "    L_G = −𝔼[D(G(z))]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= \\mathbb{E}\\left[\\max\\left(0, 1 - D\\left(x\\right)\\right)\\right] + \\mathbb{E}\\left[\\max\\left(0, 1 + D\\left(G\\left(z\\right)\\right)\\right)\\right]\n" +
+            "  L_{D} &= \\mathbb{E}\\left[\\max\\left(0, 1 - D(x)\\right)\\right] + \\mathbb{E}\\left[\\max\\left(0, 1 + D(G(z))\\right)\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= -\\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right]\n" +
-            "\\end{align*}\n"));
+            "  L_{G} &= -\\mathbb{E}\\left[D(G(z))\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -33,16 +33,20 @@ partial class Lsgan : global::GanDsl.IGanLoss
             "\n" +
             "Generator, minimised over G:\n" +
             "\n" +
-            "    L_G = 𝔼[(D(G(z)) − 1)²]\n",
+            "    L_G = 𝔼[(D(G(z)) − 1)²]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= \\mathbb{E}\\left[{(D\\left(x\\right) - 1)}^{2}\\right] + \\mathbb{E}\\left[{D\\left(G\\left(z\\right)\\right)}^{2}\\right]\n" +
+            "  L_{D} &= \\mathbb{E}\\left[{(D(x) - 1)}^{2}\\right] + \\mathbb{E}\\left[{D(G(z))}^{2}\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= \\mathbb{E}\\left[{(D\\left(G\\left(z\\right)\\right) - 1)}^{2}\\right]\n" +
-            "\\end{align*}\n"));
+            "  L_{G} &= \\mathbb{E}\\left[{(D(G(z)) - 1)}^{2}\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

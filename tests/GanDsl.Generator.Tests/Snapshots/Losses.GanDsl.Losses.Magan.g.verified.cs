@@ -55,21 +55,23 @@ partial class Magan : global::GanDsl.IGanLoss
             "    Margin ← Margin − 𝟙[FakeEnergyTotal − FakeEnergyAtEpochStart − (RealEnergyTotal − RealEnergyAtEpochStart) > 0]·max(0, Margin − (RealEnergyTotal − RealEnergyAtEpochStart) / (StepTotal − StepsAtEpochStart))\n" +
             "    RealEnergyAtEpochStart ← RealEnergyTotal\n" +
             "    FakeEnergyAtEpochStart ← FakeEnergyTotal\n" +
-            "    StepsAtEpochStart ← StepTotal\n",
+            "    StepsAtEpochStart ← StepTotal\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n",
             "\\paragraph{Discriminator} minimised over $\\mathrm{AE}$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}\\left(x\\right) - x)}^{2}\\right)\\right] + \\mathbb{E}\\left[\\max\\left(0, \\mathrm{Margin} - \\operatorname{mean}\\left({(\\mathrm{AE}\\left(G\\left(z\\right)\\right) - G\\left(z\\right))}^{2}\\right)\\right)\\right]\n" +
+            "  L_{D} &= \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}(x) - x)}^{2}\\right)\\right] + \\mathbb{E}\\left[\\max\\left(0, \\mathrm{Margin} - \\operatorname{mean}\\left({(\\mathrm{AE}(G(z)) - G(z))}^{2}\\right)\\right)\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}\\left(G\\left(z\\right)\\right) - G\\left(z\\right))}^{2}\\right)\\right]\n" +
+            "  L_{G} &= \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}(G(z)) - G(z))}^{2}\\right)\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{State} updated after each critic step (initial values $\\mathrm{RealEnergyTotal} = 0$, $\\mathrm{FakeEnergyTotal} = 0$, $\\mathrm{StepTotal} = 0$):\n" +
             "\\begin{align*}\n" +
-            "  \\mathrm{RealEnergyTotal} &\\leftarrow \\mathrm{RealEnergyTotal} + \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}\\left(x\\right) - x)}^{2}\\right)\\right] \\\\\n" +
-            "  \\mathrm{FakeEnergyTotal} &\\leftarrow \\mathrm{FakeEnergyTotal} + \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}\\left(G\\left(z\\right)\\right) - G\\left(z\\right))}^{2}\\right)\\right] \\\\\n" +
+            "  \\mathrm{RealEnergyTotal} &\\leftarrow \\mathrm{RealEnergyTotal} + \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}(x) - x)}^{2}\\right)\\right] \\\\\n" +
+            "  \\mathrm{FakeEnergyTotal} &\\leftarrow \\mathrm{FakeEnergyTotal} + \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}(G(z)) - G(z))}^{2}\\right)\\right] \\\\\n" +
             "  \\mathrm{StepTotal} &\\leftarrow \\mathrm{StepTotal} + 1\n" +
             "\\end{align*}\n" +
             "\n" +
@@ -79,7 +81,9 @@ partial class Magan : global::GanDsl.IGanLoss
             "  \\mathrm{RealEnergyAtEpochStart} &\\leftarrow \\mathrm{RealEnergyTotal} \\\\\n" +
             "  \\mathrm{FakeEnergyAtEpochStart} &\\leftarrow \\mathrm{FakeEnergyTotal} \\\\\n" +
             "  \\mathrm{StepsAtEpochStart} &\\leftarrow \\mathrm{StepTotal}\n" +
-            "\\end{align*}\n"));
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

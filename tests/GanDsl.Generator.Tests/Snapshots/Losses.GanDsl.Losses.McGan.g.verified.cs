@@ -37,17 +37,21 @@ partial class McGan : global::GanDsl.IGanLoss
             "\n" +
             "Generator, minimised over G:\n" +
             "\n" +
-            "    L_G = MeanGap\n",
+            "    L_G = MeanGap\n" +
+            "\n" +
+            "Schedule: 5 critic steps per generator step; F's parameters are clamped to [−0.01, 0.01] after each critic step.\n",
             "\\paragraph{Discriminator} minimised over $F$:\n" +
             "\\begin{align*}\n" +
             "  L_{D} &= -\\mathrm{MeanGap} \\\\\n" +
-            "  \\mathrm{MeanGap} &= \\mathbb{E}\\left[\\left\\lVert \\operatorname{mean}_B\\left(F\\left(x\\right)\\right) - \\operatorname{mean}_B\\left(F\\left(G\\left(z\\right)\\right)\\right) \\right\\rVert\\right]\n" +
+            "  \\mathrm{MeanGap} &= \\mathbb{E}\\left[\\left\\lVert \\operatorname{mean}_B\\left(F(x)\\right) - \\operatorname{mean}_B\\left(F(G(z))\\right) \\right\\rVert\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
             "  L_{G} &= \\mathrm{MeanGap}\n" +
-            "\\end{align*}\n"));
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 5 critic steps per generator step; $F$'s parameters are clamped to $[-0.01, 0.01]$ after each critic step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -33,16 +33,20 @@ partial class Minimax : global::GanDsl.IGanLoss
             "\n" +
             "Generator, minimised over G:\n" +
             "\n" +
-            "    L_G = 𝔼[log(1 − σ(D(G(z))))]\n",
+            "    L_G = 𝔼[log(1 − σ(D(G(z))))]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D\\left(x\\right)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D\\left(G\\left(z\\right)\\right)\\right)\\right)\\right]\n" +
+            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(x)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D(G(z))\\right)\\right)\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D\\left(G\\left(z\\right)\\right)\\right)\\right)\\right]\n" +
-            "\\end{align*}\n"));
+            "  L_{G} &= \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D(G(z))\\right)\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

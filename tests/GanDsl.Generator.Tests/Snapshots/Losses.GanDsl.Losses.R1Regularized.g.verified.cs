@@ -40,20 +40,24 @@ partial class R1Regularized : global::GanDsl.IGanLoss
             "\n" +
             "    L_G = −𝔼[log(σ(D(G(z))))]\n" +
             "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
             "Hyperparameters:\n" +
             "\n" +
             "- γ = 10 (`Gamma`): Regularisation weight γ.\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D\\left(x\\right)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D\\left(G\\left(z\\right)\\right)\\right)\\right)\\right] + \\mathrm{R1}(\\gamma) \\\\\n" +
+            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(x)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D(G(z))\\right)\\right)\\right] + \\mathrm{R1}(\\gamma) \\\\\n" +
             "  \\mathrm{R1}(\\gamma) &= \\frac{\\gamma}{2} \\cdot \\mathrm{ZeroCenteredPenalty}(x) \\\\\n" +
-            "  \\mathrm{ZeroCenteredPenalty}(x) &= \\mathbb{E}\\left[{\\left\\lVert \\nabla_{x} D\\left(x\\right) \\right\\rVert}^{2}\\right]\n" +
+            "  \\mathrm{ZeroCenteredPenalty}(x) &= \\mathbb{E}\\left[{\\left\\lVert \\nabla_{x} D(x) \\right\\rVert}^{2}\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D\\left(G\\left(z\\right)\\right)\\right)\\right)\\right]\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(G(z))\\right)\\right)\\right]\n" +
             "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
             "\n" +
             "\\paragraph{Hyperparameters}\n" +
             "\n" +

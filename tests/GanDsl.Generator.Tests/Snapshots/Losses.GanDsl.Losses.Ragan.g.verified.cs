@@ -35,18 +35,22 @@ partial class Ragan : global::GanDsl.IGanLoss
             "Generator, minimised over G:\n" +
             "\n" +
             "    L_G = AverageGeneratorLoss\n" +
-            "    AverageGeneratorLoss = 𝔼[softplus(−(D(G(z)) − 𝔼[D(x)]))] + 𝔼[softplus(D(x) − 𝔼[D(G(z))])]\n",
+            "    AverageGeneratorLoss = 𝔼[softplus(−(D(G(z)) − 𝔼[D(x)]))] + 𝔼[softplus(D(x) − 𝔼[D(G(z))])]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
             "  L_{D} &= \\mathrm{AverageDiscriminatorLoss} \\\\\n" +
-            "  \\mathrm{AverageDiscriminatorLoss} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D\\left(x\\right) - \\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D\\left(G\\left(z\\right)\\right) - \\mathbb{E}\\left[D\\left(x\\right)\\right]\\right)\\right]\n" +
+            "  \\mathrm{AverageDiscriminatorLoss} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(x) - \\mathbb{E}\\left[D(G(z))\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D(G(z)) - \\mathbb{E}\\left[D(x)\\right]\\right)\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
             "  L_{G} &= \\mathrm{AverageGeneratorLoss} \\\\\n" +
-            "  \\mathrm{AverageGeneratorLoss} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D\\left(G\\left(z\\right)\\right) - \\mathbb{E}\\left[D\\left(x\\right)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D\\left(x\\right) - \\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right]\\right)\\right]\n" +
-            "\\end{align*}\n"));
+            "  \\mathrm{AverageGeneratorLoss} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(G(z)) - \\mathbb{E}\\left[D(x)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D(x) - \\mathbb{E}\\left[D(G(z))\\right]\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -42,21 +42,25 @@ partial class RaganAux : global::GanDsl.IGanLoss
             "    L_G = AverageGeneratorLoss + λ·𝔼[log(1 − σ(A(G(z)) − 𝔼[A(x)]))]\n" +
             "    AverageGeneratorLoss = 𝔼[softplus(−(D(G(z)) − 𝔼[D(x)]))] + 𝔼[softplus(D(x) − 𝔼[D(G(z))])]\n" +
             "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
             "Hyperparameters:\n" +
             "\n" +
             "- λ = 1 (`Lambda`): Weight λ of the auxiliary critic's term.\n",
             "\\paragraph{Discriminator} minimised over $D$, $A$:\n" +
             "\\begin{align*}\n" +
             "  L_{D} &= \\mathrm{AverageDiscriminatorLoss} + \\mathrm{AverageDiscriminatorLoss}' \\\\\n" +
-            "  \\mathrm{AverageDiscriminatorLoss} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D\\left(x\\right) - \\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D\\left(G\\left(z\\right)\\right) - \\mathbb{E}\\left[D\\left(x\\right)\\right]\\right)\\right] \\\\\n" +
-            "  \\mathrm{AverageDiscriminatorLoss}' &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(A\\left(x\\right) - \\mathbb{E}\\left[A\\left(G\\left(z\\right)\\right)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(A\\left(G\\left(z\\right)\\right) - \\mathbb{E}\\left[A\\left(x\\right)\\right]\\right)\\right]\n" +
+            "  \\mathrm{AverageDiscriminatorLoss} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(x) - \\mathbb{E}\\left[D(G(z))\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D(G(z)) - \\mathbb{E}\\left[D(x)\\right]\\right)\\right] \\\\\n" +
+            "  \\mathrm{AverageDiscriminatorLoss}' &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(A(x) - \\mathbb{E}\\left[A(G(z))\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(A(G(z)) - \\mathbb{E}\\left[A(x)\\right]\\right)\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= \\mathrm{AverageGeneratorLoss} + \\lambda \\cdot \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(A\\left(G\\left(z\\right)\\right) - \\mathbb{E}\\left[A\\left(x\\right)\\right]\\right)\\right)\\right] \\\\\n" +
-            "  \\mathrm{AverageGeneratorLoss} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D\\left(G\\left(z\\right)\\right) - \\mathbb{E}\\left[D\\left(x\\right)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D\\left(x\\right) - \\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right]\\right)\\right]\n" +
+            "  L_{G} &= \\mathrm{AverageGeneratorLoss} + \\lambda \\cdot \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(A(G(z)) - \\mathbb{E}\\left[A(x)\\right]\\right)\\right)\\right] \\\\\n" +
+            "  \\mathrm{AverageGeneratorLoss} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(G(z)) - \\mathbb{E}\\left[D(x)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D(x) - \\mathbb{E}\\left[D(G(z))\\right]\\right)\\right]\n" +
             "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
             "\n" +
             "\\paragraph{Hyperparameters}\n" +
             "\n" +

@@ -33,16 +33,20 @@ partial class Rsgan : global::GanDsl.IGanLoss
             "\n" +
             "Generator, minimised over G:\n" +
             "\n" +
-            "    L_G = 𝔼[softplus(−(D(G(z)) − D(x)))]\n",
+            "    L_G = 𝔼[softplus(−(D(G(z)) − D(x)))]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D\\left(x\\right) - D\\left(G\\left(z\\right)\\right))\\right)\\right]\n" +
+            "  L_{D} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(x) - D(G(z)))\\right)\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D\\left(G\\left(z\\right)\\right) - D\\left(x\\right))\\right)\\right]\n" +
-            "\\end{align*}\n"));
+            "  L_{G} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(G(z)) - D(x))\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

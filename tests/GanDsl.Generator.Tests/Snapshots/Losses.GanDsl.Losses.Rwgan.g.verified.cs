@@ -36,16 +36,20 @@ partial class Rwgan : global::GanDsl.IGanLoss
             "\n" +
             "Generator, minimised over G:\n" +
             "\n" +
-            "    L_G = −𝔼[D(G(z))]\n",
+            "    L_G = −𝔼[D(G(z))]\n" +
+            "\n" +
+            "Schedule: 5 critic steps per generator step; D's parameters are clamped to [−0.01, 0.02] after each critic step.\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= \\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right] - \\mathbb{E}\\left[D\\left(x\\right)\\right]\n" +
+            "  L_{D} &= \\mathbb{E}\\left[D(G(z))\\right] - \\mathbb{E}\\left[D(x)\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= -\\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right]\n" +
-            "\\end{align*}\n"));
+            "  L_{G} &= -\\mathbb{E}\\left[D(G(z))\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 5 critic steps per generator step; $D$'s parameters are clamped to $[-0.01, 0.02]$ after each critic step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -40,20 +40,24 @@ partial class WganGp : global::GanDsl.IGanLoss
             "\n" +
             "    L_G = −𝔼[D(G(z))]\n" +
             "\n" +
+            "Schedule: 5 critic steps per generator step.\n" +
+            "\n" +
             "Hyperparameters:\n" +
             "\n" +
             "- λ = 10 (`Lambda`): Penalty weight λ (the paper's toy 2-D experiments use 0.1).\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= \\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right] - \\mathbb{E}\\left[D\\left(x\\right)\\right] + \\lambda \\cdot \\mathrm{Gp} \\\\\n" +
-            "  \\mathrm{Gp} &= \\mathbb{E}\\left[{(\\left\\lVert \\nabla_{\\hat{x}} D\\left(\\hat{x}\\right) \\right\\rVert - 1)}^{2}\\right] \\\\\n" +
-            "  \\hat{x} &= \\epsilon \\cdot x + \\left(1 - \\epsilon\\right) \\cdot G\\left(z\\right),\\quad \\epsilon \\sim U[0, 1) \\text{ per sample}\n" +
+            "  L_{D} &= \\mathbb{E}\\left[D(G(z))\\right] - \\mathbb{E}\\left[D(x)\\right] + \\lambda \\cdot \\mathrm{Gp} \\\\\n" +
+            "  \\mathrm{Gp} &= \\mathbb{E}\\left[{(\\left\\lVert \\nabla_{\\hat{x}} D(\\hat{x}) \\right\\rVert - 1)}^{2}\\right] \\\\\n" +
+            "  \\hat{x} &= \\epsilon \\cdot x + \\left(1 - \\epsilon\\right) \\cdot G(z),\\quad \\epsilon \\sim U[0, 1) \\text{ per sample}\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= -\\mathbb{E}\\left[D\\left(G\\left(z\\right)\\right)\\right]\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[D(G(z))\\right]\n" +
             "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 5 critic steps per generator step.\n" +
             "\n" +
             "\\paragraph{Hyperparameters}\n" +
             "\n" +

@@ -40,20 +40,24 @@ partial class ZeroGp : global::GanDsl.IGanLoss
             "\n" +
             "    L_G = −𝔼[log(σ(D(G(z))))]\n" +
             "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
             "Hyperparameters:\n" +
             "\n" +
             "- λ = 10 (`Lambda`): Penalty weight λ.\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D\\left(x\\right)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D\\left(G\\left(z\\right)\\right)\\right)\\right)\\right] + \\lambda \\cdot \\mathrm{ZeroCenteredPenalty} \\\\\n" +
-            "  \\mathrm{ZeroCenteredPenalty} &= \\mathbb{E}\\left[{\\left\\lVert \\nabla_{\\hat{x}} D\\left(\\hat{x}\\right) \\right\\rVert}^{2}\\right] \\\\\n" +
-            "  \\hat{x} &= \\epsilon \\cdot x + \\left(1 - \\epsilon\\right) \\cdot G\\left(z\\right),\\quad \\epsilon \\sim U[0, 1) \\text{ per sample}\n" +
+            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(x)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D(G(z))\\right)\\right)\\right] + \\lambda \\cdot \\mathrm{ZeroCenteredPenalty} \\\\\n" +
+            "  \\mathrm{ZeroCenteredPenalty} &= \\mathbb{E}\\left[{\\left\\lVert \\nabla_{\\hat{x}} D(\\hat{x}) \\right\\rVert}^{2}\\right] \\\\\n" +
+            "  \\hat{x} &= \\epsilon \\cdot x + \\left(1 - \\epsilon\\right) \\cdot G(z),\\quad \\epsilon \\sim U[0, 1) \\text{ per sample}\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D\\left(G\\left(z\\right)\\right)\\right)\\right)\\right]\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(G(z))\\right)\\right)\\right]\n" +
             "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
             "\n" +
             "\\paragraph{Hyperparameters}\n" +
             "\n" +

@@ -315,7 +315,7 @@ internal static class FormulaRenderer
         {
             // A macro called on an expression (PenaltyOnH(Between(x, G(z)))) is named by its head alone: its argument is in the definition.
             var open = name.IndexOf('(');
-            if (open > 0 && name.IndexOf('(', open + 1) is var nested && nested > 0 && !IsNetworkApplication(name.Substring(open + 1, name.Length - open - 2)))
+            if (open > 0 && name.EndsWith(")", StringComparison.Ordinal) && !SplitArguments(name.Substring(open + 1, name.Length - open - 2)).All(IsBatchOrName))
                 name = name.Substring(0, open);
             var sb = new StringBuilder();
             var i = 0;
@@ -342,11 +342,32 @@ internal static class FormulaRenderer
             return sb.ToString();
         }
 
-        private bool IsNetworkApplication(string text)
+        /// <summary>A name (x, Gamma) or a network applied to one (D(x), D(G(z))): short enough to stay in a term's symbol.</summary>
+        private bool IsBatchOrName(string text)
         {
+            text = text.Trim();
             var open = text.IndexOf('(');
-            return open > 0 && _networkNames.Contains(text.Substring(0, open)) && text.EndsWith(")", StringComparison.Ordinal)
-                && text.IndexOf('(', open + 1) < 0;
+            if (open < 0) return text.Length > 0 && text.All(c => char.IsLetterOrDigit(c) || c == '_');
+            return _networkNames.Contains(text.Substring(0, open)) && text.EndsWith(")", StringComparison.Ordinal)
+                && IsBatchOrName(text.Substring(open + 1, text.Length - open - 2));
+        }
+
+        /// <summary>A macro call's argument texts, split at the commas outside parentheses.</summary>
+        private static IEnumerable<string> SplitArguments(string text)
+        {
+            var depth = 0;
+            var start = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] == '(') depth++;
+                else if (text[i] == ')') depth--;
+                else if (text[i] == ',' && depth == 0)
+                {
+                    yield return text.Substring(start, i - start);
+                    start = i + 1;
+                }
+            }
+            yield return text.Substring(start);
         }
 
         private string Number(double value)

@@ -29,25 +29,25 @@ partial class Ragan : global::GanDsl.IGanLoss
         Formula: new global::GanDsl.LossFormula(
             "Discriminator, minimised over D:\n" +
             "\n" +
-            "    L_D = AverageDiscriminatorLoss\n" +
-            "    AverageDiscriminatorLoss = 𝔼[softplus(−(D(x) − 𝔼[D(G(z))]))] + 𝔼[softplus(D(G(z)) − 𝔼[D(x)])]\n" +
+            "    L_D = AverageDiscriminatorLoss(D(x), D(G(z)))\n" +
+            "    AverageDiscriminatorLoss(D(x), D(G(z))) = 𝔼[softplus(−(D(x) − 𝔼[D(G(z))]))] + 𝔼[softplus(D(G(z)) − 𝔼[D(x)])]\n" +
             "\n" +
             "Generator, minimised over G:\n" +
             "\n" +
-            "    L_G = AverageGeneratorLoss\n" +
-            "    AverageGeneratorLoss = 𝔼[softplus(−(D(G(z)) − 𝔼[D(x)]))] + 𝔼[softplus(D(x) − 𝔼[D(G(z))])]\n" +
+            "    L_G = AverageGeneratorLoss(D(x), D(G(z)))\n" +
+            "    AverageGeneratorLoss(D(x), D(G(z))) = 𝔼[softplus(−(D(G(z)) − 𝔼[D(x)]))] + 𝔼[softplus(D(x) − 𝔼[D(G(z))])]\n" +
             "\n" +
             "Schedule: 1 critic step per generator step.\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= \\mathrm{AverageDiscriminatorLoss} \\\\\n" +
-            "  \\mathrm{AverageDiscriminatorLoss} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(x) - \\mathbb{E}\\left[D(G(z))\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D(G(z)) - \\mathbb{E}\\left[D(x)\\right]\\right)\\right]\n" +
+            "  L_{D} &= \\mathrm{AverageDiscriminatorLoss}(D(x),D(G(z))) \\\\\n" +
+            "  \\mathrm{AverageDiscriminatorLoss}(D(x),D(G(z))) &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(x) - \\mathbb{E}\\left[D(G(z))\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D(G(z)) - \\mathbb{E}\\left[D(x)\\right]\\right)\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
             "\\begin{align*}\n" +
-            "  L_{G} &= \\mathrm{AverageGeneratorLoss} \\\\\n" +
-            "  \\mathrm{AverageGeneratorLoss} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(G(z)) - \\mathbb{E}\\left[D(x)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D(x) - \\mathbb{E}\\left[D(G(z))\\right]\\right)\\right]\n" +
+            "  L_{G} &= \\mathrm{AverageGeneratorLoss}(D(x),D(G(z))) \\\\\n" +
+            "  \\mathrm{AverageGeneratorLoss}(D(x),D(G(z))) &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(G(z)) - \\mathbb{E}\\left[D(x)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D(x) - \\mathbb{E}\\left[D(G(z))\\right]\\right)\\right]\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Schedule} 1 critic step per generator step.\n"));

@@ -115,10 +115,10 @@ public sealed class GradientCheckTests
         public override Tensor forward(Tensor input) => _second.call(_activation(_first.call(input)));
     }
 
-    /// <summary>tanh with a sign error in its backward: d tanh(x)/dx is 1 - tanh²(x), this returns its negative.</summary>
-    private sealed class SignErrorTanh : torch.autograd.SingleTensorFunction<SignErrorTanh>
+    /// <summary>tanh as a custom autograd function whose backward multiplies by <see cref="Derivative"/> of the saved output.</summary>
+    private abstract class TanhWithOwnBackward<T> : torch.autograd.SingleTensorFunction<T> where T : TanhWithOwnBackward<T>, new()
     {
-        public override string Name => nameof(SignErrorTanh);
+        public override string Name => typeof(T).Name;
 
         public override Tensor forward(torch.autograd.AutogradContext ctx, params object[] vars)
         {
@@ -127,30 +127,23 @@ public sealed class GradientCheckTests
             return output;
         }
 
-        public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor grad_output)
-        {
-            var output = ctx.get_saved_variables()[0];
-            return [-(grad_output * (1 - output.square()))];
-        }
+        public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor grad_output) =>
+            [grad_output * Derivative(ctx.get_saved_variables()[0])];
+
+        /// <summary>d tanh/dx as a function of the output y (right: 1 - y²).</summary>
+        protected abstract Tensor Derivative(Tensor output);
     }
 
-    /// <summary>tanh whose backward detaches its saved output: first derivatives right, second derivatives wrong.</summary>
-    private sealed class FirstOrderOnlyTanh : torch.autograd.SingleTensorFunction<FirstOrderOnlyTanh>
+    /// <summary>A sign error: -(1 - y²).</summary>
+    private sealed class SignErrorTanh : TanhWithOwnBackward<SignErrorTanh>
     {
-        public override string Name => nameof(FirstOrderOnlyTanh);
+        protected override Tensor Derivative(Tensor output) => -(1 - output.square());
+    }
 
-        public override Tensor forward(torch.autograd.AutogradContext ctx, params object[] vars)
-        {
-            var output = ((Tensor)vars[0]).tanh();
-            ctx.save_for_backward([output]);
-            return output;
-        }
-
-        public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor grad_output)
-        {
-            var output = ctx.get_saved_variables()[0].detach();
-            return [grad_output * (1 - output.square())];
-        }
+    /// <summary>The saved output detached: the first derivative is right, its own derivative (the second) misses a term.</summary>
+    private sealed class FirstOrderOnlyTanh : TanhWithOwnBackward<FirstOrderOnlyTanh>
+    {
+        protected override Tensor Derivative(Tensor output) => 1 - output.detach().square();
     }
 
     /// <summary>A hand-written loss whose critic step throws, as user code may.</summary>

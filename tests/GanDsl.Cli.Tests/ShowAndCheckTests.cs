@@ -94,7 +94,7 @@ public class ShowAndCheckTests : TempFolderTests
         Assert.Contains("L_D = 𝔼[D(G(z))] − 𝔼[D(x)]", text);
         Assert.StartsWith("# Mine\n\nProse.\n", text);
         Assert.Contains("More prose.", text);
-        Assert.Contains("\n## hinge\n", text);                       // appended with its summary
+        Assert.Contains("\n### `hinge`\n\nHinge loss (Lim & Ye 2017", text);                      // appended with its summary
         Assert.Contains(LossFormulas.BlockStart + "hinge -->", text);
         Assert.Contains(@"\section*{hinge}", File.ReadAllText(Path.ChangeExtension(doc, ".tex")));
         Assert.Equal(0, Run("show", "--doc", doc, "--check", "wgan", "hinge").ExitCode);

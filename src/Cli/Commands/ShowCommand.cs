@@ -158,7 +158,8 @@ public static class LossFormulas
         foreach (var info in infos.Where(i => !seen.Contains(i.Name)))
         {
             if (sb.Length > 0 && sb[^1] != '\n') sb.Append('\n');
-            sb.Append("\n## ").Append(info.Name).Append("\n\n").Append(OneLine(info.Summary)).Append("\n\n").Append(Block(info)).Append('\n');
+            // A loss section as docs/losses.md writes them (### under a family's ##); its prose is the declaration's summary until someone writes more.
+            sb.Append("\n### `").Append(info.Name).Append("`\n\n").Append(OneLine(info.Summary)).Append("\n\n").Append(Block(info)).Append('\n');
         }
         return sb.ToString();
     }

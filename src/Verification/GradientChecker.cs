@@ -84,17 +84,20 @@ public sealed class GradientCheckReport(string loss, double tolerance, IReadOnly
     {
         ArgumentNullException.ThrowIfNull(writer);
         var ci = CultureInfo.InvariantCulture;
-        writer.WriteLine($"{"loss",-14} {"step",-9} {"check",-28} {"network",-7} {"parameter",-14} {"index",-7} {"analytic",14} {"numeric",14} {"error",8}  ok");
-        foreach (var r in Worst(worst))
+        var rows = Worst(worst);
+        // The check column is as wide as its longest entry: a double-backward row names the whole gradient term.
+        var width = rows.Select(r => r.Check.Length).DefaultIfEmpty(0).Max();
+        var name = Math.Max(14, Loss.Length);
+        writer.WriteLine($"{"loss".PadRight(name)} {"step",-9} {"check".PadRight(width)} {"network",-7} {"parameter",-14} {"index",-7} {"analytic",14} {"numeric",14} {"error",8}  ok");
+        foreach (var r in rows)
         {
-            var check = r.Check.Length > 28 ? r.Check[..27] + "…" : r.Check;
             if (r.Note is not null)
             {
-                writer.WriteLine($"{r.Loss,-14} {r.Step,-9} {check,-28} {r.Network,-7} {"-",-14} {"-",-7} {"-",14} {"-",14} {"-",8}  FAIL  {r.Note}");
+                writer.WriteLine($"{r.Loss.PadRight(name)} {r.Step,-9} {r.Check.PadRight(width)} {r.Network,-7} {"-",-14} {"-",-7} {"-",14} {"-",14} {"-",8}  FAIL  {r.Note}");
                 continue;
             }
-            writer.WriteLine(string.Format(ci, "{0,-14} {1,-9} {2,-28} {3,-7} {4,-14} {5,-7} {6,14:G6} {7,14:G6} {8,8:0.0e+0}  {9}",
-                r.Loss, r.Step, check, r.Network, r.Parameter, r.Index, r.Analytic, r.Numeric, r.Error, r.Passed ? "ok" : "FAIL"));
+            writer.WriteLine(string.Format(ci, "{0} {1,-9} {2} {3,-7} {4,-14} {5,-7} {6,14:G6} {7,14:G6} {8,8:0.0e+0}  {9}",
+                r.Loss.PadRight(name), r.Step, r.Check.PadRight(width), r.Network, r.Parameter, r.Index, r.Analytic, r.Numeric, r.Error, r.Passed ? "ok" : "FAIL"));
         }
         writer.WriteLine(Summary);
     }

@@ -24,6 +24,7 @@ missing=()
 # Data-parallel tests (docs/distributed.md) start `mpirun -np 2`: Open MPI's launcher and libmpi.so.40 (libopenmpi3,
 # a dependency). They run as root in CI: the tests set OMPI_ALLOW_RUN_AS_ROOT(_CONFIRM) for their own mpirun.
 command -v mpirun >/dev/null 2>&1 || missing+=(openmpi-bin)
+command -v pdflatex >/dev/null 2>&1 || missing+=(texlive-latex-base)   # `gan show --latex` of the zoo must compile (Cli tests)
 if (( ${#missing[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${missing[*]}"

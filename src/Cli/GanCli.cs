@@ -7,7 +7,7 @@ namespace GanDsl.Cli;
 
 /// <summary>
 /// The command line of <c>gan</c> (System.CommandLine): <c>train</c>, <c>compare</c>, <c>sample</c>, <c>eval</c>,
-/// <c>list</c>, <c>verify-golden</c>. Every command writes to the writers it is given (so tests capture them) and
+/// <c>list</c>, <c>verify-golden</c>, <c>show</c>, <c>check</c>. Every command writes to the writers it is given (so tests capture them) and
 /// returns the exit code (see <see cref="ExitCodes"/>). Help, typo suggestions and tab completion
 /// (<c>[suggest]</c> directive, dotnet-suggest) come from System.CommandLine.
 /// </summary>
@@ -38,6 +38,8 @@ public static class GanCli
         Add(EvalCommand.Create(cli), EvalCommand.Notes);
         Add(ListCommand.Create(cli), null);
         Add(VerifyGoldenVerb.Create(cli), VerifyGoldenVerb.Notes);
+        Add(ShowCommand.Create(cli), ShowCommand.Notes);
+        Add(CheckCommand.Create(cli), CheckCommand.Notes);
         root.HelpName = "gan"; // not the host's name (dotnet, testhost)
         foreach (var help in root.Options.OfType<HelpOption>())
             if (help.Action is HelpAction action)

@@ -174,14 +174,24 @@ public sealed partial class GanLossGenerator
             WriteArray(w, "Clipping", "global::GanDsl.ClipInfo", spec.Clipping.Select(c => $"new({Literal(c.Network)}, {Number(c.Min)}, {Number(c.Max)})"));
             var o = spec.Optimizer;
             w.WriteLine($"Optimizer: new global::GanDsl.OptimizerDefaults({Literal(o.Kind)}, {Number(o.LearningRate)}, {Number(o.Beta1)}, {Number(o.Beta2)}, {Number(o.Alpha)}),");
+            // The constructor call ends here unless an object initializer (the build's warnings) follows.
+            var close = spec.Warnings.Count == 0 ? ");" : ")";
+            w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + (spec.Formula is null ? close : ","));
+            if (spec.Formula is { } formula)
+            {
+                // One literal per line, so the formula reads as text in the generated file.
+                w.WriteLine("Formula: new global::GanDsl.LossFormula(");
+                w.Indentation++;
+                WriteLines(w, formula.Unicode, ",");
+                WriteLines(w, formula.Latex, ")" + close);
+                w.Indentation--;
+            }
             if (spec.Warnings.Count == 0)
             {
-                w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + ");");
                 w.Indentation--;
                 return;
             }
             // The build's warnings about the losses, for the run's non-finite guard to name.
-            w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + ")");
             w.Indentation--;
             w.WriteLine("{");
             w.Indentation++;
@@ -194,6 +204,14 @@ public sealed partial class GanLossGenerator
             w.WriteLine("},");
             w.Indentation--;
             w.WriteLine("};");
+        }
+
+        private static void WriteLines(SourceWriter w, string text, string end)
+        {
+            var lines = text.Split('\n');
+            var count = text.EndsWith("\n", StringComparison.Ordinal) ? lines.Length - 1 : lines.Length;
+            for (var i = 0; i < count; i++)
+                w.WriteLine(Literal(i < lines.Length - 1 ? lines[i] + "\n" : lines[i]) + (i < count - 1 ? " +" : end));
         }
 
         private static void WriteArray(SourceWriter w, string name, string type, IEnumerable<string> items)

@@ -91,6 +91,7 @@ public sealed partial class GanLossGenerator : IIncrementalGenerator
     /// <summary>Runs the optimiser; a failure keeps the unoptimised spec (still correct) and is reported by the emitter.</summary>
     private static OptimizedSpec OptimizeSafely(LossClassSpec spec, System.Threading.CancellationToken ct)
     {
+        spec = WithFormula(spec);
         try
         {
             return new OptimizedSpec(Optimizer.Run(spec, ct), null);
@@ -98,6 +99,19 @@ public sealed partial class GanLossGenerator : IIncrementalGenerator
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return new OptimizedSpec(spec, "optimising '" + spec.FullTypeName + "' (" + ex.GetType().Name + ": " + ex.Message + ")");
+        }
+    }
+
+    /// <summary>The spec with its formula, rendered from the IR as parsed (before the optimiser fuses it); without one if rendering fails, so the loss still compiles.</summary>
+    private static LossClassSpec WithFormula(LossClassSpec spec)
+    {
+        try
+        {
+            return spec with { Formula = FormulaRenderer.Render(spec) };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return spec;
         }
     }
 

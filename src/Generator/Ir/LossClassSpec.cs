@@ -36,6 +36,9 @@ internal sealed record LossClassSpec(
     bool SeparateForwardPasses = false,
     EquatableArray<WarnedSpec> Warnings = default)
 {
+    /// <summary>The objective as mathematics (<see cref="Passes.FormulaRenderer"/>), rendered from the parsed IR before the optimiser rewrites it; null until the pipeline sets it.</summary>
+    public FormulaText? Formula { get; init; }
+
     public string FullTypeName => Namespace.Length == 0 ? TypeName : Namespace + "." + TypeName;
 
     public string HintName => FullTypeName + ".g.cs";
@@ -46,6 +49,9 @@ internal sealed record LossClassSpec(
 /// run that stops on a non-finite loss names it and its fix instead of blaming the learning rate.
 /// </summary>
 internal sealed record WarnedSpec(bool InDiscriminatorLoss, string Id, string Expression, string Fix);
+
+/// <summary>A loss's objective as text a paper or a terminal can show: Unicode (also valid Markdown) and a LaTeX fragment.</summary>
+internal sealed record FormulaText(string Unicode, string Latex);
 
 /// <summary>One loss member: its name, its source text (echoed in comments and LossInfo) and its IR.</summary>
 internal sealed record LossSpec(string MemberName, string SourceText, ExprNode Expression);

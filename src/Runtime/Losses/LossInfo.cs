@@ -34,6 +34,7 @@ public sealed record OptimizerDefaults(string Kind, double LearningRate, double 
 /// <param name="Clipping">Weight clipping applied after every critic step.</param>
 /// <param name="Optimizer">The optimizer the paper trains with: the trainer's default for this loss.</param>
 /// <param name="UsesSecondNoise">True when the loss draws a second, independent noise batch <c>z2</c>.</param>
+/// <param name="Formula">The objective as mathematics (what <c>gan show</c> prints), or null for a hand-written loss.</param>
 public sealed record LossInfo(
     string Name,
     string TypeName,
@@ -46,7 +47,8 @@ public sealed record LossInfo(
     int CriticSteps,
     IReadOnlyList<ClipInfo> Clipping,
     OptimizerDefaults Optimizer,
-    bool UsesSecondNoise)
+    bool UsesSecondNoise,
+    LossFormula? Formula = null)
 {
     /// <summary>True when the loss has a discriminator step (GMMN has none).</summary>
     public bool HasCritic => DiscriminatorExpression is not null;

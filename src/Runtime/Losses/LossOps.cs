@@ -235,8 +235,16 @@ public static class LossOps
         var gradient = input.grad
             ?? throw new GradientException($"Loss '{loss}', {term}: the value does not depend on the input (libtorch returned no gradient).");
         input.grad = null;
+        GradObserver?.Invoke(term, gradient);
         return gradient;
     }
+
+    /// <summary>
+    /// Sees every gradient <see cref="Grad"/> returns (still attached to its graph) on this thread, with its DSL text: the
+    /// gradient checker (GanDsl.Verification) checks the penalties' double backward through it. Null, and free, in training.
+    /// </summary>
+    [ThreadStatic]
+    internal static Action<string, Tensor>? GradObserver;
 
     /// <summary>
     /// The biased (V-statistic, diagonal included) estimate of MMD² between the samples of

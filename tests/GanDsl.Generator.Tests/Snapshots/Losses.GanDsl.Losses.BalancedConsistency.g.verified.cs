@@ -29,7 +29,42 @@ partial class BalancedConsistency : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = −𝔼[log(σ(D(x)))] − 𝔼[log(1 − σ(D(G(z))))] + LambdaReal·RealConsistency + LambdaFake·FakeConsistency\n" +
+            "    RealConsistency = 𝔼[(D(x) − D(Augment(x)))²]\n" +
+            "    FakeConsistency = 𝔼[(D(G(z)) − D(Augment(G(z))))²]\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = −𝔼[log(σ(D(G(z))))]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- LambdaReal = 10 (`LambdaReal`): Weight λ_real of the consistency term on real samples.\n" +
+            "- LambdaFake = 10 (`LambdaFake`): Weight λ_fake of the consistency term on generated samples.\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(x)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D(G(z))\\right)\\right)\\right] + \\mathrm{LambdaReal} \\cdot \\mathrm{RealConsistency} + \\mathrm{LambdaFake} \\cdot \\mathrm{FakeConsistency} \\\\\n" +
+            "  \\mathrm{RealConsistency} &= \\mathbb{E}\\left[{(D(x) - D(\\operatorname{Augment}\\left(x\\right)))}^{2}\\right] \\\\\n" +
+            "  \\mathrm{FakeConsistency} &= \\mathbb{E}\\left[{(D(G(z)) - D(\\operatorname{Augment}\\left(G(z)\\right)))}^{2}\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(G(z))\\right)\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$\\mathrm{LambdaReal} = 10$ (\\texttt{LambdaReal}),\n" +
+            "$\\mathrm{LambdaFake} = 10$ (\\texttt{LambdaFake}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -32,7 +32,60 @@ partial class Began : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0001d, 0.9d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over AE:\n" +
+            "\n" +
+            "    L_D = L(x) − k·L(G(z))\n" +
+            "    L(x) = 𝔼[|AE(x) − x|]\n" +
+            "    L(G(z)) = 𝔼[|AE(G(z)) − G(z)|]\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = L(G(z))\n" +
+            "\n" +
+            "State, updated after each critic step (initial values k = 0):\n" +
+            "\n" +
+            "    k ← clamp(k + λₖ·(γ·L(x) − L(G(z))), 0, 1)\n" +
+            "\n" +
+            "Monitors, reported after each critic step, not optimised:\n" +
+            "\n" +
+            "    M = L(x) + |γ·L(x) − L(G(z))|\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- γ = 0.5 (`Gamma`): Diversity ratio γ = E L(G(z)) / E L(x) the control aims for.\n" +
+            "- λₖ = 0.001 (`LambdaK`): Learning rate λ_k of the control variable.\n",
+            "\\paragraph{Discriminator} minimised over $\\mathrm{AE}$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= L(x) - k \\cdot L(G(z)) \\\\\n" +
+            "  L(x) &= \\mathbb{E}\\left[\\left|\\mathrm{AE}(x) - x\\right|\\right] \\\\\n" +
+            "  L(G(z)) &= \\mathbb{E}\\left[\\left|\\mathrm{AE}(G(z)) - G(z)\\right|\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= L(G(z))\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{State} updated after each critic step (initial values $k = 0$):\n" +
+            "\\begin{align*}\n" +
+            "  k &\\leftarrow \\operatorname{clamp}\\left(k + \\lambda_{k} \\cdot (\\gamma \\cdot L(x) - L(G(z))), 0, 1\\right)\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Monitors} reported after each critic step, not optimised:\n" +
+            "\\begin{align*}\n" +
+            "  M &= L(x) + \\left|\\gamma \\cdot L(x) - L(G(z))\\right|\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$\\gamma = 0.5$ (\\texttt{Gamma}),\n" +
+            "$\\lambda_{k} = 0.001$ (\\texttt{LambdaK}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

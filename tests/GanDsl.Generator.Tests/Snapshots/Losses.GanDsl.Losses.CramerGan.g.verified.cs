@@ -28,7 +28,42 @@ partial class CramerGan : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: true);
+        UsesSecondNoise: true,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over F:\n" +
+            "\n" +
+            "    L_D = −Surrogate + λ·PenaltyOnH\n" +
+            "    Surrogate = 𝔼[‖F(x) − F(G(z₂))‖ − ‖F(x)‖] − 𝔼[‖F(G(z)) − F(G(z₂))‖ − ‖F(G(z))‖]\n" +
+            "    PenaltyOnH = 𝔼[(‖∇_x̂ (‖F(x̂) − F(G(z₂))‖ − ‖F(x̂)‖)‖ − 1)²]\n" +
+            "    x̂ = ε·x + (1 − ε)·G(z),  ε ∼ U[0, 1) per sample\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = Surrogate\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- λ = 10 (`Lambda`): Gradient-penalty weight λ.\n",
+            "\\paragraph{Discriminator} minimised over $F$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= -\\mathrm{Surrogate} + \\lambda \\cdot \\mathrm{PenaltyOnH} \\\\\n" +
+            "  \\mathrm{Surrogate} &= \\mathbb{E}\\left[\\left\\lVert F(x) - F(G(z_{2})) \\right\\rVert - \\left\\lVert F(x) \\right\\rVert\\right] - \\mathbb{E}\\left[\\left\\lVert F(G(z)) - F(G(z_{2})) \\right\\rVert - \\left\\lVert F(G(z)) \\right\\rVert\\right] \\\\\n" +
+            "  \\mathrm{PenaltyOnH} &= \\mathbb{E}\\left[{(\\left\\lVert \\nabla_{\\hat{x}} (\\left\\lVert F(\\hat{x}) - F(G(z_{2})) \\right\\rVert - \\left\\lVert F(\\hat{x}) \\right\\rVert) \\right\\rVert - 1)}^{2}\\right] \\\\\n" +
+            "  \\hat{x} &= \\epsilon \\cdot x + \\left(1 - \\epsilon\\right) \\cdot G(z),\\quad \\epsilon \\sim U[0, 1) \\text{ per sample}\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= \\mathrm{Surrogate}\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$\\lambda = 10$ (\\texttt{Lambda}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -29,7 +29,46 @@ partial class Dragan : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = −𝔼[log(σ(D(x)))] − 𝔼[log(1 − σ(D(G(z))))] + λ·GradientPenalty(Perturbed)\n" +
+            "    GradientPenalty(Perturbed) = 𝔼[(‖∇_x̂ D(x̂)‖ − 1)²]\n" +
+            "    x̂ = x + α·(C·std(x)·u)\n" +
+            "    α ∼ U[0, 1), one per sample of x\n" +
+            "    u ∼ U[0, 1), one per element of x\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = −𝔼[log(σ(D(G(z))))]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- λ = 10 (`Lambda`): Penalty weight λ (paper: 10).\n" +
+            "- C = 0.5 (`C`): Perturbation scale C (paper: 0.5).\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(x)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D(G(z))\\right)\\right)\\right] + \\lambda \\cdot \\mathrm{GradientPenalty}(\\mathrm{Perturbed}) \\\\\n" +
+            "  \\mathrm{GradientPenalty}(\\mathrm{Perturbed}) &= \\mathbb{E}\\left[{(\\left\\lVert \\nabla_{\\hat{x}} D(\\hat{x}) \\right\\rVert - 1)}^{2}\\right] \\\\\n" +
+            "  \\hat{x} &= x + \\alpha \\cdot (C \\cdot \\operatorname{std}\\left(x\\right) \\cdot u) \\\\\n" +
+            "  \\alpha &\\sim U[0, 1)\\text{, one per sample of }x \\\\\n" +
+            "  u &\\sim U[0, 1)\\text{, one per element of }x\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(G(z))\\right)\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$\\lambda = 10$ (\\texttt{Lambda}),\n" +
+            "$C = 0.5$ (\\texttt{C}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

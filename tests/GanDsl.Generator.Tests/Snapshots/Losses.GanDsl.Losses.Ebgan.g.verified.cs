@@ -28,7 +28,36 @@ partial class Ebgan : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over AE:\n" +
+            "\n" +
+            "    L_D = 𝔼[mean((AE(x) − x)²)] + 𝔼[max(0, Margin − mean((AE(G(z)) − G(z))²))]\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = 𝔼[mean((AE(G(z)) − G(z))²)]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- Margin = 1 (`Margin`): Margin m (data dependent; the paper tunes it per dataset).\n",
+            "\\paragraph{Discriminator} minimised over $\\mathrm{AE}$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}(x) - x)}^{2}\\right)\\right] + \\mathbb{E}\\left[\\max\\left(0, \\mathrm{Margin} - \\operatorname{mean}\\left({(\\mathrm{AE}(G(z)) - G(z))}^{2}\\right)\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}(G(z)) - G(z))}^{2}\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$\\mathrm{Margin} = 1$ (\\texttt{Margin}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -31,7 +31,49 @@ partial class FisherGan : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = −(Ipm + λ·(1 − ω) − (ρ / 2)·(1 − ω)²)\n" +
+            "    Ipm = 𝔼[D(x)] − 𝔼[D(G(z))]\n" +
+            "    ω = 0.5·(𝔼[D(x)²] + 𝔼[D(G(z))²])\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = −𝔼[D(G(z))]\n" +
+            "\n" +
+            "State, updated after each critic step (initial values λ = 0):\n" +
+            "\n" +
+            "    λ ← λ − ρ·(1 − ω)\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- ρ = 10^-6 (`Rho`): Penalty weight and multiplier step ρ.\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= -(\\mathrm{Ipm} + \\lambda \\cdot (1 - \\omega) - \\frac{\\rho}{2} \\cdot {(1 - \\omega)}^{2}) \\\\\n" +
+            "  \\mathrm{Ipm} &= \\mathbb{E}\\left[D(x)\\right] - \\mathbb{E}\\left[D(G(z))\\right] \\\\\n" +
+            "  \\omega &= 0.5 \\cdot (\\mathbb{E}\\left[{D(x)}^{2}\\right] + \\mathbb{E}\\left[{D(G(z))}^{2}\\right])\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[D(G(z))\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{State} updated after each critic step (initial values $\\lambda = 0$):\n" +
+            "\\begin{align*}\n" +
+            "  \\lambda &\\leftarrow \\lambda - \\rho \\cdot (1 - \\omega)\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$\\rho = 10^{-6}$ (\\texttt{Rho}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

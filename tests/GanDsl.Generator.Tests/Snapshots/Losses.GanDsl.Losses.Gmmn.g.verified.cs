@@ -24,7 +24,15 @@ partial class Gmmn : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = MMD²(x, G(z); σ ∈ {1, 2, 4, 8, 16})\n",
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= \\mathrm{MMD}^2\\left(x, G(z); \\sigma \\in \\{1, 2, 4, 8, 16\\}\\right)\n" +
+            "\\end{align*}\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -30,7 +30,44 @@ partial class LatentConsistency : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = −𝔼[log(σ(D(x)))] − 𝔼[log(1 − σ(D(G(z))))] + LambdaDis·DiscriminatorConsistency\n" +
+            "    DiscriminatorConsistency = 𝔼[(D(G(z)) − D(G(Jitter(z, SigmaNoise))))²]\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = −𝔼[log(σ(D(G(z))))] − LambdaGen·GeneratorSpread\n" +
+            "    GeneratorSpread = 𝔼[‖G(z) − G(Jitter(z, SigmaNoise))‖²]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- LambdaDis = 5 (`LambdaDis`): Weight λ_dis of the critic's consistency term.\n" +
+            "- LambdaGen = 0.5 (`LambdaGen`): Weight λ_gen of the generator's diversity term.\n" +
+            "- SigmaNoise = 0.03 (`SigmaNoise`): Standard deviation σ of the latent perturbation Δz.\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(x)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D(G(z))\\right)\\right)\\right] + \\mathrm{LambdaDis} \\cdot \\mathrm{DiscriminatorConsistency} \\\\\n" +
+            "  \\mathrm{DiscriminatorConsistency} &= \\mathbb{E}\\left[{(D(G(z)) - D(G(\\operatorname{Jitter}\\left(z, \\mathrm{SigmaNoise}\\right))))}^{2}\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(G(z))\\right)\\right)\\right] - \\mathrm{LambdaGen} \\cdot \\mathrm{GeneratorSpread} \\\\\n" +
+            "  \\mathrm{GeneratorSpread} &= \\mathbb{E}\\left[{\\left\\lVert G(z) - G(\\operatorname{Jitter}\\left(z, \\mathrm{SigmaNoise}\\right)) \\right\\rVert}^{2}\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$\\mathrm{LambdaDis} = 5$ (\\texttt{LambdaDis}),\n" +
+            "$\\mathrm{LambdaGen} = 0.5$ (\\texttt{LambdaGen}),\n" +
+            "$\\mathrm{SigmaNoise} = 0.03$ (\\texttt{SigmaNoise}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -33,7 +33,51 @@ partial class LeCam : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = 𝔼[max(0, 1 − D(x))] + 𝔼[max(0, 1 + D(G(z)))] + λ·RLc\n" +
+            "    RLc = 𝔼[(D(x) − α_f)²] + 𝔼[(D(G(z)) − αᵣ)²]\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = −𝔼[D(G(z))]\n" +
+            "\n" +
+            "State, updated after each critic step (initial values αᵣ = 0, α_f = 0):\n" +
+            "\n" +
+            "    αᵣ ← Decay·αᵣ + (1 − Decay)·𝔼[D(x)]\n" +
+            "    α_f ← Decay·α_f + (1 − Decay)·𝔼[D(G(z))]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- λ = 0.3 (`Lambda`): Weight λ of the regulariser.\n" +
+            "- Decay = 0.99 (`Decay`): Decay of the anchors' moving averages.\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= \\mathbb{E}\\left[\\max\\left(0, 1 - D(x)\\right)\\right] + \\mathbb{E}\\left[\\max\\left(0, 1 + D(G(z))\\right)\\right] + \\lambda \\cdot \\mathrm{RLc} \\\\\n" +
+            "  \\mathrm{RLc} &= \\mathbb{E}\\left[{(D(x) - \\alpha_{f})}^{2}\\right] + \\mathbb{E}\\left[{(D(G(z)) - \\alpha_{r})}^{2}\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[D(G(z))\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{State} updated after each critic step (initial values $\\alpha_{r} = 0$, $\\alpha_{f} = 0$):\n" +
+            "\\begin{align*}\n" +
+            "  \\alpha_{r} &\\leftarrow \\mathrm{Decay} \\cdot \\alpha_{r} + (1 - \\mathrm{Decay}) \\cdot \\mathbb{E}\\left[D(x)\\right] \\\\\n" +
+            "  \\alpha_{f} &\\leftarrow \\mathrm{Decay} \\cdot \\alpha_{f} + (1 - \\mathrm{Decay}) \\cdot \\mathbb{E}\\left[D(G(z))\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$\\lambda = 0.3$ (\\texttt{Lambda}),\n" +
+            "$\\mathrm{Decay} = 0.99$ (\\texttt{Decay}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

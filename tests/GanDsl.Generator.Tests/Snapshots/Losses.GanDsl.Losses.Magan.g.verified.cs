@@ -34,7 +34,56 @@ partial class Magan : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over AE:\n" +
+            "\n" +
+            "    L_D = 𝔼[mean((AE(x) − x)²)] + 𝔼[max(0, Margin − mean((AE(G(z)) − G(z))²))]\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = 𝔼[mean((AE(G(z)) − G(z))²)]\n" +
+            "\n" +
+            "State, updated after each critic step (initial values RealEnergyTotal = 0, FakeEnergyTotal = 0, StepTotal = 0):\n" +
+            "\n" +
+            "    RealEnergyTotal ← RealEnergyTotal + 𝔼[mean((AE(x) − x)²)]\n" +
+            "    FakeEnergyTotal ← FakeEnergyTotal + 𝔼[mean((AE(G(z)) − G(z))²)]\n" +
+            "    StepTotal ← StepTotal + 1\n" +
+            "\n" +
+            "State, updated at the end of each epoch (initial values Margin = 1, RealEnergyAtEpochStart = 0, FakeEnergyAtEpochStart = 0, StepsAtEpochStart = 0):\n" +
+            "\n" +
+            "    Margin ← Margin − 𝟙[FakeEnergyTotal − FakeEnergyAtEpochStart − (RealEnergyTotal − RealEnergyAtEpochStart) > 0]·max(0, Margin − (RealEnergyTotal − RealEnergyAtEpochStart) / (StepTotal − StepsAtEpochStart))\n" +
+            "    RealEnergyAtEpochStart ← RealEnergyTotal\n" +
+            "    FakeEnergyAtEpochStart ← FakeEnergyTotal\n" +
+            "    StepsAtEpochStart ← StepTotal\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n",
+            "\\paragraph{Discriminator} minimised over $\\mathrm{AE}$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}(x) - x)}^{2}\\right)\\right] + \\mathbb{E}\\left[\\max\\left(0, \\mathrm{Margin} - \\operatorname{mean}\\left({(\\mathrm{AE}(G(z)) - G(z))}^{2}\\right)\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}(G(z)) - G(z))}^{2}\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{State} updated after each critic step (initial values $\\mathrm{RealEnergyTotal} = 0$, $\\mathrm{FakeEnergyTotal} = 0$, $\\mathrm{StepTotal} = 0$):\n" +
+            "\\begin{align*}\n" +
+            "  \\mathrm{RealEnergyTotal} &\\leftarrow \\mathrm{RealEnergyTotal} + \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}(x) - x)}^{2}\\right)\\right] \\\\\n" +
+            "  \\mathrm{FakeEnergyTotal} &\\leftarrow \\mathrm{FakeEnergyTotal} + \\mathbb{E}\\left[\\operatorname{mean}\\left({(\\mathrm{AE}(G(z)) - G(z))}^{2}\\right)\\right] \\\\\n" +
+            "  \\mathrm{StepTotal} &\\leftarrow \\mathrm{StepTotal} + 1\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{State} updated at the end of each epoch (initial values $\\mathrm{Margin} = 1$, $\\mathrm{RealEnergyAtEpochStart} = 0$, $\\mathrm{FakeEnergyAtEpochStart} = 0$, $\\mathrm{StepsAtEpochStart} = 0$):\n" +
+            "\\begin{align*}\n" +
+            "  \\mathrm{Margin} &\\leftarrow \\mathrm{Margin} - \\mathbf{1}\\left[\\mathrm{FakeEnergyTotal} - \\mathrm{FakeEnergyAtEpochStart} - (\\mathrm{RealEnergyTotal} - \\mathrm{RealEnergyAtEpochStart}) > 0\\right] \\cdot \\max\\left(0, \\mathrm{Margin} - \\frac{\\mathrm{RealEnergyTotal} - \\mathrm{RealEnergyAtEpochStart}}{\\mathrm{StepTotal} - \\mathrm{StepsAtEpochStart}}\\right) \\\\\n" +
+            "  \\mathrm{RealEnergyAtEpochStart} &\\leftarrow \\mathrm{RealEnergyTotal} \\\\\n" +
+            "  \\mathrm{FakeEnergyAtEpochStart} &\\leftarrow \\mathrm{FakeEnergyTotal} \\\\\n" +
+            "  \\mathrm{StepsAtEpochStart} &\\leftarrow \\mathrm{StepTotal}\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

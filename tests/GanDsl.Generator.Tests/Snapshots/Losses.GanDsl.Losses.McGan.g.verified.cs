@@ -28,7 +28,30 @@ partial class McGan : global::GanDsl.IGanLoss
             new("F", -0.01d, 0.01d),
         },
         Optimizer: new global::GanDsl.OptimizerDefaults("rmsprop", 5E-05d, 0.9d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over F:\n" +
+            "\n" +
+            "    L_D = −MeanGap\n" +
+            "    MeanGap = 𝔼[‖mean_B(F(x)) − mean_B(F(G(z)))‖]\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = MeanGap\n" +
+            "\n" +
+            "Schedule: 5 critic steps per generator step; F's parameters are clamped to [−0.01, 0.01] after each critic step.\n",
+            "\\paragraph{Discriminator} minimised over $F$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= -\\mathrm{MeanGap} \\\\\n" +
+            "  \\mathrm{MeanGap} &= \\mathbb{E}\\left[\\left\\lVert \\operatorname{mean}_B\\left(F(x)\\right) - \\operatorname{mean}_B\\left(F(G(z))\\right) \\right\\rVert\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= \\mathrm{MeanGap}\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 5 critic steps per generator step; $F$'s parameters are clamped to $[-0.01, 0.01]$ after each critic step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

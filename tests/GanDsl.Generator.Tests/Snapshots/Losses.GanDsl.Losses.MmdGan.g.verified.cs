@@ -28,7 +28,28 @@ partial class MmdGan : global::GanDsl.IGanLoss
             new("F", -0.01d, 0.01d),
         },
         Optimizer: new global::GanDsl.OptimizerDefaults("rmsprop", 5E-05d, 0.9d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over F:\n" +
+            "\n" +
+            "    L_D = −MMD²(F(x), F(G(z)); σ ∈ {1, 2, 4, 8, 16})\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = MMD²(F(x), F(G(z)); σ ∈ {1, 2, 4, 8, 16})\n" +
+            "\n" +
+            "Schedule: 5 critic steps per generator step; F's parameters are clamped to [−0.01, 0.01] after each critic step.\n",
+            "\\paragraph{Discriminator} minimised over $F$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= -\\mathrm{MMD}^2\\left(F(x), F(G(z)); \\sigma \\in \\{1, 2, 4, 8, 16\\}\\right)\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= \\mathrm{MMD}^2\\left(F(x), F(G(z)); \\sigma \\in \\{1, 2, 4, 8, 16\\}\\right)\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 5 critic steps per generator step; $F$'s parameters are clamped to $[-0.01, 0.01]$ after each critic step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

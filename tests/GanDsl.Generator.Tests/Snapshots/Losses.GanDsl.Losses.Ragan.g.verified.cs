@@ -25,7 +25,32 @@ partial class Ragan : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = AverageDiscriminatorLoss(D(x), D(G(z)))\n" +
+            "    AverageDiscriminatorLoss(D(x), D(G(z))) = 𝔼[softplus(−(D(x) − 𝔼[D(G(z))]))] + 𝔼[softplus(D(G(z)) − 𝔼[D(x)])]\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = AverageGeneratorLoss(D(x), D(G(z)))\n" +
+            "    AverageGeneratorLoss(D(x), D(G(z))) = 𝔼[softplus(−(D(G(z)) − 𝔼[D(x)]))] + 𝔼[softplus(D(x) − 𝔼[D(G(z))])]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= \\mathrm{AverageDiscriminatorLoss}(D(x),D(G(z))) \\\\\n" +
+            "  \\mathrm{AverageDiscriminatorLoss}(D(x),D(G(z))) &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(x) - \\mathbb{E}\\left[D(G(z))\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D(G(z)) - \\mathbb{E}\\left[D(x)\\right]\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= \\mathrm{AverageGeneratorLoss}(D(x),D(G(z))) \\\\\n" +
+            "  \\mathrm{AverageGeneratorLoss}(D(x),D(G(z))) &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(G(z)) - \\mathbb{E}\\left[D(x)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D(x) - \\mathbb{E}\\left[D(G(z))\\right]\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -29,7 +29,42 @@ partial class RaganAux : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D, A:\n" +
+            "\n" +
+            "    L_D = AverageDiscriminatorLoss(D(x), D(G(z))) + AverageDiscriminatorLoss(A(x), A(G(z)))\n" +
+            "    AverageDiscriminatorLoss(D(x), D(G(z))) = 𝔼[softplus(−(D(x) − 𝔼[D(G(z))]))] + 𝔼[softplus(D(G(z)) − 𝔼[D(x)])]\n" +
+            "    AverageDiscriminatorLoss(A(x), A(G(z))) = 𝔼[softplus(−(A(x) − 𝔼[A(G(z))]))] + 𝔼[softplus(A(G(z)) − 𝔼[A(x)])]\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = AverageGeneratorLoss(D(x), D(G(z))) + λ·𝔼[log(1 − σ(A(G(z)) − 𝔼[A(x)]))]\n" +
+            "    AverageGeneratorLoss(D(x), D(G(z))) = 𝔼[softplus(−(D(G(z)) − 𝔼[D(x)]))] + 𝔼[softplus(D(x) − 𝔼[D(G(z))])]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- λ = 1 (`Lambda`): Weight λ of the auxiliary critic's term.\n",
+            "\\paragraph{Discriminator} minimised over $D$, $A$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= \\mathrm{AverageDiscriminatorLoss}(D(x),D(G(z))) + \\mathrm{AverageDiscriminatorLoss}(A(x),A(G(z))) \\\\\n" +
+            "  \\mathrm{AverageDiscriminatorLoss}(D(x),D(G(z))) &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(x) - \\mathbb{E}\\left[D(G(z))\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D(G(z)) - \\mathbb{E}\\left[D(x)\\right]\\right)\\right] \\\\\n" +
+            "  \\mathrm{AverageDiscriminatorLoss}(A(x),A(G(z))) &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(A(x) - \\mathbb{E}\\left[A(G(z))\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(A(G(z)) - \\mathbb{E}\\left[A(x)\\right]\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= \\mathrm{AverageGeneratorLoss}(D(x),D(G(z))) + \\lambda \\cdot \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(A(G(z)) - \\mathbb{E}\\left[A(x)\\right]\\right)\\right)\\right] \\\\\n" +
+            "  \\mathrm{AverageGeneratorLoss}(D(x),D(G(z))) &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-(D(G(z)) - \\mathbb{E}\\left[D(x)\\right])\\right)\\right] + \\mathbb{E}\\left[\\operatorname{softplus}\\left(D(x) - \\mathbb{E}\\left[D(G(z))\\right]\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$\\lambda = 1$ (\\texttt{Lambda}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

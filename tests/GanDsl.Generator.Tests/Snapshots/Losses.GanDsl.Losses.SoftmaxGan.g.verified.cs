@@ -25,7 +25,30 @@ partial class SoftmaxGan : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = 𝔼[D(x)] + LogPartition\n" +
+            "    LogPartition = LogSumExp(−D(x)) + softplus(LogSumExp(−D(G(z))) − LogSumExp(−D(x)))\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = 0.5·(𝔼[D(x)] + 𝔼[D(G(z))]) + LogPartition\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= \\mathbb{E}\\left[D(x)\\right] + \\mathrm{LogPartition} \\\\\n" +
+            "  \\mathrm{LogPartition} &= \\operatorname{LogSumExp}\\left(-D(x)\\right) + \\operatorname{softplus}\\left(\\operatorname{LogSumExp}\\left(-D(G(z))\\right) - \\operatorname{LogSumExp}\\left(-D(x)\\right)\\right)\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= 0.5 \\cdot (\\mathbb{E}\\left[D(x)\\right] + \\mathbb{E}\\left[D(G(z))\\right]) + \\mathrm{LogPartition}\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -32,7 +32,47 @@ partial class TopKTraining : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = −𝔼[log(σ(D(x)))] − 𝔼[log(1 − σ(D(G(z))))]\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = 𝔼[softplus(−TopK(D(G(z)), Fraction))]\n" +
+            "\n" +
+            "State, updated at the end of each epoch (initial values Fraction = 1):\n" +
+            "\n" +
+            "    Fraction ← max(γ·Fraction, ν)\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- γ = 0.99 (`Gamma`): Decay γ of the kept fraction per epoch.\n" +
+            "- ν = 0.5 (`Nu`): The smallest fraction ν that is kept.\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(x)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D(G(z))\\right)\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= \\mathbb{E}\\left[\\operatorname{softplus}\\left(-\\operatorname{TopK}\\left(D(G(z)), \\mathrm{Fraction}\\right)\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{State} updated at the end of each epoch (initial values $\\mathrm{Fraction} = 1$):\n" +
+            "\\begin{align*}\n" +
+            "  \\mathrm{Fraction} &\\leftarrow \\max\\left(\\gamma \\cdot \\mathrm{Fraction}, \\nu\\right)\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$\\gamma = 0.99$ (\\texttt{Gamma}),\n" +
+            "$\\nu = 0.5$ (\\texttt{Nu}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

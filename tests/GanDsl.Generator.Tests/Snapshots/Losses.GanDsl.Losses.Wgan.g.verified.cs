@@ -28,7 +28,28 @@ partial class Wgan : global::GanDsl.IGanLoss
             new("D", -0.01d, 0.01d),
         },
         Optimizer: new global::GanDsl.OptimizerDefaults("rmsprop", 5E-05d, 0.9d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = 𝔼[D(G(z))] − 𝔼[D(x)]\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = −𝔼[D(G(z))]\n" +
+            "\n" +
+            "Schedule: 5 critic steps per generator step; D's parameters are clamped to [−0.01, 0.01] after each critic step.\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= \\mathbb{E}\\left[D(G(z))\\right] - \\mathbb{E}\\left[D(x)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[D(G(z))\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 5 critic steps per generator step; $D$'s parameters are clamped to $[-0.01, 0.01]$ after each critic step.\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -29,7 +29,40 @@ partial class WganDiv : global::GanDsl.IGanLoss
         CriticSteps: 5,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = 𝔼[D(G(z))] − 𝔼[D(x)] + Div\n" +
+            "    Div = (K / 2)·(𝔼[‖∇_x D(x)‖^P] + 𝔼[‖∇_G(z) D(G(z))‖^P])\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = −𝔼[D(G(z))]\n" +
+            "\n" +
+            "Schedule: 5 critic steps per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- K = 2 (`K`): Weight k of the divergence term (paper: 2).\n" +
+            "- P = 6 (`P`): Power p of the gradient norm (paper: 6).\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= \\mathbb{E}\\left[D(G(z))\\right] - \\mathbb{E}\\left[D(x)\\right] + \\mathrm{Div} \\\\\n" +
+            "  \\mathrm{Div} &= \\frac{K}{2} \\cdot (\\mathbb{E}\\left[{\\left\\lVert \\nabla_{x} D(x) \\right\\rVert}^{P}\\right] + \\mathbb{E}\\left[{\\left\\lVert \\nabla_{G(z)} D(G(z)) \\right\\rVert}^{P}\\right])\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[D(G(z))\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 5 critic steps per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$K = 2$ (\\texttt{K}),\n" +
+            "$P = 6$ (\\texttt{P}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

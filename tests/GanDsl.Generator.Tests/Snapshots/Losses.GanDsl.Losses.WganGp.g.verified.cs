@@ -28,7 +28,40 @@ partial class WganGp : global::GanDsl.IGanLoss
         CriticSteps: 5,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0001d, 0.5d, 0.9d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = 𝔼[D(G(z))] − 𝔼[D(x)] + λ·Gp\n" +
+            "    Gp = 𝔼[(‖∇_x̂ D(x̂)‖ − 1)²]\n" +
+            "    x̂ = ε·x + (1 − ε)·G(z),  ε ∼ U[0, 1) per sample\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = −𝔼[D(G(z))]\n" +
+            "\n" +
+            "Schedule: 5 critic steps per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- λ = 10 (`Lambda`): Penalty weight λ (the paper's toy 2-D experiments use 0.1).\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= \\mathbb{E}\\left[D(G(z))\\right] - \\mathbb{E}\\left[D(x)\\right] + \\lambda \\cdot \\mathrm{Gp} \\\\\n" +
+            "  \\mathrm{Gp} &= \\mathbb{E}\\left[{(\\left\\lVert \\nabla_{\\hat{x}} D(\\hat{x}) \\right\\rVert - 1)}^{2}\\right] \\\\\n" +
+            "  \\hat{x} &= \\epsilon \\cdot x + \\left(1 - \\epsilon\\right) \\cdot G(z),\\quad \\epsilon \\sim U[0, 1) \\text{ per sample}\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[D(G(z))\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 5 critic steps per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$\\lambda = 10$ (\\texttt{Lambda}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

@@ -28,7 +28,40 @@ partial class ZeroGp : global::GanDsl.IGanLoss
         CriticSteps: 1,
         Clipping: global::System.Array.Empty<global::GanDsl.ClipInfo>(),
         Optimizer: new global::GanDsl.OptimizerDefaults("adam", 0.0002d, 0.5d, 0.999d, 0.99d),
-        UsesSecondNoise: false);
+        UsesSecondNoise: false,
+        Formula: new global::GanDsl.LossFormula(
+            "Discriminator, minimised over D:\n" +
+            "\n" +
+            "    L_D = −𝔼[log(σ(D(x)))] − 𝔼[log(1 − σ(D(G(z))))] + λ·ZeroCenteredPenalty\n" +
+            "    ZeroCenteredPenalty = 𝔼[‖∇_x̂ D(x̂)‖²]\n" +
+            "    x̂ = ε·x + (1 − ε)·G(z),  ε ∼ U[0, 1) per sample\n" +
+            "\n" +
+            "Generator, minimised over G:\n" +
+            "\n" +
+            "    L_G = −𝔼[log(σ(D(G(z))))]\n" +
+            "\n" +
+            "Schedule: 1 critic step per generator step.\n" +
+            "\n" +
+            "Hyperparameters:\n" +
+            "\n" +
+            "- λ = 10 (`Lambda`): Penalty weight λ.\n",
+            "\\paragraph{Discriminator} minimised over $D$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(x)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D(G(z))\\right)\\right)\\right] + \\lambda \\cdot \\mathrm{ZeroCenteredPenalty} \\\\\n" +
+            "  \\mathrm{ZeroCenteredPenalty} &= \\mathbb{E}\\left[{\\left\\lVert \\nabla_{\\hat{x}} D(\\hat{x}) \\right\\rVert}^{2}\\right] \\\\\n" +
+            "  \\hat{x} &= \\epsilon \\cdot x + \\left(1 - \\epsilon\\right) \\cdot G(z),\\quad \\epsilon \\sim U[0, 1) \\text{ per sample}\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Generator} minimised over $G$:\n" +
+            "\\begin{align*}\n" +
+            "  L_{G} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(G(z))\\right)\\right)\\right]\n" +
+            "\\end{align*}\n" +
+            "\n" +
+            "\\paragraph{Schedule} 1 critic step per generator step.\n" +
+            "\n" +
+            "\\paragraph{Hyperparameters}\n" +
+            "\n" +
+            "$\\lambda = 10$ (\\texttt{Lambda}).\n"));
 
     /// <inheritdoc/>
     public global::GanDsl.LossInfo Info => s_info;

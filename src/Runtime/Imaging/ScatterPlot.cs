@@ -18,6 +18,9 @@ public sealed record ScatterPlotOptions
     /// <summary>Title above the plot (for example "wgan-gp step 1000").</summary>
     public string? Title { get; init; }
 
+    /// <summary>Font size of the title (smaller for the cells of a grid).</summary>
+    public float TitleSize { get; init; } = 16;
+
     /// <summary>Colour of the real samples (blue).</summary>
     public Color RealColour { get; init; } = Charts.Blue;
 
@@ -102,7 +105,7 @@ public static class ScatterPlot
         plot.YLabel("y");
         var title = options.Title ?? "";
         if (outside > 0) title += $"{(title.Length > 0 ? ", " : "")}{outside.ToString(CultureInfo.InvariantCulture)} generated outside";
-        if (title.Length > 0) plot.Title(title, 16);
+        if (title.Length > 0) plot.Title(title, options.TitleSize);
         plot.ShowLegend(Edge.Right);
         int side = options.Size - Top - Bottom;
         plot.Layout.Fixed(new PixelPadding(Left, Right + LegendWidth, Bottom, Top));

@@ -41,7 +41,7 @@ public static class ComparisonFigures
             float[] generated = run is not null && File.Exists(samples) ? NpyFile.Read(samples).Data : [];
             if (generated.Length > 2 * PointsPerCell) generated = generated[..(2 * PointsPerCell)];
             var status = run is null ? ": not run" : run.Status == RunStatus.Completed ? "" : $" ({run.Status.ToString().ToLowerInvariant()})";
-            cells.Add(ScatterPlot.Render(real, generated, new ScatterPlotOptions { Size = CellSize, Frame = frame, Title = $"{loss}, seed {seed}{status}" }));
+            cells.Add(ScatterPlot.Render(real, generated, new ScatterPlotOptions { Size = CellSize, Frame = frame, Title = $"{loss}, seed {seed}{status}", TitleSize = 12 }));
         }
         AtomicFile.WriteAllBytes(path, Charts.Tile(cells, options.Seeds, title));
     }

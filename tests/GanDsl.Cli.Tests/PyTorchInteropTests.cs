@@ -47,7 +47,7 @@ public sealed class PyTorchInteropTests : TempFolderTests
         return "tests/reference/interop/pytorch_weights.py (not found)";
     }
 
-    private static JsonElement Python(string mode, string folder)
+    private static JsonElement Python(string mode, string folder = "")
     {
         var info = new ProcessStartInfo(PythonTorchFactAttribute.Python, [Script, mode, folder]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var p = Process.Start(info)!;
@@ -135,6 +135,21 @@ public sealed class PyTorchInteropTests : TempFolderTests
             using var imported = Network(checkpoint, name);
             AssertClose(python.GetProperty(name), Outputs(imported), $"{name} imported");
         }
+    }
+
+    [PythonTorchFact]
+    public void Built_in_families_have_the_state_dict_keys_and_shapes_of_the_same_networks_in_pytorch()
+    {
+        var python = Python("keys");
+        foreach (var (family, sampleShape) in new (IModelFamily, long[])[] { (new MlpFamily(), [2]), (new Dcgan28Family(), [1, 28, 28]) })
+            foreach (var (name, role) in new[] { ("G", NetworkRole.Generator), ("D", NetworkRole.Critic) })
+            {
+                using var module = family.Build(new NetworkInfo(name, role, role == NetworkRole.Generator ? NetworkOutput.Sample : NetworkOutput.Score), sampleShape);
+                var ours = module.state_dict().ToDictionary(e => e.Key, e => string.Join(",", e.Value.shape));
+                var theirs = python.GetProperty($"{family.Name}.{name}").EnumerateObject()
+                    .ToDictionary(p => p.Name, p => string.Join(",", p.Value.EnumerateArray().Select(d => d.GetInt64())));
+                Assert.Equal(theirs.OrderBy(e => e.Key, StringComparer.Ordinal), ours.OrderBy(e => e.Key, StringComparer.Ordinal));
+            }
     }
 
     [Fact]

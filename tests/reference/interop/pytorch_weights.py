@@ -7,6 +7,8 @@ Builds the `mlp` family's G and D exactly as a PyTorch user would (nn.Sequential
                  JSON {"pt": {"G": [...], "D": [...]}, "safetensors": {...}} of their outputs on the fixed input;
   make DIR       seeds 1234, saves fresh G and D with torch.save(model.state_dict(), DIR/NAME.pt) and prints
                  the outputs of those weights on the fixed input, for the import direction.
+  keys           prints JSON {"mlp.G": {key: shape}, ..., "dcgan28.G": ..., "dcgan28.D": ...} of the state_dicts of
+                 the built-in families written in PyTorch (docs/interop.md), for the test that GanDsl's keys are these.
 The fixed input: z = x = torch.linspace(-2, 2, 16).reshape(8, 2), float32.
 """
 import json
@@ -27,6 +29,15 @@ def trunk(inputs, outputs):
 
 def networks():
     return {"G": trunk(2, 2), "D": trunk(2, 1)}
+
+
+def dcgan28():
+    g = nn.Sequential(nn.Linear(64, 6272), nn.BatchNorm1d(6272), nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
+                      nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
+                      nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
+    d = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2),
+                      nn.Flatten(), nn.Linear(6272, 1))
+    return {"G": g, "D": d}
 
 
 def load_safetensors(path):
@@ -52,8 +63,12 @@ def outputs(nets):
 
 
 def main():
-    mode, folder = sys.argv[1], sys.argv[2]
-    if mode == "check":
+    mode, folder = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None
+    if mode == "keys":
+        families = {"mlp": networks(), "dcgan28": dcgan28()}
+        print(json.dumps({f"{family}.{name}": {k: list(v.shape) for k, v in net.state_dict().items()}
+                          for family, nets in families.items() for name, net in nets.items()}))
+    elif mode == "check":
         result = {}
         for fmt, load in (("pt", torch.load), ("safetensors", load_safetensors)):
             nets = networks()

@@ -20,7 +20,7 @@ cd "$repo"
 missing=()
 [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || missing+=(dataset-fashion-mnist)
 [[ -d /usr/share/fonts/truetype/dejavu ]] || missing+=(fonts-dejavu-core)
-# PyTorch for the weight-export round trip (tests/GanDsl.Cli.Tests/PyTorchInteropTests.cs, ~1 GB installed); without it those tests are skipped.
+# PyTorch for the weight-export round trip (tests/GanDsl.Cli.Tests/PyTorchInteropTests.cs; with libtorch1.13 about 180 MB installed); without it those tests are skipped.
 /usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || missing+=(python3-torch python3-numpy)
 if (( ${#missing[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then

@@ -1,6 +1,7 @@
 using System.Globalization;
 using GanDsl.Cli;
 using GanDsl.Data;
+using GanDsl.Training;
 using static GanDsl.Tests.Cli.CliRunner;
 
 namespace GanDsl.Tests.Cli;
@@ -165,6 +166,9 @@ public class CompareTests : TempFolderTests
                 Assert.True(File.Exists(Path.Combine(whole, loss, $"seed-{seed}", "run.json")), "every 2-D run leaves its record");
         foreach (var figure in new[] { "comparison_samples.png", "comparison_metrics.png" })
             Assert.True(new FileInfo(Path.Combine(whole, figure)).Length > 10_000, $"{figure} is written");
+        // The grid: a column per seed, a row per loss, under a title band.
+        var cellWidth = ComparisonFigures.CellSize + GanDsl.Imaging.ScatterPlot.LegendWidth;
+        Assert.Equal((2 * cellWidth, 40 + 2 * ComparisonFigures.CellSize), PngSize(Path.Combine(whole, "comparison_samples.png")));
 
         var sharded = TempDir("compare-sharded");
         var first = Compare(sharded, [.. study, "--shard", "1/2"]);

@@ -25,6 +25,8 @@ missing=()
 # a dependency). They run as root in CI: the tests set OMPI_ALLOW_RUN_AS_ROOT(_CONFIRM) for their own mpirun.
 command -v mpirun >/dev/null 2>&1 || missing+=(openmpi-bin)
 command -v pdflatex >/dev/null 2>&1 || missing+=(texlive-latex-base)   # `gan show --latex` of the zoo must compile (Cli tests)
+# PyTorch for the weight-export round trip (tests/GanDsl.Cli.Tests/PyTorchInteropTests.cs; with libtorch1.13 about 180 MB installed); without it those tests are skipped.
+/usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || missing+=(python3-torch python3-numpy)
 if (( ${#missing[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${missing[*]}"

@@ -35,6 +35,7 @@ public static class GanCli
         Add(TrainCommand.Create(cli), TrainCommand.Notes);
         Add(CompareCommand.Create(cli), CompareCommand.Notes);
         Add(SampleCommand.Create(cli), SampleCommand.Notes);
+        Add(ExportCommand.Create(cli), ExportCommand.Notes);
         Add(EvalCommand.Create(cli), EvalCommand.Notes);
         Add(ListCommand.Create(cli), null);
         Add(VerifyGoldenVerb.Create(cli), VerifyGoldenVerb.Notes);

@@ -73,6 +73,7 @@ public static class GoldenVerifier
     /// <summary>Runs every entry of <paramref name="file"/> and returns one check per compared quantity.</summary>
     public static IReadOnlyList<GoldenCheck> Verify(GoldenFile file, LossRegistry registry)
     {
+        Libtorch.Load();   // libtorch's warnings (create_graph=True's among them) silenced as in training
         var checks = new List<GoldenCheck>();
         foreach (var entry in file.Entries)
         {

@@ -1,8 +1,9 @@
+using GanDsl.Evaluation;
+using GanDsl.Formats;
 using System.Globalization;
 using GanDsl.Cli;
 using GanDsl.Data;
-using GanDsl.Evaluation;
-using GanDsl.Formats;
+using GanDsl.Training;
 using static GanDsl.Tests.Cli.CliRunner;
 
 namespace GanDsl.Tests.Cli;
@@ -150,6 +151,67 @@ public class CompareTests : TempFolderTests
         Assert.Equal(("nonsaturating", "0", "20"), (run["loss"], run["seed"], run["steps"]));
         Assert.Single(MarkdownRows(File.ReadAllText(Path.Combine(dir, "comparison.md"))));
         Assert.False(Directory.Exists(Path.Combine(dir, "lsgan")));
+    }
+
+    /// <summary>comparison.csv without the wall-clock column (the only one that differs between two runs of the same pair).</summary>
+    private static List<string> TableWithoutSeconds(string dir) =>
+        ReadTable(dir).Select(r => string.Join(",", r.Where(c => c.Key != "seconds").Select(c => $"{c.Key}={c.Value}"))).ToList();
+
+    [Fact]
+    public void Two_shards_then_the_merge_give_the_unsharded_table_and_the_merge_trains_nothing()
+    {
+        string[] study = ["--losses", "nonsaturating,lsgan", "--seeds", "2", "--steps", "10"];
+        var whole = TempDir("compare-whole");
+        Assert.Equal(0, Compare(whole, study).ExitCode);
+        foreach (var loss in new[] { "nonsaturating", "lsgan" })
+            for (var seed = 0; seed < 2; seed++)
+                Assert.True(File.Exists(Path.Combine(whole, loss, $"seed-{seed}", "run.json")), "every 2-D run leaves its record");
+        foreach (var figure in new[] { "comparison_samples.png", "comparison_metrics.png" })
+            Assert.True(new FileInfo(Path.Combine(whole, figure)).Length > 10_000, $"{figure} is written");
+        // The grid: a column per seed, a row per loss, under a title band.
+        var cellWidth = ComparisonFigures.CellSize + GanDsl.Imaging.ScatterPlot.LegendWidth;
+        Assert.Equal((2 * cellWidth, 40 + 2 * ComparisonFigures.CellSize), PngSize(Path.Combine(whole, "comparison_samples.png")));
+
+        var sharded = TempDir("compare-sharded");
+        var first = Compare(sharded, [.. study, "--shard", "1/2"]);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.False(File.Exists(Path.Combine(sharded, "comparison.md")), "a shard writes no partial table");
+        // Shard 2 of 2 from a Slurm array task (--array=0-1: task 1 of 2).
+        Environment.SetEnvironmentVariable("SLURM_ARRAY_TASK_ID", "1");
+        Environment.SetEnvironmentVariable("SLURM_ARRAY_TASK_COUNT", "2");
+        Outcome second;
+        try { second = Compare(sharded, [.. study, "--shard", "slurm"]); }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SLURM_ARRAY_TASK_ID", null);
+            Environment.SetEnvironmentVariable("SLURM_ARRAY_TASK_COUNT", null);
+        }
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        // Pairs in table order go round-robin: shard 1 has seed 0 of nonsaturating and lsgan's... every other pair.
+        Assert.Equal(2, MarkdownRows(first.Stdout).Sum(r => int.Parse(r.Split('|')[2], CultureInfo.InvariantCulture)));
+        Assert.Equal(2, MarkdownRows(second.Stdout).Sum(r => int.Parse(r.Split('|')[2], CultureInfo.InvariantCulture)));
+
+        var checkpoints = Directory.GetFiles(sharded, "checkpoint.bin", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+        Assert.Equal(4, checkpoints.Count);
+        var merge = Compare(sharded, study);
+        Assert.True(merge.ExitCode == 0, merge.Stderr);
+        Assert.DoesNotContain("[1/", merge.Stderr);   // no run started
+        Assert.Equal(4, merge.Stderr.Split('\n').Count(l => l.Contains("already done", StringComparison.Ordinal)));
+        Assert.All(checkpoints, c => Assert.Equal(c.Value, File.GetLastWriteTimeUtc(c.Key)));
+        Assert.Equal(TableWithoutSeconds(whole), TableWithoutSeconds(sharded));
+        Assert.True(File.Exists(Path.Combine(sharded, "comparison_samples.png")));
+
+        // A record of other settings is not reused: a different --steps trains again.
+        var other = Compare(sharded, ["--losses", "nonsaturating", "--seeds", "1", "--steps", "2"]);
+        Assert.True(other.ExitCode == 0, other.Stderr);
+        Assert.Contains("[1/1] nonsaturating, seed 0", other.Stderr);
+    }
+
+    [Fact]
+    public void Shard_must_be_K_of_N()
+    {
+        AssertBadInput("--shard must be K/N", "--losses", "nonsaturating", "--data", "ring", "--shard", "3/2");
+        AssertBadInput("SLURM_ARRAY_TASK_ID", "--losses", "nonsaturating", "--data", "ring", "--shard", "slurm");
     }
 
     /// <summary>A writer that hands every line to a callback (to press Ctrl-C at a chosen moment).</summary>

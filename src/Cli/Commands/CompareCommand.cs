@@ -10,12 +10,15 @@ public static class CompareCommand
     internal const string Notes = """
         Each run is evaluated on its final samples.npy against fresh data samples: sliced Wasserstein and
         energy distance, and for ring and grid the modes covered and the fraction of high-quality samples.
-        On fashion-mnist each run's final samples are measured against the test split with the feature
-        network of 'gan eval' (FID, KID, precision, recall, classes covered; docs/evaluation.md), the table
-        names the diverged runs, comparison_fid.png shows FID per loss (mean ± std over seeds), and a rerun
-        of the same command skips the runs that finished with complete outputs (DIR/<loss>/seed-<k>/run.json).
-        Diverged runs are counted in the table, not averaged. Ctrl-C finishes the current run, writes the
-        table of the finished runs and exits with code 130.
+        On 2-D data, comparison_samples.png shows every run's samples (a row per loss, a column per seed) and
+        comparison_metrics.png the table as bars. On fashion-mnist each run's final samples are measured against
+        the test split with the feature network of 'gan eval' (FID, KID, precision, recall, classes covered;
+        docs/evaluation.md) and comparison_fid.png shows FID per loss (mean ± std over seeds). Every finished run
+        leaves DIR/<loss>/seed-<k>/run.json: a rerun of the same command reads it instead of training again.
+        --shard K/N (or --shard slurm, from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT) trains only every
+        N-th pair from the K-th; the same command without --shard then trains nothing and writes the table and
+        figures (docs/training.md#sharded-studies). Diverged runs are counted in the table, not averaged.
+        Ctrl-C finishes the current run, writes the table of the finished runs and exits with code 130.
         """;
 
     /// <summary>The <c>compare</c> command, running with <paramref name="cli"/>'s writers.</summary>
@@ -33,8 +36,9 @@ public static class CompareCommand
         var threads = CliOptions.Threads();
         var set = CliOptions.Set("override a hyperparameter in every loss that has it (repeatable)");
         var samples = CliOptions.Int("--samples", "generated and data samples each run is evaluated on", 10_000);
+        var shard = CliOptions.Text("--shard", "train only shard K of N of the (loss, seed) pairs (K from 1), or 'slurm' for the Slurm array task's", "K/N|slurm");
 
-        var command = new Command("compare", "Train several losses under one budget with several seeds and print one table.") { losses, data, @out, seeds, steps, model, batch, threads, set, samples, assembly };
+        var command = new Command("compare", "Train several losses under one budget with several seeds and print one table.") { losses, data, @out, seeds, steps, model, batch, threads, set, samples, shard, assembly };
         command.SetAction(parse => Run(new ComparisonOptions
         {
             Losses = parse.GetValue(losses)!.Split(',').Select(l => l.Trim()).ToList(),
@@ -47,8 +51,15 @@ public static class CompareCommand
             Threads = parse.GetValue(threads),
             Hyperparameters = TrainCommand.ParseHyperparameters(parse.GetValue(set) ?? []),
             EvaluationSamples = parse.GetValue(samples),
+            Shard = parse.GetValue(shard) is { } text ? ParseShard(text) : null,
         }, parse.GetValue(assembly) ?? [], cli));
         return command;
+    }
+
+    private static ComparisonShard ParseShard(string text)
+    {
+        try { return ComparisonShard.Parse(text, Environment.GetEnvironmentVariable); }
+        catch (FormatException e) { throw new UsageException(e.Message); }
     }
 
     private static int Run(ComparisonOptions options, IReadOnlyList<string> assemblies, CliContext cli)
@@ -58,16 +69,16 @@ public static class CompareCommand
         try { comparison = Comparison.Create(options, LossCatalog.Load(assemblies)); }
         catch (TrainingSetupException e) { throw new UsageException(e.Message); }
 
-        var count = options.Losses.Count * options.Seeds;
-        stderr.WriteLine($"Comparing {string.Join(", ", options.Losses)} on {comparison.Dataset.Name}: {options.Seeds} seeds, {options.Steps} steps each ({count} runs) -> {options.OutputDirectory}");
+        var count = comparison.Pairs.Count;
+        var shardText = options.Shard is { } s ? $", shard {s} ({count} of {options.Pairs.Count} runs)" : $" ({count} runs)";
+        stderr.WriteLine($"Comparing {string.Join(", ", options.Losses)} on {comparison.Dataset.Name}: {options.Seeds} seeds, {options.Steps} steps each{shardText} -> {options.OutputDirectory}");
         IReadOnlyList<ComparisonRun> runs;
+        var figures = new List<string>();
         try
         {
             runs = ProgressDisplay.Compare(cli, (log, progress) => comparison.Run(cli.Interrupt, log, progress));
-            ComparisonTable.Write(options.OutputDirectory, runs);
-            if (comparison.IsImages)
-                ImageComparison.SaveFigure(Path.Combine(options.OutputDirectory, ImageComparison.FigureFile), runs,
-                    $"FID per loss, {options.Steps} steps, {options.Seeds} seeds");
+            // A shard's table would be partial and its shards would overwrite each other's: the unsharded command writes them.
+            if (options.Shard is null) figures = WriteTablesAndFigures(options, comparison, runs);
         }
         catch (IOException e)
         {
@@ -75,9 +86,28 @@ public static class CompareCommand
             return ExitCodes.Failure;
         }
         stdout.Write(ComparisonTable.ToMarkdown(runs));
-        stdout.WriteLine($"Tables in {Path.Combine(options.OutputDirectory, "comparison.md")} and comparison.csv (per-seed values){(comparison.IsImages ? $", figure {ImageComparison.FigureFile}, samples.png per run" : "")}.");
+        if (options.Shard is { } shard)
+            stdout.WriteLine($"Shard {shard}: {runs.Count} run(s) recorded in their folders (run.json). When every shard is done, run the same command without --shard: it trains nothing and writes the table and figures.");
+        else
+            stdout.WriteLine($"Tables in {Path.Combine(options.OutputDirectory, "comparison.md")} and comparison.csv (per-seed values){(figures.Count > 0 ? ", figures " + string.Join(", ", figures) : "")}.");
         if (runs.Count == count) return ExitCodes.Success;
         stderr.WriteLine($"Interrupted after {runs.Count} of {count} runs; the table covers the finished ones.");
         return ExitCodes.Interrupted;
+    }
+
+    /// <summary>comparison.md, comparison.csv and the figures (names returned).</summary>
+    private static List<string> WriteTablesAndFigures(ComparisonOptions options, Comparison comparison, IReadOnlyList<ComparisonRun> runs)
+    {
+        ComparisonTable.Write(options.OutputDirectory, runs);
+        var title = $"{comparison.Dataset.Name}, {options.Steps} steps, {options.Seeds} seed{(options.Seeds == 1 ? "" : "s")}";
+        if (comparison.IsImages)
+        {
+            GanDsl.Training.ImageComparison.SaveFigure(Path.Combine(options.OutputDirectory, GanDsl.Training.ImageComparison.FigureFile), runs, $"FID per loss, {title}");
+            return [GanDsl.Training.ImageComparison.FigureFile, "samples.png per run"];
+        }
+        var reference = GanDsl.Formats.NpyFile.Read(Path.Combine(options.OutputDirectory, Comparison.ReferenceFile)).Data;
+        ComparisonFigures.SaveSamples(Path.Combine(options.OutputDirectory, ComparisonFigures.SamplesFile), options, runs, reference, $"Samples per loss and seed, {title}");
+        ComparisonFigures.SaveMetrics(Path.Combine(options.OutputDirectory, ComparisonFigures.MetricsFile), runs, title);
+        return [ComparisonFigures.SamplesFile, ComparisonFigures.MetricsFile];
     }
 }

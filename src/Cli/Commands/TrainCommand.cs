@@ -36,6 +36,8 @@ public static class TrainCommand
         var separate = CliOptions.Flag("--separate-forward-passes", "one forward pass per network application (default: a network's applications share one pass where it is batch-independent)");
         var noMklFastPath = CliOptions.Flag("--no-mkl-fast-path", $"keep MKL on its generic kernels on non-Intel x86-64 CPUs (default: its fast ones; also {GanDsl.MklFastPath.Variable}=off)");
         var resume = CliOptions.Flag("--resume", "continue the run in --out from its checkpoint.bin, up to --steps");
+        var overwrite = CliOptions.Flag("--overwrite", "start a new run in an --out folder that already holds one, replacing it");
+        var initFrom = CliOptions.Text("--init-from", "start from PyTorch weights: DIR/NAME.pt or NAME.safetensors per network (docs/interop.md)", "DIR");
         var checkpointEvery = CliOptions.Long("--checkpoint-every", "write checkpoint.bin every N steps (0: only at the end)", 1000);
         var sampleEvery = CliOptions.Long("--sample-every", "write samples_STEP.png every N steps (0: none)", 500);
         var logEvery = CliOptions.Long("--log-every", "write a metrics.csv row every N steps", 10);
@@ -44,7 +46,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a loss on a dataset; outputs in --out.")
         {
-            loss, data, @out, model, steps, batch, lrG, lrD, betas, set, seed, device, threads, separate, noMklFastPath, ema, resume,
+            loss, data, @out, model, steps, batch, lrG, lrD, betas, set, seed, device, threads, separate, noMklFastPath, ema, resume, overwrite, initFrom,
             checkpointEvery, sampleEvery, logEvery, samples, fashionMnist, assembly,
         };
         command.SetAction(parse =>
@@ -73,11 +75,29 @@ public static class TrainCommand
                 LogEvery = parse.GetValue(logEvery),
                 FinalSampleCount = parse.GetValue(samples),
                 FashionMnistPath = parse.GetValue(fashionMnist),
+                InitFrom = parse.GetValue(initFrom),
             };
             if (options.Problems() is { Count: > 0 } problems) throw new UsageException(problems[0]);
+            CheckOutputFolder(options.OutputDirectory, options.Resume, parse.GetValue(overwrite));
             return Run(options, parse.GetValue(assembly) ?? [], cli);
         });
         return command;
+    }
+
+    /// <summary>
+    /// A new run does not write into a folder that holds something (a previous run's outputs would be silently
+    /// replaced or mixed with the new ones): it needs --resume (continue) or --overwrite (replace).
+    /// </summary>
+    internal static void CheckOutputFolder(string folder, bool resume, bool overwrite)
+    {
+        var full = Path.GetFullPath(folder);
+        if (resume && overwrite) throw new UsageException("--resume continues the run in --out, --overwrite replaces it: use one of them.");
+        if (resume || !Directory.Exists(full) || !Directory.EnumerateFileSystemEntries(full).Any()) return;
+        if (!overwrite)
+            throw new UsageException($"--out folder '{full}' already exists and is not empty. Give --resume to continue the run in it, --overwrite to replace it, or another --out.");
+        // Outputs that accumulate rather than being replaced: the old run's pictures and TensorBoard events would mix with the new run's.
+        foreach (var picture in Directory.EnumerateFiles(full, "samples_*.png")) File.Delete(picture);
+        if (Path.Combine(full, "tensorboard") is var events && Directory.Exists(events)) Directory.Delete(events, recursive: true);
     }
 
     private static (double, double)? ParseBetas(string? text)

@@ -83,14 +83,26 @@ public static class Libtorch
     /// </summary>
     public static void Configure(int? threads = null)
     {
-        if (Interlocked.Exchange(ref s_configured, 1) == 0) SilenceNnpackWarning();
+        Load();
         torch.set_num_threads(threads ?? DefaultThreads);
+    }
+
+    /// <summary>
+    /// Loads libtorch if needed and silences its noise warnings, leaving the thread count as it is: for code that
+    /// runs losses without a <see cref="Training.Trainer"/> (the golden verifier).
+    /// </summary>
+    public static void Load()
+    {
+        if (Interlocked.Exchange(ref s_configured, 1) == 0) SilenceNnpackWarning();
     }
 
     /// <summary>
     /// libtorch 2.x prints "Could not initialize NNPACK! Reason: Unsupported hardware." on every convolution on
     /// CPUs without the instructions NNPACK wants; it then uses its other kernels, so the line is noise. It is a
-    /// glog-style warning gated by c10's exported <c>FLAGS_caffe2_log_level</c>: 2 keeps errors only.
+    /// glog-style warning gated by c10's exported <c>FLAGS_caffe2_log_level</c>: 2 keeps errors only. The same gate
+    /// silences "Using backward() with create_graph=True will create a reference cycle": <c>LossOps.Grad</c> takes
+    /// penalty gradients that way on purpose (TorchSharp's <c>grad</c> has no native error handler) and clears the
+    /// input's <c>.grad</c> right after, which breaks the cycle the warning is about.
     /// </summary>
     private static void SilenceNnpackWarning()
     {

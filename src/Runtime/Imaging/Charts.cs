@@ -50,4 +50,36 @@ public static class Charts
             return (p.X, p.Y);
         });
     }
+
+    /// <summary>
+    /// Lays pictures out in a grid of <paramref name="columns"/> (row by row, each cell as large as the largest picture)
+    /// under a title band, on white; returns the PNG.
+    /// </summary>
+    public static byte[] Tile(IReadOnlyList<PlotPicture> cells, int columns, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        if (cells.Count == 0) throw new ArgumentException("At least one picture is needed.", nameof(cells));
+        columns = Math.Clamp(columns, 1, cells.Count);
+        int rows = (cells.Count + columns - 1) / columns;
+        int cellWidth = cells.Max(c => c.Width), cellHeight = cells.Max(c => c.Height);
+        int band = string.IsNullOrEmpty(title) ? 0 : 40;
+        using var surface = SKSurface.Create(new SKImageInfo(columns * cellWidth, band + rows * cellHeight));
+        var canvas = surface.Canvas;
+        canvas.Clear(SKColors.White);
+        if (band > 0)
+        {
+            using var typeface = SKTypeface.FromFamilyName(FontFamily);
+            using var font = new SKFont(typeface, 20);
+            using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+            canvas.DrawText(title, columns * cellWidth / 2f, 28, SKTextAlign.Center, font, paint);
+        }
+        for (int i = 0; i < cells.Count; i++)
+        {
+            using var bitmap = SKBitmap.Decode(cells[i].Png);
+            canvas.DrawBitmap(bitmap, i % columns * cellWidth, band + i / columns * cellHeight);
+        }
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
 }

@@ -31,6 +31,16 @@ public sealed record LinePlotOptions
 
     /// <summary>Line width in pixels.</summary>
     public float LineWidth { get; init; } = 2;
+
+    /// <summary>
+    /// A symmetric-log vertical axis (matplotlib's <c>symlog</c>): linear within ±<see cref="LinearThreshold"/>,
+    /// logarithmic beyond, signs kept; ticks at 0 and ±threshold·10^k show the values themselves. One spike of 10⁶
+    /// then takes a few decades of the height instead of flattening every other curve to a line.
+    /// </summary>
+    public bool SymmetricLog { get; init; }
+
+    /// <summary>Where <see cref="SymmetricLog"/> turns from linear to logarithmic (positive).</summary>
+    public double LinearThreshold { get; init; } = 1;
 }
 
 /// <summary>Line plot (ScottPlot) of several named series (loss curves) in distinct colours (<see cref="Charts.Palette"/>), with axis labels, a title and a legend.</summary>
@@ -49,15 +59,24 @@ public static class LinePlot
         if (options.Width < 200 || options.Height < 150)
             throw new ArgumentOutOfRangeException(nameof(options), "The picture must be at least 200 × 150 pixels.");
 
+        if (options.SymmetricLog && !(options.LinearThreshold > 0 && double.IsFinite(options.LinearThreshold)))
+            throw new ArgumentOutOfRangeException(nameof(options), options.LinearThreshold, "The symlog threshold must be positive.");
+        double c = options.LinearThreshold;
+        double Y(double v) => options.SymmetricLog ? SymLog(v, c) : v;
+
         var plot = Charts.NewPlot();
+        double top = 0;
         for (int k = 0; k < series.Count; k++)
         {
             var finite = Enumerable.Range(0, series[k].X.Count).Where(i => double.IsFinite(series[k].X[i]) && double.IsFinite(series[k].Y[i])).ToArray();
-            var line = plot.Add.ScatterLine(finite.Select(i => series[k].X[i]).ToArray(), finite.Select(i => series[k].Y[i]).ToArray(), Charts.Palette[k % Charts.Palette.Count]);
+            var ys = finite.Select(i => Y(series[k].Y[i])).ToArray();
+            if (ys.Length > 0) top = Math.Max(top, ys.Max(Math.Abs));
+            var line = plot.Add.ScatterLine(finite.Select(i => series[k].X[i]).ToArray(), ys, Charts.Palette[k % Charts.Palette.Count]);
             line.LineWidth = options.LineWidth;
             line.LegendText = series[k].Name;
         }
-        if (options.YRange is { } y) plot.Axes.SetLimitsY(y.Min, y.Max);
+        if (options.SymmetricLog) plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(SymLogTicks(top, c).ToArray());
+        if (options.YRange is { } y) plot.Axes.SetLimitsY(Y(y.Min), Y(y.Max));
         if (options.XTitle is { } xt) plot.XLabel(xt);
         if (options.YTitle is { } yt) plot.YLabel(yt);
         if (!string.IsNullOrEmpty(options.Title)) plot.Title(options.Title, 16);
@@ -68,4 +87,22 @@ public static class LinePlot
     /// <summary>Renders and saves as PNG atomically.</summary>
     public static void Save(string path, IReadOnlyList<Series> series, LinePlotOptions? options = null) =>
         Render(series, options).Save(path);
+
+    /// <summary>The symmetric-log transform: sign(v)·log10(1 + |v|/c), linear (slope 1/(c ln 10)) near 0.</summary>
+    public static double SymLog(double v, double c) => Math.Sign(v) * Math.Log10(1 + Math.Abs(v) / c);
+
+    /// <summary>Ticks at 0 and ±c·10^k up to the data's extent (in transformed units), labelled with the values.</summary>
+    private static IEnumerable<ScottPlot.Tick> SymLogTicks(double top, double c)
+    {
+        yield return new ScottPlot.Tick(0, "0");
+        for (int k = 0; k <= 30; k++)
+        {
+            double value = c * Math.Pow(10, k);
+            double at = SymLog(value, c);
+            if (at > top * 1.05 && k > 0) yield break;
+            string label = value.ToString(value is >= 1e-3 and < 1e4 ? "G4" : "0e0", System.Globalization.CultureInfo.InvariantCulture);
+            yield return new ScottPlot.Tick(at, label);
+            yield return new ScottPlot.Tick(-at, "-" + label);
+        }
+    }
 }

@@ -10,27 +10,36 @@ public sealed record ScatterPlotOptions
     public int Size { get; init; } = 512;
 
     /// <summary>
-    /// Range of both axes. Keep it fixed across a run so pictures of successive steps compare; when null,
-    /// <see cref="ScatterPlot.RangeFor"/> of the real samples is used.
+    /// Ranges of the axes. Keep them fixed across a run so pictures of successive steps compare; when null,
+    /// <see cref="ScatterPlot.FrameFor"/> of the real samples is used (of the generated ones when there are no real ones).
     /// </summary>
-    public AxisRange? Range { get; init; }
+    public PlotFrame? Frame { get; init; }
 
     /// <summary>Title above the plot (for example "wgan-gp step 1000").</summary>
     public string? Title { get; init; }
 
+    /// <summary>Font size of the title (smaller for the cells of a grid).</summary>
+    public float TitleSize { get; init; } = 16;
+
     /// <summary>Colour of the real samples (blue).</summary>
     public Color RealColour { get; init; } = Charts.Blue;
 
-    /// <summary>Colour of the generated samples (orange, drawn on top of the real ones).</summary>
+    /// <summary>Colour of the generated samples (orange), drawn first and translucent (<see cref="GeneratedOpacity"/>) so the real points over them stay visible.</summary>
     public Color GeneratedColour { get; init; } = Charts.Orange;
 
-    /// <summary>Diameter of a point in pixels.</summary>
+    /// <summary>Opacity of a generated point: where many pile up the colour saturates, single ones stay faint.</summary>
+    public double GeneratedOpacity { get; init; } = 0.3;
+
+    /// <summary>Diameter of a generated point in pixels.</summary>
     public float PointSize { get; init; } = 4;
+
+    /// <summary>Diameter of a real point in pixels (smaller: drawn on top, they should not hide the generated mass).</summary>
+    public float RealPointSize { get; init; } = 3;
 }
 
 /// <summary>
-/// A 2D scatter plot (ScottPlot) of real against generated samples (each row-major N × 2 floats) on a fixed square
-/// range, with axis labels, a title, a legend outside the plot area, and a count of generated points that fell
+/// A 2D scatter plot (ScottPlot) of real against generated samples (each row-major N × 2 floats): the generated points
+/// translucent underneath, the real ones opaque on top, on fixed axes of equal units, with axis labels, a title, a legend outside the plot area, and a count of generated points that fell
 /// outside the range (or are not finite) in the title.
 /// </summary>
 public static class ScatterPlot
@@ -42,17 +51,30 @@ public static class ScatterPlot
     private const int Left = 64, Right = 24, Top = 40, Bottom = 48; // Left + Right = Top + Bottom: the picture is Size + LegendWidth wide
 
     /// <summary>
-    /// A square range covering the samples with a 10% margin, rounded outwards to multiples of 0.5, so every
-    /// picture of a run drawn with it shares the same axes.
+    /// Axes fitted to the samples: centred on the middle of their bounding box, both as wide as its larger side plus
+    /// 10% on each side, rounded outwards to multiples of 0.5, so the plot area shows the data at equal units wherever
+    /// it lies (not only around the origin). Every picture of a run drawn with it shares the same axes.
     /// </summary>
-    public static AxisRange RangeFor(ReadOnlySpan<float> samples)
+    public static PlotFrame FrameFor(ReadOnlySpan<float> samples)
     {
-        double extent = 0;
-        foreach (float v in samples)
-            if (float.IsFinite(v)) extent = Math.Max(extent, Math.Abs(v));
-        if (extent == 0) return new AxisRange(-1, 1); // nothing finite to cover
-        double half = Math.Ceiling(extent * 1.1 / 0.5) * 0.5;
-        return new AxisRange(-half, half);
+        double minX = double.PositiveInfinity, maxX = double.NegativeInfinity, minY = double.PositiveInfinity, maxY = double.NegativeInfinity;
+        for (int i = 0; i + 1 < samples.Length; i += 2)
+        {
+            if (!float.IsFinite(samples[i]) || !float.IsFinite(samples[i + 1])) continue;
+            minX = Math.Min(minX, samples[i]); maxX = Math.Max(maxX, samples[i]);
+            minY = Math.Min(minY, samples[i + 1]); maxY = Math.Max(maxY, samples[i + 1]);
+        }
+        if (minX > maxX) return PlotFrame.Square(new AxisRange(-1, 1)); // nothing finite to cover
+        double half = Math.Max(Math.Max(maxX - minX, maxY - minY) / 2 * 1.2, 0.25);
+        AxisRange Around(double centre)
+        {
+            double lo = Math.Floor((centre - half) / 0.5) * 0.5, hi = Math.Ceiling((centre + half) / 0.5) * 0.5;
+            return new AxisRange(lo, hi);
+        }
+        AxisRange x = Around((minX + maxX) / 2), y = Around((minY + maxY) / 2);
+        // Rounding may widen one axis more than the other: widen the narrower one at its top to keep equal units.
+        double width = Math.Max(x.Max - x.Min, y.Max - y.Min);
+        return new PlotFrame(x with { Max = x.Min + width }, y with { Max = y.Min + width });
     }
 
     /// <summary>
@@ -66,21 +88,24 @@ public static class ScatterPlot
         if (real.Length % 2 != 0) throw new ArgumentException($"Real samples must be N × 2 floats, got {real.Length}.", nameof(real));
         if (generated.Length % 2 != 0) throw new ArgumentException($"Generated samples must be N × 2 floats, got {generated.Length}.", nameof(generated));
         if (options.Size < 120) throw new ArgumentOutOfRangeException(nameof(options), options.Size, "The picture must be at least 120 pixels high.");
-        AxisRange range = (options.Range ?? RangeFor(real)).Validated("scatter");
+        var frame = options.Frame ?? FrameFor(real.Length > 0 ? real : generated);
+        frame = new PlotFrame(frame.X.Validated("scatter x"), frame.Y.Validated("scatter y"));
 
         var plot = Charts.NewPlot();
-        var (rx, ry, _) = Inside(real, range);
-        var (gx, gy, outside) = Inside(generated, range);
-        var realMarkers = plot.Add.Markers(rx, ry, MarkerShape.FilledCircle, options.PointSize, options.RealColour);
-        realMarkers.LegendText = $"real ({(real.Length / 2).ToString(CultureInfo.InvariantCulture)})";
-        var generatedMarkers = plot.Add.Markers(gx, gy, MarkerShape.FilledCircle, options.PointSize, options.GeneratedColour);
+        var (rx, ry, _) = Inside(real, frame);
+        var (gx, gy, outside) = Inside(generated, frame);
+        // Generated first and translucent, real on top: both stay visible where they overlap (issue 21: 10,000 opaque
+        // generated points used to hide the ring they were drawn over).
+        var generatedMarkers = plot.Add.Markers(gx, gy, MarkerShape.FilledCircle, options.PointSize, options.GeneratedColour.WithOpacity(options.GeneratedOpacity));
         generatedMarkers.LegendText = $"generated ({(generated.Length / 2).ToString(CultureInfo.InvariantCulture)})";
-        plot.Axes.SetLimits(range.Min, range.Max, range.Min, range.Max);
+        var realMarkers = plot.Add.Markers(rx, ry, MarkerShape.FilledCircle, options.RealPointSize, options.RealColour);
+        realMarkers.LegendText = $"real ({(real.Length / 2).ToString(CultureInfo.InvariantCulture)})";
+        plot.Axes.SetLimits(frame.X.Min, frame.X.Max, frame.Y.Min, frame.Y.Max);
         plot.XLabel("x");
         plot.YLabel("y");
         var title = options.Title ?? "";
         if (outside > 0) title += $"{(title.Length > 0 ? ", " : "")}{outside.ToString(CultureInfo.InvariantCulture)} generated outside";
-        if (title.Length > 0) plot.Title(title, 16);
+        if (title.Length > 0) plot.Title(title, options.TitleSize);
         plot.ShowLegend(Edge.Right);
         int side = options.Size - Top - Bottom;
         plot.Layout.Fixed(new PixelPadding(Left, Right + LegendWidth, Bottom, Top));
@@ -92,7 +117,7 @@ public static class ScatterPlot
         Render(real, generated, options).Save(path);
 
     /// <summary>The points inside the range, and how many were outside it or not finite.</summary>
-    private static (double[] X, double[] Y, int Outside) Inside(ReadOnlySpan<float> points, AxisRange range)
+    private static (double[] X, double[] Y, int Outside) Inside(ReadOnlySpan<float> points, PlotFrame frame)
     {
         var xs = new List<double>(points.Length / 2);
         var ys = new List<double>(points.Length / 2);
@@ -100,7 +125,7 @@ public static class ScatterPlot
         for (int i = 0; i + 1 < points.Length; i += 2)
         {
             double x = points[i], y = points[i + 1];
-            if (x >= range.Min && x <= range.Max && y >= range.Min && y <= range.Max) { xs.Add(x); ys.Add(y); }
+            if (x >= frame.X.Min && x <= frame.X.Max && y >= frame.Y.Min && y <= frame.Y.Max) { xs.Add(x); ys.Add(y); }
             else outside++; // NaN fails the comparisons too
         }
         return (xs.ToArray(), ys.ToArray(), outside);

@@ -43,6 +43,82 @@ public sealed record ComparisonOptions
 
     /// <summary>The folder of one run.</summary>
     public string RunDirectory(string loss, int seed) => Path.Combine(OutputDirectory, loss, $"seed-{seed}");
+
+    /// <summary>
+    /// The part of the study this process trains (<c>--shard K/N</c>, a Slurm array task, an MPI rank); null: all of
+    /// it. A sharded run trains and records only <see cref="ComparisonShard.Pairs"/>; the unsharded command then
+    /// reuses every record and writes the table and figures.
+    /// </summary>
+    public ComparisonShard? Shard { get; init; }
+
+    /// <summary>Every (loss, seed) pair of the study, in table order: loss by loss in the order of <see cref="Losses"/>, seeds 0 … Seeds−1.</summary>
+    public IReadOnlyList<ComparisonPair> Pairs => ComparisonShard.AllPairs(Losses, Seeds);
+}
+
+/// <summary>One run of a comparison: a loss and a seed.</summary>
+/// <param name="Loss">The loss name.</param>
+/// <param name="Seed">The seed.</param>
+public readonly record struct ComparisonPair(string Loss, int Seed);
+
+/// <summary>
+/// Shard <see cref="Index"/> (0-based) of <see cref="Count"/>: the partition of a study's (loss, seed) pairs among
+/// independent processes (Slurm array tasks, MPI ranks, separate machines). Pair i of the table order goes to shard
+/// i mod Count: every loss's seeds are spread over the shards, so shards of a study whose losses differ in cost
+/// (WGAN-GP's 5 critic steps against 1) take about the same time. Every process computes the same partition from
+/// (index, count) alone: no scheduler, no communication.
+/// </summary>
+/// <param name="Index">This shard, 0 … Count−1 (an MPI rank, a Slurm array index minus its first index).</param>
+/// <param name="Count">How many shards (an MPI size, a Slurm array's task count).</param>
+public readonly record struct ComparisonShard(int Index, int Count)
+{
+    /// <summary>Every pair of a study, in table order (loss by loss, seeds ascending).</summary>
+    public static IReadOnlyList<ComparisonPair> AllPairs(IReadOnlyList<string> losses, int seeds)
+    {
+        ArgumentNullException.ThrowIfNull(losses);
+        return losses.SelectMany(l => Enumerable.Range(0, Math.Max(seeds, 0)).Select(s => new ComparisonPair(l, s))).ToList();
+    }
+
+    /// <summary>The pairs of shard <paramref name="rank"/> of <paramref name="size"/> (0-based), in table order.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not 0 ≤ rank &lt; size.</exception>
+    public static IReadOnlyList<ComparisonPair> PairsOf(IReadOnlyList<string> losses, int seeds, int rank, int size)
+    {
+        if (size < 1 || rank < 0 || rank >= size)
+            throw new ArgumentOutOfRangeException(nameof(rank), $"Shard {rank} of {size}: need 0 <= shard < count and count >= 1.");
+        return AllPairs(losses, seeds).Where((_, i) => i % size == rank).ToList();
+    }
+
+    /// <summary>This shard's pairs of a study.</summary>
+    public IReadOnlyList<ComparisonPair> Pairs(IReadOnlyList<string> losses, int seeds) => PairsOf(losses, seeds, Index, Count);
+
+    /// <summary>"K/N" with K counted from 1, as <c>--shard</c> takes it.</summary>
+    public override string ToString() => $"{Index + 1}/{Count}";
+
+    /// <summary>
+    /// Parses <c>--shard</c>: <c>K/N</c> with 1 ≤ K ≤ N, or <c>slurm</c> (<c>SLURM_ARRAY_TASK_ID</c> minus
+    /// <c>SLURM_ARRAY_TASK_MIN</c>, of <c>SLURM_ARRAY_TASK_COUNT</c>, from <paramref name="environment"/>).
+    /// </summary>
+    /// <exception cref="FormatException">The text or the Slurm variables are not a shard; the message says what is expected.</exception>
+    public static ComparisonShard Parse(string text, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var trimmed = (text ?? "").Trim();
+        if (trimmed.Equals("slurm", StringComparison.OrdinalIgnoreCase))
+        {
+            static int? Int(string? v) => int.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+            var id = Int(environment("SLURM_ARRAY_TASK_ID"));
+            var count = Int(environment("SLURM_ARRAY_TASK_COUNT"));
+            var min = Int(environment("SLURM_ARRAY_TASK_MIN")) ?? 0;
+            if (id is null || count is null)
+                throw new FormatException("--shard slurm reads SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, which are not set: run it as a task of `sbatch --array=...`, or give --shard K/N.");
+            if (count < 1 || id - min < 0 || id - min >= count)
+                throw new FormatException($"--shard slurm: SLURM_ARRAY_TASK_ID={id} (SLURM_ARRAY_TASK_MIN={min}) is not one of SLURM_ARRAY_TASK_COUNT={count} tasks; use a contiguous --array such as 0-{count - 1}.");
+            return new ComparisonShard(id.Value - min, count.Value);
+        }
+        var parts = trimmed.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var k) && int.TryParse(parts[1], out var n) && n >= 1 && k >= 1 && k <= n)
+            return new ComparisonShard(k - 1, n);
+        throw new FormatException($"--shard must be K/N with 1 <= K <= N (e.g. 1/4), or slurm, not '{text}'.");
+    }
 }
 
 /// <summary>
@@ -60,8 +136,75 @@ public sealed record ComparisonProgress(int Run, int Runs, string Loss, int Seed
     /// <summary>Fraction of the whole comparison done: finished runs plus the current run's share.</summary>
     public double Fraction => Math.Clamp((Run - 1 + (Training?.Fraction ?? 0)) / Math.Max(Runs, 1), 0, 1);
 
-    /// <summary>Time left at the pace so far (runs are alike in length); null until some of it is done.</summary>
-    public TimeSpan? TimeLeft => Fraction > 0 ? TimeSpan.FromSeconds(Elapsed.TotalSeconds * (1 - Fraction) / Fraction) : null;
+    /// <summary>
+    /// The comparison's own estimate of the time left (<see cref="RemainingTime"/>: per loss, from the runs of that loss
+    /// already timed); null: <see cref="TimeLeft"/> falls back to the overall pace.
+    /// </summary>
+    public TimeSpan? Estimate { get; init; }
+
+    /// <summary>Time left: <see cref="Estimate"/>, else at the pace so far (as if runs were alike); null until some of it is done.</summary>
+    public TimeSpan? TimeLeft => Estimate ?? (Fraction > 0 ? TimeSpan.FromSeconds(Elapsed.TotalSeconds * (1 - Fraction) / Fraction) : null);
+}
+
+/// <summary>
+/// The time a comparison has left, from what its runs took. Runs of one loss take about the same time, runs of
+/// different losses do not (WGAN-GP's five critic steps with a double backward against one plain step: a factor of
+/// five to ten), so every pending run is costed at the mean of its own loss's timed runs, a loss not timed yet at
+/// the mean of all timed runs, and the current run by its loss's mean blended with its own pace as it advances.
+/// The comparison trains seed by seed (every loss once, then again) so each loss is timed early.
+/// </summary>
+public sealed class RemainingTime
+{
+    private readonly List<string> _pending;
+    private readonly Dictionary<string, List<double>> _timed = new(StringComparer.Ordinal);
+
+    /// <summary>Starts with the losses of the runs still to train, one entry per run (the current one included).</summary>
+    public RemainingTime(IEnumerable<string> pendingRuns) => _pending = pendingRuns.ToList();
+
+    /// <summary>A run of <paramref name="loss"/> finished in <paramref name="seconds"/> (training and evaluation).</summary>
+    public void Finished(string loss, double seconds)
+    {
+        _pending.Remove(loss);
+        if (!_timed.TryGetValue(loss, out var list)) _timed[loss] = list = [];
+        list.Add(seconds);
+    }
+
+    /// <summary>
+    /// Seconds left: the current run of <paramref name="currentLoss"/> (null between runs), <paramref name="runSeconds"/>
+    /// into it, <paramref name="runFraction"/> of its steps done; then every other pending run. Null while nothing is
+    /// timed and the current run has made no progress.
+    /// </summary>
+    public double? Seconds(string? currentLoss, double runSeconds, double runFraction)
+    {
+        var all = _timed.Values.SelectMany(v => v).ToList();
+        double? Mean(string loss) => _timed.TryGetValue(loss, out var v) ? v.Average() : all.Count > 0 ? all.Average() : null;
+        double total = 0;
+        var others = new List<string>(_pending);
+        if (currentLoss is not null)
+        {
+            others.Remove(currentLoss);
+            double? pace = runFraction > 0 ? runSeconds / runFraction : null;    // projected length of the current run
+            // The projection from this run's pace grows more reliable as it advances (early on it carries the set-up);
+            // its loss's timed runs are reliable from the start: blend the two by the fraction done.
+            double? timed = _timed.ContainsKey(currentLoss) ? Mean(currentLoss) : null;
+            double? length = (pace, timed) switch
+            {
+                ({ } p, { } m) => runFraction * p + (1 - runFraction) * m,
+                ({ } p, null) => p,
+                (null, { } m) => m,
+                _ => Mean(currentLoss),
+            };
+            if (length is null) return null;
+            total += Math.Max(length.Value - runSeconds, 0);
+            if (all.Count == 0) return total + others.Count * length.Value;   // nothing timed yet: the others as long as this one
+        }
+        foreach (var loss in others)
+        {
+            if (Mean(loss) is not { } m) return null;
+            total += m;
+        }
+        return total;
+    }
 }
 
 /// <summary>How one run of a comparison ended.</summary>
@@ -186,9 +329,12 @@ public sealed class Comparison
     };
 
     /// <summary>
-    /// Runs every (loss, seed) pair in order and evaluates each; <paramref name="cancel"/> lets the current run
-    /// finish and skips the rest. Writes each run's folder and <see cref="ReferenceFile"/>; the tables are
-    /// written by <see cref="ComparisonTable.Write"/>.
+    /// Runs the (loss, seed) pairs (all of them, or those of <see cref="ComparisonOptions.Shard"/>) and evaluates
+    /// each; a pair whose folder holds the record of a finished run with the same settings (<see cref="ComparisonRecord"/>)
+    /// is read, not trained. Trains seed by seed (every loss's seed 0, then every loss's seed 1, ...), so each loss
+    /// is timed early for the estimate of the time left (<see cref="RemainingTime"/>); returns the runs in table order.
+    /// <paramref name="cancel"/> lets the current run finish and skips the rest. Writes each run's folder, its record and
+    /// <see cref="ReferenceFile"/>; the tables are written by <see cref="ComparisonTable.Write"/>.
     /// </summary>
     /// <param name="cancel">Stops the comparison after the current run.</param>
     /// <param name="log">Where a line per run goes, or null for none.</param>
@@ -207,43 +353,53 @@ public sealed class Comparison
         }
         else Directory.CreateDirectory(_options.OutputDirectory);
 
-        var runs = new List<ComparisonRun>();
-        var total = _options.Losses.Count * _options.Seeds;
-        var clock = Stopwatch.StartNew();
-        var trained = 0;
-        foreach (var loss in _options.Losses)
-            for (var seed = 0; seed < _options.Seeds; seed++)
+        var pairs = Pairs;
+        var order = pairs.Select((p, i) => (Pair: p, Index: i)).OrderBy(x => x.Pair.Seed).ThenBy(x => x.Index).Select(x => x.Pair).ToList();
+        var done = new Dictionary<ComparisonPair, ComparisonRun>();
+        foreach (var pair in order)
+            if (ComparisonRecord.Read(_options.RunDirectory(pair.Loss, pair.Seed), RecordKey(pair.Loss)) is { } recorded)
             {
-                if (cancel.IsCancellationRequested) return runs;
-                var directory = _options.RunDirectory(loss, seed);
-                // Image comparisons are long: a rerun of the same command keeps the runs that finished with complete outputs.
-                if (IsImages && ImageComparison.ReadRecord(directory, RecordKey(loss)) is { } done)
-                {
-                    log?.WriteLine($"[{runs.Count + 1}/{total}] {loss}, seed {seed}: already done ({done.Status.ToString().ToLowerInvariant()}, {directory})");
-                    runs.Add(done);
-                    continue;
-                }
-                var left = total - runs.Count;
-                var estimate = trained > 0 ? $", about {FormatDuration(clock.Elapsed.TotalSeconds / trained * left)} left" : "";
-                log?.WriteLine($"[{runs.Count + 1}/{total}] {loss}, seed {seed} -> {directory} ({FormatDuration(clock.Elapsed.TotalSeconds)} so far{estimate})");
-                var index = runs.Count + 1;
-                progress?.Report(new ComparisonProgress(index, total, loss, seed, clock.Elapsed, null));
-                IProgress<TrainingProgress>? training = progress is null
-                    ? (log is null ? null : new ProgressReporter(log, interactive: false))
-                    : new Progress(p => progress.Report(new ComparisonProgress(index, total, loss, seed, clock.Elapsed, p)));
-                var run = TrainOne(loss, seed, reference, training);
-                trained++;
-                if (run.Status != RunStatus.Completed) log?.WriteLine($"  {run.Status.ToString().ToLowerInvariant()}: {run.Message}");
-                else if (run.Images is { } images)
-                {
-                    log?.WriteLine($"  {images.Summary}");
-                    if (trained == 1) foreach (var w in images.Warnings) log?.WriteLine($"  warning: {w}");
-                }
-                if (IsImages && run.Status != RunStatus.Failed) ImageComparison.WriteRecord(directory, run, RecordKey(loss));
-                runs.Add(run);
+                done[pair] = recorded;
+                log?.WriteLine($"{pair.Loss}, seed {pair.Seed}: already done ({recorded.Status.ToString().ToLowerInvariant()}, {_options.RunDirectory(pair.Loss, pair.Seed)})");
             }
-        return runs;
+        var toTrain = order.Where(p => !done.ContainsKey(p)).ToList();
+        var remaining = new RemainingTime(toTrain.Select(p => p.Loss));
+        var clock = Stopwatch.StartNew();
+        var total = toTrain.Count;
+        var index = 0;
+        foreach (var (loss, seed) in toTrain)
+        {
+            if (cancel.IsCancellationRequested) break;
+            index++;
+            var directory = _options.RunDirectory(loss, seed);
+            var left = remaining.Seconds(null, 0, 0) is { } l ? $", about {FormatDuration(l)} left" : "";
+            log?.WriteLine($"[{index}/{total}] {loss}, seed {seed} -> {directory} ({FormatDuration(clock.Elapsed.TotalSeconds)} so far{left})");
+            var runClock = Stopwatch.StartNew();
+            var number = index;
+            ComparisonProgress Report(TrainingProgress? p) => new(number, total, loss, seed, clock.Elapsed, p)
+            {
+                Estimate = remaining.Seconds(loss, runClock.Elapsed.TotalSeconds, p?.Fraction ?? 0) is { } e ? TimeSpan.FromSeconds(e) : null,
+            };
+            progress?.Report(Report(null));
+            IProgress<TrainingProgress>? training = progress is null
+                ? (log is null ? null : new ProgressReporter(log, interactive: false))
+                : new Progress(p => progress.Report(Report(p)));
+            var run = TrainOne(loss, seed, reference, training);
+            remaining.Finished(loss, runClock.Elapsed.TotalSeconds);
+            if (run.Status != RunStatus.Completed) log?.WriteLine($"  {run.Status.ToString().ToLowerInvariant()}: {run.Message}");
+            else if (run.Images is { } images)
+            {
+                log?.WriteLine($"  {images.Summary}");
+                if (index == 1) foreach (var w in images.Warnings) log?.WriteLine($"  warning: {w}");
+            }
+            ComparisonRecord.Write(directory, run, RecordKey(loss));
+            done[new ComparisonPair(loss, seed)] = run;
+        }
+        return pairs.Where(done.ContainsKey).Select(p => done[p]).ToList();
     }
+
+    /// <summary>The pairs this comparison covers: those of its shard, or all.</summary>
+    public IReadOnlyList<ComparisonPair> Pairs => _options.Shard is { } shard ? shard.Pairs(_options.Losses, _options.Seeds) : _options.Pairs;
 
     /// <summary>True for a Fashion-MNIST comparison (image metrics), false for 2D data.</summary>
     public bool IsImages => _dataset.Name == "fashion-mnist";
@@ -266,7 +422,7 @@ public sealed class Comparison
     {
         var options = RunOptions(_options, loss, seed, _hyperparametersByLoss[loss]);
         // A samples.npy left by an earlier comparison in this folder must not be taken for this run's.
-        foreach (var name in new[] { "samples.npy", "evaluation.json", ImageComparison.RunRecordFile })
+        foreach (var name in new[] { "samples.npy", "evaluation.json", ComparisonRecord.FileName })
             if (Path.Combine(options.OutputDirectory, name) is var stale && File.Exists(stale)) File.Delete(stale);
         using var trainer = Trainer.Create(options, _registry);
         var clock = Stopwatch.StartNew();

@@ -10,8 +10,7 @@ namespace GanDsl.Training;
 
 /// <summary>
 /// The image side of <c>gan compare</c> (<see cref="Comparison"/> on Fashion-MNIST): the table with FID, KID,
-/// precision, recall and classes covered as mean ± std over seeds, the CSV, the figure of FID per loss, and the
-/// record of a finished run that lets a rerun of the same command skip it.
+/// precision, recall and classes covered as mean ± std over seeds, the CSV and the figure of FID per loss.
 /// </summary>
 public static class ImageComparison
 {
@@ -19,9 +18,6 @@ public static class ImageComparison
 
     /// <summary>The figure comparing the losses.</summary>
     public const string FigureFile = "comparison_fid.png";
-
-    /// <summary>The record a finished run leaves in its folder, written last (after every other output).</summary>
-    public const string RunRecordFile = "run.json";
 
     /// <summary>The Markdown table, then one line per diverged or failed run naming it.</summary>
     public static string ToMarkdown(IReadOnlyList<ComparisonRun> runs)
@@ -88,75 +84,8 @@ public static class ImageComparison
     /// </summary>
     public static void SaveFigure(string path, IReadOnlyList<ComparisonRun> runs, string title)
     {
-        var bars = new List<ScottPlot.Bar>();
-        var ticks = new List<ScottPlot.Tick>();
-        var index = 0;
-        foreach (var g in runs.GroupBy(r => r.Loss))
-        {
-            var fid = MeanStd.Of(g.Where(r => r.Images is not null).Select(r => r.Images!.Fid).ToList());
-            var x = (double)index++;
-            if (fid.Count == 0) continue;
-            bars.Add(new ScottPlot.Bar
-            {
-                Position = x, Value = fid.Mean, Error = fid.Count > 1 ? fid.Std : 0,
-                FillColor = Charts.Palette[(int)x % Charts.Palette.Count], Label = fid.Mean.ToString("F1", Invariant),
-            });
-            ticks.Add(new ScottPlot.Tick(x, $"{g.Key}\n{fid.Count} seed{(fid.Count == 1 ? "" : "s")}"));
-        }
-        if (bars.Count == 0) return;
-        var plot = Charts.NewPlot();
-        var barPlot = plot.Add.Bars(bars);
-        barPlot.ValueLabelStyle.FontSize = 12;
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
-        plot.Axes.Bottom.MajorTickStyle.Length = 0;
-        plot.Axes.Margins(bottom: 0);
-        plot.YLabel("FID (lower is better), mean ± std over seeds");
-        plot.Title(title, 16);
-        Charts.Render(plot, Math.Max(640, 140 * bars.Count + 120), 480).Save(path);
-    }
-
-    // ------------------------------------------------------------ finished-run records (resume)
-
-    internal sealed record RunRecord(string Loss, int Seed, string Status, long Steps, double Seconds, string? Message, string Key, string? EvaluationJson);
-
-    /// <summary>
-    /// Writes the record of a finished run (completed, or diverged: both are results) into its folder, after its
-    /// other outputs; <paramref name="key"/> describes the settings it ran with.
-    /// </summary>
-    public static void WriteRecord(string runDirectory, ComparisonRun run, string key)
-    {
-        var record = new RunRecord(run.Loss, run.Seed, run.Status.ToString(), run.Steps, run.Seconds, run.Message, key, run.Images?.ToJson());
-        AtomicFile.WriteAllBytes(Path.Combine(runDirectory, RunRecordFile), JsonSerializer.SerializeToUtf8Bytes(record, RunRecordJson.Default.RunRecord));
-    }
-
-    /// <summary>
-    /// The finished run recorded in <paramref name="runDirectory"/> with the same <paramref name="key"/>, whose
-    /// outputs are complete (samples.png and evaluation.json for a completed run), or null.
-    /// </summary>
-    public static ComparisonRun? ReadRecord(string runDirectory, string key)
-    {
-        var path = Path.Combine(runDirectory, RunRecordFile);
-        if (!File.Exists(path)) return null;
-        try
-        {
-            var record = JsonSerializer.Deserialize(File.ReadAllBytes(path), RunRecordJson.Default.RunRecord);
-            if (record is null || record.Key != key || !Enum.TryParse<RunStatus>(record.Status, out var status)) return null;
-            if (status == RunStatus.Failed) return null;   // failures (a full disk, say) are retried
-            ImageEvaluation? images = null;
-            if (status == RunStatus.Completed)
-            {
-                if (record.EvaluationJson is null || !File.Exists(Path.Combine(runDirectory, "samples.png")) || !File.Exists(Path.Combine(runDirectory, "evaluation.json"))) return null;
-                images = ImageEvaluation.FromJson(record.EvaluationJson);
-            }
-            return new ComparisonRun(record.Loss, record.Seed, status, record.Steps, record.Seconds, null, record.Message) { Images = images };
-        }
-        catch (Exception e) when (e is JsonException or IOException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            return null;
-        }
+        var groups = runs.GroupBy(r => r.Loss)
+            .Select(g => (g.Key, MeanStd.Of(g.Where(r => r.Images is not null).Select(r => r.Images!.Fid).ToList()))).ToList();
+        BarChart.Render(groups, "FID (lower is better), mean ± std over seeds", title, "F1")?.Save(path);
     }
 }
-
-/// <summary>The run records' JSON, generated at compile time (no reflection: trimming and AOT safe).</summary>
-[System.Text.Json.Serialization.JsonSerializable(typeof(ImageComparison.RunRecord))]
-internal sealed partial class RunRecordJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -31,6 +31,21 @@ public sealed class ProgressReporter : IProgress<TrainingProgress>
     /// <summary>A reporter on the console's error stream: one rewritten line on a terminal, plain lines when redirected.</summary>
     public static ProgressReporter Console() => new(System.Console.Error, interactive: !System.Console.IsErrorRedirected);
 
+    /// <summary>Reports nothing: pass it to <see cref="Trainer.Run"/> to keep a run quiet on a terminal.</summary>
+    public static IProgress<TrainingProgress> Silent { get; } = new SilentReporter();
+
+    /// <summary>
+    /// What <see cref="Trainer.Run"/> reports to when it is given no reporter: the one-line display on stderr when stderr
+    /// is a terminal (someone is watching), nothing when it is redirected (a program's logs stay as they were).
+    /// </summary>
+    internal static IProgress<TrainingProgress>? Default(bool stderrIsTerminal) =>
+        stderrIsTerminal ? new ProgressReporter(System.Console.Error, interactive: true) : null;
+
+    private sealed class SilentReporter : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) { }
+    }
+
     /// <summary>Writes <paramref name="value"/> when it is time to (see the class remarks).</summary>
     public void Report(TrainingProgress value)
     {

@@ -87,6 +87,13 @@ public sealed record TrainOptions
     public string? FashionMnistPath { get; init; }
 
     /// <summary>
+    /// A folder of PyTorch weights to start from (docs/interop.md): every declared network NAME with a file
+    /// <c>NAME.pt</c> or <c>NAME.safetensors</c> there is loaded after it is built (keys, shapes checked), the others
+    /// keep their seeded initialisation; null: no import. Not with <see cref="Resume"/>.
+    /// </summary>
+    public string? InitFrom { get; init; }
+
+    /// <summary>
     /// The problems of the values that can be checked without loading anything (negative steps, a
     /// non-positive learning rate, an EMA decay outside [0, 1)), one sentence each; empty when none.
     /// </summary>
@@ -105,6 +112,7 @@ public sealed record TrainOptions
         if (SampleEvery < 0) problems.Add($"--sample-every must be 0 or more, not {SampleEvery}.");
         if (LogEvery <= 0) problems.Add($"--log-every must be positive, not {LogEvery}.");
         if (Ema is { } e && !(e is >= 0 and < 1)) problems.Add($"--ema must be in [0, 1) (for example 0.999), not {e}.");
+        if (InitFrom is not null && Resume) problems.Add("--init-from starts a new run from imported weights; --resume continues a checkpoint. Use one of them.");
         if (FinalSampleCount < 0) problems.Add($"The final sample count must be 0 or more, not {FinalSampleCount}.");
         return problems;
     }

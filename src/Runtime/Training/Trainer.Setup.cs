@@ -134,13 +134,14 @@ public sealed partial class Trainer
         Trainer? trainer = null;
         try
         {
+            if (options.InitFrom is { } initFrom) Interop.PyTorchWeights.LoadFolder(networks, initFrom);
             foreach (var m in networks.Values) m.to(device);
             trainer = new Trainer(options, loss, family, dataset, device, batchSize, threads, networks, sampleNetwork, dataKey);
             if (checkpoint is not null) trainer.Restore(checkpoint);
             trainer.JoinDataParallel(); // [data-parallel] under mpirun/srun: joins the ranks (docs/distributed.md)
             return trainer;
         }
-        catch (CheckpointException e)
+        catch (Exception e) when (e is CheckpointException or Formats.TensorFileException)
         {
             Cleanup();
             throw new TrainingSetupException(e.Message, e);

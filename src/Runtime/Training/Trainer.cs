@@ -177,11 +177,13 @@ public sealed partial class Trainer : IDisposable
     /// <param name="cancel">Stops the run after the current generator step.</param>
     /// <param name="progress">
     /// Also receives every <see cref="Progress"/> report, synchronously on the training thread: e.g.
-    /// <c>ProgressReporter.Console()</c> for a progress line on stderr; null for none.
+    /// <c>ProgressReporter.Console()</c> for a progress line on stderr; null: that line when stderr is a terminal, nothing
+    /// when it is redirected; <see cref="ProgressReporter.Silent"/> for nothing at all.
     /// </param>
     public TrainResult Run(CancellationToken cancel = default, IProgress<TrainingProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        progress ??= ProgressReporter.Default(stderrIsTerminal: !Console.IsErrorRedirected);
         if (IsWriter) // [data-parallel] rank 0 alone writes the outputs
         {
             Directory.CreateDirectory(OutputDirectory);

@@ -52,11 +52,11 @@ public static class Sampling
     /// Saves a picture of samples: a scatter plot against <paramref name="real"/> for 2-d samples, an image grid
     /// for C×H×W samples (the first 64, upscaled; 28 × 28 images 4×), titled. Returns false (and writes nothing) for other shapes.
     /// </summary>
-    public static bool SavePicture(string path, float[] samples, long[] shape, float[]? real, string title, AxisRange? range = null)
+    public static bool SavePicture(string path, float[] samples, long[] shape, float[]? real, string title, PlotFrame? frame = null)
     {
         if (shape.Length == 2 && shape[1] == 2)
         {
-            var options = new ScatterPlotOptions { Title = title, Range = range ?? (real is { Length: > 0 } ? ScatterPlot.RangeFor(real) : ScatterPlot.RangeFor(samples)) };
+            var options = new ScatterPlotOptions { Title = title, Frame = frame ?? ScatterPlot.FrameFor(real is { Length: > 0 } ? real : samples) };
             ScatterPlot.Save(path, real ?? [], samples, options);
             return true;
         }
@@ -80,7 +80,7 @@ public sealed partial class Trainer
         private readonly Generator _random;
         private readonly Tensor _initialState;
         private readonly float[]? _real;
-        private readonly AxisRange? _range;
+        private readonly PlotFrame? _range;
         private readonly int _count;
 
         public PictureSampler(Trainer trainer)
@@ -95,7 +95,7 @@ public sealed partial class Trainer
             {
                 var n = (int)Math.Min(2000, trainer._dataset.Count ?? 2000);
                 _real = trainer._dataset.CreateSampler(n, Xoshiro256.DeriveSeed(seed, PictureDataStream)).Next().Data;
-                _range = ScatterPlot.RangeFor(_real);
+                _range = ScatterPlot.FrameFor(_real);
             }
         }
 
@@ -103,7 +103,7 @@ public sealed partial class Trainer
         public float[]? Real => _real;
 
         /// <summary>The plot range fixed by the real points (2D data), or null.</summary>
-        public AxisRange? Range => _range;
+        public PlotFrame? Range => _range;
 
         public void Write(long step)
         {
@@ -254,7 +254,11 @@ public sealed partial class Trainer
         AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(string.Join("\n", trimmed) + "\n"));
     }
 
-    /// <summary>Plots d_loss and g_loss from metrics.csv (so a resumed run's plot covers the whole run).</summary>
+    /// <summary>
+    /// Plots every loss and term of metrics.csv (d_loss, g_loss, d.Gp, ...; not the loss state or the evaluation) on a
+    /// symmetric-log axis, so one spike does not flatten the rest. Read from the file, so a resumed run's plot
+    /// covers the whole run.
+    /// </summary>
     private void WriteLossPlot()
     {
         var path = Path.Combine(OutputDirectory, "metrics.csv");
@@ -263,24 +267,24 @@ public sealed partial class Trainer
         if (lines.Length < 2) return;
         var header = lines[0].Split(',');
         var stepColumn = Array.IndexOf(header, "step");
+        var rows = lines.Skip(1).Select(l => l.Split(',')).Where(cells => cells.Length == header.Length).ToList();
+        static double Cell(string text) => text.Length == 0 ? double.NaN : double.Parse(text, CultureInfo.InvariantCulture);
+        var xs = rows.Select(r => Cell(r[stepColumn])).ToList();
         var series = new List<Series>();
-        foreach (var (column, label) in new[] { ("d_loss", "d_loss (discriminator)"), ("g_loss", "g_loss (generator)") })
+        for (var index = 0; index < header.Length; index++)
         {
-            var index = Array.IndexOf(header, column);
-            if (index < 0) continue;
-            var xs = new List<double>();
-            var ys = new List<double>();
-            foreach (var line in lines.Skip(1))
-            {
-                var cells = line.Split(',');
-                if (cells.Length != header.Length) continue;
-                xs.Add(double.Parse(cells[stepColumn], CultureInfo.InvariantCulture));
-                ys.Add(double.Parse(cells[index], CultureInfo.InvariantCulture));
-            }
-            series.Add(new Series(label, xs, ys));
+            var column = header[index];
+            if (!(column is "d_loss" or "g_loss" || column.StartsWith("d.", StringComparison.Ordinal) || column.StartsWith("g.", StringComparison.Ordinal))) continue;
+            var label = column switch { "d_loss" => "d_loss (discriminator)", "g_loss" => "g_loss (generator)", _ => column };
+            series.Add(new Series(label, xs, rows.Select(r => Cell(r[index])).ToList()));
         }
         if (series.Count == 0) return;
-        LinePlot.Save(Path.Combine(OutputDirectory, "losses.png"), series, new LinePlotOptions { Title = $"{_loss.Info.Name} losses, step {_step}" });
+        LinePlot.Save(Path.Combine(OutputDirectory, "losses.png"), series, new LinePlotOptions
+        {
+            Title = $"{_loss.Info.Name} losses and terms, step {_step}",
+            YTitle = "value (symlog: linear in ±1, log beyond)",
+            SymmetricLog = true,
+        });
     }
 
     /// <summary>The resolved configuration: every option with the default it took, the loss's settings and the networks.</summary>

@@ -45,7 +45,7 @@ public static class CompareCommand
             Model = parse.GetValue(model) ?? "mlp",
             BatchSize = parse.GetValue(batch),
             Threads = parse.GetValue(threads),
-            Hyperparameters = TrainCommand.ParseHyperparameters(parse.GetValue(set) ?? []),
+            Hyperparameters = CliOptions.ParseHyperparameters(parse.GetValue(set) ?? []),
             EvaluationSamples = parse.GetValue(samples),
         }, parse.GetValue(assembly) ?? [], cli));
         return command;

@@ -22,8 +22,11 @@ public sealed class LossRegistry
     private readonly SortedDictionary<string, Type> _byName = new(StringComparer.Ordinal);
 
     /// <summary>Collects every loss registered in <paramref name="assemblies"/>; two with the same name are an error.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="assemblies"/> or one of its elements is null.</exception>
     public LossRegistry(params Assembly[] assemblies)
     {
+        ArgumentNullException.ThrowIfNull(assemblies);
+        if (Array.IndexOf(assemblies, null) is var at and >= 0) throw new ArgumentNullException(nameof(assemblies), $"assemblies[{at}] is null.");
         foreach (var assembly in assemblies)
         foreach (var reg in assembly.GetCustomAttributes<GeneratedGanLossAttribute>())
         {
@@ -65,7 +68,7 @@ public sealed class LossRegistry
                    "add OutputItemType=\"Analyzer\" ReferenceOutputAssembly=\"false\" (see samples/CustomLoss/CustomLoss.csproj).";
         if (_byName.Count == 0)
             return $"Unknown loss '{name}': no loss is registered in the assemblies searched (none has code generated from a [GanLoss] class). " +
-                   "Declare the loss in a project that references the GanDsl package, or give the assembly that holds it (gan train --assembly).";
+                   "Declare the loss in a project that references the GanDsl package, or load the assembly that holds it (new LossRegistry(assembly)).";
         return $"Unknown loss '{name}'. Known losses: {string.Join(", ", _byName.Keys)}. See `gan list`.";
     }
 

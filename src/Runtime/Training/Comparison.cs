@@ -136,12 +136,13 @@ public sealed class Comparison
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(registry);
-        if (options.Losses.Count == 0 || options.Losses.Any(string.IsNullOrWhiteSpace))
-            throw new TrainingSetupException("--losses needs loss names separated by commas (e.g. wgan-gp,nonsaturating); see `gan list`.");
+        if (options.Hyperparameters is null) throw new TrainingSetupException("ComparisonOptions.Hyperparameters must not be null (an empty dictionary for none).");
+        if (options.Losses is null || options.Losses.Count == 0 || options.Losses.Any(string.IsNullOrWhiteSpace))
+            throw new TrainingSetupException("ComparisonOptions.Losses needs loss names separated by commas (e.g. wgan-gp,nonsaturating); see `gan list`.");
         if (options.Losses.GroupBy(l => l).FirstOrDefault(g => g.Count() > 1) is { } twice)
-            throw new TrainingSetupException($"--losses names '{twice.Key}' twice.");
-        if (options.Seeds < 1) throw new TrainingSetupException($"--seeds must be 1 or more, not {options.Seeds}.");
-        if (options.EvaluationSamples < 2) throw new TrainingSetupException($"The evaluation needs at least 2 samples, not {options.EvaluationSamples}.");
+            throw new TrainingSetupException($"ComparisonOptions.Losses names '{twice.Key}' twice.");
+        if (options.Seeds < 1) throw new TrainingSetupException($"ComparisonOptions.Seeds must be 1 or more, not {options.Seeds}.");
+        if (options.EvaluationSamples < 2) throw new TrainingSetupException($"ComparisonOptions.EvaluationSamples must be at least 2, not {options.EvaluationSamples}.");
 
         var byLoss = new Dictionary<string, Dictionary<string, double>>();
         IDataset? dataset = null;
@@ -156,7 +157,7 @@ public sealed class Comparison
         foreach (var name in options.Hyperparameters.Keys)
             if (!byLoss.Values.Any(h => h.ContainsKey(name)))
                 throw new TrainingSetupException(
-                    $"--set {name}: none of the losses has a hyperparameter '{name}' ({string.Join("; ", options.Losses.Select(l => $"{l}: {HyperNames(registry, l)}"))}).");
+                    $"ComparisonOptions.Hyperparameters {name}: none of the losses has a hyperparameter '{name}' ({string.Join("; ", options.Losses.Select(l => $"{l}: {HyperNames(registry, l)}"))}).");
         if (!dataset!.SampleShape.SequenceEqual([2L]) && dataset.Name != "fashion-mnist")
             throw new TrainingSetupException(
                 $"gan compare evaluates 2D samples (sliced Wasserstein, energy distance) or Fashion-MNIST images (FID, KID, precision/recall), but '{dataset.Name}' has samples of shape [{string.Join(", ", dataset.SampleShape)}].");
@@ -275,7 +276,7 @@ public sealed class Comparison
         // An output that cannot be written (disk full, permissions) fails this run, not the comparison: the runs
         // that finished still get their table.
         catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or TrainingStepException or GradientException or ArgumentException or InvalidOperationException or KeyNotFoundException
-                                      or IOException or UnauthorizedAccessException)
+                                      or IOException or UnauthorizedAccessException or UserCodeException)
         {
             return new ComparisonRun(loss, seed, RunStatus.Failed, trainer.Step, clock.Elapsed.TotalSeconds, null, $"{e.GetType().Name}: {e.Message}");
         }

@@ -98,7 +98,7 @@ public sealed partial class Trainer : IDisposable
         // Built after every trained network, so the global generator draws the same initial weights with or without EMA.
         if (options.Ema is { } decay)
         {
-            var copy = family.Build(sampleNetwork, dataset.SampleShape);
+            var copy = CallUser(family, nameof(IModelFamily.Build), () => family.Build(sampleNetwork, dataset.SampleShape));
             copy.to(device);
             _ema = new ExponentialMovingAverage(networks[sampleNetwork.Name], copy, decay);
         }
@@ -264,18 +264,24 @@ public sealed partial class Trainer : IDisposable
     private StepResult RunStep(StepPhase phase, int criticIndex)
     {
         using var scope = torch.NewDisposeScope();
-        var epoch = _sampler.NextInto(_batchBuffer);
+        long epoch;
+        try { epoch = _sampler.NextInto(_batchBuffer); }
+        catch (Exception e) when (UserCodeException.IsFenced(e))
+        {
+            throw UserCodeException.Threw(_sampler.GetType(), nameof(IBatchSampler.NextInto), e, $"{Where(phase, criticIndex)}, drawing a batch of the data '{_dataset.Name}'");
+        }
         var epochEnded = _sampler.Epoch > epoch;
         var real = torch.tensor(_batchBuffer, _sampler.BatchShape, device: _device);
         var noise = torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator);
         var context = new StepContext(real, noise, _networks, _stepRandom,
             () => torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator))
-        { ShareForwardPasses = _options.ShareForwardPasses };
+        { ShareForwardPasses = _options.ShareForwardPasses, CheckedAtSetup = true };
 
         var optimizers = phase == StepPhase.Critic ? _criticOptimizers : _generatorOptimizers;
         foreach (var o in _criticOptimizers) o.Optimizer.zero_grad();
         foreach (var o in _generatorOptimizers) o.Optimizer.zero_grad();
-        StepResult result;
+        StepResult? result;
+        var member = phase == StepPhase.Critic ? nameof(IGanLoss.DiscriminatorStep) : nameof(IGanLoss.GeneratorStep);
         try
         {
             result = phase == StepPhase.Critic ? _loss.DiscriminatorStep(context) : _loss.GeneratorStep(context);
@@ -284,12 +290,21 @@ public sealed partial class Trainer : IDisposable
         {
             throw new TrainingStepException($"{Where(phase, criticIndex)}: {e.Message}", e);
         }
+        catch (Exception e) when (UserCodeException.IsFenced(e))
+        {
+            throw UserCodeException.Threw(_loss.GetType(), member, e, Where(phase, criticIndex));
+        }
+        if (result is null) throw new UserCodeException(_loss.GetType(), member, $"returned null at {Where(phase, criticIndex)}; a step returns the StepResult of its loss.");
         result.MoveToOuterDisposeScope();
 
         CheckFinite(result, phase, criticIndex, optimizers);
         foreach (var o in optimizers) o.Optimizer.step();
         if (phase == StepPhase.Critic) ClipWeights();
-        if (epochEnded) _loss.EndOfEpoch(context);
+        if (epochEnded)
+        {
+            try { _loss.EndOfEpoch(context); }
+            catch (Exception e) when (UserCodeException.IsFenced(e)) { throw UserCodeException.Threw(_loss.GetType(), nameof(IGanLoss.EndOfEpoch), e, Where(phase, criticIndex)); }
+        }
         StepCompleted?.Invoke(new StepEvent(_step, phase, criticIndex, result));
         return result;
     }

@@ -40,6 +40,7 @@ internal static class NetworkCheck
         CheckInput(realShape, realType, dataName);
         CheckInput(noiseShape, noiseType, noiseName);
         using var scope = torch.NewDisposeScope();
+        using var grad = torch.enable_grad(); // the gradient paths are checked even when the caller runs under no_grad
         foreach (var network in info.Networks)
         {
             if (!networks.TryGetValue(network.Name, out var module) || module is null)

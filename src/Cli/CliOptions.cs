@@ -93,7 +93,7 @@ internal static class CliOptions
     {
         option.CompletionSources.Add(context =>
         {
-            try { return ModelCatalog.Load(context.ParseResult.GetValue(assembly) ?? []).Select(f => f.Name); }
+            try { return ModelCatalog.Load(context.ParseResult.GetValue(assembly) ?? []).Names; }
             catch (UsageException) { return Models.ModelFactory.Names; } // a bad --assembly is reported when the command runs
         });
         return option;

@@ -90,14 +90,13 @@ public static class TrainCommand
     private static int Run(TrainOptions options, IReadOnlyList<string> assemblies, CliContext cli, bool verbose)
     {
         var (stdout, stderr) = (cli.Stdout, cli.Stderr);
-        var registry = LossCatalog.Load(assemblies);
-        // Only --assembly brings families of its own; without it the trainer reports an unknown model as before.
-        var family = assemblies.Count > 0 ? ModelCatalog.Get(options.Model, assemblies) : null;
+        var losses = LossCatalog.Load(assemblies);
+        var models = ModelCatalog.Load(assemblies);
 
         Trainer trainer;
         try
         {
-            trainer = Trainer.Create(options, registry, family);
+            trainer = Trainer.Create(options, losses, models);
         }
         catch (TrainingSetupException e)
         {

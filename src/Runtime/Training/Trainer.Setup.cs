@@ -16,6 +16,22 @@ public sealed partial class Trainer
     public static Trainer Create(TrainOptions options, LossRegistry registry) => Create(options, registry, family: null);
 
     /// <summary>
+    /// As <see cref="Create(TrainOptions, LossRegistry)"/>, with the model family <see cref="TrainOptions.Model"/> names
+    /// in <paramref name="models"/> (the built-in families and those of the assemblies it was given).
+    /// </summary>
+    /// <exception cref="TrainingSetupException">Anything that stops the run from starting; the message says what to do.</exception>
+    public static Trainer Create(TrainOptions options, LossRegistry losses, ModelRegistry models)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(models);
+        if (string.IsNullOrWhiteSpace(options.Model)) throw new TrainingSetupException($"TrainOptions.Model is required: one of {string.Join(", ", models.Names)}.");
+        IModelFamily family;
+        try { family = models.Get(options.Model); }
+        catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
+        return Create(options, losses, family);
+    }
+
+    /// <summary>
     /// As <see cref="Create(TrainOptions, LossRegistry)"/>, with the networks of <paramref name="family"/> (e.g. a
     /// family found in a user's assembly by <c>gan train --assembly</c>); null for the built-in family
     /// <see cref="TrainOptions.Model"/> names.

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GanDsl.Cli;
+using GanDsl.Models;
 using GanDsl.Nn;
 using GanDsl.Training;
 using static GanDsl.Tests.Cli.CliRunner;
@@ -156,5 +157,16 @@ public class RobustnessTests : TempFolderTests
         foreach (var property in typeof(TrainOptions).GetProperties().Where(p => p.CanWrite))
             Assert.True(OptionNames.Flags.ContainsKey($"TrainOptions.{property.Name}"), $"TrainOptions.{property.Name} has no flag in OptionNames.Flags");
         Assert.Equal("--lr-d must be positive", OptionNames.ForCommandLine("TrainOptions.LearningRateD must be positive"));
+    }
+
+    [Fact]
+    public void The_model_registry_finds_the_families_of_an_assembly_by_name()
+    {
+        var models = new ModelRegistry(typeof(TinyTestFamily).Assembly);
+        Assert.Equal(["mlp", "dcgan28", "test-tiny", "test-faulty"], models.Names);
+        Assert.IsType<TinyTestFamily>(models.Get(" TEST-tiny "));
+        Assert.StartsWith("Unknown model 'x'. Use one of: mlp, dcgan28, test-tiny, test-faulty", Assert.Throws<ArgumentException>(() => models.Get("x")).Message);
+        Assert.Equal(["mlp", "dcgan28"], new ModelRegistry().Names);
+        Assert.Throws<ArgumentNullException>(() => new ModelRegistry(null!));
     }
 }

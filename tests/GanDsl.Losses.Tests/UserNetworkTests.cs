@@ -1,3 +1,4 @@
+using GanDsl.Data;
 using GanDsl.Models;
 using GanDsl.Training;
 using TorchSharp;
@@ -62,5 +63,36 @@ public sealed class UserNetworkTests : IDisposable
         Assert.StartsWith("D (Sequential) was built for 3 features but the data 'ring' has 2: ", e.Message);
         Assert.Contains("mat1 and mat2", e.Message);   // libtorch's own words for a Linear size mismatch, after ours
         Assert.Empty(Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Fact]
+    public void A_data_source_that_throws_is_a_UserCodeException_naming_the_data()
+    {
+        var yielded = 0;
+        IEnumerable<Tensor> Batches(int failAt)
+        {
+            while (true)
+            {
+                if (++yielded >= failAt) throw new InvalidOperationException("my reader lost its file");
+                yield return torch.randn(1000, 2);
+            }
+        }
+        var options = new TrainOptions { Steps = 20, BatchSize = 16, OutputDirectory = _dir, SampleEvery = 0, FinalSampleCount = 0 };
+
+        // At once: when the trainer draws the real samples for the pictures.
+        using (var trainer = Trainer.Create(new WganGp(), MyNetworks(), options, UserData.FromBatches(Batches(1), [2])))
+        {
+            var e = Assert.Throws<UserCodeException>(() => trainer.Run());
+            Assert.Contains("drawing the real samples of the data 'batches' for the pictures: my reader lost its file", e.Message);
+        }
+
+        // Later, inside a step: the pictures take two batches, the steps the third and fail at the fourth.
+        yielded = 0;
+        using (var trainer = Trainer.Create(new WganGp(), MyNetworks(), options, UserData.FromBatches(Batches(4), [2])))
+        {
+            var e = Assert.Throws<UserCodeException>(() => trainer.Run());
+            Assert.Matches("threw InvalidOperationException at generator step [0-9]+, critic step [0-9] of 5, drawing a batch of the data 'batches': my reader lost its file", e.Message);
+            Assert.IsType<InvalidOperationException>(e.InnerException);
+        }
     }
 }

@@ -99,6 +99,17 @@ public class RobustnessTests : TempFolderTests
         Assert.NotEqual(weights(plain), weights(faster));
     }
 
+    [Fact]
+    public void A_seed_that_cannot_take_effect_on_resume_is_refused_naming_the_option()
+    {
+        var dir = TempDir("resume-seed");
+        Assert.Equal(0, Train(dir, "--loss", "test-stateful", "--data", "ring", "--steps", "2", "--batch", "32", "--sample-every", "0", "--samples", "20", "--seed", "5").ExitCode);
+        var o = Train(dir, "--loss", "test-stateful", "--data", "ring", "--steps", "4", "--batch", "32", "--sample-every", "0", "--resume");
+        Assert.Equal(ExitCodes.BadInput, o.ExitCode);
+        Assert.Contains("was trained with seed 5, not 0", o.Stderr);
+        Assert.Contains("Resume with --seed 5", o.Stderr);
+    }
+
     /// <summary>The learning rates config.json records for D and G.</summary>
     private static double[] LearningRates(string dir)
     {

@@ -256,6 +256,8 @@ public sealed partial class Trainer
             throw new TrainingSetupException($"Checkpoint '{path}' has samples of shape [{string.Join(", ", m.SampleShape)}], the data has [{string.Join(", ", dataset.SampleShape)}].");
         if (m.BatchSize != batchSize)
             throw new TrainingSetupException($"Checkpoint '{path}' was trained with batch size {m.BatchSize}, not {batchSize}. {Advice("TrainOptions.BatchSize", m.BatchSize.ToString())}");
+        if (m.Seed != options.Seed)
+            throw new TrainingSetupException($"Checkpoint '{path}' was trained with seed {m.Seed}, not {options.Seed}: a resumed run continues the checkpoint's random streams, so another seed would not take effect. {Advice("TrainOptions.Seed", m.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         if (m.EmaDecay != options.Ema)
             throw new TrainingSetupException($"Checkpoint '{path}' was trained {(m.EmaDecay is { } e ? $"with TrainOptions.Ema {e}" : "without TrainOptions.Ema")}; resume with the same setting.");
         var declared = info.Networks.Select(n => (n.Name, n.Role, n.Output));

@@ -3,7 +3,7 @@ using System.Reflection;
 namespace GanDsl.Losses;
 
 /// <summary>
-/// The loss zoo: every row of <c>shared/LOSSES.md</c> as a DSL declaration, one file each, registered
+/// The loss zoo: every seed objective (docs/losses.md) as a DSL declaration, one file each, registered
 /// under its canonical name (<c>minimax</c>, <c>wgan-gp</c>, <c>r1</c>, ...).
 /// </summary>
 public static class Zoo
@@ -14,7 +14,7 @@ public static class Zoo
     /// <summary>A registry of every loss of the zoo, to pick one by name.</summary>
     public static LossRegistry CreateRegistry() => new(Assembly);
 
-    /// <summary>The canonical names of <c>shared/LOSSES.md</c>, in its order (the registry must hold each).</summary>
+    /// <summary>The canonical names of the seed objectives, in the order docs/losses.md lists them (the registry must hold each).</summary>
     public static IReadOnlyList<string> CanonicalNames { get; } =
     [
         "minimax", "nonsaturating", "dragan", "lsgan", "hinge", "wgan", "wgan-gp", "wgan-lp", "rwgan", "mcgan",

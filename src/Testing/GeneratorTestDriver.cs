@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using GanDsl.Generator;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -48,6 +49,30 @@ public static class GeneratorTestDriver
 
     /// <summary>Runs the generator on source strings.</summary>
     public static GeneratorRun Run(params string[] sources) => Run(CreateCompilation(sources));
+
+    /// <summary>
+    /// Runs the generator on source files, named by their file names in the compilation (as a build names them in
+    /// diagnostics). A relative path is taken from the folder of the calling test's source file, not from the
+    /// working folder (which differs between <c>dotnet test</c>, an IDE and CI): write
+    /// <c>RunFiles("../../src/MyLosses/Hinge.cs")</c> as the path from your test file to the loss.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">A file does not exist (the message gives the path it was looked for at).</exception>
+    public static GeneratorRun RunFiles(IEnumerable<string> paths, [CallerFilePath] string callerFile = "")
+    {
+        var baseFolder = Path.GetDirectoryName(callerFile) is { Length: > 0 } folder ? folder : Directory.GetCurrentDirectory();
+        var sources = new List<(string Path, string Text)>();
+        foreach (var path in paths)
+        {
+            var full = Path.GetFullPath(Path.Combine(baseFolder, path));
+            if (!File.Exists(full))
+                throw new FileNotFoundException($"No source file '{path}' (looked for '{full}', relative to the test file '{callerFile}').", full);
+            sources.Add((Path.GetFileName(full), File.ReadAllText(full)));
+        }
+        return Run(CreateCompilation(sources));
+    }
+
+    /// <summary>Runs the generator on one source file; see <see cref="RunFiles"/> for how a relative path is resolved.</summary>
+    public static GeneratorRun RunFile(string path, [CallerFilePath] string callerFile = "") => RunFiles([path], callerFile);
 
     /// <summary>Runs the generator on a compilation with a fresh driver.</summary>
     public static GeneratorRun Run(Compilation compilation) =>
@@ -120,6 +145,40 @@ public sealed class GeneratorRun
 
     /// <summary>Runs the generator again, with this run's cached state, on <paramref name="compilation"/>.</summary>
     public GeneratorRun RunAgain(Compilation compilation) => GeneratorTestDriver.Run(Driver, compilation);
+
+    /// <summary>
+    /// Checks every generated file against <c>{directory}/{hint}.verified.cs</c> (e.g. <c>MyLosses.Hinge.g.verified.cs</c>
+    /// for the hint <c>MyLosses.Hinge.g.cs</c>) and reports every missing, differing and stale snapshot in one
+    /// <see cref="SnapshotMismatchException"/>, so a first run lists all the snapshots to review, not only the first.
+    /// With <c>GANDSL_ACCEPT=1</c> every difference is accepted.
+    /// </summary>
+    /// <param name="directory">The snapshots' folder; by default <c>Snapshots</c> beside the calling test file.</param>
+    /// <param name="checkStale">
+    /// Also fail on a <c>*.g.verified.cs</c> in the folder that this run no longer generates (a renamed or deleted
+    /// loss). Pass false when several runs keep their snapshots in the same folder.
+    /// </param>
+    /// <param name="callerFile">Filled in by the compiler: the calling source file.</param>
+    public GeneratorRun VerifySnapshots(string? directory = null, bool checkStale = true, [CallerFilePath] string callerFile = "")
+    {
+        directory ??= Path.Combine(Path.GetDirectoryName(callerFile) ?? Directory.GetCurrentDirectory(), "Snapshots");
+        var problems = new List<string>();
+        var names = new List<string>();
+        foreach (var (hint, text) in Files)
+        {
+            var name = hint.EndsWith(".cs", StringComparison.Ordinal) ? hint[..^".cs".Length] : hint;
+            names.Add(name);
+            try { Snapshot.Verify(text, name, directory); }
+            catch (SnapshotMismatchException e) { problems.Add(e.Message); }
+        }
+        if (checkStale)
+        {
+            try { Snapshot.VerifyFileSetEndingWith(names, "", directory, ".cs", ".g"); }
+            catch (SnapshotMismatchException e) { problems.Add(e.Message); }
+        }
+        if (problems.Count > 0)
+            throw new SnapshotMismatchException($"{problems.Count} snapshot problem(s) in '{directory}':\n\n" + string.Join("\n\n", problems));
+        return this;
+    }
 
     /// <summary>Throws <see cref="InvalidOperationException"/> listing them when the output compilation has errors.</summary>
     public GeneratorRun AssertCompiles()

@@ -65,13 +65,16 @@ public static class Snapshot
     /// output no longer produced) fails, or is deleted when accepting.
     /// </summary>
     /// <exception cref="SnapshotMismatchException">A verified file has no matching output.</exception>
-    public static void VerifyFileSet(IEnumerable<string> expectedNames, string prefix, string? directory = null, string extension = ".cs", [CallerFilePath] string callerFile = "")
+    public static void VerifyFileSet(IEnumerable<string> expectedNames, string prefix, string? directory = null, string extension = ".cs", [CallerFilePath] string callerFile = "") =>
+        VerifyFileSetEndingWith(expectedNames, prefix, directory ?? DefaultDirectory(callerFile), extension, "");
+
+    /// <summary>As the public overload; only verified files whose names end with <paramref name="suffixFilter"/> are considered.</summary>
+    internal static void VerifyFileSetEndingWith(IEnumerable<string> expectedNames, string prefix, string directory, string extension, string suffixFilter)
     {
-        directory ??= DefaultDirectory(callerFile);
         var expected = new HashSet<string>(expectedNames, StringComparer.Ordinal);
         var suffix = ".verified" + extension;
         var stale = Directory.Exists(directory)
-            ? Directory.GetFiles(directory, prefix + "*" + suffix).Select(p => Path.GetFileName(p)[..^suffix.Length]).Where(n => !expected.Contains(n)).OrderBy(n => n, StringComparer.Ordinal).ToList()
+            ? Directory.GetFiles(directory, prefix + "*" + suffixFilter + suffix).Select(p => Path.GetFileName(p)[..^suffix.Length]).Where(n => !expected.Contains(n)).OrderBy(n => n, StringComparer.Ordinal).ToList()
             : new List<string>();
         if (stale.Count == 0) return;
         if (AcceptEnabled)

@@ -30,7 +30,7 @@ public sealed record GoldenEntry(
     JsonElement Raw);
 
 /// <summary>
-/// A file in the format of <c>shared/golden/README.md</c>: tiny networks, fixed inputs and, per
+/// A file in the golden format (described in the repository's <c>tests/reference/golden/README.md</c>): tiny networks, fixed inputs and, per
 /// loss, reference values and gradients computed in float64 by an independent implementation.
 /// </summary>
 public sealed class GoldenFile
@@ -61,7 +61,7 @@ public sealed class GoldenFile
     public static GoldenFile Load(string path)
     {
         if (!File.Exists(path))
-            throw new GoldenFormatException($"'{path}' does not exist. Pass the path of a golden JSON file (for example shared/golden/core.json).");
+            throw new GoldenFormatException($"'{path}' does not exist. Pass the path of a golden JSON file (for example tests/reference/golden/core.json in the GanDsl repository).");
         string text;
         try { text = File.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -70,7 +70,7 @@ public sealed class GoldenFile
         JsonDocument doc;
         try { doc = JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = true }); }
         catch (JsonException e)
-        { throw new GoldenFormatException($"'{path}' is not valid JSON ({e.Message}). Regenerate or re-copy the file; the format is described in shared/golden/README.md.", e); }
+        { throw new GoldenFormatException($"'{path}' is not valid JSON ({e.Message}). Regenerate or re-copy the file; the format is described in tests/reference/golden/README.md of the GanDsl repository.", e); }
 
         using (doc)
         {
@@ -194,5 +194,5 @@ public sealed class GoldenFile
             ? v : throw Bad(where, $"has no '{key}'");
 
     private static GoldenFormatException Bad(string where, string what) =>
-        new($"{where} {what}. The file is not in the golden format (shared/golden/README.md); regenerate or re-copy it.");
+        new($"{where} {what}. The file is not in the golden format (tests/reference/golden/README.md of the GanDsl repository); regenerate or re-copy it.");
 }

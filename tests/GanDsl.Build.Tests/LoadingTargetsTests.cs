@@ -86,6 +86,33 @@ public class LoadingTargetsTests
     }
 
     [Fact]
+    public void CopyLocalFiles_AreHardLinksIntoTheirSource_UnlessTurnedOff()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        // A copy-local file as a package's native is one (ReferenceCopyLocalPaths), standing in for libtorch.
+        var dir = ScratchProject("");
+        var source = Path.Combine(dir, "native", "libcopylocal.so");
+        File.WriteAllBytes(source, new byte[4096]);
+        File.WriteAllText(Path.Combine(dir, "CopyLocal.targets"), """
+            <Project>
+              <Target Name="AddCopyLocalNative" AfterTargets="ResolveReferences">
+                <ItemGroup><ReferenceCopyLocalPaths Include="native/libcopylocal.so" DestinationSubDirectory="runtimes/" /></ItemGroup>
+              </Target>
+            </Project>
+            """);
+        var project = Path.Combine(dir, "Scratch.csproj");
+        File.WriteAllText(project, File.ReadAllText(project).Replace("</Project>", "  <Import Project=\"CopyLocal.targets\" />\n</Project>"));
+
+        var (code, output) = DotnetIn(dir, "build", "-c", "Release");
+        Assert.True(code == 0, output);
+        Assert.Equal(TestEnv.Inode(source), TestEnv.Inode(Path.Combine(dir, "bin", "Release", "net10.0", "runtimes", "libcopylocal.so")));
+
+        (code, output) = DotnetIn(dir, "build", "-c", "Debug", "-p:GanDslHardLinkCopyLocal=false");
+        Assert.True(code == 0, output);
+        Assert.NotEqual(TestEnv.Inode(source), TestEnv.Inode(Path.Combine(dir, "bin", "Debug", "net10.0", "runtimes", "libcopylocal.so")));
+    }
+
+    [Fact]
     public void RuntimeIdentifier_DefaultsForDotNetProjects_OutputPathUnchanged_NetStandardLeftAlone()
     {
         if (!OperatingSystem.IsLinux()) return;

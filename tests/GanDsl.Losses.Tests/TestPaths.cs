@@ -9,8 +9,8 @@ internal static class TestPaths
     /// <summary>The zoo reference written by tests/reference/zoo/make_zoo_reference.py.</summary>
     public static string ZooReference => Path.Combine(RepoRoot, "tests", "reference", "zoo", "zoo.json");
 
-    /// <summary>shared/golden beside the repository (present in the project's checkouts and in CI).</summary>
-    public static string SharedGolden => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "golden"));
+    /// <summary>tests/reference/golden: reference files computed outside the project (see its README).</summary>
+    public static string GoldenFolder => Path.Combine(RepoRoot, "tests", "reference", "golden");
 
     private static string FindRepoRoot()
     {

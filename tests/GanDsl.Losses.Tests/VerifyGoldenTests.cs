@@ -5,7 +5,7 @@ namespace GanDsl.Losses.Tests;
 
 /// <summary>
 /// Every loss of the zoo against the independent PyTorch reference values (tests/reference/zoo/zoo.json)
-/// and against every file of shared/golden, through the same code as <c>gan verify-golden</c>.
+/// and against every file of tests/reference/golden (computed outside the project), through the same code as <c>gan verify-golden</c>.
 /// </summary>
 public sealed class VerifyGoldenTests
 {
@@ -44,27 +44,23 @@ public sealed class VerifyGoldenTests
         Assert.Contains(checks, c => c.Loss == "ragan-aux" && c.Quantity.StartsWith("grad_d_aux(A) 0.weight", StringComparison.Ordinal));
     }
 
-    public static TheoryData<string> SharedGoldenFiles()
+    public static TheoryData<string> GoldenFiles()
     {
         var data = new TheoryData<string>();
-        if (Directory.Exists(TestPaths.SharedGolden))
-            foreach (var file in Directory.GetFiles(TestPaths.SharedGolden, "*.json").OrderBy(f => f, StringComparer.Ordinal))
-                data.Add(Path.GetFileName(file));
-        if (data.Count == 0) data.Add("(none)");
+        foreach (var file in Directory.GetFiles(TestPaths.GoldenFolder, "*.json").OrderBy(f => f, StringComparer.Ordinal))
+            data.Add(Path.GetFileName(file));
         return data;
     }
 
+    [Fact]
+    public void GoldenFolderHoldsTheIndependentReference() =>
+        Assert.True(File.Exists(Path.Combine(TestPaths.GoldenFolder, "core.json")), "tests/reference/golden/core.json is missing");
+
     [Theory]
-    [MemberData(nameof(SharedGoldenFiles))]
-    public void SharedGoldenFileMatches(string fileName)
+    [MemberData(nameof(GoldenFiles))]
+    public void GoldenFileMatches(string fileName)
     {
-        if (fileName == "(none)")
-        {
-            // Only a checkout without shared/golden may have no file to check.
-            Assert.Empty(Directory.Exists(TestPaths.SharedGolden) ? Directory.GetFiles(TestPaths.SharedGolden, "*.json") : []);
-            return;
-        }
-        var (exit, output, errors) = Run(Path.Combine(TestPaths.SharedGolden, fileName));
+        var (exit, output, errors) = Run(Path.Combine(TestPaths.GoldenFolder, fileName));
         Assert.True(exit == 0, output + errors);
         Assert.Contains("all within", output);
     }

@@ -17,8 +17,8 @@ namespace GanDsl.Package.Tests;
 /// </summary>
 public sealed class PackageFixture : IDisposable
 {
-    static readonly string[] PackageIds = ["GanDsl", "GanDsl.Testing", "GanDsl.Cli"];
-    static readonly string[] Projects = ["src/Package/GanDsl.Package.csproj", "src/Testing/GanDsl.Testing.csproj", "src/Cli/GanDsl.Cli.csproj"];
+    static readonly string[] PackageIds = ["GanDsl", "GanDsl.Testing", "GanDsl.Cli", "GanDsl.Templates"];
+    static readonly string[] Projects = ["src/Package/GanDsl.Package.csproj", "src/Testing/GanDsl.Testing.csproj", "src/Cli/GanDsl.Cli.csproj", "src/Templates/GanDsl.Templates.csproj"];
 
     readonly Dictionary<string, (int Code, string Output)> builds = new();
     readonly string buildOutput;

@@ -161,4 +161,33 @@ public sealed class PackageTests(PackageFixture fixture) : IClassFixture<Package
         Assert.True(code == 0, text);
         Assert.True(File.Exists(Path.Combine(output, "checkpoint.bin")), text);
     }
+
+    [Fact]
+    public void Template_MakesALossProjectThatTrains_AndATestProjectThatSnapshotsIt()
+    {
+        var hive = Path.Combine(fixture.Root, "template-hive");   // the template engine's settings, not the user's
+        var (code, text) = fixture.Dotnet(fixture.Root, "new", "install", fixture.PackagePath("GanDsl.Templates"), "--debug:custom-hive", hive);
+        Assert.True(code == 0, text);
+        (code, text) = fixture.Dotnet(fixture.Root, "new", "gandsl-loss", "-n", "MyGan", "-o", "FromTemplate", "--debug:custom-hive", hive);
+        Assert.True(code == 0, text);
+        var solution = Path.Combine(fixture.Root, "FromTemplate");
+        // The template references the packages of this version (the test fails when Version moves and the template does not).
+        Assert.Contains($"Version=\"{fixture.Version}\"", File.ReadAllText(Path.Combine(solution, "MyGan", "MyGan.csproj")));
+        Assert.True(File.Exists(Path.Combine(solution, "MyGan.Tests", "MyGan.Tests.csproj")));
+
+        // The loss project trains its loss.
+        (code, text) = fixture.Dotnet(Path.Combine(solution, "MyGan"), "run", "--", "3", Path.Combine(fixture.Root, "template-run"));
+        Assert.True(code == 0, text);
+        Assert.Contains("Completed after 3 steps", text);
+
+        // First test run: fails listing the new snapshot; accepted; then passes as it is.
+        (code, text) = fixture.Dotnet(solution, "test", "MyGan.slnx");
+        Assert.True(code != 0, text);
+        Assert.Contains("MyGan.HingeR1.g.verified.cs", text);
+        (code, text) = fixture.Dotnet(solution, ["test", "MyGan.slnx", "--no-build"], ("GANDSL_ACCEPT", "1"));
+        Assert.True(code == 0, text);
+        (code, text) = fixture.Dotnet(solution, "test", "MyGan.slnx", "--no-build");
+        Assert.True(code == 0, text);
+        Assert.True(File.Exists(Path.Combine(solution, "MyGan.Tests", "Snapshots", "MyGan.HingeR1.g.verified.cs")));
+    }
 }

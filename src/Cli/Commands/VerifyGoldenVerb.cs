@@ -8,14 +8,14 @@ public static class VerifyGoldenVerb
 {
     /// <summary>Printed after the options by <c>gan verify-golden --help</c>.</summary>
     internal const string Notes = """
-        Runs each loss of a golden file (shared/golden) on the file's inputs and compares losses and gradients with the
+        Runs each loss of a golden file (tests/reference/golden, tests/reference/zoo) on the file's inputs and compares losses and gradients with the
         reference values. Exit code: the worst of the files (0 all match, 1 a mismatch, 2 a bad file).
         """;
 
     /// <summary>The <c>verify-golden</c> command, running with <paramref name="cli"/>'s writers.</summary>
     internal static Command Create(CliContext cli)
     {
-        var files = new Argument<string[]>("FILE") { Description = "golden files (shared/golden)", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("FILE") { Description = "golden JSON files (e.g. tests/reference/golden/core.json)", Arity = ArgumentArity.OneOrMore };
         var command = new Command("verify-golden", "Check the generated losses and gradients against golden reference files.") { files };
         command.SetAction(parse => Run(parse.GetValue(files) ?? [], cli.Stdout, cli.Stderr));
         return command;

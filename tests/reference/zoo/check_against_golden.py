@@ -4,8 +4,8 @@
 Usage (Debian's python3-torch, float64):
     /usr/bin/python3 tests/reference/zoo/check_against_golden.py [FILE ...]
 
-Without arguments it checks /work/shared/golden/core.json (the independent golden
-implementation: agreement proves both share conventions) and this folder's zoo.json
+Without arguments it checks ../golden/core.json (computed outside the project by an
+independent implementation: agreement proves both share conventions) and this folder's zoo.json
 (proves the committed file is what the code computes). For each file it uses THE
 FILE'S nets, inputs and coefficients and compares d_loss, g_loss, grad_d, grad_g,
 grad_d_aux and every aux key the file has to 1e-9 relative (1e-12 absolute near 0).
@@ -26,7 +26,7 @@ import zoo_losses as zl  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_FILES = [
-    os.environ.get("GANDSL_GOLDEN", "/work/shared/golden/core.json"),
+    os.environ.get("GANDSL_GOLDEN", os.path.join(HERE, "..", "golden", "core.json")),
     os.path.join(HERE, "zoo.json"),
 ]
 

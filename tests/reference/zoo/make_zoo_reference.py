@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""Writes tests/reference/zoo/zoo.json: float64 reference values for every row of shared/LOSSES.md.
+"""Writes tests/reference/zoo/zoo.json: float64 reference values for every seed objective of docs/losses.md.
 
 Run with Debian's interpreter (python3-torch 1.13.1):
     /usr/bin/python3 tests/reference/zoo/make_zoo_reference.py
 
 Before writing anything it
-  1. recomputes shared/golden/core.json with the same loss code (zoo_losses.py) on the
+  1. recomputes tests/reference/golden/core.json with the same loss code (zoo_losses.py) on the
      golden file's nets, inputs and coefficients and asserts agreement to 1e-9 relative;
   2. compares every autograd gradient (grad_d, grad_d_aux, grad_g) of every loss with
      central finite differences in float64 (this covers the double-backprop losses
@@ -35,7 +35,7 @@ OUT_PATH = os.path.join(HERE, "zoo.json")
 SEED = 20240611
 BATCH = 4
 
-# Architectures (in, hidden, out); see shared/golden/README.md. A is ragan-aux's second critic.
+# Architectures (in, hidden, out); see tests/reference/golden/README.md. A is ragan-aux's second critic.
 ARCHS = {"D": [2, 8, 1], "G": [2, 8, 2], "AE": [2, 8, 2], "H": [2, 8, 4], "A": [2, 8, 1]}
 
 # Hyperparameters (conventions.md says where each comes from).
@@ -170,7 +170,7 @@ def check_regimes(entries: dict) -> None:
 # ---------------------------------------------------------------- main
 
 META = {
-    "what": "zoo reference values for every row of shared/LOSSES.md; independent implementation "
+    "what": "zoo reference values for every seed objective of docs/losses.md; independent implementation "
             "tests/reference/zoo/zoo_losses.py (PyTorch %s, float64), written by make_zoo_reference.py" % torch.__version__,
     "seed": SEED,
     "dtype": "float64",
@@ -187,8 +187,8 @@ META = {
     "aux": "intermediate values; state after the step: k_next (began), lambda_next (fisher), margin_next (magan); "
            "rwgan D_clamped = critic layers [[W, b], ...] after clamping to [-c_lo, c_hi]",
     "tolerance": "a float64 reimplementation should match d_loss, g_loss, all gradients and aux to 1e-9 relative (1e-12 absolute)",
-    "names": "loss names are the canonical names of shared/LOSSES.md; formulas and choices in tests/reference/zoo/conventions.md",
-    "checks": "make_zoo_reference.py recomputes shared/golden/core.json with the same code (1e-9) and checks every gradient "
+    "names": "loss names are the canonical names of docs/losses.md; formulas and choices in tests/reference/zoo/conventions.md",
+    "checks": "make_zoo_reference.py recomputes tests/reference/golden/core.json with the same code (1e-9) and checks every gradient "
               "against central finite differences before writing",
 }
 

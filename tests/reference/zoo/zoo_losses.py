@@ -1,7 +1,7 @@
-"""Independent float64 PyTorch implementations of every row of shared/LOSSES.md.
+"""Independent float64 PyTorch implementations of every seed objective of the zoo (docs/losses.md).
 
 Used by make_zoo_reference.py (writes zoo.json) and check_against_golden.py
-(recomputes shared/golden/core.json and zoo.json with these functions).
+(recomputes tests/reference/golden/core.json and zoo.json with these functions).
 
 Every loss is one entry of LOSSES (bottom of file): a critic-step function and
 a generator-step function, both ``f(ctx) -> (loss, aux)``. The driver

@@ -1,10 +1,11 @@
 // README's recipe outside a test framework: run the generator on MyLoss.cs, check that the output compiles and
-// compare it with Snapshots/MyLosses.<hint>.verified.cs. Exit 0: matches; 3: a snapshot differs (received written).
+// compare every generated file with Snapshots/<hint>.verified.cs (MyLosses.MyLsGan.g.verified.cs).
+// Exit 0: all match; 3: a snapshot is missing or differs (each one listed, received files written).
 //   SnapshotUser PROJECT_FOLDER   (GANDSL_ACCEPT=1 accepts)
 using GanDsl.Testing;
 
 var project = args[0];
-var run = GeneratorTestDriver.Run(File.ReadAllText(Path.Combine(project, "MyLoss.cs")));
+var run = GeneratorTestDriver.RunFile(Path.Combine(project, "MyLoss.cs"));
 if (!run.Diagnostics.IsEmpty)
 {
     Console.WriteLine(string.Join("\n", run.Diagnostics));
@@ -13,8 +14,7 @@ if (!run.Diagnostics.IsEmpty)
 run.AssertCompiles();
 try
 {
-    foreach (var (hint, text) in run.Files)
-        Snapshot.Verify(text, "MyLosses." + hint, directory: Path.Combine(project, "Snapshots"));
+    run.VerifySnapshots(Path.Combine(project, "Snapshots"));
 }
 catch (SnapshotMismatchException e)
 {

@@ -79,7 +79,15 @@ public sealed class LossRegistry
     public bool Contains(string name) => _byName.ContainsKey(name);
 
     /// <summary>A fresh instance (default hyperparameters, initial state) of the loss named <paramref name="name"/>.</summary>
-    public IGanLoss Create(string name) =>
-        _byName.TryGetValue(name, out var type) ? (IGanLoss)Activator.CreateInstance(type)!
-        : throw new KeyNotFoundException(Missing(name));
+    /// <exception cref="KeyNotFoundException">No loss has that name (the message says what to do).</exception>
+    /// <exception cref="Training.UserCodeException">The loss's constructor threw.</exception>
+    public IGanLoss Create(string name)
+    {
+        if (!_byName.TryGetValue(name, out var type)) throw new KeyNotFoundException(Missing(name));
+        try { return (IGanLoss)Activator.CreateInstance(type)!; }
+        catch (TargetInvocationException e) when (e.InnerException is { } inner && Training.UserCodeException.IsFenced(inner))
+        {
+            throw Training.UserCodeException.Threw(type, "constructor", inner);
+        }
+    }
 }

@@ -47,7 +47,7 @@ public sealed partial class Trainer
             throw new TrainingSetupException(registry.Missing(options.Loss));
         IGanLoss loss;
         try { loss = registry.Create(options.Loss); }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not (OutOfMemoryException or UserCodeException))
         {
             throw new TrainingSetupException($"Loss '{options.Loss}' could not be created: {(e.InnerException ?? e).Message}", e);
         }

@@ -14,12 +14,16 @@ mkdir -p "$results"
 
 cd "$repo"
 
-# What the tests need from Debian: the Fashion-MNIST IDX files (dataset-fashion-mnist) and a font for the
-# titles and legends SkiaSharp draws (fonts-dejavu-core; the .NET machine image has it). Install what is
-# missing when possible; otherwise say what to run (the Fashion-MNIST tests then report themselves skipped).
+# What the tests need from Debian: the Fashion-MNIST IDX files (dataset-fashion-mnist), a font for the
+# titles and legends SkiaSharp draws (fonts-dejavu-core; the .NET machine image has it) and Open MPI's
+# mpirun (openmpi-bin). Install what is missing when possible; otherwise say what to run (the Fashion-MNIST
+# tests then report themselves skipped).
 missing=()
 [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || missing+=(dataset-fashion-mnist)
 [[ -d /usr/share/fonts/truetype/dejavu ]] || missing+=(fonts-dejavu-core)
+# Data-parallel tests (docs/distributed.md) start `mpirun -np 2`: Open MPI's launcher and libmpi.so.40 (libopenmpi3,
+# a dependency). They run as root in CI: the tests set OMPI_ALLOW_RUN_AS_ROOT(_CONFIRM) for their own mpirun.
+command -v mpirun >/dev/null 2>&1 || missing+=(openmpi-bin)
 if (( ${#missing[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${missing[*]}"

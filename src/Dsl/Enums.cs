@@ -1,7 +1,13 @@
+#if GANDSL_GENERATOR
+namespace GanDsl.Generator.Ir;
+#else
 namespace GanDsl;
+#endif
 
 // These enums are shared by the DSL attributes (compile time) and GanDsl.Runtime's LossInfo
-// (run time), so they live in the assembly both reference.
+// (run time), so they live in the assembly both reference. The source generator compiles this file
+// too (linked, in its own namespace: it cannot reference GanDsl.Dsl), so its specs use the same
+// members and the range checks of enum arguments follow any change here.
 
 /// <summary>Which side of the game a network plays.</summary>
 public enum NetworkRole

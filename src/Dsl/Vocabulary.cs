@@ -63,6 +63,33 @@ public static class Vocabulary
     /// <summary>Population standard deviation over all elements of the batch: a scalar constant (no gradient flows through it; DRAGAN).</summary>
     public static Expr Std(Expr v) => throw Expr.NotEvaluated(nameof(Std));
 
+    /// <summary>
+    /// log Σ exp over all elements of the batch: a scalar (like <see cref="Mean"/>), computed stably (shifted by the
+    /// maximum), so scores below -88 or above 88 give a finite value where <c>Log(Sum(Exp(v)))</c> overflows
+    /// (Softmax GAN's log-partition, Lin 2017).
+    /// </summary>
+    public static Expr LogSumExp(Expr v) => throw Expr.NotEvaluated(nameof(LogSumExp));
+
+    /// <summary>log Σ exp over each sample's elements, stably: per-sample (like <see cref="MeanPerSample"/>; of class logits, the log-partition per sample).</summary>
+    public static Expr LogSumExpPerSample(Expr v) => throw Expr.NotEvaluated(nameof(LogSumExpPerSample));
+
+    /// <summary>The largest element of the whole batch: a scalar (the gradient goes to that element). <c>Max(a, b)</c> is elementwise.</summary>
+    public static Expr Max(Expr v) => throw Expr.NotEvaluated(nameof(Max));
+
+    /// <summary>The smallest element of the whole batch: a scalar (the gradient goes to that element). <c>Min(a, b)</c> is elementwise.</summary>
+    public static Expr Min(Expr v) => throw Expr.NotEvaluated(nameof(Min));
+
+    /// <summary>
+    /// The ceil(<paramref name="fraction"/>·B) largest values of a per-sample value over a batch of B, largest first
+    /// (at least one): top-k training (Sinha et al. 2020, "Top-k Training of GANs: Improving GAN Performance by
+    /// Throwing Away Bad Samples"), whose generator loss uses only the fakes the critic rates most real:
+    /// <c>Mean(Softplus(-TopK(D(G(z)), Nu)))</c>. The result has fewer rows than the batch: reduce it, or apply
+    /// elementwise words to it; it does not combine with a full-batch per-sample value (GAN0025).
+    /// </summary>
+    /// <param name="v">A per-sample value (<c>D(G(z))</c>).</param>
+    /// <param name="fraction">The fraction kept, in (0, 1]: a constant, a hyperparameter or loss state (to decay it per epoch).</param>
+    public static Expr TopK(Expr v, Expr fraction) => throw Expr.NotEvaluated(nameof(TopK));
+
     // ----- elementwise -----
 
     /// <summary>Natural logarithm. Of a sigmoid, the generator uses the stable log-sigmoid form.</summary>
@@ -89,6 +116,16 @@ public static class Vocabulary
     public static Expr Min(Expr a, Expr b) => throw Expr.NotEvaluated(nameof(Min));
     /// <summary>Elementwise maximum (either side may be a constant).</summary>
     public static Expr Max(Expr a, Expr b) => throw Expr.NotEvaluated(nameof(Max));
+    /// <summary>Hyperbolic tangent (f-GAN's total-variation output activation ½·tanh, Nowozin et al. 2016).</summary>
+    public static Expr Tanh(Expr v) => throw Expr.NotEvaluated(nameof(Tanh));
+    /// <summary>log(1 + t), accurate for small t (f-GAN's conjugates, Nowozin et al. 2016).</summary>
+    public static Expr Log1p(Expr v) => throw Expr.NotEvaluated(nameof(Log1p));
+    /// <summary>e^t - 1, accurate for small t (f-GAN's KL conjugate exp(t - 1), Nowozin et al. 2016).</summary>
+    public static Expr Expm1(Expr v) => throw Expr.NotEvaluated(nameof(Expm1));
+    /// <summary>Softmax over each sample's elements (class logits): same shape, each sample's elements sum to 1 (Softmax GAN, Lin 2017).</summary>
+    public static Expr Softmax(Expr v) => throw Expr.NotEvaluated(nameof(Softmax));
+    /// <summary>log softmax over each sample's elements, computed stably (t - logsumexp t): same shape.</summary>
+    public static Expr LogSoftmax(Expr v) => throw Expr.NotEvaluated(nameof(LogSoftmax));
     /// <summary>Clamps each element to [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public static Expr Clamp(Expr v, Expr min, Expr max) => throw Expr.NotEvaluated(nameof(Clamp));
     /// <summary>

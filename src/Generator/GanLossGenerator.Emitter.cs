@@ -174,8 +174,26 @@ public sealed partial class GanLossGenerator
             WriteArray(w, "Clipping", "global::GanDsl.ClipInfo", spec.Clipping.Select(c => $"new({Literal(c.Network)}, {Number(c.Min)}, {Number(c.Max)})"));
             var o = spec.Optimizer;
             w.WriteLine($"Optimizer: new global::GanDsl.OptimizerDefaults({Literal(o.Kind)}, {Number(o.LearningRate)}, {Number(o.Beta1)}, {Number(o.Beta2)}, {Number(o.Alpha)}),");
-            w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + ");");
+            if (spec.Warnings.Count == 0)
+            {
+                w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + ");");
+                w.Indentation--;
+                return;
+            }
+            // The build's warnings about the losses, for the run's non-finite guard to name.
+            w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + ")");
             w.Indentation--;
+            w.WriteLine("{");
+            w.Indentation++;
+            w.WriteLine("Warnings = new global::GanDsl.LossWarning[]");
+            w.WriteLine("{");
+            w.Indentation++;
+            foreach (var x in spec.Warnings)
+                w.WriteLine($"new({(x.InDiscriminatorLoss ? "true" : "false")}, {Literal(x.Id)}, {Literal(x.Expression)}, {Literal(x.Fix)}),");
+            w.Indentation--;
+            w.WriteLine("},");
+            w.Indentation--;
+            w.WriteLine("};");
         }
 
         private static void WriteArray(SourceWriter w, string name, string type, IEnumerable<string> items)
@@ -385,8 +403,8 @@ public sealed partial class GanLossGenerator
             /// <summary>A network's raw output as the loss reads it (a score as [B], features as [B,F]).</summary>
             private static string Output(NetworkValue network, string raw) => network.Output switch
             {
-                NetOutput.Score => Operations.Fill(RuntimeText.Score, new[] { raw }, ("name", Literal(network.Network))),
-                NetOutput.Features => Operations.Fill(RuntimeText.Features, new[] { raw }, ("name", Literal(network.Network))),
+                NetworkOutput.Score => Operations.Fill(RuntimeText.Score, new[] { raw }, ("name", Literal(network.Network))),
+                NetworkOutput.Features => Operations.Fill(RuntimeText.Features, new[] { raw }, ("name", Literal(network.Network))),
                 _ => raw,
             };
 

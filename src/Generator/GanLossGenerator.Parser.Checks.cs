@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using GanDsl.Generator.Diagnostics;
@@ -24,6 +25,15 @@ public sealed partial class GanLossGenerator
         internal const int MaxCriticSteps = 1000;
 
         private static readonly string[] s_generatedMembers = { "Info", "Hyper", "State", "s_info", "DiscriminatorStep", "GeneratorStep" };
+
+        /// <summary>
+        /// A sum or product of more terms than this (C# parses it as one level per term, left-nested) is lowered
+        /// iteratively into a balanced tree; shorter ones keep C#'s left-to-right order.
+        /// </summary>
+        internal const int BalanceAbove = 64;
+
+        /// <summary>More terms than this in one sum or product is GAN0018 (binding them would take the compiler minutes).</summary>
+        internal const int MaxTerms = 10_000;
 
         private int _depth;
         private bool _tooDeepReported;
@@ -51,16 +61,94 @@ public sealed partial class GanLossGenerator
         /// </summary>
         private static SyntaxNode? DeepestNode(ExpressionSyntax root)
         {
-            var stack = new Stack<(SyntaxNode Node, int Depth)>();
-            stack.Push((root, 1));
+            // A sum or product counts as one level however many terms it has (up to MaxTerms): 'a + b + c' is flat, not nested.
+            var stack = new Stack<(SyntaxNode Node, int Depth, int Terms)>();
+            stack.Push((root, 1, 2));
             while (stack.Count > 0)
             {
-                var (node, depth) = stack.Pop();
-                if (depth > MaxDepth) return node;
+                var (node, depth, terms) = stack.Pop();
+                if (depth > MaxDepth || terms > MaxTerms) return node;
                 foreach (var child in node.ChildNodes())
-                    stack.Push((child, child is ExpressionSyntax ? depth + 1 : depth));
+                {
+                    if (node is BinaryExpressionSyntax parent && child == parent.Left && child is BinaryExpressionSyntax left && SameChain(parent, left))
+                        stack.Push((child, depth, terms + 1));
+                    else
+                        // Parentheses group, they do not nest a value: '((v))' is v.
+                        stack.Push((child, child is ExpressionSyntax and not ParenthesizedExpressionSyntax ? depth + 1 : depth, 2));
+                }
             }
             return null;
+        }
+
+        /// <summary>True when <paramref name="left"/> continues <paramref name="parent"/>'s sum (+, -) or product (*, /).</summary>
+        private static bool SameChain(BinaryExpressionSyntax parent, BinaryExpressionSyntax left) =>
+            IsAdditive(parent) ? IsAdditive(left) : IsMultiplicative(parent) && IsMultiplicative(left);
+
+        private static bool IsAdditive(BinaryExpressionSyntax b) => b.IsKind(SyntaxKind.AddExpression) || b.IsKind(SyntaxKind.SubtractExpression);
+
+        private static bool IsMultiplicative(BinaryExpressionSyntax b) => b.IsKind(SyntaxKind.MultiplyExpression) || b.IsKind(SyntaxKind.DivideExpression);
+
+        /// <summary>The number of terms of the sum or product <paramref name="b"/> ends (its left spine), without binding.</summary>
+        private static int ChainLength(BinaryExpressionSyntax b)
+        {
+            var terms = 2;
+            for (var node = b; node.Left is BinaryExpressionSyntax left && SameChain(node, left); node = left) terms++;
+            return terms;
+        }
+
+        /// <summary>
+        /// Lowers a long sum or product (<see cref="BalanceAbove"/> terms or more) without recursing along it: the left
+        /// spine is walked in a loop, each term lowered on its own, and the result built as a balanced tree
+        /// (a - b + c is a + (-b) + c; a * b / c is (a * b) / c), so its IR height grows with log(terms), not terms.
+        /// C#'s constant folding still applies to a constant prefix ('1 / 2 * v' reads 1 / 2 as 0).
+        /// </summary>
+        private ExprNode? LowerChain(BinaryExpressionSyntax whole, Scope scope)
+        {
+            var spine = new List<BinaryExpressionSyntax>();   // outermost first
+            ExpressionSyntax first = whole;
+            while (first is BinaryExpressionSyntax b && (spine.Count == 0 || SameChain(spine[spine.Count - 1], b)) && (spine.Count == 0 || ConstantOf(b, scope) is null))
+            {
+                if (IntegerArithmeticOnHyper(b, scope)) return null;
+                spine.Add(b);
+                first = b.Left;
+            }
+            var additive = IsAdditive(whole);
+            var terms = new List<(ExpressionSyntax Syntax, ExprNode Node, bool Inverse)>();
+            var firstNode = Lower(first, scope);
+            if (firstNode is null) return null;
+            terms.Add((first, firstNode, false));
+            for (var i = spine.Count - 1; i >= 0; i--)
+            {
+                _ct.ThrowIfCancellationRequested();
+                var b = spine[i];
+                var node = Lower(b.Right, scope);
+                if (node is null) return null;
+                terms.Add((b.Right, node, b.IsKind(SyntaxKind.SubtractExpression) || b.IsKind(SyntaxKind.DivideExpression)));
+            }
+            // Every tensor term must be of one kind with the first (data with data, ...), as each '+' of the chain checks.
+            var anchor = terms.FirstOrDefault(t => !_analysis.Of(t.Node).IsHost);
+            if (anchor.Node is not null)
+                for (var i = 0; i < terms.Count; i++)
+                    if (!CheckOperands(whole, additive ? "+" : "*", new object?[] { anchor.Syntax, terms[i].Syntax }, new[] { anchor.Node, terms[i].Node }, scope)) return null;
+
+            if (additive) return Balanced(terms.Select(t => t.Inverse ? Call(Op.Neg, t.Node) : t.Node).ToList(), Op.Add);
+            var numerator = Balanced(terms.Where(t => !t.Inverse).Select(t => t.Node).ToList(), Op.Mul);
+            var denominators = terms.Where(t => t.Inverse).Select(t => t.Node).ToList();
+            return denominators.Count == 0 ? numerator : Call(Op.Div, numerator, Balanced(denominators, Op.Mul));
+        }
+
+        /// <summary>op over <paramref name="nodes"/> (at least one) as a balanced tree, in order.</summary>
+        private static ExprNode Balanced(IReadOnlyList<ExprNode> nodes, Op op)
+        {
+            var level = nodes.ToList();
+            while (level.Count > 1)
+            {
+                var next = new List<ExprNode>((level.Count + 1) / 2);
+                for (var i = 0; i + 1 < level.Count; i += 2) next.Add(Call(op, level[i], level[i + 1]));
+                if (level.Count % 2 == 1) next.Add(level[level.Count - 1]);
+                level = next;
+            }
+            return level[0];
         }
 
         // ----- C# constants and integer arithmetic -----
@@ -148,20 +236,45 @@ public sealed partial class GanLossGenerator
             return true;
         }
 
-        /// <summary>The value of an IR constant expression (no hyperparameters or state), or null.</summary>
+        /// <summary>The value of an IR constant expression (no hyperparameters or state), folded as the operation table says, or null.</summary>
         private static double? ConstValue(ExprNode node)
         {
             switch (node)
             {
                 case ConstNode c: return c.Value;
-                case CallNode { Op: Op.Neg } n: return -ConstValue(n.Args[0]);
-                case CallNode { Op: Op.Add or Op.Sub or Op.Mul or Op.Div } b:
+                case CallNode call when Operations.Of(call.Op).Fold is { } fold:
                 {
-                    if (ConstValue(b.Args[0]) is not { } x || ConstValue(b.Args[1]) is not { } y) return null;
-                    return b.Op switch { Op.Add => x + y, Op.Sub => x - y, Op.Mul => x * y, _ => x / y };
+                    var values = new double[call.Args.Count];
+                    for (var i = 0; i < values.Length; i++)
+                    {
+                        if (ConstValue(call.Args[i]) is not { } v) return null;
+                        values[i] = v;
+                    }
+                    return fold(values);
                 }
                 default: return null;
             }
+        }
+
+        /// <summary>The operands the table says must be host values are (constants, hyperparameters, state), and constant ones can run.</summary>
+        private bool CheckHostOperands(InvocationExpressionSyntax call, Operation operation, HostOperands host, IReadOnlyList<object?> syntax, IReadOnlyList<ExprNode> operands, Scope scope)
+        {
+            for (var i = host.From; i < operands.Count; i++)
+            {
+                if (!_analysis.Of(operands[i]).IsHost)
+                {
+                    ShapeMismatch(call, host.Needs, syntax[i], operands[i], scope);
+                    return false;
+                }
+                if (ConstValue(operands[i]) is { } value && (double.IsNaN(value) || double.IsInfinity(value) || host.Valid?.Invoke(value) == false))
+                {
+                    var where = syntax[i] as ExpressionSyntax ?? call;
+                    Report(DiagnosticDescriptors.ConstantCannotRun, LocationFor(where, scope), "The " + host.What + " '" + Normalize(where) + "' of " + operation.Word,
+                        Format(value), host.Fix.Length > 0 ? host.Fix : "use a finite " + host.What);
+                    return false;
+                }
+            }
+            return true;
         }
 
         // ----- shapes and roles -----
@@ -175,18 +288,19 @@ public sealed partial class GanLossGenerator
                 ShapeMismatch(call, "a batch of samples", argSyntax, arg, scope);
                 return false;
             }
-            var role = _networks.TryGetValue(network, out var spec) ? spec.Role : NetRole.Critic;
-            var wanted = role == NetRole.Critic ? Space.Data : Space.Noise;
+            var role = _networks.TryGetValue(network, out var spec) ? spec.Role : NetworkRole.Critic;
+            var wanted = role == NetworkRole.Critic ? Space.Data : Space.Noise;
             if (facts.Space == wanted || facts.Space == Space.None) return true;
             var where = argSyntax as ExpressionSyntax ?? call;
             Report(DiagnosticDescriptors.ShapeMismatch, LocationFor(where, scope), Normalize(call.Expression) + "(...)",
-                role == NetRole.Critic ? "a batch of data samples (x, G(z), ...)" : "a batch of noise vectors (z, z2)", Normalize(where), DescribeSpace(facts.Space));
+                role == NetworkRole.Critic ? "a batch of data samples (x, G(z), ...)" : "a batch of noise vectors (z, z2)", Normalize(where), DescribeSpace(facts.Space));
             return false;
         }
 
         /// <summary>Elementwise operands must agree: data with data, noise with noise, features with features.</summary>
         private bool CheckOperands(SyntaxNode whole, string what, IReadOnlyList<object?> syntax, IReadOnlyList<ExprNode> operands, Scope scope)
         {
+            if (!CheckRows(whole, what, syntax, operands, scope)) return false;
             Facts? first = null;
             for (var i = 0; i < operands.Count && i < syntax.Count; i++)
             {
@@ -210,9 +324,35 @@ public sealed partial class GanLossGenerator
             return true;
         }
 
-        private bool CheckClamp(InvocationExpressionSyntax call, object?[] syntax, ExprNode[] operands, Scope scope)
+        /// <summary>
+        /// Operands combined elementwise must cover the same rows: a TopK result has fewer rows than the batch, so
+        /// combining it with a full-batch per-sample value would fail at run time with a shape error.
+        /// </summary>
+        private bool CheckRows(SyntaxNode whole, string what, IReadOnlyList<object?> syntax, IReadOnlyList<ExprNode> operands, Scope scope)
         {
-            if (!CheckOperands(call, "Clamp(...)", syntax, operands, scope)) return false;
+            Facts? first = null;
+            for (var i = 0; i < operands.Count && i < syntax.Count; i++)
+            {
+                var facts = _analysis.Of(operands[i]);
+                if (facts.IsHost || facts.Shape == Shape.Scalar) continue;
+                if (first is null)
+                {
+                    first = facts;
+                    continue;
+                }
+                if (Equals(facts.Rows, first.Rows)) continue;
+                var where = syntax[i] as ExpressionSyntax ?? whole;
+                Report(DiagnosticDescriptors.ShapeMismatch, LocationFor(where, scope), what,
+                    "operands over the same samples (a TopK(...) result keeps only the top rows of the batch: reduce it first, e.g. 'Mean(TopK(v, f))', or take TopK of the whole per-sample expression, e.g. 'TopK(a - b, f)')",
+                    Normalize(where), facts.Rows is null ? "over the whole batch" : "over the top rows of the batch only");
+                return false;
+            }
+            return true;
+        }
+
+        /// <summary>A range [min, max] given as constants must be in order (Clamp's bounds).</summary>
+        private bool CheckOrderedBounds(InvocationExpressionSyntax call, IReadOnlyList<ExprNode> operands, Scope scope)
+        {
             if (ConstValue(operands[1]) is { } min && ConstValue(operands[2]) is { } max && !(min <= max))
             {
                 Report(DiagnosticDescriptors.ConstantCannotRun, LocationFor(call, scope), "The range of '" + Shorten(Normalize(call)) + "'",
@@ -271,11 +411,17 @@ public sealed partial class GanLossGenerator
                         "use a value in [0, 1), e.g. " + example);
         }
 
-        /// <summary>An enum argument cast from an integer outside the enum would print as code that does not compile.</summary>
-        private bool EnumInRange(AttributeData attribute, int index, string enumName, string members, int count)
+        /// <summary>
+        /// An enum argument cast from an integer outside the enum would print as code that does not compile. The enum is
+        /// the DSL's own (src/Dsl/Enums.cs, linked into the generator): its members are read, not typed in.
+        /// </summary>
+        private bool EnumInRange<TEnum>(AttributeData attribute, int index) where TEnum : struct, Enum
         {
+            var enumName = typeof(TEnum).Name;
+            var names = Enum.GetNames(typeof(TEnum));
+            var members = string.Join(", ", names.Select(n => enumName + "." + n));
             var value = Convert.ToInt64(attribute.ConstructorArguments[index].Value ?? 0L, CultureInfo.InvariantCulture);
-            if (value >= 0 && value < count) return true;
+            if (value >= 0 && value < names.Length) return true;
             var location = AttributeArgumentLocation(attribute, index) ?? LocationOf(_lossClass);
             var text = Read(attribute.ApplicationSyntaxReference) is AttributeSyntax { ArgumentList: { } list } && index < list.Arguments.Count
                 ? Normalize(list.Arguments[index]) : "(" + enumName + ")" + value.ToString(CultureInfo.InvariantCulture);
@@ -287,10 +433,76 @@ public sealed partial class GanLossGenerator
         private void CheckMemberName(ISymbol member)
         {
             if (member.IsImplicitlyDeclared || member is IMethodSymbol { MethodKind: not MethodKind.Ordinary }) return;
+            // A macro method named like a word ('static Expr Mean(Expr v) => ...') is what C# calls in this class: the user's own word.
+            if (member is IMethodSymbol method && IsMacroCandidate(method, method.ReturnType) && !method.GetAttributes().Any(a => DslAttributeName(a.AttributeClass) is not null)) return;
             _vocabularyNames ??= new HashSet<string>(
                 _compilation.GetTypeByMetadataName(DslNamespace + ".Vocabulary")?.GetMembers().Where(m => m.CanBeReferencedByName).Select(m => m.Name) ?? Enumerable.Empty<string>(),
                 StringComparer.Ordinal);
             if (_vocabularyNames.Contains(member.Name)) Report(DiagnosticDescriptors.NameHidesVocabulary, LocationOf(member), member.Name);
+        }
+
+        // ----- undeclared names -----
+
+        /// <summary>
+        /// GAN0015's advice: the nearest declared names first (hyperparameters, state, networks, macros of the class,
+        /// vocabulary and penalty words: a typo like 'Lamda' is far likelier than a new network), then how to declare a network.
+        /// </summary>
+        private string UndeclaredAdvice(string name)
+        {
+            var network = "for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr " + name + "(Expr v);'";
+            var nearest = NearestNames(name, KnownNames());
+            if (nearest.Count == 0) return network + "; otherwise use a member of GanDsl.Vocabulary";
+            var quoted = nearest.Select(n => "'" + n + "'").ToList();
+            var options = quoted.Count == 1 ? quoted[0] : string.Join(", ", quoted.Take(quoted.Count - 1)) + " or " + quoted[quoted.Count - 1];
+            return "did you mean " + options + "? If not, " + network;
+        }
+
+        /// <summary>Every name a loss expression of this class can use.</summary>
+        private IEnumerable<string> KnownNames()
+        {
+            foreach (var hyper in _hypers.Values) yield return hyper.Name;
+            foreach (var state in _states.Values) yield return state;
+            foreach (var network in _networks.Keys) yield return network;
+            foreach (var member in _lossClass.GetMembers())
+                if (member is IPropertySymbol { Type: var t } && IsExpr(t) || member is IMethodSymbol { MethodKind: MethodKind.Ordinary, ReturnType: var r } && IsExpr(r))
+                    yield return member.Name;
+            foreach (var type in new[] { "Vocabulary", "Penalties" })
+                foreach (var member in _compilation.GetTypeByMetadataName(DslNamespace + "." + type)?.GetMembers() ?? ImmutableArray<ISymbol>.Empty)
+                    if (member.CanBeReferencedByName && member.DeclaredAccessibility == Accessibility.Public) yield return member.Name;
+        }
+
+        /// <summary>
+        /// The names closest to <paramref name="name"/> in edit distance (insertions, deletions, substitutions and swaps of
+        /// neighbours; a change of case costs 1): at most 3, within 1 edit for names up to 4 letters and 2 beyond.
+        /// </summary>
+        internal static List<string> NearestNames(string name, IEnumerable<string> candidates)
+        {
+            var limit = name.Length <= 4 ? 1 : 2;
+            if (name.Length <= 1) limit = 0;
+            var scored = candidates.Distinct(StringComparer.Ordinal)
+                .Where(c => c != name)
+                .Select(c => (Name: c, Distance: string.Equals(c, name, StringComparison.OrdinalIgnoreCase) ? 1 : EditDistance(name, c)))
+                .Where(c => c.Distance <= System.Math.Max(limit, string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase) ? 1 : 0))
+                .ToList();
+            if (scored.Count == 0) return new List<string>();
+            var best = scored.Min(c => c.Distance);
+            return scored.Where(c => c.Distance == best).Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal).Take(3).ToList();
+        }
+
+        /// <summary>Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), case-sensitive.</summary>
+        private static int EditDistance(string a, string b)
+        {
+            var d = new int[a.Length + 1, b.Length + 1];
+            for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+            for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+            for (var i = 1; i <= a.Length; i++)
+                for (var j = 1; j <= b.Length; j++)
+                {
+                    var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                    d[i, j] = System.Math.Min(System.Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                    if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = System.Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            return d[a.Length, b.Length];
         }
 
         /// <summary>Members the generated half declares; a user member of the same name would not compile.</summary>
@@ -338,6 +550,6 @@ public sealed partial class GanLossGenerator
         }
 
         private bool IsCriticCall(InvocationExpressionSyntax call) =>
-            SimpleName(call.Expression) is { } name && _networks.TryGetValue(name, out var n) && n.Role == NetRole.Critic && n.Output == NetOutput.Score;
+            SimpleName(call.Expression) is { } name && _networks.TryGetValue(name, out var n) && n.Role == NetworkRole.Critic && n.Output == NetworkOutput.Score;
     }
 }

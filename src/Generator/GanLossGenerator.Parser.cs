@@ -42,6 +42,9 @@ public sealed partial class GanLossGenerator
         private readonly Dictionary<IPropertySymbol, string> _states = new(SymbolEqualityComparer.Default);
         private readonly List<ISymbol> _macroStack = new();
         private Analysis _analysis = null!;
+        /// <summary>While a loss is lowered: true for the discriminator loss, false for the generator loss; null otherwise.</summary>
+        private bool? _lossBeingParsed;
+        private readonly List<WarnedSpec> _warnings = new();
         private bool _hasErrors;
 
         private Parser(Compilation compilation, INamedTypeSymbol lossClass, SemanticModel model, CancellationToken ct)
@@ -153,12 +156,12 @@ public sealed partial class GanLossGenerator
             }
 
             // ----- members: networks, hyperparameters, state first (expressions refer to them) -----
-            AddNetwork(new NetworkSpec("G", NetRole.Generator, NetOutput.Sample));
-            AddNetwork(new NetworkSpec("D", NetRole.Critic, NetOutput.Score));
-            AddNetwork(new NetworkSpec("AE", NetRole.Critic, NetOutput.Reconstruction));
+            AddNetwork(new NetworkSpec("G", NetworkRole.Generator, NetworkOutput.Sample));
+            AddNetwork(new NetworkSpec("D", NetworkRole.Critic, NetworkOutput.Score));
+            AddNetwork(new NetworkSpec("AE", NetworkRole.Critic, NetworkOutput.Reconstruction));
             var partialNetworks = new List<PartialNetworkSpec>();
             var lossMembers = new List<(IPropertySymbol Property, bool IsDiscriminator)>();
-            var stateMembers = new List<(IPropertySymbol Property, double Initial, UpdateTiming Timing)>();
+            var stateMembers = new List<(IPropertySymbol Property, double Initial, StateUpdateTiming Timing)>();
             var hyperOrder = new List<HyperSpec>();
 
             var monitorCandidates = new List<IPropertySymbol>();
@@ -197,23 +200,22 @@ public sealed partial class GanLossGenerator
                             var initial = ToDouble(args[0].Value);
                             if (double.IsNaN(initial) || double.IsInfinity(initial))
                                 Report(DiagnosticDescriptors.ConstantCannotRun, AttributeArgumentLocation(attr, 0) ?? LocationOf(p), "The initial value of state '" + p.Name + "'", Format(initial), "give it a finite initial value");
-                            if (!EnumInRange(attr, 1, "StateUpdateTiming", "StateUpdateTiming.AfterCriticStep, StateUpdateTiming.AfterGeneratorStep, StateUpdateTiming.EndOfEpoch", 3)) break;
-                            stateMembers.Add((p, initial, (UpdateTiming)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture)));
+                            if (!EnumInRange<StateUpdateTiming>(attr, 1)) break;
+                            stateMembers.Add((p, initial, (StateUpdateTiming)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture)));
                             _states[p] = p.Name;
                             break;
                         }
                         case "NetworkAttribute" when member is IMethodSymbol m && args.Length == 2:
-                            if (!EnumInRange(attr, 0, "NetworkRole", "NetworkRole.Generator, NetworkRole.Critic", 2)
-                                | !EnumInRange(attr, 1, "NetworkOutput", "NetworkOutput.Sample, NetworkOutput.Score, NetworkOutput.Features, NetworkOutput.Reconstruction", 4))
+                            if (!EnumInRange<NetworkRole>(attr, 0) | !EnumInRange<NetworkOutput>(attr, 1))
                                 break;
-                            DeclareNetwork(m, (NetRole)Convert.ToInt32(args[0].Value ?? 0, CultureInfo.InvariantCulture),
-                                (NetOutput)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture), partialNetworks);
+                            DeclareNetwork(m, (NetworkRole)Convert.ToInt32(args[0].Value ?? 0, CultureInfo.InvariantCulture),
+                                (NetworkOutput)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture), partialNetworks);
                             break;
                     }
                 }
             }
             _analysis = new Analysis(_networks);
-            CheckGeneratedNames(stateMembers.Any(s => s.Timing == UpdateTiming.EndOfEpoch));
+            CheckGeneratedNames(stateMembers.Any(s => s.Timing == StateUpdateTiming.EndOfEpoch));
 
             // ----- the losses -----
             LossSpec? discriminator = null, generator = null;
@@ -242,7 +244,7 @@ public sealed partial class GanLossGenerator
                 }
                 var update = LowerRoot(body, Scope.ForSource(Model(body.SyntaxTree)));
                 if (update is null) continue;
-                CheckGradients(update, timing switch { UpdateTiming.AfterCriticStep => StepKind.Critic, UpdateTiming.AfterGeneratorStep => StepKind.Generator, _ => StepKind.EndOfEpoch });
+                CheckGradients(update, timing switch { StateUpdateTiming.AfterCriticStep => StepKind.Critic, StateUpdateTiming.AfterGeneratorStep => StepKind.Generator, _ => StepKind.EndOfEpoch });
                 var facts = _analysis.Of(update);
                 if (facts.Shape != Shape.Scalar)
                 {
@@ -274,7 +276,7 @@ public sealed partial class GanLossGenerator
             foreach (var e in new[] { discriminator?.Expression, generator?.Expression }.Concat(states.Select(s => s.Update)).Concat(monitors.Select(m => m.Expression)))
                 if (e is not null) used.UnionWith(_analysis.Of(e).Networks);
             var networks = _networkOrder.Where(used.Contains).Select(n => _networks[n])
-                .OrderBy(n => n.Role == NetRole.Generator ? 0 : 1).ToEquatableArray();
+                .OrderBy(n => n.Role == NetworkRole.Generator ? 0 : 1).ToEquatableArray();
             var clips = new List<ClipSpec>();
             foreach (var (net, min, max, where) in clipping)
             {
@@ -303,7 +305,8 @@ public sealed partial class GanLossGenerator
 
             var spec = new LossClassSpec(ns, typeName, lossName, DocSummary(_lossClass) ?? "",
                 discriminator, generator, hyperOrder.ToEquatableArray(), states.ToEquatableArray(), networks,
-                partialNetworks.ToEquatableArray(), criticSteps, clips.ToEquatableArray(), optimizer, monitors.ToEquatableArray(), separateForwardPasses);
+                partialNetworks.ToEquatableArray(), criticSteps, clips.ToEquatableArray(), optimizer, monitors.ToEquatableArray(), separateForwardPasses,
+                _warnings.ToEquatableArray());
             return new ParseResult(spec, diagnostics, registration);
         }
 
@@ -315,7 +318,9 @@ public sealed partial class GanLossGenerator
                 Report(DiagnosticDescriptors.LossNotExpression, LocationOf(property), property.Name);
                 return null;
             }
+            _lossBeingParsed = isDiscriminator;
             var expression = LowerRoot(body, Scope.ForSource(Model(body.SyntaxTree)));
+            _lossBeingParsed = null;
             if (expression is null) return null;
 
             var facts = _analysis.Of(expression);
@@ -325,7 +330,7 @@ public sealed partial class GanLossGenerator
                 Report(DiagnosticDescriptors.LossNotScalar, body.GetLocation(), Shorten(text), Describe(facts.Shape));
                 return null;
             }
-            var role = isDiscriminator ? NetRole.Critic : NetRole.Generator;
+            var role = isDiscriminator ? NetworkRole.Critic : NetworkRole.Generator;
             var step = isDiscriminator ? StepKind.Critic : StepKind.Generator;
             CheckGradients(expression, step);
             // Trained means reached by a gradient in this step, not merely mentioned (StopGradient, Step, G in the critic step).
@@ -344,7 +349,7 @@ public sealed partial class GanLossGenerator
             _networks[spec.Name] = spec;
         }
 
-        private void DeclareNetwork(IMethodSymbol method, NetRole role, NetOutput output, List<PartialNetworkSpec> partials)
+        private void DeclareNetwork(IMethodSymbol method, NetworkRole role, NetworkOutput output, List<PartialNetworkSpec> partials)
         {
             if (method.Parameters.Length != 1 || !IsExpr(method.Parameters[0].Type) || !IsExpr(method.ReturnType) || !method.IsStatic || method.IsGenericMethod)
             {
@@ -396,6 +401,8 @@ public sealed partial class GanLossGenerator
         private ExprNode? Lower(ExpressionSyntax syntax, Scope scope)
         {
             _ct.ThrowIfCancellationRequested();
+            // Parentheses only group (C# gives '((1 / 2))' the value of '1 / 2'): strip them in a loop, not a level each.
+            while (syntax is ParenthesizedExpressionSyntax parenthesized) syntax = parenthesized.Expression;
             if (_depth >= MaxDepth) return TooDeep(syntax, scope);
             _depth++;
             try
@@ -448,11 +455,13 @@ public sealed partial class GanLossGenerator
                 _ => null,
             };
             if (op is null) return Unsupported(b, scope);
+            if (ChainLength(b) > BalanceAbove) return LowerChain(b, scope);
             if (IntegerArithmeticOnHyper(b, scope)) return null;
             var left = Lower(b.Left, scope);
             var right = Lower(b.Right, scope);
             if (left is null || right is null) return null;
-            return CheckOperands(b, b.OperatorToken.Text, new object?[] { b.Left, b.Right }, new[] { left, right }, scope) ? Call(op.Value, left, right) : null;
+            if (Operations.Of(op.Value).OperandsAgree && !CheckOperands(b, b.OperatorToken.Text, new object?[] { b.Left, b.Right }, new[] { left, right }, scope)) return null;
+            return Call(op.Value, left, right);
         }
 
         private ExprNode? LowerName(ExpressionSyntax syntax, Scope scope)
@@ -545,53 +554,33 @@ public sealed partial class GanLossGenerator
                 lowered[i] = value;
             }
 
-            switch (name)
-            {
-                case "D" or "G" or "AE":
-                    return CheckNetworkArgument(call, name, args[0], lowered[0], scope) ? new ApplyNode(name, lowered[0]) : null;
-                case "Log":
-                    CheckLogArgument(call, lowered[0], scope);
-                    return Call(Op.Log, lowered[0]);
-                case "Grad":
-                {
-                    // Whether a gradient reaches 'at' depends on the step the Grad runs in: checked per root (CheckGradients).
-                    var grad = Call(Op.Grad, lowered[0], lowered[1]);
-                    if (!_gradSites.ContainsKey(grad))
-                        _gradSites[grad] = (LocationFor(call, scope), Normalize(call), Normalize(ArgumentSyntax(args[1]) ?? call));
-                    return grad;
-                }
-                case "Min" or "Max" or "Between":
-                    return CheckOperands(call, name + "(...)", args, lowered, scope) ? Call((Op)Enum.Parse(typeof(Op), name), lowered) : null;
-                case "Clamp":
-                    return CheckClamp(call, args, lowered, scope) ? Call(Op.Clamp, lowered) : null;
-                case "Pow":
-                    if (!_analysis.Of(lowered[1]).IsHost)
-                        return ShapeMismatch(call, "a constant exponent", args[1], lowered[1], scope);
-                    return Call(Op.Pow, lowered[0], lowered[1]);
-                case "Mmd2":
-                {
-                    var all = new List<ExprNode>(lowered);
-                    foreach (var sigmaSyntax in extra)
-                    {
-                        var sigma = Lower(sigmaSyntax, scope);
-                        if (sigma is null) return null;
-                        if (!_analysis.Of(sigma).IsHost) return ShapeMismatch(call, "constant kernel widths", sigmaSyntax, sigma, scope);
-                        if (ConstValue(sigma) is { } width && !(width > 0 && !double.IsInfinity(width)))
-                        {
-                            Report(DiagnosticDescriptors.ConstantCannotRun, LocationFor(sigmaSyntax, scope), "The kernel width '" + Normalize(sigmaSyntax) + "' of Mmd2",
-                                Format(width), "use a positive finite width, e.g. 'Mmd2(a, b, 1, 2, 4)'");
-                            return null;
-                        }
-                        all.Add(sigma);
-                    }
-                    if (!CheckOperands(call, "Mmd2(...)", args, lowered, scope)) return null;
-                    if (all.Count == 2) all.AddRange(new[] { 1.0, 2, 4, 8, 16 }.Select(s => (ExprNode)new ConstNode(s)));
-                    return new CallNode(Op.Mmd2, all.ToEquatableArray());
-                }
-            }
+            if (name is "D" or "G" or "AE")
+                return CheckNetworkArgument(call, name, args[0], lowered[0], scope) ? new ApplyNode(name, lowered[0]) : null;
+            if (Operations.FromWord(name, args.Length + extra.Count) is not { } operation) return NotInVocabulary(call.Expression, scope);
 
-            if (Operations.FromWord(name) is not { } operation) return NotInVocabulary(call.Expression, scope);
-            return new CallNode(operation.Op, lowered);
+            // Everything below reads the operation's table row: which operands must be constants, which must agree, ...
+            var operands = new List<ExprNode>(lowered);
+            var operandSyntax = new List<object?>(args);
+            foreach (var extraSyntax in extra)
+            {
+                var value = Lower(extraSyntax, scope);
+                if (value is null) return null;
+                operands.Add(value);
+                operandSyntax.Add(extraSyntax);
+            }
+            if (operation.NeedsPerSampleOperand && _analysis.Of(operands[0]) is { IsHost: true } or { Shape: not Shape.PerSample })
+                return ShapeMismatch(call, "a per-sample value (one number per sample, e.g. D(G(z)))", args[0], operands[0], scope);
+            if (operation.Host is { } host && !CheckHostOperands(call, operation, host, operandSyntax, operands, scope)) return null;
+            if (operation.OperandsAgree && !CheckOperands(call, name + "(...)", args, lowered, scope)) return null;
+            if (operation.OrderedBounds && !CheckOrderedBounds(call, operands, scope)) return null;
+            if (operation.UnboundedOperand != OperandWarning.None) CheckUnboundedOperand(call, operation.UnboundedOperand, operands[0], scope);
+            if (extra.Count == 0 && operation.DefaultExtra.Length > 0) operands.AddRange(operation.DefaultExtra.Select(d => (ExprNode)new ConstNode(d)));
+
+            var node = new CallNode(operation.Op, operands.ToEquatableArray());
+            // Whether a gradient reaches 'at' depends on the step the Grad runs in: checked per root (CheckGradients).
+            if (operation.Op == Op.Grad && !_gradSites.ContainsKey(node))
+                _gradSites[node] = (LocationFor(call, scope), Normalize(call), Normalize(ArgumentSyntax(args[1]) ?? call));
+            return node;
         }
 
         private ExprNode? LowerArgument(object? argument, Scope scope) => argument switch
@@ -725,26 +714,49 @@ public sealed partial class GanLossGenerator
         // Checks on lowered sub-expressions
         // =====================================================================
 
-        /// <summary>Log of an unbounded critic output (a logit or score) is NaN for negative values: suggest the stable forms.</summary>
-        private void CheckLogArgument(InvocationExpressionSyntax call, ExprNode argument, Scope scope)
+        /// <summary>
+        /// Log of an unbounded critic output (a logit or score) is NaN for negative values, Exp of one is infinite above 88:
+        /// warn with the stable forms, and remember the warning for the loss being parsed (the run's non-finite guard names it).
+        /// </summary>
+        private void CheckUnboundedOperand(InvocationExpressionSyntax call, OperandWarning warning, ExprNode argument, Scope scope)
         {
             if (!IsUnboundedCriticOutput(argument)) return;
             var argSyntax = call.ArgumentList.Arguments.FirstOrDefault()?.Expression;
-            Report(DiagnosticDescriptors.LogOfUnboundedCriticOutput, LocationFor(call, scope), Normalize(call), argSyntax is null ? "?" : Normalize(argSyntax),
-                argSyntax is null ? "?" : SameLossOfLogits(argSyntax));
+            var text = Normalize(call);
+            var argText = argSyntax is null ? "?" : Normalize(argSyntax);
+            string id, fix;
+            if (warning == OperandWarning.Log)
+            {
+                var logits = argSyntax is null ? "?" : SameLossOfLogits(argSyntax);
+                Report(DiagnosticDescriptors.LogOfUnboundedCriticOutput, LocationFor(call, scope), text, argText, logits);
+                (id, fix) = (DiagnosticDescriptors.LogOfUnboundedCriticOutput.Id,
+                    "if the critic outputs a logit, write '" + logits + "' (its output read as the probability sigmoid(logit)); for a critic score, drop the Log");
+            }
+            else
+            {
+                fix = "bound it, e.g. 'Exp(Clamp(" + argText + ", -80, 80))', or write the stable word for the whole expression: LogSumExp(v) for Log(Sum(Exp(v))), Softplus(v) for Log(1 + Exp(v)), Expm1(v) for Exp(v) - 1";
+                Report(DiagnosticDescriptors.ExpOfUnboundedCriticOutput, LocationFor(call, scope), text, argText, fix);
+                id = DiagnosticDescriptors.ExpOfUnboundedCriticOutput.Id;
+            }
+            if (_lossBeingParsed is { } inDiscriminator)
+            {
+                var warned = new WarnedSpec(inDiscriminator, id, text, fix);
+                if (!_warnings.Contains(warned)) _warnings.Add(warned);
+            }
         }
 
+        /// <summary>A critic score, or a value the table's <see cref="RangeRule"/>s keep as unbounded as one.</summary>
         private bool IsUnboundedCriticOutput(ExprNode node)
         {
             node = Analysis.Unwrap(node);
-            return node switch
+            if (node is ApplyNode a) return _networks.TryGetValue(a.Network, out var n) && n.Role == NetworkRole.Critic && n.Output == NetworkOutput.Score;
+            if (node is not CallNode c) return false;
+            return Operations.Of(c.Op).Range switch
             {
-                ApplyNode a => _networks.TryGetValue(a.Network, out var n) && n.Role == NetRole.Critic && n.Output == NetOutput.Score,
-                // Reductions and StopGradient keep the range: the mean of a score is as unbounded as the score.
-                CallNode { Op: Op.Neg or Op.Mean or Op.Sum or Op.MeanPerSample or Op.BatchMean or Op.StopGradient } c => IsUnboundedCriticOutput(c.Args[0]),
-                CallNode { Op: Op.Add or Op.Sub } c => IsUnboundedCriticOutput(c.Args[0]) || IsUnboundedCriticOutput(c.Args[1]),
-                CallNode { Op: Op.Mul or Op.Div } c => (IsUnboundedCriticOutput(c.Args[0]) && _analysis.Of(c.Args[1]).IsHost)
-                                                     || (IsUnboundedCriticOutput(c.Args[1]) && _analysis.Of(c.Args[0]).IsHost),
+                RangeRule.KeepsFirst => IsUnboundedCriticOutput(c.Args[0]),
+                RangeRule.KeepsEither => IsUnboundedCriticOutput(c.Args[0]) || IsUnboundedCriticOutput(c.Args[1]),
+                RangeRule.KeepsScaled => (IsUnboundedCriticOutput(c.Args[0]) && _analysis.Of(c.Args[1]).IsHost)
+                                      || (IsUnboundedCriticOutput(c.Args[1]) && _analysis.Of(c.Args[0]).IsHost),
                 _ => false,
             };
         }
@@ -781,7 +793,7 @@ public sealed partial class GanLossGenerator
             // The compiler reports CS0103; a name the DSL could mean (a network not yet declared) also gets a GAN diagnostic that says how.
             var target = syntax is InvocationExpressionSyntax inv ? inv.Expression : syntax;
             if (target is IdentifierNameSyntax id && scope.Model.GetSymbolInfo(id, _ct) is { Symbol: null, CandidateSymbols.Length: 0 })
-                Report(DiagnosticDescriptors.UndeclaredName, id.GetLocation(), id.Identifier.ValueText);
+                Report(DiagnosticDescriptors.UndeclaredName, id.GetLocation(), id.Identifier.ValueText, UndeclaredAdvice(id.Identifier.ValueText));
             return null;
         }
 

@@ -12,6 +12,7 @@ using GanDsl.Tests.Cli;
 [assembly: GeneratedGanLoss("test-stateful", typeof(TestStateful))]
 [assembly: GeneratedGanLoss("test-no-critic", typeof(TestNoCritic))]
 [assembly: GeneratedGanLoss("test-nan", typeof(TestNaN))]
+[assembly: GeneratedGanLoss("test-nan-warned", typeof(TestNaNWarned))]
 [assembly: GeneratedGanLoss("test-autoencoder", typeof(TestAutoencoder))]
 [assembly: GeneratedGanLoss("test-huge-gradient", typeof(TestHugeGradient))]
 [assembly: GeneratedGanLoss("test-throwing", typeof(TestThrowing))]
@@ -46,6 +47,14 @@ public abstract class TestLossBase : IGanLoss
         HyperInfo[]? hypers = null, StateInfo[]? states = null, NetworkInfo[]? networks = null, bool hasCritic = true) =>
         new(name, "GanDsl.Tests.Cli." + name, $"{name} (test loss)", hasCritic ? "critic" : null, "generator",
             networks ?? GD, hypers ?? [], states ?? [], criticSteps, clipping ?? [], optimizer ?? OptimizerDefaults.Standard, false);
+
+    /// <summary>The WGAN critic step E D(G(z)) - E D(x), backward taken.</summary>
+    protected static StepResult WassersteinCriticStep(StepContext c)
+    {
+        var loss = CriticOnFake(c).mean() - c.Network("D").call(c.Real).mean();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
+    }
 
     /// <summary>D(G(z)) with G frozen (no graph into G), as generated critic steps do.</summary>
     protected static Tensor CriticOnFake(StepContext c)
@@ -197,12 +206,7 @@ public sealed class TestNaN() : TestLossBase(MakeInfo("test-nan"))
 {
     private int _generatorSteps;
 
-    public override StepResult DiscriminatorStep(StepContext c)
-    {
-        var loss = CriticOnFake(c).mean() - c.Network("D").call(c.Real).mean();
-        loss.backward();
-        return new StepResult(loss.ToDouble());
-    }
+    public override StepResult DiscriminatorStep(StepContext c) => WassersteinCriticStep(c);
 
     public override StepResult GeneratorStep(StepContext c)
     {
@@ -210,6 +214,33 @@ public sealed class TestNaN() : TestLossBase(MakeInfo("test-nan"))
         var loss = GeneratorThroughCritic(c).mean().neg();
         loss.backward();
         return new StepResult(loss.ToDouble(), [new("ratio", _generatorSteps == 3 ? double.NaN : 1.0)]);
+    }
+}
+
+/// <summary>
+/// A NaN generator loss at generator step 2, from a loss whose build warned about its generator loss (as a generated
+/// loss with GAN0023 carries it in LossInfo.Warnings) and about its discriminator loss.
+/// </summary>
+public sealed class TestNaNWarned() : TestLossBase(MakeInfo("test-nan-warned") with
+{
+    Warnings =
+    [
+        new(false, "GAN0023", "Log(D(G(z)))", "if the critic outputs a logit, write 'LogSigmoid(D(G(z)))'"),
+        new(true, "GAN0026", "Exp(D(x))", "bound it"),
+    ],
+})
+{
+    private int _generatorSteps;
+
+    public override StepResult DiscriminatorStep(StepContext c) => WassersteinCriticStep(c);
+
+    public override StepResult GeneratorStep(StepContext c)
+    {
+        _generatorSteps++;
+        var loss = GeneratorThroughCritic(c).mean().neg();
+        if (_generatorSteps == 2) loss = loss * double.NaN;
+        loss.backward();
+        return new StepResult(loss);
     }
 }
 

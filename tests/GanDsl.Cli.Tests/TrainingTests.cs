@@ -228,8 +228,22 @@ public class TrainingTests(Xunit.Abstractions.ITestOutputHelper output) : TempFo
         var o = Train(dir, "--loss", "test-nan", "--data", "ring", "--steps", "10", "--batch", "32", "--checkpoint-every", "1", "--sample-every", "0");
         Assert.Equal(ExitCodes.Failure, o.ExitCode);
         Assert.Contains("Stopped at generator step 3: term 'ratio' of the generator loss is NaN", o.Stderr);
+        Assert.Contains("Try a smaller learning rate.", o.Stderr);
         Assert.Equal(2, CheckpointFile.Load(Path.Combine(dir, CheckpointFile.FileName)).Metadata.Step);
         Assert.False(File.Exists(Path.Combine(dir, "samples.npy")));
+    }
+
+    /// <summary>A non-finite loss the build warned about (GAN0023) is explained by the warning, not blamed on the learning rate (issue 17).</summary>
+    [Fact]
+    public void Non_finite_loss_the_build_warned_about_names_the_warned_expression_and_its_fix()
+    {
+        var dir = TempDir("nan-warned");
+        var o = Train(dir, "--loss", "test-nan-warned", "--data", "ring", "--steps", "10", "--batch", "32", "--checkpoint-every", "0", "--sample-every", "0");
+        Assert.Equal(ExitCodes.Failure, o.ExitCode);
+        Assert.Contains("Stopped at generator step 2: the generator loss is NaN", o.Stderr);
+        Assert.Contains("The build warned about this loss: GAN0023: 'Log(D(G(z)))' can be non-finite: if the critic outputs a logit, write 'LogSigmoid(D(G(z)))'.", o.Stderr);
+        Assert.DoesNotContain("GAN0026", o.Stderr);   // a warning about the other loss
+        Assert.DoesNotContain("learning rate", o.Stderr);
     }
 
     [Fact]

@@ -62,7 +62,7 @@ public sealed class DepthTests
             return;
         }
         var tooDeep = Assert.Single(diagnostics, d => d.Id == "GAN0018");
-        Assert.Equal("This expression is nested more than 1000 levels deep (after inlining macros): split it into macros that are summed or reduced separately, or write a shorter expression", tooDeep.Message);
+        Assert.Equal("This expression is nested more than 1000 levels deep (after inlining macros), or sums or multiplies more than 10000 terms: split it into macros that are summed or reduced separately, or write a shorter expression", tooDeep.Message);
         Assert.NotEqual("", tooDeep.Span);   // a location in the source
         Assert.DoesNotContain(diagnostics, d => d.Id == "GAN0099");
         Assert.Empty(run.Files);
@@ -70,6 +70,28 @@ public sealed class DepthTests
 
     [Fact]
     public void SumOf50000Terms_ReportsGAN0018_OnADefaultStackThread() => AssertTooDeep(Loss(Sum(50_000)));
+
+    /// <summary>A sum, a product or parentheses are one level, however long (issue 22): they build, compile and train.</summary>
+    [Theory]
+    [InlineData("sum")]
+    [InlineData("signed_sum")]
+    [InlineData("product")]
+    [InlineData("parentheses")]
+    public void FlatButLong_BuildsCompilesAndTrains_OnADefaultStackThread(string shape)
+    {
+        var loss = shape switch
+        {
+            "sum" => Sum(5_000),
+            "signed_sum" => "Mean(D(G(z)))" + string.Concat(Enumerable.Range(0, 4_999).Select(i => (i % 3 == 0 ? " - " : " + ") + (i % 2 == 0 ? "Mean(D(G(z)))" : "Lambda * Mean(D(G(z2)))"))),
+            "product" => "Mean(D(G(z)))" + string.Concat(Enumerable.Range(0, 2_999).Select(i => (i % 2 == 0 ? " * " : " / ") + "Sigmoid(Mean(D(G(z))))")),
+            _ => "Mean(" + new string('(', 1_000) + "D(G(z))" + new string(')', 1_000) + ")",
+        };
+        var (run, diagnostics, errors) = OnDefaultStack(Loss(loss, "[Hyper] const double Lambda = 0.5;"));
+        Assert.Empty(diagnostics);
+        Assert.Single(run.Files);
+        Assert.Empty(errors);
+        Assert.Null(Training.TwoStepHarness.Train(run.OutputCompilation, ["Samples.Deep"])["Samples.Deep"]);
+    }
 
     [Fact]
     public void Nesting5000Deep_ReportsGAN0018_OnADefaultStackThread() => AssertTooDeep(Loss("Mean(" + Nested(5_000, "D(G(z))") + ")"));

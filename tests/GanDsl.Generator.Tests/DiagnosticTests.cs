@@ -115,6 +115,78 @@ public sealed class DiagnosticTests
     public void GAN0023_LogOfAMeanOfCritic() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Log(Mean(D(G(z)))); }""",
         ("GAN0023", "Log(Mean(D(G(z))))", "'Log(Mean(D(G(z))))' takes the log of 'Mean(D(G(z)))', an unbounded critic output that can be negative: if the critic outputs a logit, write 'Log(Mean(Sigmoid(D(G(z)))))' (the same loss with the critic's output read as the probability sigmoid(logit)); for a critic score, drop the Log"));
 
+    private const string TopKRows = "operands over the same samples (a TopK(...) result keeps only the top rows of the batch: reduce it first, e.g. 'Mean(TopK(v, f))', or take TopK of the whole per-sample expression, e.g. 'TopK(a - b, f)')";
+
+    [Fact]
+    public void GAN0025_TopKCombinedWithAFullBatchValue() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(TopK(D(G(z)), 0.5) - D(x)); }""",
+        ("GAN0025", "D(x)", "'-' needs " + TopKRows + ", but 'D(x)' is over the whole batch"));
+
+    [Fact]
+    public void GAN0025_TopKScalingABatch() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(D(G(z) * TopK(D(G(z)), 0.5))); }""",
+        ("GAN0025", "TopK(D(G(z)), 0.5)", "'*' needs " + TopKRows + ", but 'TopK(D(G(z)), 0.5)' is over the top rows of the batch only"));
+
+    [Fact]
+    public void GAN0025_TopKOfTopKsWithDifferentFractions() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(Max(TopK(D(G(z)), 0.5), TopK(D(G(z)), 0.25))); }""",
+        ("GAN0025", "TopK(D(G(z)), 0.25)", "'Max(...)' needs " + TopKRows + ", but 'TopK(D(G(z)), 0.25)' is over the top rows of the batch only"));
+
+    [Fact]
+    public void GAN0025_TopKOfABatchOfSamples() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => -Mean(D(G(z))) + Mean(TopK(G(z), 0.5)); }""",
+        ("GAN0025", "G(z)", "'TopK(...)' needs a per-sample value (one number per sample, e.g. D(G(z))), but 'G(z)' is a batch of samples"));
+
+    [Fact]
+    public void GAN0025_TopKFractionThatIsATensor() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(TopK(D(G(z)), Mean(Sigmoid(D(x))))); }""",
+        ("GAN0025", "Mean(Sigmoid(D(x)))", "'TopK(...)' needs a constant, hyperparameter or state fraction, but 'Mean(Sigmoid(D(x)))' is a scalar"));
+
+    [Fact]
+    public void GAN0045_TopKFractionOutOfRange() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(TopK(D(G(z)), 1.5)); }""",
+        ("GAN0045", "1.5", "The fraction '1.5' of TopK is 1.5, which cannot run: use a fraction in (0, 1], e.g. 'TopK(D(G(z)), 0.5)'"));
+
+    [Fact]
+    public void TopKFraction_MayBeAHyperparameterOrState()
+    {
+        var run = TestSupport.RunAndCheck(TestSupport.Prelude + $$"""
+            [GanLoss("t")] public partial class T
+            {
+                [Hyper] const double Nu = 0.75;
+                [State(1.0, StateUpdateTiming.EndOfEpoch)] static Expr K => Max(K * 0.99, Nu);
+                {{DLoss}}
+                [GeneratorLoss] static Loss Gl => Mean(Softplus(-TopK(D(G(z)), K))) + Mean(TopK(D(G(z)), Nu));
+            }
+            """);
+        Assert.Empty(run.Diagnostics);
+    }
+
+    [Fact]
+    public void GAN0015_MisspelledHyperparameter_SuggestsTheNearestName() => Expect($$"""[GanLoss("t")] public partial class T { [Hyper] const double Lambda = 1; {{DLoss}} [GeneratorLoss] static Loss Gl => Lamda * Mean(Softplus(-D(G(z)))); }""",
+        ("GAN0015", "Lamda", "'Lamda' is not declared: did you mean 'Lambda'? If not, for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr Lamda(Expr v);'"));
+
+    [Fact]
+    public void GAN0015_MisspelledWord_SuggestsTheVocabulary() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(Tahn(-D(G(z)))); }""",
+        ("GAN0015", "Tahn", "'Tahn' is not declared: did you mean 'Tanh'? If not, for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr Tahn(Expr v);'"));
+
+    [Fact]
+    public void GAN0015_WrongCase_SuggestsTheDeclaredSpelling() => Expect($$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => mean(Softplus(-D(G(z)))); }""",
+        ("GAN0015", "mean", "'mean' is not declared: did you mean 'Mean'? If not, for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr mean(Expr v);'"));
+
+    [Fact]
+    public void GAN0026_ExpOfAnUnboundedCriticOutput()
+    {
+        var run = GeneratorTestDriver.Run(TestSupport.Prelude + $$"""[GanLoss("t")] public partial class T { {{DLoss}} [GeneratorLoss] static Loss Gl => Mean(Exp(-D(G(z)))) + Mean(Exp(-Softplus(D(G(z))))); }""");
+        Expect(run, ("GAN0026", "Exp(-D(G(z)))", "'Exp(-D(G(z)))' takes the exponential of '-D(G(z))', an unbounded critic output: it overflows to infinity once the output passes about 88 (float32), and the loss becomes NaN or infinite; "
+            + "bound it, e.g. 'Exp(Clamp(-D(G(z)), -80, 80))', or write the stable word for the whole expression: LogSumExp(v) for Log(Sum(Exp(v))), Softplus(v) for Log(1 + Exp(v)), Expm1(v) for Exp(v) - 1"));
+        // A warning, so the loss builds, and the generated LossInfo carries it for the run's non-finite guard.
+        Assert.Contains("new(false, \"GAN0026\", \"Exp(-D(G(z)))\", \"bound it, e.g.", run.Files.Values.Single());
+    }
+
+    [Fact]
+    public void GAN0023_IsCarriedIntoLossInfo_ForTheLossItWasFoundIn()
+    {
+        var run = TestSupport.RunAndCheck(TestSupport.Prelude + $$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => -Mean(Log(D(x))) - Mean(Log(1 - Sigmoid(D(G(z))))); {{GLoss}} }""");
+        var code = run.Files.Values.Single();
+        Assert.Contains("Warnings = new global::GanDsl.LossWarning[]", code);
+        Assert.Contains("new(true, \"GAN0023\", \"Log(D(x))\", \"if the critic outputs a logit, write 'LogSigmoid(D(x))' (its output read as the probability sigmoid(logit)); for a critic score, drop the Log\"),", code);
+    }
+
     [Fact]
     public void GAN0025_CriticOfNoise() => Expect($$"""[GanLoss("t")] public partial class T { [DiscriminatorLoss] static Loss Dl => Mean(D(x)) - Mean(D(z)); {{GLoss}} }""",
         ("GAN0025", "z", "'D(...)' needs a batch of data samples (x, G(z), ...), but 'z' is a batch of noise vectors"));

@@ -12,8 +12,8 @@ public sealed class OptimizerTests
 
     private static readonly Dictionary<string, NetworkSpec> s_networks = new(StringComparer.Ordinal)
     {
-        ["D"] = new("D", NetRole.Critic, NetOutput.Score),
-        ["G"] = new("G", NetRole.Generator, NetOutput.Sample),
+        ["D"] = new("D", Ir.NetworkRole.Critic, Ir.NetworkOutput.Score),
+        ["G"] = new("G", Ir.NetworkRole.Generator, Ir.NetworkOutput.Sample),
     };
 
     // ----- an evaluator over the IR: every value is a rows x cols matrix (scalar 1x1, per-sample Bx1, batch BxF) -----

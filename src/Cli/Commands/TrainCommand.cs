@@ -108,9 +108,12 @@ public static class TrainCommand
         }
         using (trainer)
         {
+            // Data-parallel (mpirun/srun): rank 0 reports progress and outcome; the other ranks print only their errors.
+            var quiet = trainer.Parallel is { Rank: > 0 };
+            if (quiet) (cli, stdout) = (cli with { Stderr = TextWriter.Null, Interactive = false }, TextWriter.Null);
             var info = trainer.Loss.Info;
             var from = trainer.Step > 0 ? $" from step {trainer.Step}" : "";
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            if (!quiet) stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Training {info.Name} on {trainer.Dataset.Name} with {trainer.Family.Name}, batch {trainer.BatchSize}, {options.Steps} steps{from}, {trainer.Threads} thread(s) (OMP_WAIT_POLICY={GanDsl.Libtorch.WaitPolicy}) -> {trainer.OutputDirectory}"));
             // Errors are kept and reported after the display has ended, so the message is not drawn through the bar.
             var (result, error) = ProgressDisplay.Train(cli, $"{info.Name} on {trainer.Dataset.Name}", progress =>
@@ -133,6 +136,9 @@ public static class TrainCommand
                     return ErrorReport.Fail(stderr, $"training failed at step {trainer.Step + 1}: {e.GetType().Name}: {e.Message} The last checkpoint written, if any, is intact.",
                         e, trainer.OutputDirectory, verbose);
             }
+            // Every outcome here was reached by all ranks together (errors above end this rank alone: its exit stops the launch).
+            GanDsl.Distributed.Mpi.Finish();
+            if (!quiet && trainer.DataParallelSummary() is { } parallel) stderr.WriteLine(parallel);
             switch (result!.Outcome)
             {
                 case TrainOutcome.Completed:

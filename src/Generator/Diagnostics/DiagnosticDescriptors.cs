@@ -97,7 +97,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UndeclaredName = Error("GAN0015",
         "Undeclared name in a loss",
-        "'{0}' is not declared: for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr {0}(Expr v);'; otherwise use a member of GanDsl.Vocabulary",
+        "'{0}' is not declared: {1}",
         Declaration);
 
     public static readonly DiagnosticDescriptor GeneratedMemberCollision = Error("GAN0016",
@@ -112,7 +112,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ExpressionTooDeep = Error("GAN0018",
         "Expression too deep",
-        "This expression is nested more than {0} levels deep (after inlining macros): split it into macros that are summed or reduced separately, or write a shorter expression",
+        "This expression is nested more than {0} levels deep (after inlining macros), or sums or multiplies more than 10000 terms: split it into macros that are summed or reduced separately, or write a shorter expression",
         Declaration);
 
     public static readonly DiagnosticDescriptor IntegerArithmeticOnHyper = Error("GAN0019",
@@ -140,6 +140,11 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LogOfUnboundedCriticOutput = Warning("GAN0023",
         "Log of an unbounded critic output",
         "'{0}' takes the log of '{1}', an unbounded critic output that can be negative: if the critic outputs a logit, write '{2}' (the same loss with the critic's output read as the probability sigmoid(logit)); for a critic score, drop the Log",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor ExpOfUnboundedCriticOutput = Warning("GAN0026",
+        "Exp of an unbounded critic output",
+        "'{0}' takes the exponential of '{1}', an unbounded critic output: it overflows to infinity once the output passes about 88 (float32), and the loss becomes NaN or infinite; {2}",
         Shapes);
 
     public static readonly DiagnosticDescriptor GradWithoutDependence = Error("GAN0024",

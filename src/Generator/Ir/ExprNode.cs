@@ -109,6 +109,7 @@ internal enum Op
     Mean, Sum, MeanPerSample, Norm, Std,
     Grad, Between, UniformPerSample, UniformLike, StopGradient, Mmd2,
     Step, BatchMean,
+    Tanh, Log1p, Expm1, LogSumExp, LogSumExpPerSample, Softmax, LogSoftmax, MaxAll, MinAll, TopK,
 
     /// <summary>mean(softplus(t) - t·y): binary_cross_entropy_with_logits(t, y), one kernel.</summary>
     BceWithLogitsMean,

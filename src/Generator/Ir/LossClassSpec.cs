@@ -33,12 +33,19 @@ internal sealed record LossClassSpec(
     EquatableArray<ClipSpec> Clipping,
     OptimizerSpec Optimizer,
     EquatableArray<LossSpec> Monitors,
-    bool SeparateForwardPasses = false)
+    bool SeparateForwardPasses = false,
+    EquatableArray<WarnedSpec> Warnings = default)
 {
     public string FullTypeName => Namespace.Length == 0 ? TypeName : Namespace + "." + TypeName;
 
     public string HintName => FullTypeName + ".g.cs";
 }
+
+/// <summary>
+/// A sub-expression of a loss the build warned about (GAN0023, GAN0026): carried into <c>LossInfo.Warnings</c>, so a
+/// run that stops on a non-finite loss names it and its fix instead of blaming the learning rate.
+/// </summary>
+internal sealed record WarnedSpec(bool InDiscriminatorLoss, string Id, string Expression, string Fix);
 
 /// <summary>One loss member: its name, its source text (echoed in comments and LossInfo) and its IR.</summary>
 internal sealed record LossSpec(string MemberName, string SourceText, ExprNode Expression);
@@ -47,10 +54,10 @@ internal sealed record LossSpec(string MemberName, string SourceText, ExprNode E
 internal sealed record HyperSpec(string Name, double Default, string? Description);
 
 /// <summary>A state variable: initial value, when it updates and the update's source text and IR.</summary>
-internal sealed record StateSpec(string Name, double Initial, UpdateTiming Timing, string UpdateText, ExprNode Update);
+internal sealed record StateSpec(string Name, double Initial, StateUpdateTiming Timing, string UpdateText, ExprNode Update);
 
 /// <summary>A network: its name (the <c>StepContext.Network</c> key), role and output kind.</summary>
-internal sealed record NetworkSpec(string Name, NetRole Role, NetOutput Output);
+internal sealed record NetworkSpec(string Name, NetworkRole Role, NetworkOutput Output);
 
 /// <summary>A declared network's partial method the generator implements (modifiers and parameter as the user wrote them).</summary>
 internal sealed record PartialNetworkSpec(string Name, string Modifiers, string ParameterName);
@@ -63,15 +70,6 @@ internal sealed record OptimizerSpec(string Kind, double LearningRate, double Be
 {
     public static OptimizerSpec Standard { get; } = new("adam", 2e-4, 0.5, 0.999, 0.99);
 }
-
-/// <summary>Mirrors GanDsl.NetworkRole (the generator does not reference GanDsl.Dsl).</summary>
-internal enum NetRole { Generator, Critic }
-
-/// <summary>Mirrors GanDsl.NetworkOutput.</summary>
-internal enum NetOutput { Sample, Score, Features, Reconstruction }
-
-/// <summary>Mirrors GanDsl.StateUpdateTiming.</summary>
-internal enum UpdateTiming { AfterCriticStep, AfterGeneratorStep, EndOfEpoch }
 
 /// <summary>Which step code is written for: decides what is frozen.</summary>
 internal enum StepKind { Critic, Generator, EndOfEpoch }

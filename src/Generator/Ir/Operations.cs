@@ -19,6 +19,8 @@ internal enum ShapeRule
     Second,
     /// <summary>A fresh per-sample value, [B], whatever the operand's shape.</summary>
     FreshPerSample,
+    /// <summary>Some rows of a per-sample value, [k] from [B] (TopK): per-sample, but over fewer samples than the batch.</summary>
+    TopRows,
 }
 
 /// <summary>
@@ -35,6 +37,40 @@ internal enum ShapeRule
 /// step context.
 /// </param>
 internal sealed record TensorForm(string Operands, string Call);
+
+/// <summary>How a critic output's unbounded range passes through an operation (for GAN0023's "log of a raw score").</summary>
+internal enum RangeRule
+{
+    /// <summary>The result is bounded or unrelated (Sigmoid, Softplus, ...): no longer a raw critic output.</summary>
+    Bounds,
+    /// <summary>Unbounded when its first operand is (negation, reductions: the mean of a score is as unbounded as the score).</summary>
+    KeepsFirst,
+    /// <summary>Unbounded when either operand is (sums, differences).</summary>
+    KeepsEither,
+    /// <summary>Unbounded when one operand is and the other is a host value (scaling by a constant).</summary>
+    KeepsScaled,
+}
+
+/// <summary>What an operation of an unbounded critic output is warned about.</summary>
+internal enum OperandWarning
+{
+    None,
+    /// <summary>GAN0023: the log of a value that can be negative.</summary>
+    Log,
+    /// <summary>GAN0026: the exponential of a value that can exceed 88.</summary>
+    Exp,
+}
+
+/// <summary>
+/// Operands that must be host values (constants, hyperparameters, state), from index <paramref name="From"/> on
+/// (extra <c>params</c> operands included).
+/// </summary>
+/// <param name="From">The first such operand.</param>
+/// <param name="Needs">What the operation needs, for GAN0025 ("a constant exponent").</param>
+/// <param name="What">The operand's name in GAN0045 ("kernel width").</param>
+/// <param name="Valid">Which constant values can run, or null for any finite value.</param>
+/// <param name="Fix">What to write instead of an invalid constant.</param>
+internal sealed record HostOperands(int From, string Needs, string What, Func<double, bool>? Valid = null, string Fix = "");
 
 /// <summary>
 /// Everything the generator knows about one operation of the IR, in one place: the parser's vocabulary
@@ -101,6 +137,36 @@ internal sealed class Operation
     /// <summary>Tensor call forms, tried in order; see <see cref="Operations.ChooseForm"/>.</summary>
     public IReadOnlyList<TensorForm> Forms { get; }
 
+    /// <summary>
+    /// Which operands carry a gradient back (GradientFlow): one letter per operand, <c>G</c> yes, <c>-</c> no,
+    /// a trailing <c>*</c> repeats the last letter. <c>G*</c>: every operand.
+    /// </summary>
+    public string Gradient { get; init; } = "G*";
+
+    /// <summary>True when operand <paramref name="index"/> carries a gradient back to what it was computed from.</summary>
+    public bool CarriesGradient(int index) => Operations.Letter(Gradient, index) == 'G';
+
+    /// <summary>Operands that must be constants, hyperparameters or state (checked by the parser), or null.</summary>
+    public HostOperands? Host { get; init; }
+
+    /// <summary>True when the tensor operands are combined elementwise, so they must be of one kind (data with data, noise with noise).</summary>
+    public bool OperandsAgree { get; init; }
+
+    /// <summary>True when operands 1 and 2 are a range [min, max] that must be in order when both are constants (Clamp).</summary>
+    public bool OrderedBounds { get; init; }
+
+    /// <summary>Operands a call that gives none of its <c>params</c> gets (Mmd2's default kernel widths).</summary>
+    public double[] DefaultExtra { get; init; } = Array.Empty<double>();
+
+    /// <summary>How an unbounded critic output's range passes through.</summary>
+    public RangeRule Range { get; init; }
+
+    /// <summary>The warning when the first operand is an unbounded critic output (Log: NaN below zero; Exp: infinite above 88).</summary>
+    public OperandWarning UnboundedOperand { get; init; }
+
+    /// <summary>True when the first operand must be a per-sample value (one number per sample: TopK ranks samples).</summary>
+    public bool NeedsPerSampleOperand { get; init; }
+
     public override string ToString() => Printed;
 }
 
@@ -148,74 +214,103 @@ internal static class Operations
     private const string Math = "global::System.Math";
 
     private static readonly Operation[] s_table = Build();
-    private static readonly Dictionary<string, Operation> s_byWord = ByWord(s_table);
+    private static readonly Dictionary<string, List<Operation>> s_byWord = ByWord(s_table);
 
     /// <summary>The entry of <paramref name="op"/>.</summary>
     public static Operation Of(Op op) => s_table[(int)op];
 
-    /// <summary>The operation a vocabulary method lowers to, or null when the word is not an operation (networks, inputs, unknown names).</summary>
-    public static Operation? FromWord(string word) => s_byWord.TryGetValue(word, out var op) ? op : null;
+    /// <summary>
+    /// The operation a vocabulary method with <paramref name="arity"/> operands lowers to (<c>Max(v)</c> reduces,
+    /// <c>Max(a, b)</c> is elementwise), or null when the word is not an operation (networks, inputs, unknown names).
+    /// </summary>
+    public static Operation? FromWord(string word, int arity) =>
+        s_byWord.TryGetValue(word, out var ops) ? ops.Find(o => o.Arity == arity || (o.Variadic && arity >= o.Arity)) : null;
 
     public static IReadOnlyList<Operation> All => s_table;
 
     private static Operation[] Build()
     {
         static TensorForm T(string operands, string call) => new(operands, call);
-        static Operation Infix(Op op, string symbol, int precedence, Func<double, double, double> fold) =>
+        static Operation Infix(Op op, string symbol, int precedence, Func<double, double, double> fold, RangeRule range) =>
             new(op, null, 2, ShapeRule.Broadcast, op.ToString(), new[] { T("??", "$0 " + symbol + " $1") },
-                v => fold(v[0], v[1]), "$0 " + symbol + " $1", symbol, precedence);
-        static Operation Unary(Op op, string tensorCall, Func<double, double>? fold, string? hostCall) =>
+                v => fold(v[0], v[1]), "$0 " + symbol + " $1", symbol, precedence) { OperandsAgree = true, Range = range };
+        static Operation Unary(Op op, string tensorCall, Func<double, double>? fold, string? hostCall, string gradient = "G*") =>
             new(op, op.ToString(), 1, ShapeRule.First, op.ToString(), new[] { T("T", tensorCall) },
-                fold is null ? null : v => fold(v[0]), hostCall);
-        static Operation Reduction(Op op, ShapeRule shape, string tensorCall, bool host) =>
+                fold is null ? null : v => fold(v[0]), hostCall) { Gradient = gradient };
+        // A reduction keeps an unbounded critic output unbounded (the mean of a score is as unbounded as the score), unless it is a norm.
+        static Operation Reduction(Op op, ShapeRule shape, string tensorCall, bool host, string gradient = "G*", RangeRule range = RangeRule.KeepsFirst) =>
             new(op, op.ToString(), 1, shape, op.ToString(), new[] { T("T", tensorCall) },
-                host ? v => v[0] : null, host ? "$0" : null);
+                host ? v => v[0] : null, host ? "$0" : null) { Range = range, Gradient = gradient };
 
         var ops = new List<Operation>
         {
-            Infix(Op.Add, "+", 1, (a, b) => a + b),
-            Infix(Op.Sub, "-", 1, (a, b) => a - b),
-            Infix(Op.Mul, "*", 2, (a, b) => a * b),
-            Infix(Op.Div, "/", 2, (a, b) => a / b),
-            new(Op.Neg, null, 1, ShapeRule.First, "Neg", new[] { T("T", "-$0") }, v => -v[0], "-$0", "-", 3),
+            Infix(Op.Add, "+", 1, (a, b) => a + b, RangeRule.KeepsEither),
+            Infix(Op.Sub, "-", 1, (a, b) => a - b, RangeRule.KeepsEither),
+            Infix(Op.Mul, "*", 2, (a, b) => a * b, RangeRule.KeepsScaled),
+            Infix(Op.Div, "/", 2, (a, b) => a / b, RangeRule.KeepsScaled),
+            new(Op.Neg, null, 1, ShapeRule.First, "Neg", new[] { T("T", "-$0") }, v => -v[0], "-$0", "-", 3) { Range = RangeRule.KeepsFirst },
 
-            Unary(Op.Log, "$0.log()", System.Math.Log, Math + ".Log($0)"),
-            Unary(Op.Exp, "$0.exp()", System.Math.Exp, Math + ".Exp($0)"),
+            new(Op.Log, "Log", 1, ShapeRule.First, "Log", new[] { T("T", "$0.log()") }, v => System.Math.Log(v[0]), Math + ".Log($0)") { UnboundedOperand = OperandWarning.Log },
+            new(Op.Exp, "Exp", 1, ShapeRule.First, "Exp", new[] { T("T", "$0.exp()") }, v => System.Math.Exp(v[0]), Math + ".Exp($0)") { UnboundedOperand = OperandWarning.Exp },
             Unary(Op.Sqrt, "$0.sqrt()", System.Math.Sqrt, Math + ".Sqrt($0)"),
             Unary(Op.Abs, "$0.abs()", System.Math.Abs, Math + ".Abs($0)"),
             Unary(Op.Square, "$0.square()", v => v * v, Math + ".Pow($0, 2)"),
-            new(Op.Pow, "Pow", 2, ShapeRule.First, "Pow", new[] { T("TH", "$0.pow($1)") }, v => System.Math.Pow(v[0], v[1]), Math + ".Pow($0, $1)"),
+            new(Op.Pow, "Pow", 2, ShapeRule.First, "Pow", new[] { T("TH", "$0.pow($1)") }, v => System.Math.Pow(v[0], v[1]), Math + ".Pow($0, $1)")
+                { Gradient = "G-", Host = new HostOperands(1, "a constant exponent", "exponent") },
             Unary(Op.Sigmoid, "$0.sigmoid()", Sigmoid, LossOps + ".Sigmoid($0)"),
             Unary(Op.LogSigmoid, Functional + ".logsigmoid($0)", v => -Softplus(-v), LossOps + ".LogSigmoid($0)"),
             Unary(Op.Softplus, Functional + ".softplus($0)", Softplus, LossOps + ".Softplus($0)"),
             Unary(Op.Relu, "$0.relu()", v => v > 0 ? v : 0, LossOps + ".Relu($0)"),
             new(Op.Min, "Min", 2, ShapeRule.Broadcast, "Min",
                 new[] { T("TH", "$0.clamp_max($1)"), T("HT", "$1.clamp_max($0)"), T("TT", LossOps + ".Minimum($0, $1)") },
-                v => System.Math.Min(v[0], v[1]), Math + ".Min($0, $1)"),
+                v => System.Math.Min(v[0], v[1]), Math + ".Min($0, $1)") { OperandsAgree = true },
             new(Op.Max, "Max", 2, ShapeRule.Broadcast, "Max",
                 new[] { T("TH", "$0.clamp_min($1)"), T("HT", "$1.clamp_min($0)"), T("TT", LossOps + ".Maximum($0, $1)") },
-                v => System.Math.Max(v[0], v[1]), Math + ".Max($0, $1)"),
+                v => System.Math.Max(v[0], v[1]), Math + ".Max($0, $1)") { OperandsAgree = true },
             new(Op.Clamp, "Clamp", 3, ShapeRule.First, "Clamp",
                 new[] { T("THH", "$0.clamp($1, $2)"), T("TTT", LossOps + ".Clamp($0, $1, $2)") },
-                v => System.Math.Min(System.Math.Max(v[0], v[1]), v[2]), Math + ".Min(" + Math + ".Max($0, $1), $2)"),
+                v => System.Math.Min(System.Math.Max(v[0], v[1]), v[2]), Math + ".Min(" + Math + ".Max($0, $1), $2)") { OperandsAgree = true, OrderedBounds = true },
 
             Reduction(Op.Mean, ShapeRule.Scalar, "$0.mean()", host: true),
             Reduction(Op.Sum, ShapeRule.Scalar, "$0.sum()", host: true),
             Reduction(Op.MeanPerSample, ShapeRule.PerSample, LossOps + ".MeanPerSample($0)", host: false),
-            Reduction(Op.Norm, ShapeRule.PerSample, LossOps + ".PerSampleNorm($0)", host: false),
-            Reduction(Op.Std, ShapeRule.Scalar, LossOps + ".PopulationStd($0)", host: false),
+            Reduction(Op.Norm, ShapeRule.PerSample, LossOps + ".PerSampleNorm($0)", host: false, range: RangeRule.Bounds),
+            Reduction(Op.Std, ShapeRule.Scalar, LossOps + ".PopulationStd($0)", host: false, gradient: "-", range: RangeRule.Bounds),
 
             // Every gradient goes through the guarded LossOps.Grad: a bare autograd.grad aborts the process on a native error.
-            new(Op.Grad, "Grad", 2, ShapeRule.Second, "Grad", new[] { T("TT", LossOps + ".Grad($0, $1, $loss, $text)") }),
-            new(Op.Between, "Between", 2, ShapeRule.Broadcast, "Between", new[] { T("TT", LossOps + ".Between(c.Random, $0, $1)") }),
+            // Grad(f, at): the gradient's graph runs back through f (at is a leaf, or part of f).
+            new(Op.Grad, "Grad", 2, ShapeRule.Second, "Grad", new[] { T("TT", LossOps + ".Grad($0, $1, $loss, $text)") }) { Gradient = "G-" },
+            new(Op.Between, "Between", 2, ShapeRule.Broadcast, "Between", new[] { T("TT", LossOps + ".Between(c.Random, $0, $1)") }) { OperandsAgree = true },
             new(Op.UniformPerSample, "UniformPerSample", 1, ShapeRule.FreshPerSample, "UniformPerSample",
-                new[] { T("T", "c.Random.PerSampleUniform($0.shape[0], $0.dtype, $0.device)") }, readsValues: false),
+                new[] { T("T", "c.Random.PerSampleUniform($0.shape[0], $0.dtype, $0.device)") }, readsValues: false) { Gradient = "-" },
             new(Op.UniformLike, "UniformLike", 1, ShapeRule.First, "UniformLike",
-                new[] { T("T", "c.Random.ElementwiseUniform($0.shape, $0.dtype, $0.device)") }, readsValues: false),
-            Reduction(Op.StopGradient, ShapeRule.First, "$0.detach()", host: true),
-            new(Op.Mmd2, "Mmd2", 2, ShapeRule.Scalar, "Mmd2", new[] { T("TTH*", LossOps + ".Mmd2($0, $1, new double[] { $2* })") }, variadic: true),
-            Unary(Op.Step, LossOps + ".Step($0)", v => v > 0 ? 1 : 0, "($0 > 0 ? 1.0 : 0.0)"),
+                new[] { T("T", "c.Random.ElementwiseUniform($0.shape, $0.dtype, $0.device)") }, readsValues: false) { Gradient = "-" },
+            Reduction(Op.StopGradient, ShapeRule.First, "$0.detach()", host: true, gradient: "-"),
+            new(Op.Mmd2, "Mmd2", 2, ShapeRule.Scalar, "Mmd2", new[] { T("TTH*", LossOps + ".Mmd2($0, $1, new double[] { $2* })") }, variadic: true)
+            {
+                Gradient = "GG-*", OperandsAgree = true, DefaultExtra = new[] { 1.0, 2, 4, 8, 16 },
+                Host = new HostOperands(2, "constant kernel widths", "kernel width", w => w > 0 && !double.IsInfinity(w), "use a positive finite width, e.g. 'Mmd2(a, b, 1, 2, 4)'"),
+            },
+            // Zero almost everywhere: emitted without a graph.
+            Unary(Op.Step, LossOps + ".Step($0)", v => v > 0 ? 1 : 0, "($0 > 0 ? 1.0 : 0.0)", gradient: "-"),
             Reduction(Op.BatchMean, ShapeRule.First, LossOps + ".BatchMean($0)", host: true),
+
+            Unary(Op.Tanh, "$0.tanh()", System.Math.Tanh, Math + ".Tanh($0)"),
+            Unary(Op.Log1p, "$0.log1p()", Log1p, LossOps + ".Log1p($0)"),
+            Unary(Op.Expm1, "$0.expm1()", Expm1, LossOps + ".Expm1($0)"),
+            // log Σ exp of one number is the number: host values fold to themselves.
+            Reduction(Op.LogSumExp, ShapeRule.Scalar, LossOps + ".LogSumExp($0)", host: true),
+            Reduction(Op.LogSumExpPerSample, ShapeRule.PerSample, LossOps + ".LogSumExpPerSample($0)", host: false),
+            new(Op.Softmax, "Softmax", 1, ShapeRule.First, "Softmax", new[] { T("T", LossOps + ".Softmax($0)") }),
+            new(Op.LogSoftmax, "LogSoftmax", 1, ShapeRule.First, "LogSoftmax", new[] { T("T", LossOps + ".LogSoftmax($0)") }),
+            // Max(v), Min(v): reductions over all elements (Max(a, b), Min(a, b) are elementwise, above).
+            new(Op.MaxAll, "Max", 1, ShapeRule.Scalar, "Max", new[] { T("T", "$0.max()") }, v => v[0], "$0") { Range = RangeRule.KeepsFirst },
+            new(Op.MinAll, "Min", 1, ShapeRule.Scalar, "Min", new[] { T("T", "$0.min()") }, v => v[0], "$0") { Range = RangeRule.KeepsFirst },
+            new(Op.TopK, "TopK", 2, ShapeRule.TopRows, "TopK", new[] { T("TH", LossOps + ".TopK($0, $1)") })
+            {
+                Gradient = "G-", Range = RangeRule.KeepsFirst, NeedsPerSampleOperand = true,
+                Host = new HostOperands(1, "a constant, hyperparameter or state fraction", "fraction", f => f > 0 && f <= 1, "use a fraction in (0, 1], e.g. 'TopK(D(G(z)), 0.5)'"),
+            },
 
             // Fused kernels: introduced by the optimiser, never written by users (no vocabulary word).
             new(Op.BceWithLogitsMean, null, 2, ShapeRule.Scalar, "BinaryCrossEntropyWithLogits", new[] { T("T?", LossOps + ".BinaryCrossEntropyWithLogits($0, $1)") }),
@@ -233,16 +328,40 @@ internal static class Operations
         return table;
     }
 
-    private static Dictionary<string, Operation> ByWord(Operation[] table)
+    private static Dictionary<string, List<Operation>> ByWord(Operation[] table)
     {
-        var byWord = new Dictionary<string, Operation>(StringComparer.Ordinal);
+        var byWord = new Dictionary<string, List<Operation>>(StringComparer.Ordinal);
         foreach (var op in table)
-            if (op.Word is not null) byWord.Add(op.Word, op);
+        {
+            if (op.Word is null) continue;
+            if (!byWord.TryGetValue(op.Word, out var list)) byWord[op.Word] = list = new List<Operation>();
+            if (list.Exists(o => o.Arity == op.Arity)) throw new InvalidOperationException("Two table entries for " + op.Word + " with " + op.Arity + " operands");
+            list.Add(op);
+        }
         return byWord;
     }
 
     /// <summary>σ(t), as the runtime's host helper computes it.</summary>
     private static double Sigmoid(double t) => t >= 0 ? 1 / (1 + System.Math.Exp(-t)) : System.Math.Exp(t) / (1 + System.Math.Exp(t));
+
+    /// <summary>log(1 + t), accurate near 0 (Goldberg 1991, "What every computer scientist should know about floating-point arithmetic", Thm. 4), as the runtime's host helper computes it.</summary>
+    private static double Log1p(double t)
+    {
+        var u = 1 + t;
+        if (u == 1) return t;
+        if (double.IsInfinity(u)) return u;
+        return System.Math.Log(u) * t / (u - 1);
+    }
+
+    /// <summary>e^t - 1, accurate near 0 (Kahan's formula), as the runtime's host helper computes it.</summary>
+    private static double Expm1(double t)
+    {
+        var u = System.Math.Exp(t);
+        if (u == 1) return t;
+        var um1 = u - 1;
+        if (um1 == -1 || double.IsInfinity(u)) return um1;
+        return um1 * t / System.Math.Log(u);
+    }
 
     /// <summary>log(1 + e^t), stable for any t.</summary>
     private static double Softplus(double t) => System.Math.Max(t, 0) + System.Math.Log(1 + System.Math.Exp(-System.Math.Abs(t)));
@@ -280,7 +399,8 @@ internal static class Operations
         return -1;
     }
 
-    private static char Letter(string pattern, int i)
+    /// <summary>The letter of operand <paramref name="i"/> in a pattern of one letter per operand (a trailing <c>*</c> repeats the last).</summary>
+    internal static char Letter(string pattern, int i)
     {
         var repeat = pattern.EndsWith("*", StringComparison.Ordinal);
         var letters = repeat ? pattern.Length - 1 : pattern.Length;

@@ -11,7 +11,11 @@ namespace GanDsl.Generator.Passes;
 /// <param name="Networks">Names of the networks the value depends on, in ordinal order.</param>
 /// <param name="Space">For a batch of samples: whether it lives in data space or noise space.</param>
 /// <param name="Height">Nodes on the longest path down to a leaf (1 for a leaf).</param>
-internal sealed record Facts(Shape Shape, bool IsHost, IReadOnlyList<string> Networks, Space Space = Space.None, int Height = 1);
+/// <param name="Rows">
+/// Null for a value over the whole batch; for a value over some of its rows (<c>TopK</c>), which rows: values
+/// with equal keys have the same rows and combine elementwise, others do not.
+/// </param>
+internal sealed record Facts(Shape Shape, bool IsHost, IReadOnlyList<string> Networks, Space Space = Space.None, int Height = 1, ExprNode? Rows = null);
 
 /// <summary>Where a batch of samples lives: networks of the critic role read data space, generator-role networks read noise.</summary>
 internal enum Space
@@ -87,15 +91,15 @@ internal sealed class Analysis
             case ApplyNode apply:
             {
                 var arg = _memo[apply.Argument];
-                var output = Network(apply.Network)?.Output ?? NetOutput.Score;
+                var output = Network(apply.Network)?.Output ?? NetworkOutput.Score;
                 var shape = output switch
                 {
-                    NetOutput.Score => Shape.PerSample,
-                    NetOutput.Features => Shape.Features,
-                    NetOutput.Reconstruction => arg.Shape == Shape.Scalar ? Shape.Samples : arg.Shape,
+                    NetworkOutput.Score => Shape.PerSample,
+                    NetworkOutput.Features => Shape.Features,
+                    NetworkOutput.Reconstruction => arg.Shape == Shape.Scalar ? Shape.Samples : arg.Shape,
                     _ => Shape.Samples,
                 };
-                var space = output is NetOutput.Sample or NetOutput.Reconstruction ? Space.Data : Space.None;
+                var space = output is NetworkOutput.Sample or NetworkOutput.Reconstruction ? Space.Data : Space.None;
                 return new Facts(shape, false, Union(arg.Networks, new[] { apply.Network }), space, arg.Height + 1);
             }
             case CallNode call:
@@ -125,6 +129,7 @@ internal sealed class Analysis
         height++;
 
         var operation = Operations.Of(call.Op);
+        var rows = RowsOf(call, operation.Shape, args);
         var first = args.Length > 0 ? args[0].Shape : Shape.Scalar;
         var firstSpace = args.Length > 0 ? args[0].Space : Space.None;
         // The space follows the shape rule: elementwise results join their operands' spaces, a value of its
@@ -135,11 +140,35 @@ internal sealed class Analysis
             ShapeRule.First => (first, firstSpace),
             ShapeRule.PerSample => (first == Shape.Scalar ? Shape.Scalar : Shape.PerSample, Space.None),
             ShapeRule.Second => args.Length > 1 ? (args[1].Shape, args[1].Space) : (Shape.Scalar, Space.None),
-            ShapeRule.FreshPerSample => (Shape.PerSample, Space.None),
+            ShapeRule.FreshPerSample or ShapeRule.TopRows => (Shape.PerSample, Space.None),
             _ => (Shape.Scalar, Space.None),
         };
         // Host when every operand is and the operation has a host form; random draws read only their operand's shape.
-        return new Facts(shape, operation.IsHostComputable && allHost, operation.ReadsValues ? networks : s_none, resultSpace, height);
+        return new Facts(shape, operation.IsHostComputable && allHost, operation.ReadsValues ? networks : s_none, resultSpace, height, shape == Shape.Scalar ? null : rows);
+    }
+
+    /// <summary>
+    /// Which rows of the batch a value covers (see <see cref="Facts.Rows"/>): TopK's are keyed by its fraction (and
+    /// the rows it ranks), so TopK(D(x), Nu) and TopK(D(G(z)), Nu) cover as many rows; other operations keep their
+    /// operands' rows (the parser reports operands whose rows differ).
+    /// </summary>
+    private static ExprNode? RowsOf(CallNode call, ShapeRule rule, Facts[] args)
+    {
+        switch (rule)
+        {
+            case ShapeRule.TopRows:
+                return args[0].Rows is { } inner ? new CallNode(Op.TopK, inner, call.Args[1]) : call.Args[1];
+            case ShapeRule.Second:
+                return args.Length > 1 ? args[1].Rows : null;
+            case ShapeRule.Scalar:
+                return null;
+            case ShapeRule.Broadcast:
+                foreach (var arg in args)
+                    if (arg.Rows is not null) return arg.Rows;
+                return null;
+            default:
+                return args.Length > 0 ? args[0].Rows : null;
+        }
     }
 
     /// <summary>The space of an elementwise combination: data with noise is mixed; a value of no space takes the other's.</summary>

@@ -9,11 +9,11 @@ namespace GanDsl.Generator.Passes;
 /// trains, and whether a <c>Grad(f, at)</c> has a path from f back to at. Iterative: safe for any depth.
 /// </summary>
 /// <remarks>
-/// Edges that carry no gradient: <c>StopGradient</c>; <c>Step</c> (zero almost everywhere, emitted
-/// without a graph); <c>Std</c> (a constant by definition); random draws; constants, hyperparameters and
-/// state (host values); the kernel widths of <c>Mmd2</c> and the exponent of <c>Pow</c>; and, in the
-/// critic step, every generator-role network, which runs under <c>NoGrad</c> there (its output is a
-/// constant, or a fresh leaf when it is the <c>at</c> of a Grad). <c>Grad(f, at)</c> is built with
+/// Edges that carry no gradient: the operands the operation table marks so (<see cref="Operation.Gradient"/>:
+/// <c>StopGradient</c>, <c>Step</c>, <c>Std</c>, random draws, the kernel widths of <c>Mmd2</c>, the exponent of
+/// <c>Pow</c>, ...); constants, hyperparameters and state (host values); and, in the critic step, every
+/// generator-role network, which runs under <c>NoGrad</c> there (its output is a constant, or a fresh leaf
+/// when it is the <c>at</c> of a Grad). <c>Grad(f, at)</c> is built with
 /// <c>createGraph: true</c>, so its value carries gradient back through f.
 /// </remarks>
 internal static class GradientFlow
@@ -72,7 +72,7 @@ internal static class GradientFlow
                     break;
                 case ApplyNode apply:
                     // In the critic step a generator-role network runs without gradients: its output is a constant.
-                    if (step == StepKind.Critic && network(apply.Network)?.Role == NetRole.Generator) break;
+                    if (step == StepKind.Critic && network(apply.Network)?.Role == NetworkRole.Generator) break;
                     stack.Push(apply.Argument);
                     break;
                 case CallNode call:
@@ -83,23 +83,11 @@ internal static class GradientFlow
         return false;
     }
 
+    /// <summary>The operands a gradient flows back into, as the operation table says (<see cref="Operation.Gradient"/>).</summary>
     private static IEnumerable<ExprNode> DifferentiableOperands(CallNode call)
     {
-        switch (call.Op)
-        {
-            case Op.StopGradient or Op.Step or Op.Std or Op.UniformPerSample or Op.UniformLike:
-                yield break;
-            case Op.Pow or Op.Grad:
-                // Pow: the exponent is a constant. Grad(f, at): the gradient's graph runs back through f (at is a leaf, or part of f).
-                yield return call.Args[0];
-                yield break;
-            case Op.Mmd2:
-                yield return call.Args[0];
-                yield return call.Args[1];
-                yield break;
-            default:
-                foreach (var arg in call.Args) yield return arg;
-                yield break;
-        }
+        var operation = Operations.Of(call.Op);
+        for (var i = 0; i < call.Args.Count; i++)
+            if (operation.CarriesGradient(i)) yield return call.Args[i];
     }
 }

@@ -64,7 +64,7 @@ internal sealed record LeafInputValue(int Id, ExprNode Node, InputKind Input) : 
 /// Why this application has a forward pass of its own although the network is applied more than once in the loss
 /// (written as a comment), or null.
 /// </param>
-internal sealed record NetworkValue(int Id, ExprNode Node, bool GradLeaf, string Network, NetOutput Output, Operand Argument, bool NoGrad, string? OwnPass = null)
+internal sealed record NetworkValue(int Id, ExprNode Node, bool GradLeaf, string Network, NetworkOutput Output, Operand Argument, bool NoGrad, string? OwnPass = null)
     : PlannedValue(Id, Node, GradLeaf);
 
 /// <summary>
@@ -109,7 +109,7 @@ internal static class StepPlanner
         var analysis = new Analysis(spec.Networks.ToDictionary(n => n.Name, StringComparer.Ordinal));
         var discriminator = spec.Discriminator is { } d ? new Planner(spec, analysis, StepKind.Critic).Plan(d) : null;
         var generator = new Planner(spec, analysis, StepKind.Generator).Plan(spec.Generator);
-        var endOfEpoch = spec.States.Any(s => s.Timing == UpdateTiming.EndOfEpoch) ? new Planner(spec, analysis, StepKind.EndOfEpoch).Plan(null) : null;
+        var endOfEpoch = spec.States.Any(s => s.Timing == StateUpdateTiming.EndOfEpoch) ? new Planner(spec, analysis, StepKind.EndOfEpoch).Plan(null) : null;
         return new LossPlan(spec, discriminator, generator, endOfEpoch, UsesNoise2(spec));
     }
 
@@ -141,9 +141,9 @@ internal static class StepPlanner
         {
             var timing = step switch
             {
-                StepKind.Critic => UpdateTiming.AfterCriticStep,
-                StepKind.Generator => UpdateTiming.AfterGeneratorStep,
-                _ => UpdateTiming.EndOfEpoch,
+                StepKind.Critic => StateUpdateTiming.AfterCriticStep,
+                StepKind.Generator => StateUpdateTiming.AfterGeneratorStep,
+                _ => StateUpdateTiming.EndOfEpoch,
             };
             var updates = spec.States.Where(s => s.Timing == timing).ToList();
             // Monitors (BEGAN's M) are reported after the critic step, or after the generator step of a loss with no critic.
@@ -159,7 +159,7 @@ internal static class StepPlanner
             var states = spec.States.Where(s => all.Any(e => Analysis.Contains(e, new StateNode(s.Name)))).Select(s => s.Name);
             var networks = spec.Networks.Where(n => used.Contains(n.Name)).Select(n => n.Name);
             var frozen = step == StepKind.Generator && loss is not null
-                ? spec.Networks.Where(n => n.Role == NetRole.Critic && analysis.Of(loss.Expression).Networks.Contains(n.Name)).Select(n => n.Name)
+                ? spec.Networks.Where(n => n.Role == NetworkRole.Critic && analysis.Of(loss.Expression).Networks.Contains(n.Name)).Select(n => n.Name)
                 : Enumerable.Empty<string>();
 
             // The loss: graph values, one backward pass. At the end of an epoch everything is tail.
@@ -322,8 +322,8 @@ internal static class StepPlanner
                     var argument = Known(apply.Argument);
                     var network = analysis.Network(apply.Network);
                     // The generator is not trained in the critic step: its output is a constant, computed without a graph.
-                    var noGrad = network?.Role == NetRole.Generator && step == StepKind.Critic && !_inTail;
-                    return Add(new NetworkValue(_nextId++, node, _gradLeaves.Contains(node), apply.Network, network?.Output ?? NetOutput.Score, argument, noGrad));
+                    var noGrad = network?.Role == NetworkRole.Generator && step == StepKind.Critic && !_inTail;
+                    return Add(new NetworkValue(_nextId++, node, _gradLeaves.Contains(node), apply.Network, network?.Output ?? NetworkOutput.Score, argument, noGrad));
                 }
                 case CallNode call:
                     return PlanCall(call);

@@ -50,4 +50,17 @@ public sealed record LossInfo(
 {
     /// <summary>True when the loss has a discriminator step (GMMN has none).</summary>
     public bool HasCritic => DiscriminatorExpression is not null;
+
+    /// <summary>
+    /// What the build warned about in the losses (GAN0023's log, GAN0026's exponential of an unbounded critic
+    /// output): when a step's loss is not finite, the trainer names these instead of suggesting a smaller learning rate.
+    /// </summary>
+    public IReadOnlyList<LossWarning> Warnings { get; init; } = [];
 }
+
+/// <summary>A sub-expression of a loss the build warned about, and how to fix it.</summary>
+/// <param name="InDiscriminatorLoss">True for the discriminator loss, false for the generator loss.</param>
+/// <param name="Id">The diagnostic (GAN0023, GAN0026).</param>
+/// <param name="Expression">The sub-expression as written (<c>Log(D(x))</c>).</param>
+/// <param name="Fix">What to write instead.</param>
+public sealed record LossWarning(bool InDiscriminatorLoss, string Id, string Expression, string Fix);

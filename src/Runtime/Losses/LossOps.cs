@@ -259,6 +259,57 @@ public static class LossOps
     public static Tensor PairwiseSquaredDistances(Tensor u, Tensor v) =>
         (u.unsqueeze(1) - v.unsqueeze(0)).square().sum(2);
 
+    /// <summary>
+    /// log Σ exp over all elements: a scalar, computed stably (max-shifted by <c>torch.logsumexp</c>), so values below
+    /// -88 or above 88 that over- or underflow <c>exp</c> in float32 give a finite result.
+    /// </summary>
+    public static Tensor LogSumExp(Tensor v) => torch.logsumexp(v.flatten(), 0);
+
+    /// <summary>log Σ exp over each sample's elements, stably: [B,...] to [B] (a [B] input is returned as is: one element per sample).</summary>
+    public static Tensor LogSumExpPerSample(Tensor v) => v.dim() <= 1 ? v : torch.logsumexp(v.flatten(1), 1);
+
+    /// <summary>Softmax over each sample's elements (class logits), shape kept; of a [B] input, 1 (one element per sample).</summary>
+    public static Tensor Softmax(Tensor v) => v.dim() <= 1 ? F.softmax(v.unsqueeze(1), 1).squeeze(1) : F.softmax(v.flatten(1), 1).reshape(v.shape);
+
+    /// <summary>log softmax over each sample's elements, stably (t - logsumexp(t), never log of an underflowed softmax), shape kept.</summary>
+    public static Tensor LogSoftmax(Tensor v) => v.dim() <= 1 ? F.log_softmax(v.unsqueeze(1), 1).squeeze(1) : F.log_softmax(v.flatten(1), 1).reshape(v.shape);
+
+    /// <summary>
+    /// The ceil(<paramref name="fraction"/>·B) largest values of a per-sample value [B], largest first (torch.topk over
+    /// the batch): top-k training (Sinha et al. 2020, "Top-k Training of GANs: Improving GAN Performance by Throwing
+    /// Away Bad Samples"). At least one value is kept.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is not per-sample, or the fraction is not in (0, 1] (a hyperparameter or state set out of range).</exception>
+    public static Tensor TopK(Tensor perSample, double fraction)
+    {
+        if (perSample.dim() != 1)
+            throw new ArgumentException($"TopK ranks a per-sample value [B]; got shape [{string.Join(", ", perSample.shape)}].", nameof(perSample));
+        if (!(fraction > 0 && fraction <= 1))
+            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "TopK keeps a fraction in (0, 1] of the batch: set the hyperparameter or state that gives it to such a value.");
+        var batch = perSample.shape[0];
+        var k = (int)Math.Max(1L, Math.Min(batch, (long)Math.Ceiling(fraction * batch)));
+        return perSample.topk(k).values;
+    }
+
+    /// <summary>log(1 + t) for a host value, accurate near 0 (Goldberg 1991, Thm. 4); .NET's <c>double.LogP1</c> is <c>Log(t + 1)</c>.</summary>
+    public static double Log1p(double t)
+    {
+        var u = 1 + t;
+        if (u == 1) return t;
+        if (double.IsInfinity(u)) return u;
+        return Math.Log(u) * t / (u - 1);
+    }
+
+    /// <summary>e^t - 1 for a host value, accurate near 0 (Kahan's formula).</summary>
+    public static double Expm1(double t)
+    {
+        var u = Math.Exp(t);
+        if (u == 1) return t;
+        var um1 = u - 1;
+        if (um1 == -1 || double.IsInfinity(u)) return um1;
+        return um1 * t / Math.Log(u);
+    }
+
     /// <summary>σ(t) for a host value.</summary>
     public static double Sigmoid(double t) => t >= 0 ? 1 / (1 + Math.Exp(-t)) : Math.Exp(t) / (1 + Math.Exp(t));
 

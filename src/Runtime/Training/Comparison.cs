@@ -180,6 +180,8 @@ public sealed class Comparison
         OutputDirectory = o.RunDirectory(loss, seed),
         CheckpointEvery = 0, // only the final checkpoint: the runs are short and many
         FinalSampleCount = o.EvaluationSamples,
+        // A study's runs are single-process; under mpirun its ranks share the pairs instead (docs/distributed.md).
+        DataParallel = Distributed.DataParallelMode.Off,
     };
 
     /// <summary>

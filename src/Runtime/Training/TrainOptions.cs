@@ -69,6 +69,12 @@ public sealed record TrainOptions
     /// <summary>How many samples the run writes to samples.npy at the end.</summary>
     public int FinalSampleCount { get; init; } = 10_000;
 
+    /// <summary>
+    /// Whether the run trains data-parallel over the ranks of an MPI launch (<c>mpirun -np N</c>, <c>srun -n N</c>): by
+    /// default when the environment shows one (docs/distributed.md); <see cref="Distributed.DataParallelMode.Off"/> trains alone.
+    /// </summary>
+    public Distributed.DataParallelMode DataParallel { get; init; } = Distributed.DataParallelMode.Auto;
+
     /// <summary>Fashion-MNIST image file to use instead of the Debian location.</summary>
     public string? FashionMnistPath { get; init; }
 

@@ -9,6 +9,7 @@ public sealed partial class Trainer
 {
     private void SaveCheckpoint(double elapsedSeconds)
     {
+        if (!PrepareOutputs()) return; // [data-parallel] running statistics averaged; rank 0 writes
         var records = new List<TensorRecord>();
         foreach (var (name, module) in _networks) records.AddRange(ParameterFile.Records(module, $"net.{name}."));
         foreach (var o in _criticOptimizers.Concat(_generatorOptimizers))

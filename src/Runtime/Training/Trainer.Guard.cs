@@ -49,7 +49,15 @@ public sealed partial class Trainer
         // Every part is finite: only a float32 sum overflowed. Large, but not a reason to stop.
 
         void Fail(string what) => throw new NonFiniteException(
-            $"Stopped at {Where(phase, criticIndex)}: {what}{TermsText(result)}. {CheckpointAdvice()} Try a smaller learning rate.");
+            $"Stopped at {Where(phase, criticIndex)}: {what}{TermsText(result)}. {CheckpointAdvice()} {WarnedAdvice(phase) ?? "Try a smaller learning rate."}");
+    }
+
+    /// <summary>The build's warnings about this step's loss (GAN0023, GAN0026), which explain a non-finite value better than the learning rate does.</summary>
+    private string? WarnedAdvice(StepPhase phase)
+    {
+        var warned = _loss.Info.Warnings.Where(w => w.InDiscriminatorLoss == (phase == StepPhase.Critic)).ToList();
+        return warned.Count == 0 ? null
+            : "The build warned about this loss: " + string.Join("; ", warned.Select(w => $"{w.Id}: '{w.Expression}' can be non-finite: {w.Fix}")) + ".";
     }
 
     private string CheckpointAdvice() => File.Exists(CheckpointPath)

@@ -165,6 +165,7 @@ public sealed partial class Trainer
             DryRun(info, networks, family, dataset, device);
             trainer = new Trainer(options, loss, family, dataset, device, batchSize, threads, networks, sampleNetwork, dataKey);
             if (checkpoint is not null) trainer.Restore(checkpoint);
+            trainer.JoinDataParallel(); // [data-parallel] under mpirun/srun: joins the ranks (docs/distributed.md)
             return trainer;
         }
         catch (Exception e) when (e is CheckpointException or ArgumentException)

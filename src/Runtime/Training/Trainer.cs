@@ -181,10 +181,13 @@ public sealed partial class Trainer : IDisposable
     public TrainResult Run(CancellationToken cancel = default, IProgress<TrainingProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Directory.CreateDirectory(OutputDirectory);
-        CheckpointFile.RemoveStaleTemporaryFiles(OutputDirectory);
-        WriteConfig();
-        _tensorBoard = new TensorBoardLog(OutputDirectory);
+        if (IsWriter) // [data-parallel] rank 0 alone writes the outputs
+        {
+            Directory.CreateDirectory(OutputDirectory);
+            CheckpointFile.RemoveStaleTemporaryFiles(OutputDirectory);
+            WriteConfig();
+            _tensorBoard = new TensorBoardLog(OutputDirectory);
+        }
         torch.set_num_threads(_threads);
 
         var startStep = _step;
@@ -208,9 +211,10 @@ public sealed partial class Trainer : IDisposable
             foreach (var m in _networks.Values) m.train();
             while (_step < _options.Steps)
             {
-                if (cancel.IsCancellationRequested)
+                if (StopRequested(cancel)) // [data-parallel] every rank stops at the same step
                 {
                     SaveCheckpoint(Elapsed());
+                    FinishDataParallel(clock.Elapsed.TotalSeconds, _step - startStep); // [data-parallel]
                     Report(null, null, final: true);
                     return new TrainResult(TrainOutcome.Interrupted, _step);
                 }
@@ -221,7 +225,7 @@ public sealed partial class Trainer : IDisposable
                 _step++;
 
                 // Loss values are read from the device only here, at logging steps.
-                var logging = _step % _options.LogEvery == 0 || _step == _options.Steps;
+                var logging = (_step % _options.LogEvery == 0 || _step == _options.Steps) && IsWriter; // [data-parallel]
                 if (logging)
                 {
                     metrics ??= new MetricsLog(Path.Combine(OutputDirectory, "metrics.csv"), _loss, lastCritic, lastGenerator!, append: _options.Resume, keepUpTo: startStep, _tensorBoard);
@@ -239,6 +243,7 @@ public sealed partial class Trainer : IDisposable
             metrics?.Dispose();
             metrics = null;
             WriteFinalOutputs(pictures);
+            FinishDataParallel(clock.Elapsed.TotalSeconds, _step - startStep); // [data-parallel]
             return new TrainResult(TrainOutcome.Completed, _step);
         }
         catch (NonFiniteException e)
@@ -271,10 +276,11 @@ public sealed partial class Trainer : IDisposable
             throw UserCodeException.Threw(_sampler.GetType(), nameof(IBatchSampler.NextInto), e, $"{Where(phase, criticIndex)}, drawing a batch of the data '{_dataset.Name}'");
         }
         var epochEnded = _sampler.Epoch > epoch;
-        var real = torch.tensor(_batchBuffer, _sampler.BatchShape, device: _device);
-        var noise = torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator);
-        var context = new StepContext(real, noise, _networks, _stepRandom,
-            () => torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator))
+        // [data-parallel] LocalRows, StepRandom: each rank's slice of the global batch and of the draws for it.
+        var real = LocalRows(torch.tensor(_batchBuffer, _sampler.BatchShape, device: _device));
+        var noise = LocalRows(torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator));
+        var context = new StepContext(real, noise, _networks, StepRandom,
+            () => LocalRows(torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator)))
         { ShareForwardPasses = _options.ShareForwardPasses, CheckedAtSetup = true };
 
         var optimizers = phase == StepPhase.Critic ? _criticOptimizers : _generatorOptimizers;
@@ -296,6 +302,7 @@ public sealed partial class Trainer : IDisposable
         }
         if (result is null) throw new UserCodeException(_loss.GetType(), member, $"returned null at {Where(phase, criticIndex)}; a step returns the StepResult of its loss.");
         result.MoveToOuterDisposeScope();
+        result = AverageOverRanks(result, optimizers); // [data-parallel] gradients, losses and state averaged over ranks
 
         CheckFinite(result, phase, criticIndex, optimizers);
         foreach (var o in optimizers) o.Optimizer.step();

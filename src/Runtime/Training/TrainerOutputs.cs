@@ -110,6 +110,7 @@ public sealed partial class Trainer
 
         public void Write(long step)
         {
+            if (!_trainer.PrepareOutputs()) return; // [data-parallel] running statistics averaged; rank 0 writes
             _random.set_state(_initialState); // the same noise every time
             var (data, shape) = Sampling.Generate(_trainer.CurrentSampler, _trainer._family.NoiseShape, _count, _random, _trainer._device);
             var path = Path.Combine(_trainer.OutputDirectory, $"samples_{step:D6}.png");
@@ -178,6 +179,7 @@ public sealed partial class Trainer
 
     private void WriteFinalOutputs(PictureSampler pictures)
     {
+        if (!PrepareOutputs()) return; // [data-parallel] running statistics averaged; rank 0 writes
         if (_options.FinalSampleCount > 0)
         {
             using var random = NewGenerator(Xoshiro256.DeriveSeed(unchecked((ulong)_options.Seed), FinalNoiseStream), _device);

@@ -25,7 +25,16 @@ internal static class TwoStepHarness
     /// <paramref name="typeNames"/>. Returns, per type, null when both steps ran or the failure as text.
     /// Throws when the compilation does not emit (callers check compile errors first).
     /// </summary>
-    public static Dictionary<string, string?> Train(Compilation compilation, IReadOnlyCollection<string> typeNames)
+    public static Dictionary<string, string?> Train(Compilation compilation, IReadOnlyCollection<string> typeNames) =>
+        InContext(compilation, assembly =>
+        {
+            var results = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var name in typeNames) results[name] = TrainOne(assembly, name);
+            return results;
+        });
+
+    /// <summary>Emits <paramref name="compilation"/>, loads it in a collectible context and runs <paramref name="use"/> on the assembly.</summary>
+    public static T InContext<T>(Compilation compilation, Func<Assembly, T> use)
     {
         using var stream = new MemoryStream();
         var emitted = compilation.Emit(stream);
@@ -35,10 +44,7 @@ internal static class TwoStepHarness
         var context = new CollectibleContext();
         try
         {
-            var assembly = context.LoadFromStream(stream);
-            var results = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var name in typeNames) results[name] = TrainOne(assembly, name);
-            return results;
+            return use(context.LoadFromStream(stream));
         }
         finally
         {

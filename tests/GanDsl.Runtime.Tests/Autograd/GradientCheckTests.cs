@@ -88,6 +88,16 @@ public sealed class GradientCheckTests
         C("relu", [6], a => a.relu(), Draw.AwayFromZero),
         C("leaky_relu", [6], a => F.leaky_relu(a, 0.2), Draw.AwayFromZero),
         C("sigmoid_log_exp", [5], a => a.sigmoid().log() + a.exp() + a.abs(), Draw.AwayFromZero),
+        // The words of modern objectives (Tanh, Log1p, Expm1, LogSumExp, Softmax, LogSoftmax, batch Max/Min, TopK).
+        C("tanh_log1p_expm1", [5], a => a.tanh() + a.log1p() + a.expm1(), Draw.Positive),
+        C("logsumexp", [3, 4], a => LossOps.LogSumExp(a), Draw.Wide),
+        C("logsumexp_per_sample", [3, 2, 2], a => LossOps.LogSumExpPerSample(a), Draw.Wide),
+        C("logsumexp_per_sample_1d", [4], a => LossOps.LogSumExpPerSample(a)),
+        C("softmax_per_sample", [3, 4], a => LossOps.Softmax(a), Draw.Wide),
+        C("log_softmax_per_sample", [3, 2, 2], a => LossOps.LogSoftmax(a), Draw.Wide),
+        C("batch_max_min", [3, 4], a => a.max() - a.min() * 2),
+        C("topk_half", [6], a => LossOps.TopK(a, 0.5)),
+        C("topk_fraction_rounds_up", [5], a => LossOps.TopK(a, 0.3)),
         // Second derivatives: the gradient LossOps.Grad returns is itself differentiated.
         C("grad_of_smooth_function", [3, 2], a => LossOps.Grad((a.tanh() * a).sum(), a, "check", "Grad(x tanh x)")),
         C("grad_of_softplus_mse", [4], a => LossOps.Grad(LossOps.MseLoss(F.softplus(a), 0.5), a, "check", "Grad(mse)")),
@@ -183,6 +193,36 @@ public sealed class GradientCheckTests
         var mean = 1.0;
         var expected = Math.Sqrt(new[] { -1.0, 0.0, 2.0, 3.0 }.Select(v => (v - mean) * (v - mean)).Sum() / 4);
         Assert.Equal(expected, std.item<double>(), 14);
+    }
+
+    [Fact]
+    public void New_words_have_their_definitions_and_stay_finite_in_float32()
+    {
+        using var scope = torch.NewDisposeScope();
+        // Host helpers: accurate near 0, where log(1 + t) and exp(t) - 1 lose every digit.
+        Assert.Equal(1e-20, LossOps.Log1p(1e-20));
+        Assert.Equal(1e-20, LossOps.Expm1(1e-20));
+        Assert.Equal(Math.Log(2), LossOps.Log1p(1), 15);
+        Assert.Equal(Math.E - 1, LossOps.Expm1(1), 15);
+        Assert.Equal(double.PositiveInfinity, LossOps.Log1p(double.PositiveInfinity));
+        Assert.Equal(-1.0, LossOps.Expm1(double.NegativeInfinity));
+        Assert.Equal(double.PositiveInfinity, LossOps.Expm1(1000));
+        // TopK: the ceil(f·B) largest, largest first.
+        Assert.Equal(new[] { 5.0, 4.0 }, ToDoubles(LossOps.TopK(F64([1.0, 5.0, 2.0, 4.0, 3.0], 5), 0.3)));
+        Assert.Equal(new[] { 5.0 }, ToDoubles(LossOps.TopK(F64([1.0, 5.0, 2.0], 3), 1e-9)));
+        Assert.Contains("[3, 2]", Assert.Throws<ArgumentException>(() => LossOps.TopK(torch.zeros(3, 2), 0.5)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LossOps.TopK(torch.zeros(3), 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LossOps.TopK(torch.zeros(3), double.NaN));
+        // Stable forms in float32, where exp overflows above 88 and underflows below -88.
+        var big = torch.tensor(new float[] { 1000, 0, -1000, 999 });
+        Assert.Equal(1000 + Math.Log(1 + Math.Exp(-1)), LossOps.LogSumExp(big).item<float>(), 3);
+        Assert.Equal(-1000 + Math.Log(1 + Math.Exp(-1)), LossOps.LogSumExp(torch.tensor(new float[] { -1000, -1001 })).item<float>(), 3);
+        var logSoftmax = ToDoubles(LossOps.LogSoftmax(big.reshape(2, 2)));
+        Assert.Equal(new[] { 0.0, -1000, -1999, 0 }, logSoftmax.Select(v => Math.Round(v)).ToArray());
+        var softmax = ToDoubles(LossOps.Softmax(big.reshape(2, 2)));
+        Assert.All(softmax, v => Assert.True(double.IsFinite(v)));
+        Assert.Equal(new long[] { 2, 1, 2 }, LossOps.Softmax(torch.zeros(2, 1, 2)).shape);
+        Assert.Equal(new[] { 0.5, 0.5 }, ToDoubles(LossOps.Softmax(F64([3.0, 3.0], 1, 2))));
     }
 
     [Fact]

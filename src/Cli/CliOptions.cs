@@ -47,6 +47,24 @@ internal static class CliOptions
             CustomParser = r => r.Tokens.Count == 0 ? null : TryNumber(r.Tokens[0].Value, name, out var error) ?? Error<double?>(r, error!),
         };
 
+    /// <summary>Parses the values of <c>--set NAME=VALUE</c> (<c>gan train</c>, <c>gan compare</c>).</summary>
+    public static Dictionary<string, double> ParseHyperparameters(IEnumerable<string> settings)
+    {
+        var hypers = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var s in settings)
+        {
+            var eq = s.IndexOf('=');
+            if (eq <= 0) throw new UsageException($"--set expects NAME=VALUE (e.g. --set Lambda=5), not '{s}'.");
+            var name = s[..eq].Trim();
+            if (hypers.ContainsKey(name)) throw new UsageException($"--set {name} is given twice.");
+            hypers[name] = CliOptions.ParseNumber(s[(eq + 1)..].Trim(), $"--set {name}");
+        }
+        return hypers;
+    }
+
+    /// <summary><c>--verbose</c>: an error's stack trace on stderr too (it always goes to the output folder's error.log).</summary>
+    public static Option<bool> Verbose() => Flag("--verbose", "on an error, also print its stack trace (it is written to error.log in the output folder)");
+
     /// <summary><c>--threads N</c>: libtorch threads, positive.</summary>
     public static Option<int?> Threads() => Positive(Int("--threads", "libtorch threads (default: every core)"));
 
@@ -75,7 +93,7 @@ internal static class CliOptions
     {
         option.CompletionSources.Add(context =>
         {
-            try { return ModelCatalog.Load(context.ParseResult.GetValue(assembly) ?? []).Select(f => f.Name); }
+            try { return ModelCatalog.Load(context.ParseResult.GetValue(assembly) ?? []).Names; }
             catch (UsageException) { return Models.ModelFactory.Names; } // a bad --assembly is reported when the command runs
         });
         return option;

@@ -81,15 +81,21 @@ public static class GanCli
         }
         catch (UsageException e)
         {
-            stderr.WriteLine($"gan: {e.Message}");
+            stderr.WriteLine($"gan: {OptionNames.ForCommandLine(e.Message)}");
             return ExitCodes.BadInput;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Last resort for a file a command does not handle itself (an --out folder that cannot be created or
             // written, a disk that fills up in `gan sample`): a message, not a stack trace.
-            stderr.WriteLine($"gan: {e.Message}");
+            stderr.WriteLine($"gan: {OptionNames.ForCommandLine(e.Message)}");
             return ExitCodes.Failure;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Last resort for anything else (a user's code a command does not fence, a bug): one line and exit 1,
+            // never the runtime's "Unhandled exception" and SIGABRT.
+            return ErrorReport.Fail(stderr, $"unexpected error: {e.GetType().Name}: {e.Message}", e, null, args.Contains("--verbose"));
         }
     }
 

@@ -321,6 +321,7 @@ public sealed partial class GanLossGenerator
             /// <summary>Hyperparameters, state and networks read once at the top; the critics frozen for the step.</summary>
             private void WriteLocals()
             {
+                _w.WriteLine("c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)");
                 foreach (var h in _plan.Hypers) _w.WriteLine($"var {Local(new HyperNode(h))} = Hyper[{Literal(h)}];");
                 foreach (var s in _plan.States) _w.WriteLine($"var {Local(new StateNode(s))} = State[{Literal(s)}];");
                 foreach (var n in _plan.Networks) _w.WriteLine($"var {NetworkLocal(n)} = c.Network({Literal(n)});");

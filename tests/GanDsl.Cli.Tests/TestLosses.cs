@@ -15,6 +15,8 @@ using GanDsl.Tests.Cli;
 [assembly: GeneratedGanLoss("test-nan-warned", typeof(TestNaNWarned))]
 [assembly: GeneratedGanLoss("test-autoencoder", typeof(TestAutoencoder))]
 [assembly: GeneratedGanLoss("test-huge-gradient", typeof(TestHugeGradient))]
+[assembly: GeneratedGanLoss("test-throwing", typeof(TestThrowing))]
+[assembly: GeneratedGanLoss("test-null-step", typeof(TestNullStep))]
 
 namespace GanDsl.Tests.Cli;
 
@@ -302,4 +304,23 @@ public sealed class TestAutoencoder() : TestLossBase(MakeInfo("test-autoencoder"
         loss.backward();
         return new StepResult(loss.ToDouble());
     }
+}
+
+/// <summary>A user's loss with a bug: its critic step throws NullReferenceException from generator step 3 on (after two steps' checkpoints).</summary>
+public sealed class TestThrowing() : TestWgan(MakeInfo("test-throwing"))
+{
+    private int _criticSteps;
+    private readonly string? _missing = null;
+
+    public override StepResult DiscriminatorStep(StepContext c)
+    {
+        if (++_criticSteps >= 3) _ = _missing!.Length; // the user's NullReferenceException
+        return base.DiscriminatorStep(c);
+    }
+}
+
+/// <summary>A user's loss whose generator step returns null.</summary>
+public sealed class TestNullStep() : TestWgan(MakeInfo("test-null-step"))
+{
+    public override StepResult GeneratorStep(StepContext c) => null!;
 }

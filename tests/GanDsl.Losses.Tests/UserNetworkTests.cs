@@ -1,3 +1,4 @@
+using GanDsl.Data;
 using GanDsl.Models;
 using GanDsl.Training;
 using TorchSharp;
@@ -54,13 +55,44 @@ public sealed class UserNetworkTests : IDisposable
     }
 
     [Fact]
-    public void A_network_returning_the_wrong_shape_is_an_exception_with_libtorchs_message()
+    public void A_network_built_for_other_data_is_named_at_setup_with_the_shapes()
     {
         var family = ModelFamily.Custom("bad", noiseShape: [2], build: (network, _) =>
             network.Role == NetworkRole.Critic ? nn.Sequential(nn.Linear(3, 1)) : nn.Sequential(nn.Linear(2, 2)));
-        using var trainer = Trainer.Create(new WganGp(), family, new TrainOptions { Data = "ring", Steps = 1, OutputDirectory = _dir, SampleEvery = 0, FinalSampleCount = 0 });
-        var e = Assert.Throws<TrainingStepException>(() => trainer.Run());
-        Assert.Contains("critic step 1", e.Message);
-        Assert.Contains("mat1 and mat2", e.Message);   // libtorch's own words for a Linear size mismatch
+        var e = Assert.Throws<TrainingSetupException>(() => Trainer.Create(new WganGp(), family, new TrainOptions { Data = "ring", Steps = 1, OutputDirectory = _dir, SampleEvery = 0, FinalSampleCount = 0 }));
+        Assert.StartsWith("D (Sequential) was built for 3 features but the data 'ring' has 2: ", e.Message);
+        Assert.Contains("mat1 and mat2", e.Message);   // libtorch's own words for a Linear size mismatch, after ours
+        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Fact]
+    public void A_data_source_that_throws_is_a_UserCodeException_naming_the_data()
+    {
+        var yielded = 0;
+        IEnumerable<Tensor> Batches(int failAt)
+        {
+            while (true)
+            {
+                if (++yielded >= failAt) throw new InvalidOperationException("my reader lost its file");
+                yield return torch.randn(1000, 2);
+            }
+        }
+        var options = new TrainOptions { Steps = 20, BatchSize = 16, OutputDirectory = _dir, SampleEvery = 0, FinalSampleCount = 0 };
+
+        // At once: when the trainer draws the real samples for the pictures.
+        using (var trainer = Trainer.Create(new WganGp(), MyNetworks(), options, UserData.FromBatches(Batches(1), [2])))
+        {
+            var e = Assert.Throws<UserCodeException>(() => trainer.Run());
+            Assert.Contains("drawing the real samples of the data 'batches' for the pictures: my reader lost its file", e.Message);
+        }
+
+        // Later, inside a step: the pictures take two batches, the steps the third and fail at the fourth.
+        yielded = 0;
+        using (var trainer = Trainer.Create(new WganGp(), MyNetworks(), options, UserData.FromBatches(Batches(4), [2])))
+        {
+            var e = Assert.Throws<UserCodeException>(() => trainer.Run());
+            Assert.Matches("threw InvalidOperationException at generator step [0-9]+, critic step [0-9] of 5, drawing a batch of the data 'batches': my reader lost its file", e.Message);
+            Assert.IsType<InvalidOperationException>(e.InnerException);
+        }
     }
 }

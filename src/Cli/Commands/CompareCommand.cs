@@ -49,7 +49,7 @@ public static class CompareCommand
             Model = parse.GetValue(model) ?? "mlp",
             BatchSize = parse.GetValue(batch),
             Threads = parse.GetValue(threads),
-            Hyperparameters = TrainCommand.ParseHyperparameters(parse.GetValue(set) ?? []),
+            Hyperparameters = CliOptions.ParseHyperparameters(parse.GetValue(set) ?? []),
             EvaluationSamples = parse.GetValue(samples),
             Shard = parse.GetValue(shard) is { } text ? ParseShard(text) : null,
         }, parse.GetValue(assembly) ?? [], cli));
@@ -59,7 +59,7 @@ public static class CompareCommand
     private static ComparisonShard ParseShard(string text)
     {
         try { return ComparisonShard.Parse(text, Environment.GetEnvironmentVariable); }
-        catch (FormatException e) { throw new UsageException(e.Message); }
+        catch (FormatException e) { throw new UsageException(OptionNames.ForCommandLine(e.Message)); }
     }
 
     private static int Run(ComparisonOptions options, IReadOnlyList<string> assemblies, CliContext cli)

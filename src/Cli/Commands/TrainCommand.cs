@@ -43,11 +43,12 @@ public static class TrainCommand
         var logEvery = CliOptions.Long("--log-every", "write a metrics.csv row every N steps", 10);
         var samples = CliOptions.Int("--samples", "samples written to samples.npy at the end", 10_000);
         var fashionMnist = CliOptions.Text("--fashion-mnist", "Fashion-MNIST idx3 images file (default: Debian's dataset-fashion-mnist)", "FILE");
+        var verbose = CliOptions.Verbose();
 
         var command = new Command("train", "Train a loss on a dataset; outputs in --out.")
         {
             loss, data, @out, model, steps, batch, lrG, lrD, betas, set, seed, device, threads, separate, noMklFastPath, ema, resume, overwrite, initFrom,
-            checkpointEvery, sampleEvery, logEvery, samples, fashionMnist, assembly,
+            checkpointEvery, sampleEvery, logEvery, samples, fashionMnist, assembly, verbose,
         };
         command.SetAction(parse =>
         {
@@ -62,7 +63,7 @@ public static class TrainCommand
                 LearningRateG = parse.GetValue(lrG),
                 LearningRateD = parse.GetValue(lrD),
                 Betas = ParseBetas(parse.GetValue(betas)),
-                Hyperparameters = ParseHyperparameters(parse.GetValue(set) ?? []),
+                Hyperparameters = CliOptions.ParseHyperparameters(parse.GetValue(set) ?? []),
                 Seed = parse.GetValue(seed),
                 Device = parse.GetValue(device) ?? "cpu",
                 Threads = parse.GetValue(threads),
@@ -79,7 +80,7 @@ public static class TrainCommand
             };
             if (options.Problems() is { Count: > 0 } problems) throw new UsageException(problems[0]);
             CheckOutputFolder(options.OutputDirectory, options.Resume, parse.GetValue(overwrite));
-            return Run(options, parse.GetValue(assembly) ?? [], cli);
+            return Run(options, parse.GetValue(assembly) ?? [], cli, parse.GetValue(verbose));
         });
         return command;
     }
@@ -108,36 +109,24 @@ public static class TrainCommand
         return (CliOptions.ParseNumber(parts[0].Trim(), "--betas"), CliOptions.ParseNumber(parts[1].Trim(), "--betas"));
     }
 
-    /// <summary>Parses the values of <c>--set NAME=VALUE</c> (also used by <c>gan compare</c>).</summary>
-    public static Dictionary<string, double> ParseHyperparameters(IEnumerable<string> settings)
-    {
-        var hypers = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var s in settings)
-        {
-            var eq = s.IndexOf('=');
-            if (eq <= 0) throw new UsageException($"--set expects NAME=VALUE (e.g. --set Lambda=5), not '{s}'.");
-            var name = s[..eq].Trim();
-            if (hypers.ContainsKey(name)) throw new UsageException($"--set {name} is given twice.");
-            hypers[name] = CliOptions.ParseNumber(s[(eq + 1)..].Trim(), $"--set {name}");
-        }
-        return hypers;
-    }
-
-    private static int Run(TrainOptions options, IReadOnlyList<string> assemblies, CliContext cli)
+    private static int Run(TrainOptions options, IReadOnlyList<string> assemblies, CliContext cli, bool verbose)
     {
         var (stdout, stderr) = (cli.Stdout, cli.Stderr);
-        var registry = LossCatalog.Load(assemblies);
-        // Only --assembly brings families of its own; without it the trainer reports an unknown model as before.
-        var family = assemblies.Count > 0 ? ModelCatalog.Get(options.Model, assemblies) : null;
+        var losses = LossCatalog.Load(assemblies);
+        var models = ModelCatalog.Load(assemblies);
 
         Trainer trainer;
         try
         {
-            trainer = Trainer.Create(options, registry, family);
+            trainer = Trainer.Create(options, losses, models);
         }
         catch (TrainingSetupException e)
         {
             throw new UsageException(e.Message);
+        }
+        catch (UserCodeException e)
+        {
+            return ErrorReport.Fail(stderr, $"{e.Message} Nothing was trained.", e, options.OutputDirectory, verbose);
         }
         using (trainer)
         {
@@ -152,8 +141,8 @@ public static class TrainCommand
             var (result, error) = ProgressDisplay.Train(cli, $"{info.Name} on {trainer.Dataset.Name}", progress =>
             {
                 try { return ((TrainResult?)trainer.Run(cli.Interrupt, progress), (Exception?)null); }
-                catch (Exception e) when (e is IOException or System.Runtime.InteropServices.ExternalException or TrainingStepException or GradientException
-                                              or ArgumentException or InvalidOperationException or KeyNotFoundException)
+                // Any exception: the user's code runs in here (UserCodeException), and no error may end the process unreported.
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
                     return ((TrainResult?)null, (Exception?)e);
                 }
@@ -161,12 +150,13 @@ public static class TrainCommand
             switch (error)
             {
                 case IOException e:
-                    stderr.WriteLine($"gan: writing the outputs failed: {e.Message} The last checkpoint written, if any, is intact.");
-                    return ExitCodes.Failure;
+                    return ErrorReport.Fail(stderr, $"writing the outputs failed: {e.Message} The last checkpoint written, if any, is intact.", e, trainer.OutputDirectory, verbose);
+                case UserCodeException e:
+                    return ErrorReport.Fail(stderr, $"training failed: {e.Message} The last checkpoint written, if any, is intact.", e, trainer.OutputDirectory, verbose);
                 case { } e:
                     // A loss that fails at run time (a shape libtorch rejects, a network it does not declare).
-                    stderr.WriteLine($"gan: training failed at step {trainer.Step + 1}: {e.GetType().Name}: {e.Message} The last checkpoint written, if any, is intact.");
-                    return ExitCodes.Failure;
+                    return ErrorReport.Fail(stderr, $"training failed at step {trainer.Step + 1}: {e.GetType().Name}: {e.Message} The last checkpoint written, if any, is intact.",
+                        e, trainer.OutputDirectory, verbose);
             }
             // Every outcome here was reached by all ranks together (errors above end this rank alone: its exit stops the launch).
             GanDsl.Distributed.Mpi.Finish();

@@ -215,7 +215,7 @@ public sealed class ImageEvaluator : IDisposable
         CheckSamples(data, shape, source);
         var available = (int)Math.Min(shape[0], int.MaxValue);
         var n = Math.Min(count ?? DefaultCount, available);
-        if (n < 2) throw new SampleFormatException($"--count must be at least 2, not {n}.");
+        if (n < 2) throw new SampleFormatException($"ImageEvaluator.Evaluate needs a count of at least 2 samples, not {n}.");
         var warnings = new List<string>();
         if (SmallSampleWarning(n) is { } w) warnings.Add(w);
         var (features, classes) = _network.Extract(data, n);

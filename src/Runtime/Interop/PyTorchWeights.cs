@@ -43,7 +43,7 @@ public static class PyTorchWeights
     {
         "pt" or "pth" or "pytorch" or "torch" => WeightFormat.PyTorch,
         "safetensors" => WeightFormat.Safetensors,
-        _ => throw new ArgumentException($"--format: '{text}' is not a weight format; use pt (torch.save's state_dict) or safetensors."),
+        _ => throw new ArgumentException($"'{text}' is not a weight format; use pt (torch.save's state_dict) or safetensors."),
     };
 
     /// <summary>The format of a file, from its extension: <c>.safetensors</c>, else a <c>torch.save</c> file (<c>.pt</c>, <c>.pth</c>, <c>.bin</c>).</summary>
@@ -154,21 +154,21 @@ public static class PyTorchWeights
     {
         ArgumentNullException.ThrowIfNull(networks);
         var full = System.IO.Path.GetFullPath(folder);
-        if (!Directory.Exists(full)) throw new TensorFileException($"--init-from: folder '{full}' does not exist.");
+        if (!Directory.Exists(full)) throw new TensorFileException($"The weights folder '{full}' (TrainOptions.InitFrom) does not exist.");
         var loaded = new List<string>();
         foreach (var (name, module) in networks)
         {
             var files = new[] { WeightFormat.PyTorch, WeightFormat.Safetensors }
                 .Select(f => System.IO.Path.Combine(full, name + Extension(f))).Where(File.Exists).ToList();
             if (files.Count > 1)
-                throw new TensorFileException($"--init-from: '{full}' has both {string.Join(" and ", files.Select(System.IO.Path.GetFileName))} for network '{name}'; keep one.");
+                throw new TensorFileException($"The weights folder '{full}' (TrainOptions.InitFrom) has both {string.Join(" and ", files.Select(System.IO.Path.GetFileName))} for network '{name}'; keep one.");
             if (files.Count == 0) continue;
             Load(module, files[0]);
             loaded.Add(name);
         }
         if (loaded.Count == 0)
             throw new TensorFileException(
-                $"--init-from: '{full}' has no weight file of this loss's networks; expected {string.Join(" or ", networks.Keys.Select(n => $"{n}.pt / {n}.safetensors"))}.");
+                $"The weights folder '{full}' (TrainOptions.InitFrom) has no weight file of this loss's networks; expected {string.Join(" or ", networks.Keys.Select(n => $"{n}.pt / {n}.safetensors"))}.");
         return loaded;
     }
 }

@@ -101,6 +101,8 @@ public static class LossOps
     {
         var dims = like.dim();
         if (perSample.dim() != 1 || dims <= 1) return perSample;
+        if (dims > 0 && perSample.shape[0] != like.shape[0])
+            throw new ArgumentException($"PerSample: {perSample.shape[0]} per-sample values for a batch of {like.shape[0]} ({NetworkCheck.Format(like.shape)}); give one value per sample.", nameof(perSample));
         var shape = new long[dims];
         shape[0] = perSample.shape[0];
         for (var i = 1; i < dims; i++) shape[i] = 1;
@@ -142,8 +144,13 @@ public static class LossOps
     /// four (measured 11.4 → 5.9 µs, issue 19); equal up to rounding, with the same gradients (lerp's are
     /// differentiable again, for penalties).
     /// </summary>
+    /// <exception cref="ArgumentException">A 0-d batch, or batches of different shapes (each sample of a is paired with one of b).</exception>
     public static Tensor Between(IStepRandom random, Tensor a, Tensor b)
     {
+        if (a.dim() == 0 || b.dim() == 0)
+            throw new ArgumentException($"Between(a, b) interpolates between two batches [B, ...], but {(a.dim() == 0 ? "a" : "b")} is a 0-d tensor.", a.dim() == 0 ? nameof(a) : nameof(b));
+        if (!a.shape.SequenceEqual(b.shape))
+            throw new ArgumentException($"Between(a, b) pairs each sample of a with one of b, but a is {NetworkCheck.Format(a.shape)} and b is {NetworkCheck.Format(b.shape)}: the real and generated batches must have the same shape (batch size included).", nameof(b));
         var alpha = PerSample(random.PerSampleUniform(a.shape[0], a.dtype, a.device), a);
         return torch.lerp(b, a, alpha);
     }

@@ -22,8 +22,11 @@ public sealed class LossRegistry
     private readonly SortedDictionary<string, Type> _byName = new(StringComparer.Ordinal);
 
     /// <summary>Collects every loss registered in <paramref name="assemblies"/>; two with the same name are an error.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="assemblies"/> or one of its elements is null.</exception>
     public LossRegistry(params Assembly[] assemblies)
     {
+        ArgumentNullException.ThrowIfNull(assemblies);
+        if (Array.IndexOf(assemblies, null) is var at and >= 0) throw new ArgumentNullException(nameof(assemblies), $"assemblies[{at}] is null.");
         foreach (var assembly in assemblies)
         foreach (var reg in assembly.GetCustomAttributes<GeneratedGanLossAttribute>())
         {
@@ -65,7 +68,7 @@ public sealed class LossRegistry
                    "add OutputItemType=\"Analyzer\" ReferenceOutputAssembly=\"false\" (see samples/CustomLoss/CustomLoss.csproj).";
         if (_byName.Count == 0)
             return $"Unknown loss '{name}': no loss is registered in the assemblies searched (none has code generated from a [GanLoss] class). " +
-                   "Declare the loss in a project that references the GanDsl package, or give the assembly that holds it (gan train --assembly).";
+                   "Declare the loss in a project that references the GanDsl package, or load the assembly that holds it (new LossRegistry(assembly)).";
         return $"Unknown loss '{name}'. Known losses: {string.Join(", ", _byName.Keys)}. See `gan list`.";
     }
 
@@ -76,7 +79,15 @@ public sealed class LossRegistry
     public bool Contains(string name) => _byName.ContainsKey(name);
 
     /// <summary>A fresh instance (default hyperparameters, initial state) of the loss named <paramref name="name"/>.</summary>
-    public IGanLoss Create(string name) =>
-        _byName.TryGetValue(name, out var type) ? (IGanLoss)Activator.CreateInstance(type)!
-        : throw new KeyNotFoundException(Missing(name));
+    /// <exception cref="KeyNotFoundException">No loss has that name (the message says what to do).</exception>
+    /// <exception cref="Training.UserCodeException">The loss's constructor threw.</exception>
+    public IGanLoss Create(string name)
+    {
+        if (!_byName.TryGetValue(name, out var type)) throw new KeyNotFoundException(Missing(name));
+        try { return (IGanLoss)Activator.CreateInstance(type)!; }
+        catch (TargetInvocationException e) when (e.InnerException is { } inner && Training.UserCodeException.IsFenced(inner))
+        {
+            throw Training.UserCodeException.Threw(type, "constructor", inner);
+        }
+    }
 }

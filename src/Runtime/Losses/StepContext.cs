@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -58,8 +60,13 @@ public sealed class StepContext
     /// <param name="networks">Every network the loss declares, by name (<c>"D"</c>, <c>"G"</c>, ...).</param>
     /// <param name="random">Source of the loss's own random draws.</param>
     /// <param name="noise2">Draws a second, independent noise batch <c>z2</c> on first use (Cramér GAN).</param>
+    /// <exception cref="ArgumentNullException">A batch, the networks or the random source is null.</exception>
     public StepContext(Tensor real, Tensor noise, IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> networks, IStepRandom random, Func<Tensor>? noise2 = null)
     {
+        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(noise);
+        ArgumentNullException.ThrowIfNull(networks);
+        ArgumentNullException.ThrowIfNull(random);
         Real = real;
         Noise = noise;
         _networks = networks;
@@ -73,6 +80,34 @@ public sealed class StepContext
     /// the plain step, one pass per application, for comparisons.
     /// </summary>
     public bool ShareForwardPasses { get; init; } = true;
+
+    /// <summary>Set by the trainer, which checks its networks and batches once at setup (<see cref="Validate"/> then costs nothing).</summary>
+    internal bool CheckedAtSetup { get; init; }
+
+    /// <summary>Batch shapes and networks already checked, per networks dictionary (a direct caller usually reuses one).</summary>
+    private static readonly ConditionalWeakTable<object, ConcurrentDictionary<string, bool>> s_checked = new();
+
+    /// <summary>
+    /// Checks that the batches and networks fit <paramref name="info"/>'s loss, as the trainer's dry run does at
+    /// setup (<see cref="NetworkCheck"/>): every declared network present, floating-point batches, each network
+    /// taking its input and returning what the loss needs. Generated steps call it first; it runs the networks once
+    /// per distinct set of shapes, element types and networks, and costs nothing in the trainer's steps.
+    /// </summary>
+    /// <exception cref="ArgumentException">Names the network or batch at fault, the expected and the actual shape or type.</exception>
+    public void Validate(LossInfo info)
+    {
+        if (CheckedAtSetup) return;
+        ArgumentNullException.ThrowIfNull(info);
+        if (Real.dim() == 0 || Noise.dim() == 0)
+            throw new ArgumentException($"The step context's {(Real.dim() == 0 ? "real batch (Real)" : "noise batch (Noise)")} is a 0-d tensor; batches are [B, ...], one row per sample.");
+        var key = string.Join("|", info.Name, NetworkCheck.Format(Real.shape), Real.dtype, NetworkCheck.Format(Noise.shape), Noise.dtype, Real.device,
+            string.Join(",", info.Networks.Select(n => _networks.TryGetValue(n.Name, out var m) && m is not null ? RuntimeHelpers.GetHashCode(m) : 0)));
+        var done = s_checked.GetOrCreateValue(_networks);
+        if (done.ContainsKey(key)) return;
+        NetworkCheck.Run(info, _networks, Real.shape[1..], Real.dtype, Noise.shape[1..], Noise.dtype, Real.device,
+            "the real batch (StepContext.Real)", "the noise batch (StepContext.Noise)");
+        done.TryAdd(key, true);
+    }
 
     /// <summary>The real batch <c>x</c>.</summary>
     public Tensor Real { get; }
@@ -92,7 +127,7 @@ public sealed class StepContext
 
     /// <summary>The network declared under <paramref name="name"/>.</summary>
     public nn.Module<Tensor, Tensor> Network(string name) =>
-        _networks.TryGetValue(name, out var m) ? m
+        _networks.TryGetValue(name, out var m) ? m ?? throw new ArgumentException($"The step context's network '{name}' is null; give it a module.")
         : throw new KeyNotFoundException($"The loss needs a network named '{name}', but the step context has only: {string.Join(", ", _networks.Keys)}.");
 
     /// <summary>

@@ -43,7 +43,7 @@ public sealed class Dcgan28Family : IModelFamily
     /// <inheritdoc/>
     public string? CheckSampleShape(IReadOnlyList<long> sampleShape) =>
         sampleShape.SequenceEqual([1L, 28L, 28L]) ? null
-        : $"Model 'dcgan28' needs 1×28×28 images, but the data has samples of shape [{string.Join(", ", sampleShape)}]; use --model mlp for flat samples.";
+        : $"Model 'dcgan28' needs 1×28×28 images, but the data has samples of shape [{string.Join(", ", sampleShape)}]; use model family 'mlp' for flat samples.";
 
     /// <inheritdoc/>
     public nn.Module<Tensor, Tensor> Build(NetworkInfo network, IReadOnlyList<long> sampleShape)

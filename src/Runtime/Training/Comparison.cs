@@ -109,15 +109,15 @@ public readonly record struct ComparisonShard(int Index, int Count)
             var count = Int(environment("SLURM_ARRAY_TASK_COUNT"));
             var min = Int(environment("SLURM_ARRAY_TASK_MIN")) ?? 0;
             if (id is null || count is null)
-                throw new FormatException("--shard slurm reads SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, which are not set: run it as a task of `sbatch --array=...`, or give --shard K/N.");
+                throw new FormatException("ComparisonOptions.Shard 'slurm' reads SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, which are not set: run it as a task of a Slurm job array (sbatch's array option), or give the shard as K/N.");
             if (count < 1 || id - min < 0 || id - min >= count)
-                throw new FormatException($"--shard slurm: SLURM_ARRAY_TASK_ID={id} (SLURM_ARRAY_TASK_MIN={min}) is not one of SLURM_ARRAY_TASK_COUNT={count} tasks; use a contiguous --array such as 0-{count - 1}.");
+                throw new FormatException($"ComparisonOptions.Shard 'slurm': SLURM_ARRAY_TASK_ID={id} (SLURM_ARRAY_TASK_MIN={min}) is not one of SLURM_ARRAY_TASK_COUNT={count} tasks; use a contiguous array such as 0-{count - 1}.");
             return new ComparisonShard(id.Value - min, count.Value);
         }
         var parts = trimmed.Split('/');
         if (parts.Length == 2 && int.TryParse(parts[0], out var k) && int.TryParse(parts[1], out var n) && n >= 1 && k >= 1 && k <= n)
             return new ComparisonShard(k - 1, n);
-        throw new FormatException($"--shard must be K/N with 1 <= K <= N (e.g. 1/4), or slurm, not '{text}'.");
+        throw new FormatException($"ComparisonOptions.Shard must be K/N with 1 <= K <= N (e.g. 1/4), or slurm, not '{text}'.");
     }
 }
 
@@ -281,12 +281,13 @@ public sealed class Comparison
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(registry);
-        if (options.Losses.Count == 0 || options.Losses.Any(string.IsNullOrWhiteSpace))
-            throw new TrainingSetupException("--losses needs loss names separated by commas (e.g. wgan-gp,nonsaturating); see `gan list`.");
+        if (options.Hyperparameters is null) throw new TrainingSetupException("ComparisonOptions.Hyperparameters must not be null (an empty dictionary for none).");
+        if (options.Losses is null || options.Losses.Count == 0 || options.Losses.Any(string.IsNullOrWhiteSpace))
+            throw new TrainingSetupException("ComparisonOptions.Losses needs loss names separated by commas (e.g. wgan-gp,nonsaturating); see `gan list`.");
         if (options.Losses.GroupBy(l => l).FirstOrDefault(g => g.Count() > 1) is { } twice)
-            throw new TrainingSetupException($"--losses names '{twice.Key}' twice.");
-        if (options.Seeds < 1) throw new TrainingSetupException($"--seeds must be 1 or more, not {options.Seeds}.");
-        if (options.EvaluationSamples < 2) throw new TrainingSetupException($"The evaluation needs at least 2 samples, not {options.EvaluationSamples}.");
+            throw new TrainingSetupException($"ComparisonOptions.Losses names '{twice.Key}' twice.");
+        if (options.Seeds < 1) throw new TrainingSetupException($"ComparisonOptions.Seeds must be 1 or more, not {options.Seeds}.");
+        if (options.EvaluationSamples < 2) throw new TrainingSetupException($"ComparisonOptions.EvaluationSamples must be at least 2, not {options.EvaluationSamples}.");
 
         var byLoss = new Dictionary<string, Dictionary<string, double>>();
         IDataset? dataset = null;
@@ -301,7 +302,7 @@ public sealed class Comparison
         foreach (var name in options.Hyperparameters.Keys)
             if (!byLoss.Values.Any(h => h.ContainsKey(name)))
                 throw new TrainingSetupException(
-                    $"--set {name}: none of the losses has a hyperparameter '{name}' ({string.Join("; ", options.Losses.Select(l => $"{l}: {HyperNames(registry, l)}"))}).");
+                    $"ComparisonOptions.Hyperparameters {name}: none of the losses has a hyperparameter '{name}' ({string.Join("; ", options.Losses.Select(l => $"{l}: {HyperNames(registry, l)}"))}).");
         if (!dataset!.SampleShape.SequenceEqual([2L]) && dataset.Name != "fashion-mnist")
             throw new TrainingSetupException(
                 $"gan compare evaluates 2D samples (sliced Wasserstein, energy distance) or Fashion-MNIST images (FID, KID, precision/recall), but '{dataset.Name}' has samples of shape [{string.Join(", ", dataset.SampleShape)}].");
@@ -435,7 +436,7 @@ public sealed class Comparison
         // An output that cannot be written (disk full, permissions) fails this run, not the comparison: the runs
         // that finished still get their table.
         catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or TrainingStepException or GradientException or ArgumentException or InvalidOperationException or KeyNotFoundException
-                                      or IOException or UnauthorizedAccessException)
+                                      or IOException or UnauthorizedAccessException or UserCodeException)
         {
             return new ComparisonRun(loss, seed, RunStatus.Failed, trainer.Step, clock.Elapsed.TotalSeconds, null, $"{e.GetType().Name}: {e.Message}");
         }

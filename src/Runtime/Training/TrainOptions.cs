@@ -100,20 +100,21 @@ public sealed record TrainOptions
     public IReadOnlyList<string> Problems(bool needsData = true)
     {
         var problems = new List<string>();
-        if (needsData && string.IsNullOrWhiteSpace(Data)) problems.Add("--data is required (ring, grid, swissroll, fashion-mnist or FILE.npy).");
-        if (string.IsNullOrWhiteSpace(OutputDirectory)) problems.Add("--out is required.");
-        if (Steps < 0) problems.Add($"--steps must be 0 or more, not {Steps}.");
-        if (BatchSize is <= 0) problems.Add($"--batch must be positive, not {BatchSize}.");
-        if (LearningRateG is { } lg && !(lg > 0 && double.IsFinite(lg))) problems.Add($"--lr-g must be a positive number, not {lg}.");
-        if (LearningRateD is { } ld && !(ld > 0 && double.IsFinite(ld))) problems.Add($"--lr-d must be a positive number, not {ld}.");
-        if (Betas is var (b1, b2) && !(b1 is >= 0 and < 1 && b2 is >= 0 and < 1)) problems.Add($"--betas must be two numbers in [0, 1), not {b1},{b2}.");
-        if (Threads is <= 0) problems.Add($"--threads must be positive, not {Threads}.");
-        if (CheckpointEvery < 0) problems.Add($"--checkpoint-every must be 0 or more, not {CheckpointEvery}.");
-        if (SampleEvery < 0) problems.Add($"--sample-every must be 0 or more, not {SampleEvery}.");
-        if (LogEvery <= 0) problems.Add($"--log-every must be positive, not {LogEvery}.");
-        if (Ema is { } e && !(e is >= 0 and < 1)) problems.Add($"--ema must be in [0, 1) (for example 0.999), not {e}.");
-        if (InitFrom is not null && Resume) problems.Add("--init-from starts a new run from imported weights; --resume continues a checkpoint. Use one of them.");
-        if (FinalSampleCount < 0) problems.Add($"The final sample count must be 0 or more, not {FinalSampleCount}.");
+        if (needsData && string.IsNullOrWhiteSpace(Data)) problems.Add("TrainOptions.Data is required (ring, grid, swissroll, fashion-mnist or the path of a .npy file).");
+        if (string.IsNullOrWhiteSpace(OutputDirectory)) problems.Add("TrainOptions.OutputDirectory is required.");
+        if (Steps < 0) problems.Add($"TrainOptions.Steps must be 0 or more, not {Steps}.");
+        if (BatchSize is <= 0) problems.Add($"TrainOptions.BatchSize must be positive, not {BatchSize}.");
+        if (LearningRateG is { } lg && !(lg > 0 && double.IsFinite(lg))) problems.Add($"TrainOptions.LearningRateG must be a positive number, not {lg}.");
+        if (LearningRateD is { } ld && !(ld > 0 && double.IsFinite(ld))) problems.Add($"TrainOptions.LearningRateD must be a positive number, not {ld}.");
+        if (Betas is var (b1, b2) && !(b1 is >= 0 and < 1 && b2 is >= 0 and < 1)) problems.Add($"TrainOptions.Betas must be two numbers in [0, 1), not {b1},{b2}.");
+        if (Threads is <= 0) problems.Add($"TrainOptions.Threads must be positive, not {Threads}.");
+        if (CheckpointEvery < 0) problems.Add($"TrainOptions.CheckpointEvery must be 0 or more, not {CheckpointEvery}.");
+        if (SampleEvery < 0) problems.Add($"TrainOptions.SampleEvery must be 0 or more, not {SampleEvery}.");
+        if (LogEvery <= 0) problems.Add($"TrainOptions.LogEvery must be positive, not {LogEvery}.");
+        if (Ema is { } e && !(e is >= 0 and < 1)) problems.Add($"TrainOptions.Ema must be in [0, 1) (for example 0.999), not {e}.");
+        if (InitFrom is not null && Resume) problems.Add("TrainOptions.InitFrom starts a new run from imported weights and TrainOptions.Resume continues a checkpoint: set only one of them.");
+        if (Hyperparameters is null) problems.Add("TrainOptions.Hyperparameters must not be null (an empty dictionary for none).");
+        if (FinalSampleCount < 0) problems.Add($"TrainOptions.FinalSampleCount must be 0 or more, not {FinalSampleCount}.");
         return problems;
     }
 }

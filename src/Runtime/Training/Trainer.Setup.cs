@@ -16,6 +16,22 @@ public sealed partial class Trainer
     public static Trainer Create(TrainOptions options, LossRegistry registry) => Create(options, registry, family: null);
 
     /// <summary>
+    /// As <see cref="Create(TrainOptions, LossRegistry)"/>, with the model family <see cref="TrainOptions.Model"/> names
+    /// in <paramref name="models"/> (the built-in families and those of the assemblies it was given).
+    /// </summary>
+    /// <exception cref="TrainingSetupException">Anything that stops the run from starting; the message says what to do.</exception>
+    public static Trainer Create(TrainOptions options, LossRegistry losses, ModelRegistry models)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(models);
+        if (string.IsNullOrWhiteSpace(options.Model)) throw new TrainingSetupException($"TrainOptions.Model is required: one of {string.Join(", ", models.Names)}.");
+        IModelFamily family;
+        try { family = models.Get(options.Model); }
+        catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
+        return Create(options, losses, family);
+    }
+
+    /// <summary>
     /// As <see cref="Create(TrainOptions, LossRegistry)"/>, with the networks of <paramref name="family"/> (e.g. a
     /// family found in a user's assembly by <c>gan train --assembly</c>); null for the built-in family
     /// <see cref="TrainOptions.Model"/> names.
@@ -25,18 +41,19 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(registry);
-        if (string.IsNullOrWhiteSpace(options.Loss)) throw new TrainingSetupException("--loss is required (see `gan list`).");
+        if (string.IsNullOrWhiteSpace(options.Loss)) throw new TrainingSetupException("TrainOptions.Loss is required (a name of the LossRegistry).");
         if (options.Problems() is { Count: > 0 } problems) throw new TrainingSetupException(problems[0]);
         if (!registry.Contains(options.Loss))
             throw new TrainingSetupException(registry.Missing(options.Loss));
         IGanLoss loss;
         try { loss = registry.Create(options.Loss); }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not (OutOfMemoryException or UserCodeException))
         {
             throw new TrainingSetupException($"Loss '{options.Loss}' could not be created: {(e.InnerException ?? e).Message}", e);
         }
         if (family is null)
         {
+            if (string.IsNullOrWhiteSpace(options.Model)) throw new TrainingSetupException($"TrainOptions.Model is required: one of {string.Join(", ", ModelFactory.Names)}.");
             try { family = ModelFactory.Get(options.Model); }
             catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
         }
@@ -77,7 +94,7 @@ public sealed partial class Trainer
         if (optimizerKind is not ("adam" or "rmsprop"))
             throw new TrainingSetupException($"Loss '{info.Name}' asks for optimizer '{info.Optimizer.Kind}'; the trainer knows adam and rmsprop.");
         if (options.Betas is not null && optimizerKind != "adam")
-            throw new TrainingSetupException($"--betas sets Adam's betas, but loss '{info.Name}' trains with {info.Optimizer.Kind}. Leave --betas out.");
+            throw new TrainingSetupException($"TrainOptions.Betas sets Adam's betas, but loss '{info.Name}' trains with {info.Optimizer.Kind}. Leave TrainOptions.Betas out.");
         foreach (var clip in info.Clipping)
         {
             if (info.Networks.All(n => n.Name != clip.Network))
@@ -95,11 +112,17 @@ public sealed partial class Trainer
             catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
             catch (IOException e) { throw new TrainingSetupException(e.Message, e); }
         }
-        if (family.CheckSampleShape(dataset.SampleShape) is { } shapeProblem) throw new TrainingSetupException(shapeProblem);
+        if (CallUser(family, nameof(IModelFamily.CheckSampleShape), () => family.CheckSampleShape(dataset.SampleShape)) is { } shapeProblem)
+            throw new TrainingSetupException(shapeProblem);
 
-        var batchSize = options.BatchSize ?? family.DefaultBatchSize;
+        var batchSize = options.BatchSize ?? CallUser(family, nameof(IModelFamily.DefaultBatchSize), () => family.DefaultBatchSize);
+        if (batchSize <= 0)
+            throw new TrainingSetupException($"Model family '{family.Name}' ({family.GetType().FullName}) gives a default batch size of {batchSize}; set TrainOptions.BatchSize.");
         if (dataset.Count is { } count && batchSize > count)
-            throw new TrainingSetupException($"--batch {batchSize} exceeds the {count} samples of '{dataset.Name}'. Use a smaller batch.");
+            throw new TrainingSetupException($"TrainOptions.BatchSize {batchSize} exceeds the {count} samples of '{dataset.Name}'. Use a smaller batch.");
+        var sampleValues = dataset.SampleShape.Aggregate(1L, (a, b) => a * b);
+        if ((long)batchSize * sampleValues > Array.MaxLength)
+            throw new TrainingSetupException($"TrainOptions.BatchSize {batchSize}: a batch of {batchSize} samples of {sampleValues} values each does not fit in memory (at most {Array.MaxLength / Math.Max(1, sampleValues)} samples). Use a smaller batch.");
 
         var dataKey = string.IsNullOrWhiteSpace(options.Data) ? dataset.Name : DataKey(options.Data);
         var checkpointPath = Path.Combine(Path.GetFullPath(options.OutputDirectory), CheckpointFile.FileName);
@@ -107,7 +130,7 @@ public sealed partial class Trainer
         if (options.Resume)
         {
             if (!File.Exists(checkpointPath))
-                throw new TrainingSetupException($"--resume: there is no checkpoint at '{checkpointPath}'. Run without --resume to start, or give the --out folder of the run to continue.");
+                throw new TrainingSetupException($"TrainOptions.Resume: there is no checkpoint at '{checkpointPath}'. Start without TrainOptions.Resume, or give the TrainOptions.OutputDirectory of the run to continue.");
             try { checkpoint = CheckpointFile.Load(checkpointPath); }
             catch (CheckpointException e) { throw new TrainingSetupException(e.Message, e); }
             CheckMatches(checkpoint, options, info, family, dataset, dataKey, batchSize);
@@ -131,17 +154,27 @@ public sealed partial class Trainer
         {
             throw new TrainingSetupException(e.Message, e);
         }
+        catch (Exception e) when (UserCodeException.IsFenced(e))
+        {
+            throw UserCodeException.Threw(family.GetType(), nameof(IModelFamily.Build), e);
+        }
+        if (networks.FirstOrDefault(n => n.Value is null).Key is { } nullNetwork)
+        {
+            foreach (var m in networks.Values) m?.Dispose();
+            throw new UserCodeException(family.GetType(), nameof(IModelFamily.Build), $"returned null for network '{nullNetwork}'; it must return a module.");
+        }
         Trainer? trainer = null;
         try
         {
             if (options.InitFrom is { } initFrom) Interop.PyTorchWeights.LoadFolder(networks, initFrom);
             foreach (var m in networks.Values) m.to(device);
+            DryRun(info, networks, family, dataset, device);
             trainer = new Trainer(options, loss, family, dataset, device, batchSize, threads, networks, sampleNetwork, dataKey);
             if (checkpoint is not null) trainer.Restore(checkpoint);
             trainer.JoinDataParallel(); // [data-parallel] under mpirun/srun: joins the ranks (docs/distributed.md)
             return trainer;
         }
-        catch (Exception e) when (e is CheckpointException or Formats.TensorFileException)
+        catch (Exception e) when (e is CheckpointException or ArgumentException or Formats.TensorFileException)
         {
             Cleanup();
             throw new TrainingSetupException(e.Message, e);
@@ -159,6 +192,27 @@ public sealed partial class Trainer
         }
     }
 
+    /// <summary>
+    /// One small batch through every network before step 1 (<see cref="NetworkCheck"/>), so a network that does not
+    /// fit the data, the noise or the loss is named now rather than failing inside libtorch at step 1.
+    /// </summary>
+    /// <exception cref="ArgumentException">A network that does not fit, named with its role, type, input and shapes.</exception>
+    private static void DryRun(LossInfo info, Dictionary<string, nn.Module<Tensor, Tensor>> networks, IModelFamily family, IDataset dataset, Device device)
+    {
+        var noise = CallUser(family, nameof(IModelFamily.NoiseShape), () => family.NoiseShape)?.ToArray()
+            ?? throw new UserCodeException(family.GetType(), nameof(IModelFamily.NoiseShape), "returned null; it gives one noise sample's shape, e.g. [64].");
+        // The trainer's batches are float32 (its data path), and so is its noise.
+        NetworkCheck.Run(info, networks, dataset.SampleShape.ToArray(), ScalarType.Float32, noise, ScalarType.Float32, device,
+            $"the data '{dataset.Name}'", $"the noise of model family '{family.Name}'");
+    }
+
+    /// <summary>Calls <paramref name="member"/> of a user's <paramref name="owner"/> (a model family) inside the fence: any exception becomes a <see cref="UserCodeException"/>.</summary>
+    private static T CallUser<T>(object owner, string member, Func<T> call)
+    {
+        try { return call(); }
+        catch (Exception e) when (UserCodeException.IsFenced(e)) { throw UserCodeException.Threw(owner.GetType(), member, e); }
+    }
+
     /// <summary>Parses <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> and checks that libtorch can use it.</summary>
     /// <exception cref="TrainingSetupException">Not a device, or CUDA is not available.</exception>
     public static Device ParseDevice(string text)
@@ -169,14 +223,14 @@ public sealed partial class Trainer
         {
             var index = 0;
             if (trimmed.Length > 4 && !int.TryParse(trimmed[5..], out index) || index < 0)
-                throw new TrainingSetupException($"--device: '{text}' is not a device; use cpu, cuda or cuda:N.");
+                throw new TrainingSetupException($"TrainOptions.Device: '{text}' is not a device; use cpu, cuda or cuda:N.");
             if (!torch.cuda.is_available())
-                throw new TrainingSetupException("--device cuda: CUDA is not available in this libtorch build. GanDsl uses TorchSharp-cpu by default; build with -p:GanDslTorchBackend=cuda (TorchSharp-cuda-linux) on a machine with an NVIDIA driver.");
+                throw new TrainingSetupException("TrainOptions.Device cuda: CUDA is not available in this libtorch build. GanDsl uses TorchSharp-cpu by default; build with -p:GanDslTorchBackend=cuda (TorchSharp-cuda-linux) on a machine with an NVIDIA driver.");
             if (index >= torch.cuda.device_count())
-                throw new TrainingSetupException($"--device {text}: libtorch sees {torch.cuda.device_count()} CUDA device(s), numbered from 0.");
+                throw new TrainingSetupException($"TrainOptions.Device {text}: libtorch sees {torch.cuda.device_count()} CUDA device(s), numbered from 0.");
             return torch.device(DeviceType.CUDA, index);
         }
-        throw new TrainingSetupException($"--device: '{text}' is not a device; use cpu, cuda or cuda:N.");
+        throw new TrainingSetupException($"TrainOptions.Device: '{text}' is not a device; use cpu, cuda or cuda:N.");
     }
 
     private static string DataKey(string data)
@@ -198,19 +252,21 @@ public sealed partial class Trainer
     {
         var m = checkpoint.Metadata;
         var path = checkpoint.Path;
-        string Advice(string option, string value) => $"Resume with {option} {value}, or use another --out folder for a new run.";
+        string Advice(string option, string value) => $"Resume with {option} {value}, or use another TrainOptions.OutputDirectory for a new run.";
         if (m.Loss != info.Name)
-            throw new TrainingSetupException($"Checkpoint '{path}' is of loss '{m.Loss}', not '{info.Name}'. {Advice("--loss", m.Loss)}");
+            throw new TrainingSetupException($"Checkpoint '{path}' is of loss '{m.Loss}', not '{info.Name}'. {Advice("TrainOptions.Loss", m.Loss)}");
         if (!string.Equals(m.Model, family.Name, StringComparison.Ordinal))
-            throw new TrainingSetupException($"Checkpoint '{path}' is of model '{m.Model}', not '{family.Name}'. {Advice("--model", m.Model)}");
+            throw new TrainingSetupException($"Checkpoint '{path}' is of model '{m.Model}', not '{family.Name}'. {Advice("TrainOptions.Model", m.Model)}");
         if (m.Data != dataKey)
-            throw new TrainingSetupException($"Checkpoint '{path}' was trained on '{m.Data}', not '{dataKey}'. {Advice("--data", m.Data)}");
+            throw new TrainingSetupException($"Checkpoint '{path}' was trained on '{m.Data}', not '{dataKey}'. {Advice("TrainOptions.Data", m.Data)}");
         if (!m.SampleShape.SequenceEqual(dataset.SampleShape))
             throw new TrainingSetupException($"Checkpoint '{path}' has samples of shape [{string.Join(", ", m.SampleShape)}], the data has [{string.Join(", ", dataset.SampleShape)}].");
         if (m.BatchSize != batchSize)
-            throw new TrainingSetupException($"Checkpoint '{path}' was trained with batch size {m.BatchSize}, not {batchSize}. {Advice("--batch", m.BatchSize.ToString())}");
+            throw new TrainingSetupException($"Checkpoint '{path}' was trained with batch size {m.BatchSize}, not {batchSize}. {Advice("TrainOptions.BatchSize", m.BatchSize.ToString())}");
+        if (m.Seed != options.Seed)
+            throw new TrainingSetupException($"Checkpoint '{path}' was trained with seed {m.Seed}, not {options.Seed}: a resumed run continues the checkpoint's random streams, so another seed would not take effect. {Advice("TrainOptions.Seed", m.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         if (m.EmaDecay != options.Ema)
-            throw new TrainingSetupException($"Checkpoint '{path}' was trained {(m.EmaDecay is { } e ? $"with --ema {e}" : "without --ema")}; resume with the same setting.");
+            throw new TrainingSetupException($"Checkpoint '{path}' was trained {(m.EmaDecay is { } e ? $"with TrainOptions.Ema {e}" : "without TrainOptions.Ema")}; resume with the same setting.");
         var declared = info.Networks.Select(n => (n.Name, n.Role, n.Output));
         if (!m.Networks.Select(n => (n.Name, n.Role, n.Output)).SequenceEqual(declared))
             throw new TrainingSetupException($"Checkpoint '{path}' has networks {string.Join(", ", m.Networks.Select(n => n.Name))}, but loss '{info.Name}' declares {string.Join(", ", info.Networks.Select(n => n.Name))}: it was written by another version of the loss. Start a new run.");
@@ -218,6 +274,6 @@ public sealed partial class Trainer
         if (!m.State.Keys.OrderBy(s => s, StringComparer.Ordinal).SequenceEqual(stateNames))
             throw new TrainingSetupException($"Checkpoint '{path}' has loss state {{{string.Join(", ", m.State.Keys)}}}, but loss '{info.Name}' declares {{{string.Join(", ", info.States.Select(s => s.Name))}}}. Start a new run.");
         if (m.Step > options.Steps)
-            throw new TrainingSetupException($"Checkpoint '{path}' is at step {m.Step}, beyond --steps {options.Steps}. Give a larger --steps to continue.");
+            throw new TrainingSetupException($"Checkpoint '{path}' is at step {m.Step}, beyond TrainOptions.Steps {options.Steps}. Give a larger TrainOptions.Steps to continue.");
     }
 }

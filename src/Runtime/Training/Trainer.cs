@@ -99,7 +99,7 @@ public sealed partial class Trainer : IDisposable
         // Built after every trained network, so the global generator draws the same initial weights with or without EMA.
         if (options.Ema is { } decay)
         {
-            var copy = family.Build(sampleNetwork, dataset.SampleShape);
+            var copy = CallUser(family, nameof(IModelFamily.Build), () => family.Build(sampleNetwork, dataset.SampleShape));
             copy.to(device);
             _ema = new ExponentialMovingAverage(networks[sampleNetwork.Name], copy, decay);
         }
@@ -283,17 +283,23 @@ public sealed partial class Trainer : IDisposable
         using var scope = torch.NewDisposeScope();
         var epoch = _sampler.Epoch;
         // [data-parallel] LocalRows, StepRandom: each rank's slice of the global batch and of the draws for it.
-        var real = LocalRows(_sampler.NextTensor(_device));   // already on the device: no host copy per step
+        Tensor real;
+        try { real = LocalRows(_sampler.NextTensor(_device)); }   // already on the device: no host copy per step
+        catch (Exception e) when (UserCodeException.IsFenced(e))
+        {
+            throw UserCodeException.Threw(_sampler.GetType(), nameof(IBatchSampler.NextTensor), e, $"{Where(phase, criticIndex)}, drawing a batch of the data '{_dataset.Name}'");
+        }
         var epochEnded = _sampler.Epoch > epoch;
         var noise = LocalRows(torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator));
         var context = new StepContext(real, noise, _networks, StepRandom,
             () => LocalRows(torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator)))
-        { ShareForwardPasses = _options.ShareForwardPasses };
+        { ShareForwardPasses = _options.ShareForwardPasses, CheckedAtSetup = true };
 
         var optimizers = phase == StepPhase.Critic ? _criticOptimizers : _generatorOptimizers;
         foreach (var o in _criticOptimizers) o.Optimizer.zero_grad();
         foreach (var o in _generatorOptimizers) o.Optimizer.zero_grad();
-        StepResult result;
+        StepResult? result;
+        var member = phase == StepPhase.Critic ? nameof(IGanLoss.DiscriminatorStep) : nameof(IGanLoss.GeneratorStep);
         try
         {
             result = phase == StepPhase.Critic ? _loss.DiscriminatorStep(context) : _loss.GeneratorStep(context);
@@ -302,13 +308,22 @@ public sealed partial class Trainer : IDisposable
         {
             throw new TrainingStepException($"{Where(phase, criticIndex)}: {e.Message}", e);
         }
+        catch (Exception e) when (UserCodeException.IsFenced(e))
+        {
+            throw UserCodeException.Threw(_loss.GetType(), member, e, Where(phase, criticIndex));
+        }
+        if (result is null) throw new UserCodeException(_loss.GetType(), member, $"returned null at {Where(phase, criticIndex)}; a step returns the StepResult of its loss.");
         result.MoveToOuterDisposeScope();
         result = AverageOverRanks(result, optimizers); // [data-parallel] gradients, losses and state averaged over ranks
 
         GuardStep(result, phase, criticIndex, real, optimizers);
         foreach (var o in optimizers) o.Optimizer.step();
         if (phase == StepPhase.Critic) ClipWeights();
-        if (epochEnded) _loss.EndOfEpoch(context);
+        if (epochEnded)
+        {
+            try { _loss.EndOfEpoch(context); }
+            catch (Exception e) when (UserCodeException.IsFenced(e)) { throw UserCodeException.Threw(_loss.GetType(), nameof(IGanLoss.EndOfEpoch), e, Where(phase, criticIndex)); }
+        }
         StepCompleted?.Invoke(new StepEvent(_step, phase, criticIndex, result));
         return result;
     }

@@ -94,7 +94,11 @@ public sealed partial class Trainer
             if (flat2D)
             {
                 var n = (int)Math.Min(2000, trainer._dataset.Count ?? 2000);
-                _real = trainer._dataset.CreateSampler(n, Xoshiro256.DeriveSeed(seed, PictureDataStream)).Next().Data;
+                try { _real = trainer._dataset.CreateSampler(n, Xoshiro256.DeriveSeed(seed, PictureDataStream)).Next().Data; }
+                catch (Exception e) when (UserCodeException.IsFenced(e))
+                {
+                    throw UserCodeException.Threw(trainer._dataset.GetType(), nameof(IBatchSampler.NextTensor), e, $"drawing the real samples of the data '{trainer._dataset.Name}' for the pictures");
+                }
                 _range = ScatterPlot.FrameFor(_real);
             }
         }

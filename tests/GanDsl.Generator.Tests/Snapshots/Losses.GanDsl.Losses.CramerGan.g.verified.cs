@@ -78,6 +78,7 @@ partial class CramerGan : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult DiscriminatorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var lambda = Hyper["Lambda"];
         var netG = c.Network("G");
         var netF = c.Network("F");
@@ -151,6 +152,7 @@ partial class CramerGan : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult GeneratorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var netG = c.Network("G");
         var netF = c.Network("F");
 

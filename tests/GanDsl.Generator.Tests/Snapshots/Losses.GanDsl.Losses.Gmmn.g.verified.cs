@@ -52,6 +52,7 @@ partial class Gmmn : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult GeneratorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var netG = c.Network("G");
         // t0 = G(z)
         var t0 = netG.call(c.Noise);

@@ -82,6 +82,7 @@ partial class LatentConsistency : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult DiscriminatorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var lambdaDis = Hyper["LambdaDis"];
         var sigmaNoise = Hyper["SigmaNoise"];
         var netG = c.Network("G");
@@ -140,6 +141,7 @@ partial class LatentConsistency : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult GeneratorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var lambdaGen = Hyper["LambdaGen"];
         var sigmaNoise = Hyper["SigmaNoise"];
         var netG = c.Network("G");

@@ -92,6 +92,7 @@ partial class LeCam : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult DiscriminatorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var lambda = Hyper["Lambda"];
         var decay = Hyper["Decay"];
         var alphaR = State["AlphaR"];
@@ -169,6 +170,7 @@ partial class LeCam : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult GeneratorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var netG = c.Network("G");
         var netD = c.Network("D");
 

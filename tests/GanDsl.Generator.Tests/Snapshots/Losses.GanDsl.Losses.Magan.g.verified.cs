@@ -98,6 +98,7 @@ partial class Magan : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult DiscriminatorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var margin = State["Margin"];
         var realEnergyTotal = State["RealEnergyTotal"];
         var fakeEnergyTotal = State["FakeEnergyTotal"];
@@ -163,6 +164,7 @@ partial class Magan : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult GeneratorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var netG = c.Network("G");
         var netAE = c.Network("AE");
 
@@ -186,6 +188,7 @@ partial class Magan : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public void EndOfEpoch(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var margin = State["Margin"];
         var realEnergyTotal = State["RealEnergyTotal"];
         var fakeEnergyTotal = State["FakeEnergyTotal"];

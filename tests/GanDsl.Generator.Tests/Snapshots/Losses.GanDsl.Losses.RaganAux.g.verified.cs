@@ -79,6 +79,7 @@ partial class RaganAux : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult DiscriminatorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var netG = c.Network("G");
         var netD = c.Network("D");
         var netA = c.Network("A");
@@ -137,6 +138,7 @@ partial class RaganAux : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult GeneratorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var lambda = Hyper["Lambda"];
         var netG = c.Network("G");
         var netD = c.Network("D");

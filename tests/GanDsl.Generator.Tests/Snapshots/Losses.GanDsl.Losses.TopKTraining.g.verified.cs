@@ -87,6 +87,7 @@ partial class TopKTraining : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult DiscriminatorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var netG = c.Network("G");
         var netD = c.Network("D");
         // t2 = G(z) (G is not trained in this step: its output is a constant)
@@ -114,6 +115,7 @@ partial class TopKTraining : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult GeneratorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var fraction = State["Fraction"];
         var netG = c.Network("G");
         var netD = c.Network("D");
@@ -141,6 +143,7 @@ partial class TopKTraining : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public void EndOfEpoch(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var gamma = Hyper["Gamma"];
         var nu = Hyper["Nu"];
         var fraction = State["Fraction"];

@@ -77,6 +77,7 @@ partial class WganDiv : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult DiscriminatorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var k = Hyper["K"];
         var p = Hyper["P"];
         var netG = c.Network("G");
@@ -132,6 +133,7 @@ partial class WganDiv : global::GanDsl.IGanLoss
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult GeneratorStep(global::GanDsl.StepContext c)
     {
+        c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)
         var netG = c.Network("G");
         var netD = c.Network("D");
 

@@ -126,7 +126,8 @@ public sealed class GradientCheckReport(string loss, double tolerance, IReadOnly
 /// </summary>
 /// <remarks>
 /// <para>Each evaluation starts from the same state: parameters restored, gradients zeroed, state variables set to their
-/// initial values plus a seeded draw in [0.25, 0.75) (so terms a state multiplies, BEGAN's k·L(G(z)), are not zero),
+/// initial values moved by a seeded draw u in [0, 1) (<see cref="Perturbed"/>: so terms a state multiplies, BEGAN's
+/// k·L(G(z)), are not zero, and a state that is a fraction, top-k's kept share, stays one),
 /// and the step's random draws (<c>Between</c>, <c>UniformPerSample</c>, <c>UniformLike</c>) from a generator re-seeded
 /// each time, so every evaluation sees the same draws.</para>
 /// <para>Only the networks a step trains are differentiated (critics in the critic step, the generator in the generator
@@ -135,6 +136,13 @@ public sealed class GradientCheckReport(string loss, double tolerance, IReadOnly
 /// </remarks>
 public static class GradientChecker
 {
+    /// <summary>
+    /// A state value to check at, from its initial value and a draw u in [0, 1): 0.25 + u/2 where it starts at 0 (BEGAN's
+    /// k, Fisher's λ, LeCam's anchors), else between half the initial value and the initial value (top-k's kept fraction
+    /// 1 stays in (0, 1], a margin stays positive): a value of the range the loss was written for, away from its start.
+    /// </summary>
+    internal static double Perturbed(double initial, double u) => initial == 0 ? 0.25 + 0.5 * u : initial * (0.5 + 0.5 * u);
+
     /// <summary>Checks <paramref name="loss"/>; never throws for an error of the loss's code (it becomes a failed row).</summary>
     public static GradientCheckReport Check(IGanLoss loss, GradientCheckOptions? options = null)
     {
@@ -152,7 +160,7 @@ public static class GradientChecker
             var x = torch.randn([options.BatchSize, options.DataSize], ScalarType.Float64, generator: random);
             var z = torch.randn([options.BatchSize, options.NoiseSize], ScalarType.Float64, generator: random);
             var z2 = torch.randn([options.BatchSize, options.NoiseSize], ScalarType.Float64, generator: random);
-            var state = loss.Info.States.ToDictionary(s => s.Name, s => s.Initial + 0.25 + 0.5 * torch.rand([1], ScalarType.Float64, generator: random).item<double>());
+            var state = loss.Info.States.ToDictionary(s => s.Name, s => Perturbed(s.Initial, torch.rand([1], ScalarType.Float64, generator: random).item<double>()));
             var run = new StepRunner(loss, networks, x, z, z2, state, options.Seed);
 
             if (loss.Info.HasCritic) CheckStep(run, "critic", NetworkRole.Critic, options, rows);

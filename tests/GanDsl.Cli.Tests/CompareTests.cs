@@ -154,7 +154,7 @@ public class CompareTests : TempFolderTests
     }
 
     /// <summary>comparison.csv without the wall-clock column (the only one that differs between two runs of the same pair).</summary>
-    private static List<string> TableWithoutSeconds(string dir) =>
+    internal static List<string> TableWithoutSeconds(string dir) =>
         ReadTable(dir).Select(r => string.Join(",", r.Where(c => c.Key != "seconds").Select(c => $"{c.Key}={c.Value}"))).ToList();
 
     [Fact]

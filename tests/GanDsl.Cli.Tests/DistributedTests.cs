@@ -258,6 +258,21 @@ public sealed class DistributedTests : TempFolderTests
         }
     }
 
+    [Fact]
+    public void Compare_under_mpirun_shares_the_pairs_and_rank_zero_writes_the_unsharded_table()
+    {
+        string[] study = ["--data", "ring", "--losses", "nonsaturating,lsgan", "--seeds", "2", "--steps", "6", "--samples", "500"];
+        var alone = TempDir("mpi-compare-alone");
+        Check(Run(["compare", "--threads", "1", "--out", alone, .. study]));
+        var ranks = TempDir("mpi-compare-ranks");
+        var outcome = MpiTrainAsync(2, ranks, study, verb: "compare").Wait();
+        Check(outcome);
+        // Each rank trained its half of the four pairs, and the table (written once, by rank 0) is the one-process table.
+        Assert.Equal(4, Directory.GetFiles(ranks, "run.json", SearchOption.AllDirectories).Length);
+        Assert.Equal(2, outcome.Stderr.Split('\n').Count(l => l.Contains("[1/2]", StringComparison.Ordinal)));
+        Assert.Equal(CompareTests.TableWithoutSeconds(alone), CompareTests.TableWithoutSeconds(ranks));
+    }
+
     /// <summary>One process with the whole batch (in-process), then 2 ranks with half of it each (mpirun).</summary>
     private static (Run Alone, Run Ranks) AloneAndTwoRanks(string loss, string steps, bool skipAllReduce = false)
     {
@@ -301,12 +316,12 @@ public sealed class DistributedTests : TempFolderTests
         }
     }
 
-    private static Launched MpiTrainAsync(int ranks, string outDir, string[] options, bool skipAllReduce = false)
+    private static Launched MpiTrainAsync(int ranks, string outDir, string[] options, bool skipAllReduce = false, string verb = "train")
     {
         var gan = Path.Combine(AppContext.BaseDirectory, "gan.dll");
         var start = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in (string[])["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--oversubscribe", "--bind-to", "none",
-                     "-x", "GANDSL_MPI_SKIP_GRADIENT_ALLREDUCE", "dotnet", gan, "train", "--assembly", TestAssembly, "--threads", "1", "--out", outDir, .. options])
+                     "-x", "GANDSL_MPI_SKIP_GRADIENT_ALLREDUCE", "dotnet", gan, verb, "--assembly", TestAssembly, "--threads", "1", "--out", outDir, .. options])
             start.ArgumentList.Add(a);
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";

@@ -103,4 +103,22 @@ public sealed class StepContextValidationTests
         Assert.StartsWith("Between(a, b) interpolates between two batches [B, ...], but a is a 0-d tensor",
             Assert.Throws<ArgumentException>(() => LossOps.Between(random, torch.tensor(1f), torch.zeros(4, 2))).Message);
     }
+
+    [Fact]
+    public void Between_pairs_a_single_mean_sample_with_every_sample_of_the_batch()
+    {
+        // The generator accepts Between(G(z), BatchMean(G(z2))): a [1, ...] batch stands for every sample (if it builds, it trains).
+        using var scope = torch.NewDisposeScope();
+        var random = new GeneratorStepRandom(new torch.Generator(1));
+        var batch = torch.arange(8, ScalarType.Float32).reshape(4, 2);
+        var mean = torch.zeros(1, 2);
+        var between = LossOps.Between(random, batch, mean);
+        Assert.Equal([4L, 2L], between.shape);
+        Assert.Equal([4L, 2L], LossOps.Between(random, mean, batch).shape);
+        // Each row is α·row on one line towards 0: the two coordinates keep their ratio.
+        var ratio = (between[.., 0] * batch[.., 1] - between[.., 1] * batch[.., 0]).abs().max().item<float>();
+        Assert.True(ratio < 1e-5f, $"rows not on the segment towards the mean sample: {ratio}");
+        Assert.Throws<ArgumentException>(() => LossOps.Between(random, batch, torch.zeros(3, 2)));
+        Assert.Throws<ArgumentException>(() => LossOps.Between(random, batch, torch.zeros(4, 3)));
+    }
 }

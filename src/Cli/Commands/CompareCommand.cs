@@ -17,7 +17,8 @@ public static class CompareCommand
         leaves DIR/<loss>/seed-<k>/run.json: a rerun of the same command reads it instead of training again.
         --shard K/N (or --shard slurm, from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT) trains only every
         N-th pair from the K-th; the same command without --shard then trains nothing and writes the table and
-        figures (docs/training.md#sharded-studies). Diverged runs are counted in the table, not averaged.
+        figures (docs/training.md#sharded-studies). Under mpirun or srun without --shard the ranks share the pairs
+        the same way and rank 0 writes the table at the end. Diverged runs are counted in the table, not averaged.
         Ctrl-C finishes the current run, writes the table of the finished runs and exits with code 130.
         """;
 
@@ -39,7 +40,13 @@ public static class CompareCommand
         var shard = CliOptions.Text("--shard", "train only shard K of N of the (loss, seed) pairs (K from 1), or 'slurm' for the Slurm array task's", "K/N|slurm");
 
         var command = new Command("compare", "Train several losses under one budget with several seeds and print one table.") { losses, data, @out, seeds, steps, model, batch, threads, set, samples, shard, assembly };
-        command.SetAction(parse => Run(new ComparisonOptions
+        command.SetAction(parse =>
+        {
+            // Under mpirun/srun without --shard the ranks share the pairs: rank r trains shard r+1 of N (no communication
+            // while training), then rank 0 reruns unsharded, which reads every run's record, trains nothing and writes
+            // the table and figures.
+            var launch = parse.GetValue(shard) is null ? GanDsl.Distributed.MpiLaunch.FromEnvironment() : null;
+            return Run(new ComparisonOptions
         {
             Losses = parse.GetValue(losses)!.Split(',').Select(l => l.Trim()).ToList(),
             Data = parse.GetValue(data)!,
@@ -51,8 +58,9 @@ public static class CompareCommand
             Threads = parse.GetValue(threads),
             Hyperparameters = CliOptions.ParseHyperparameters(parse.GetValue(set) ?? []),
             EvaluationSamples = parse.GetValue(samples),
-            Shard = parse.GetValue(shard) is { } text ? ParseShard(text) : null,
-        }, parse.GetValue(assembly) ?? [], cli));
+            Shard = parse.GetValue(shard) is { } text ? ParseShard(text) : launch is { } l ? new ComparisonShard(l.Rank, l.Size) : null,
+        }, parse.GetValue(assembly) ?? [], cli, mergeRanks: launch is not null);
+        });
         return command;
     }
 
@@ -62,7 +70,7 @@ public static class CompareCommand
         catch (FormatException e) { throw new UsageException(OptionNames.ForCommandLine(e.Message)); }
     }
 
-    private static int Run(ComparisonOptions options, IReadOnlyList<string> assemblies, CliContext cli)
+    private static int Run(ComparisonOptions options, IReadOnlyList<string> assemblies, CliContext cli, bool mergeRanks = false)
     {
         var (stdout, stderr) = (cli.Stdout, cli.Stderr);
         Comparison comparison;
@@ -84,6 +92,15 @@ public static class CompareCommand
         {
             stderr.WriteLine($"gan: writing the outputs failed: {e.Message}");
             return ExitCodes.Failure;
+        }
+        if (mergeRanks && runs.Count == count)
+        {
+            // Every rank's runs are recorded: wait for all of them, then rank 0 alone writes the table (training nothing).
+            GanDsl.Distributed.Mpi.Initialize();
+            GanDsl.Distributed.Mpi.Barrier();
+            var root = GanDsl.Distributed.Mpi.Rank == 0;
+            GanDsl.Distributed.Mpi.Finish();
+            return root ? Run(options with { Shard = null }, assemblies, cli) : ExitCodes.Success;
         }
         stdout.Write(ComparisonTable.ToMarkdown(runs));
         if (options.Shard is { } shard)

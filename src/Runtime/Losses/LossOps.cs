@@ -149,9 +149,12 @@ public static class LossOps
     {
         if (a.dim() == 0 || b.dim() == 0)
             throw new ArgumentException($"Between(a, b) interpolates between two batches [B, ...], but {(a.dim() == 0 ? "a" : "b")} is a 0-d tensor.", a.dim() == 0 ? nameof(a) : nameof(b));
-        if (!a.shape.SequenceEqual(b.shape))
+        // Samples are paired one to one; a single sample (a BatchMean, [1, ...]) is paired with every sample of the other.
+        var sameSamples = a.shape.Skip(1).SequenceEqual(b.shape.Skip(1));
+        if (!sameSamples || (a.shape[0] != b.shape[0] && a.shape[0] != 1 && b.shape[0] != 1))
             throw new ArgumentException($"Between(a, b) pairs each sample of a with one of b, but a is {NetworkCheck.Format(a.shape)} and b is {NetworkCheck.Format(b.shape)}: the real and generated batches must have the same shape (batch size included).", nameof(b));
-        var alpha = PerSample(random.PerSampleUniform(a.shape[0], a.dtype, a.device), a);
+        var batch = a.shape[0] >= b.shape[0] ? a : b;
+        var alpha = PerSample(random.PerSampleUniform(batch.shape[0], a.dtype, a.device), batch);
         return torch.lerp(b, a, alpha);
     }
 

@@ -147,6 +147,7 @@ public static class GradientChecker
     public static GradientCheckReport Check(IGanLoss loss, GradientCheckOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
+        Libtorch.Load();   // libtorch's warnings (create_graph=True's among them) silenced as in training
         options ??= new GradientCheckOptions();
         var name = loss.Info.Name;
         var savedState = loss.State.Snapshot();

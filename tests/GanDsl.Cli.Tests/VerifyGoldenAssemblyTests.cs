@@ -47,12 +47,15 @@ public sealed class VerifyGoldenAssemblyTests : TempFolderTests
         Assert.Equal(ExitCodes.Failure, perturbed.ExitCode);
     }
 
-    [Fact]
-    public async Task The_real_executable_prints_no_libtorch_create_graph_warning()
+    [Theory]
+    [InlineData("verify-golden")]
+    [InlineData("check")]
+    public async Task The_real_executable_prints_no_libtorch_create_graph_warning(string verb)
     {
         // A fresh process: the warning is printed once per process, the first time a penalty gradient is taken.
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "gan.dll"), "verify-golden", ZooReference() }) start.ArgumentList.Add(a);
+        string[] args = verb == "check" ? ["check", "wgan-gp", "r1"] : ["verify-golden", ZooReference()];
+        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "gan.dll"), .. args]) start.ArgumentList.Add(a);
         using var p = Process.Start(start)!;
         var stdoutTask = p.StandardOutput.ReadToEndAsync();
         var stderrTask = p.StandardError.ReadToEndAsync();

@@ -75,6 +75,7 @@ public sealed class OptimizerTests
                 Op.Norm => PerRow(a[0], row => Math.Sqrt(row.Sum(v => v * v))),
                 Op.BceWithLogitsMean => Value.Scalar(Pairs(a[0], a[1]).Average(p => Math.Max(p.X, 0) - p.X * p.Y + Math.Log(1 + Math.Exp(-Math.Abs(p.X))))),
                 Op.MseMean => Value.Scalar(Pairs(a[0], a[1]).Average(p => (p.X - p.Y) * (p.X - p.Y))),
+                Op.L1Mean => Value.Scalar(Pairs(a[0], a[1]).Average(p => Math.Abs(p.X - p.Y))),
                 _ => throw new NotSupportedException(call.Op.ToString()),
             };
         }
@@ -183,11 +184,13 @@ public sealed class OptimizerTests
     [InlineData("Mean(Square(D(x) - D(G(z))))", "MseLoss(D(x), D(G(z)))")]
     [InlineData("Mean(D(x)) * (2 - 1) + 0", "Mean(D(x))")]
     [InlineData("Mean(MeanPerSample(Square(G(z) - x)))", "MseLoss(G(z), x)")]
-    [InlineData("Mean(MeanPerSample(Abs(G(z) - x)))", "Mean(Abs(G(z) - x))")]
     [InlineData("Mean(Square(D(G(z)) - Mean(D(x)) + 1))", "MseLoss(D(G(z)) - Mean(D(x)), -1)")]
     [InlineData("Mean(Square(D(G(z)) - Mean(D(x))))", "MseLoss(D(G(z)), Mean(D(x)))")]
     [InlineData("Mean(Square(Mean(D(x)) - D(G(z))))", "MseLoss(D(G(z)), Mean(D(x)))")]
     [InlineData("Mean(Square(H + D(x)))", "MseLoss(D(x), -H)")]
+    [InlineData("Mean(Abs(G(z) - x))", "L1Loss(G(z), x)")]
+    [InlineData("Mean(MeanPerSample(Abs(G(z) - x)))", "L1Loss(G(z), x)")]
+    [InlineData("Mean(Abs(D(x) + 1))", "L1Loss(D(x), -1)")]
     public void Optimize_AppliesTheStableAndFusedForms(string input, string expected)
     {
         var node = Parse(input);

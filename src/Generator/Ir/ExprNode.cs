@@ -116,4 +116,6 @@ internal enum Op
     BceWithLogitsMean,
     /// <summary>mean((a - b)²): mse_loss(a, b), one kernel.</summary>
     MseMean,
+    /// <summary>mean(|a - b|): l1_loss(a, b), one kernel.</summary>
+    L1Mean,
 }

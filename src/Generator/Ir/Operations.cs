@@ -327,6 +327,7 @@ internal static class Operations
             // Fused kernels: introduced by the optimiser, never written by users (no vocabulary word).
             new(Op.BceWithLogitsMean, null, 2, ShapeRule.Scalar, "BinaryCrossEntropyWithLogits", new[] { T("T?", LossOps + ".BinaryCrossEntropyWithLogits($0, $1)") }),
             new(Op.MseMean, null, 2, ShapeRule.Scalar, "MseLoss", new[] { T("T?", LossOps + ".MseLoss($0, $1)") }),
+            new(Op.L1Mean, null, 2, ShapeRule.Scalar, "L1Loss", new[] { T("T?", LossOps + ".L1Loss($0, $1)") }),
         };
 
         var table = new Operation[Enum.GetValues(typeof(Op)).Length];

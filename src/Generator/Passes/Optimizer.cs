@@ -64,6 +64,7 @@ internal static class Optimizer
             ?? MeanSoftplusIsBceWithLogits(call)
             ?? MeanLogSigmoidIsNegatedBceWithLogits(call)
             ?? MeanSquaredDifferenceIsMseLoss(call)
+            ?? MeanAbsoluteDifferenceIsL1Loss(call)
             ?? (ExprNode)call;
 
         private bool IsTensor(ExprNode node) => !analysis.Of(node).IsHost;
@@ -159,21 +160,33 @@ internal static class Optimizer
         /// over the same elements). E (u + h)² = mse_loss(u, -h) for a host h (RaLSGAN's "… + 1"): two calls
         /// instead of four.
         /// </summary>
-        private ExprNode? MeanSquaredDifferenceIsMseLoss(CallNode call)
+        private ExprNode? MeanSquaredDifferenceIsMseLoss(CallNode call) =>
+            call.Op == Op.Mean && call.Args[0] is CallNode { Op: Op.Square } sq && sq.Args[0] is CallNode { Op: Op.Sub or Op.Add } d
+                ? MeanOfDifference(Op.MseMean, d) : null;
+
+        /// <summary>
+        /// E |a - b| = l1_loss(a, b) (BEGAN's L(v) = E |AE(v) - v|), under the same conditions as mse_loss: two calls
+        /// instead of three, and the gradient at a = b is 0 either way (|·|' and l1_loss's both use sign(0) = 0).
+        /// </summary>
+        private ExprNode? MeanAbsoluteDifferenceIsL1Loss(CallNode call) =>
+            call.Op == Op.Mean && call.Args[0] is CallNode { Op: Op.Abs } abs && abs.Args[0] is CallNode { Op: Op.Sub or Op.Add } d
+                ? MeanOfDifference(Op.L1Mean, d) : null;
+
+        /// <summary>E f(a - b) (or f(u + h)) as the fused kernel <paramref name="fused"/>(a, b), where the operands allow it.</summary>
+        private ExprNode? MeanOfDifference(Op fused, CallNode d)
         {
-            if (call.Op != Op.Mean || call.Args[0] is not CallNode { Op: Op.Square } sq || sq.Args[0] is not CallNode { Op: Op.Sub or Op.Add } d) return null;
             var (a, b) = (d.Args[0], d.Args[1]);
             var (fa, fb) = (analysis.Of(a), analysis.Of(b));
             if (fa.IsHost && fb.IsHost) return null;
             if (d.Op == Op.Add)
             {
-                if (fb.IsHost) return Call(Op.MseMean, a, Call(Op.Neg, b));
-                if (fa.IsHost) return Call(Op.MseMean, b, Call(Op.Neg, a));
+                if (fb.IsHost) return Call(fused, a, Call(Op.Neg, b));
+                if (fa.IsHost) return Call(fused, b, Call(Op.Neg, a));
                 return null;
             }
-            if (fa.IsHost) return Call(Op.MseMean, b, a);
-            if (fb.IsHost || fa.Shape == fb.Shape || fb.Shape == Shape.Scalar) return Call(Op.MseMean, a, b);
-            if (fa.Shape == Shape.Scalar) return Call(Op.MseMean, b, a);
+            if (fa.IsHost) return Call(fused, b, a);
+            if (fb.IsHost || fa.Shape == fb.Shape || fb.Shape == Shape.Scalar) return Call(fused, a, b);
+            if (fa.Shape == Shape.Scalar) return Call(fused, b, a);
             return null;
         }
     }

@@ -203,6 +203,16 @@ public static class LossOps
         return F.mse_loss(both[0], both[1]);
     }
 
+    /// <summary>Mean absolute difference to a constant: one fused call (BEGAN's and EBGAN-style L1 energies).</summary>
+    public static Tensor L1Loss(Tensor a, double target) => F.l1_loss(a, torch.full_like(a, target));
+
+    /// <summary>Mean absolute difference of two tensors (broadcast to a common shape).</summary>
+    public static Tensor L1Loss(Tensor a, Tensor b)
+    {
+        var both = torch.broadcast_tensors(a, b);
+        return F.l1_loss(both[0], both[1]);
+    }
+
     /// <summary>Elementwise minimum of two tensors.</summary>
     public static Tensor Minimum(Tensor a, Tensor b) => torch.minimum(a, b);
 

@@ -106,32 +106,24 @@ partial class Began : global::GanDsl.IGanLoss
         var k = State["k"];
         var netG = c.Network("G");
         var netAE = c.Network("AE");
-        // t4 = G(z) (G is not trained in this step: its output is a constant)
-        global::TorchSharp.torch.Tensor t4;
-        using (global::TorchSharp.torch.no_grad()) t4 = netG.call(c.Noise);
-        // t0 = AE(x), t5 = AE(G(z)): one forward pass of AE on these batches together when AE is batch-independent at run time (else one pass each)
-        var sharedAE = global::GanDsl.LossOps.Forward(c, netAE, c.Real, t4);
+        // t2 = G(z) (G is not trained in this step: its output is a constant)
+        global::TorchSharp.torch.Tensor t2;
+        using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
+        // t0 = AE(x), t3 = AE(G(z)): one forward pass of AE on these batches together when AE is batch-independent at run time (else one pass each)
+        var sharedAE = global::GanDsl.LossOps.Forward(c, netAE, c.Real, t2);
         var t0 = sharedAE[0];
-        var t5 = sharedAE[1];
-        // t1 = AE(x) - x
-        var t1 = t0 - c.Real;
-        // t2 = Abs(AE(x) - x)
-        var t2 = t1.abs();
-        // t3 = Mean(Abs(AE(x) - x))
-        var t3 = t2.mean();
-        // t6 = AE(G(z)) - G(z)
-        var t6 = t5 - t4;
-        // t7 = Abs(AE(G(z)) - G(z))
-        var t7 = t6.abs();
-        // t8 = Mean(Abs(AE(G(z)) - G(z)))
-        var t8 = t7.mean();
-        // t9 = k * L(G(z))
-        var t9 = k * t8;
-        // t10 = L(x) - k * L(G(z))
-        var t10 = t3 - t9;
+        var t3 = sharedAE[1];
+        // t1 = L1Loss(AE(x), x)
+        var t1 = global::GanDsl.LossOps.L1Loss(t0, c.Real);
+        // t4 = L1Loss(AE(G(z)), G(z))
+        var t4 = global::GanDsl.LossOps.L1Loss(t3, t2);
+        // t5 = k * L(G(z))
+        var t5 = k * t4;
+        // t6 = L(x) - k * L(G(z))
+        var t6 = t1 - t5;
 
         // One backward pass through the whole loss.
-        var loss = t10;
+        var loss = t6;
         loss.backward();
 
         // State updates and monitors, with this step's values and without gradients.
@@ -140,29 +132,29 @@ partial class Began : global::GanDsl.IGanLoss
         using (global::TorchSharp.torch.no_grad())
         {
             // k <- Clamp(k + LambdaK * (Gamma * L(x) - L(G(z))), 0, 1)
-            // t11 = Gamma * L(x)
-            var t11 = gamma * t3;
-            // t12 = Gamma * L(x) - L(G(z))
-            var t12 = t11 - t8;
-            // t13 = LambdaK * (Gamma * L(x) - L(G(z)))
-            var t13 = lambdaK * t12;
-            // t14 = k + LambdaK * (Gamma * L(x) - L(G(z)))
-            var t14 = k + t13;
-            // t15 = Clamp(k + LambdaK * (Gamma * L(x) - L(G(z))), 0, 1)
-            var t15 = t14.clamp(0d, 1d);
-            kNext = global::TorchSharp.TensorExtensionMethods.ToDouble(t15);
+            // t7 = Gamma * L(x)
+            var t7 = gamma * t1;
+            // t8 = Gamma * L(x) - L(G(z))
+            var t8 = t7 - t4;
+            // t9 = LambdaK * (Gamma * L(x) - L(G(z)))
+            var t9 = lambdaK * t8;
+            // t10 = k + LambdaK * (Gamma * L(x) - L(G(z)))
+            var t10 = k + t9;
+            // t11 = Clamp(k + LambdaK * (Gamma * L(x) - L(G(z))), 0, 1)
+            var t11 = t10.clamp(0d, 1d);
+            kNext = global::TorchSharp.TensorExtensionMethods.ToDouble(t11);
             // M = L(x) + Abs(Gamma * L(x) - L(G(z)))
-            // t16 = Abs(Gamma * L(x) - L(G(z)))
-            var t16 = t12.abs();
-            // t17 = L(x) + Abs(Gamma * L(x) - L(G(z)))
-            var t17 = t3 + t16;
-            mValue = t17;
+            // t12 = Abs(Gamma * L(x) - L(G(z)))
+            var t12 = t8.abs();
+            // t13 = L(x) + Abs(Gamma * L(x) - L(G(z)))
+            var t13 = t1 + t12;
+            mValue = t13;
         }
         State["k"] = kNext;
 
         return new global::GanDsl.StepResult(loss,
-            new global::GanDsl.StepTerm("L(x)", t3),
-            new global::GanDsl.StepTerm("L(G(z))", t8),
+            new global::GanDsl.StepTerm("L(x)", t1),
+            new global::GanDsl.StepTerm("L(G(z))", t4),
             new global::GanDsl.StepTerm("k", k),
             new global::GanDsl.StepTerm("M", mValue));
     }
@@ -181,18 +173,14 @@ partial class Began : global::GanDsl.IGanLoss
         var t0 = netG.call(c.Noise);
         // t1 = AE(G(z))
         var t1 = netAE.call(t0);
-        // t2 = AE(G(z)) - G(z)
-        var t2 = t1 - t0;
-        // t3 = Abs(AE(G(z)) - G(z))
-        var t3 = t2.abs();
-        // t4 = Mean(Abs(AE(G(z)) - G(z)))
-        var t4 = t3.mean();
+        // t2 = L1Loss(AE(G(z)), G(z))
+        var t2 = global::GanDsl.LossOps.L1Loss(t1, t0);
 
         // One backward pass through the whole loss.
-        var loss = t4;
+        var loss = t2;
         loss.backward();
 
         return new global::GanDsl.StepResult(loss,
-            new global::GanDsl.StepTerm("L(G(z))", t4));
+            new global::GanDsl.StepTerm("L(G(z))", t2));
     }
 }

@@ -82,4 +82,21 @@ public sealed class FusedFormEquivalenceTests
         }
         AssertSame(Evaluate(Plain, a, b), Evaluate((x, y) => (LossOps.Between(new FixedRandom(alpha), x, y) * weights).sum(), a, b), tolerance);
     }
+
+    [Theory]
+    [InlineData(ScalarType.Float64, 1e-14)]
+    [InlineData(ScalarType.Float32, 1e-6)]
+    public void L1_loss_equals_the_mean_absolute_difference_in_value_and_gradients(ScalarType dtype, double tolerance)
+    {
+        using var scope = torch.NewDisposeScope();
+        var generator = new Generator(5);
+        var a = torch.randn([4, 3], dtype, generator: generator);
+        var b = torch.randn([4, 3], dtype, generator: generator);
+        b[1] = a[1];   // coincident samples: |·|' and l1_loss's gradient are both sign(0) = 0 there
+        AssertSame(Evaluate((x, y) => (x - y).abs().mean(), a, b), Evaluate(LossOps.L1Loss, a, b), tolerance);
+        // Against a scalar tensor (broadcast) and a host number, as the optimiser emits them.
+        var m = b.mean();
+        AssertSame(Evaluate((x, y) => (x - y).abs().mean(), a, m), Evaluate(LossOps.L1Loss, a, m), tolerance);
+        Assert.Equal((a - 0.5).abs().mean().to_type(ScalarType.Float64).item<double>(), LossOps.L1Loss(a, 0.5).to_type(ScalarType.Float64).item<double>(), tolerance);
+    }
 }

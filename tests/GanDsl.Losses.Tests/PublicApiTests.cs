@@ -61,6 +61,9 @@ public class PublicApiTests
 /// <summary>Writes an assembly's public surface as sorted lines: a type, then its members indented under it.</summary>
 internal static class PublicApiListing
 {
+    // Nullable annotations are part of a signature (string vs string?), so they are listed too.
+    private static readonly NullabilityInfoContext Nullability = new();
+
     public static string Of(Assembly assembly)
     {
         var text = new StringBuilder();
@@ -107,12 +110,12 @@ internal static class PublicApiListing
             {
                 FieldInfo f when Visible(f) && !f.IsSpecialName => t.IsEnum
                     ? $"{f.Name} = {Convert.ToInt64(f.GetRawConstantValue())}"
-                    : $"{Access(f)}{(f.IsLiteral ? "const " : f.IsStatic ? "static " : "")}{(f.IsInitOnly ? "readonly " : "")}field {Name(f.FieldType)}{(f.IsLiteral ? " = " + Literal(f.GetRawConstantValue()) : "")}",
-                PropertyInfo p when Visible(p.GetMethod) || Visible(p.SetMethod) => $"{Access(p.GetMethod ?? p.SetMethod!)}{Static(p.GetMethod ?? p.SetMethod!)}property {Name(p.PropertyType)}{Indexer(p)} {{ {Accessors(p)}}}",
+                    : $"{Access(f)}{(f.IsLiteral ? "const " : f.IsStatic ? "static " : "")}{(f.IsInitOnly ? "readonly " : "")}field {Name(f.FieldType, Nullability.Create(f))}{(f.IsLiteral ? " = " + Literal(f.GetRawConstantValue()) : "")}",
+                PropertyInfo p when Visible(p.GetMethod) || Visible(p.SetMethod) => $"{Access(p.GetMethod ?? p.SetMethod!)}{Static(p.GetMethod ?? p.SetMethod!)}property {Name(p.PropertyType, Nullability.Create(p))}{Indexer(p)} {{ {Accessors(p)}}}",
                 EventInfo e when Visible(e.AddMethod) => $"{Access(e.AddMethod!)}{Static(e.AddMethod!)}event {Name(e.EventHandlerType!)}",
                 ConstructorInfo c when Visible(c) => $"{Access(c)}{Static(c)}constructor({Parameters(c)})",
                 MethodInfo mi when Visible(mi) && (!mi.IsSpecialName || mi.Name.StartsWith("op_", StringComparison.Ordinal)) =>
-                    $"{Access(mi)}{Static(mi)}{(mi.IsAbstract && !t.IsInterface ? "abstract " : mi.IsVirtual && !mi.IsFinal && !t.IsInterface && mi.GetBaseDefinition() == mi ? "virtual " : mi.GetBaseDefinition() != mi ? "override " : "")}method {Name(mi.ReturnType)} {mi.Name}{Generics(mi)}({Parameters(mi)})",
+                    $"{Access(mi)}{Static(mi)}{(mi.IsAbstract && !t.IsInterface ? "abstract " : mi.IsVirtual && !mi.IsFinal && !t.IsInterface && mi.GetBaseDefinition() == mi ? "virtual " : mi.GetBaseDefinition() != mi ? "override " : "")}method {Name(mi.ReturnType, Nullability.Create(mi.ReturnParameter))} {mi.Name}{Generics(mi)}({Parameters(mi)})",
                 _ => null,
             };
             if (line is not null) yield return $"{owner}.{(m is ConstructorInfo ? "ctor" : m.Name)}: {line}{Hidden(m)}";
@@ -146,15 +149,17 @@ internal static class PublicApiListing
     private static string Parameter(ParameterInfo p)
     {
         var type = p.ParameterType;
+        var nullability = Nullability.Create(p);
         var modifier = "";
         if (type.IsByRef)
         {
             modifier = p.IsOut ? "out " : p.IsIn ? "in " : "ref ";
             type = type.GetElementType()!;
+            nullability = nullability.ElementType ?? nullability;
         }
         if (p.GetCustomAttribute<ParamArrayAttribute>() is not null) modifier = "params ";
         var defaultValue = p.HasDefaultValue ? " = " + Literal(p.RawDefaultValue) : "";
-        return $"{modifier}{Name(type)} {p.Name}{defaultValue}";
+        return $"{modifier}{Name(type, nullability)} {p.Name}{defaultValue}";
     }
 
     private static string Literal(object? value) => value switch
@@ -167,19 +172,26 @@ internal static class PublicApiListing
     };
 
     /// <summary>A C#-like name: namespace-qualified, nested types with '.', generic arguments in angle brackets.</summary>
-    private static string Name(Type t)
+    private static string Name(Type t) => Name(t, null);
+
+    /// <summary>As <see cref="Name(Type)"/>, with a '?' on each reference type annotated nullable in <paramref name="n"/>.</summary>
+    private static string Name(Type t, NullabilityInfo? n)
     {
-        if (t.IsGenericParameter) return t.Name;
-        if (t.IsArray) return Name(t.GetElementType()!) + "[" + new string(',', t.GetArrayRank() - 1) + "]";
+        var mark = n is { ReadState: NullabilityState.Nullable } && !t.IsValueType ? "?" : "";
+        if (t.IsGenericParameter) return t.Name + mark;
+        if (t.IsArray) return Name(t.GetElementType()!, n?.ElementType) + "[" + new string(',', t.GetArrayRank() - 1) + "]" + mark;
         if (t.IsByRef || t.IsPointer) return Name(t.GetElementType()!) + (t.IsPointer ? "*" : "&");
         if (Nullable.GetUnderlyingType(t) is { } inner) return Name(inner) + "?";
         var name = t.Name;
         var tick = name.IndexOf('`');
         if (tick >= 0) name = name[..tick];
         var prefix = t.IsNested ? Name(t.DeclaringType!) + "." : t.Namespace is { } ns ? ns + "." : "";
-        if (!t.IsGenericType) return prefix + name;
+        if (!t.IsGenericType) return prefix + name + mark;
         // A nested type's generic arguments include its declaring type's; list only its own.
-        var own = t.GetGenericArguments().Skip(t.IsNested ? t.DeclaringType!.GetGenericArguments().Length : 0).ToList();
-        return own.Count == 0 ? prefix + name : prefix + name + "<" + string.Join(", ", own.Select(Name)) + ">";
+        var all = t.GetGenericArguments();
+        var first = t.IsNested ? t.DeclaringType!.GetGenericArguments().Length : 0;
+        var own = Enumerable.Range(first, all.Length - first)
+            .Select(i => Name(all[i], n is not null && i < n.GenericTypeArguments.Length ? n.GenericTypeArguments[i] : null)).ToList();
+        return (own.Count == 0 ? prefix + name : prefix + name + "<" + string.Join(", ", own) + ">") + mark;
     }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -17,7 +18,9 @@ namespace GanDsl;
 /// values, features) get a jitter v + σ·n, n ~ N(0, 1) per element, σ = <see cref="PointJitter"/>. Every random number comes from the step's <see cref="IStepRandom"/> (seeded from the
 /// run's seed and saved in checkpoints), so a resumed run draws exactly what the uninterrupted one would have.
 /// Every operation is differentiable in the batch (indexing, masking, affine maps), so G is trained through it.
+/// Hidden from IntelliSense: generated code reaches it through <see cref="LossOps"/>; users write <c>Augment</c>.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class AugmentationDraw
 {
     /// <summary>σ of the jitter applied to point batches [B,D] (the ring's modes have σ = 0.02, its radius is 2).</summary>
@@ -141,6 +144,8 @@ public sealed class AugmentationDraw
 /// The augmentation draws of one step that the loss shares between batches, by number (<c>AugmentWith(v, draw)</c>):
 /// the first use of a number draws, later uses in the same step apply the same transformation.
 /// </summary>
+/// <remarks>Hidden from IntelliSense: generated code's per-step state.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class SharedAugmentations
 {
     private readonly Dictionary<long, AugmentationDraw> _draws = new();

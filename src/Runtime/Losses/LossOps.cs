@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using TorchSharp;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
@@ -17,7 +18,9 @@ public sealed class GradientException(string message, Exception? inner = null) :
 /// <remarks>
 /// Shapes follow the DSL's classes: a per-sample value is [B], a batch of samples is [B, ...].
 /// Hand-written losses may use these too.
+/// Hidden from IntelliSense: users write DSL words, not these calls.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class LossOps
 {
     /// <summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Reflection;
 
 namespace GanDsl;
@@ -6,7 +7,9 @@ namespace GanDsl;
 /// Marks an assembly-level registration the generator emits for each loss, so
 /// <see cref="LossRegistry"/> finds every loss of an assembly without scanning types.
 /// </summary>
+/// <remarks>Hidden from IntelliSense: only generated code writes it.</remarks>
 [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class GeneratedGanLossAttribute(string name, Type lossType) : Attribute
 {
     /// <summary>The loss's canonical name.</summary>

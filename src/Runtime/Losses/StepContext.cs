@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using TorchSharp;
@@ -30,6 +31,8 @@ public interface IStepRandom
 }
 
 /// <summary>Draws from a seeded libtorch generator: what the trainer uses.</summary>
+/// <remarks>Hidden from IntelliSense: plumbing of the trainer and the gradient checker.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class GeneratorStepRandom(Generator generator) : IStepRandom
 {
     /// <inheritdoc/>
@@ -123,6 +126,7 @@ public sealed class StepContext
     public IStepRandom Random { get; }
 
     /// <summary>The augmentation draws this step shares between batches by number (<c>AugmentWith(v, draw)</c>).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public SharedAugmentations Augmentations { get; } = new();
 
     /// <summary>The network declared under <paramref name="name"/>.</summary>

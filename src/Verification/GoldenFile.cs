@@ -30,7 +30,7 @@ public sealed record GoldenEntry(
     JsonElement Raw);
 
 /// <summary>
-/// A file in the golden format (described in the repository's <c>tests/reference/golden/README.md</c>): tiny networks, fixed inputs and, per
+/// A file in the golden format (described in the repository's <c>docs/golden-files.md</c>): tiny networks, fixed inputs and, per
 /// loss, reference values and gradients computed in float64 by an independent implementation.
 /// </summary>
 public sealed class GoldenFile
@@ -70,7 +70,7 @@ public sealed class GoldenFile
         JsonDocument doc;
         try { doc = JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = true }); }
         catch (JsonException e)
-        { throw new GoldenFormatException($"'{path}' is not valid JSON ({e.Message}). Regenerate or re-copy the file; the format is described in tests/reference/golden/README.md of the GanDsl repository.", e); }
+        { throw new GoldenFormatException($"'{path}' is not valid JSON ({e.Message}). Regenerate or re-copy the file; the format is described in docs/golden-files.md of the GanDsl repository.", e); }
 
         using (doc)
         {
@@ -194,5 +194,5 @@ public sealed class GoldenFile
             ? v : throw Bad(where, $"has no '{key}'");
 
     private static GoldenFormatException Bad(string where, string what) =>
-        new($"{where} {what}. The file is not in the golden format (tests/reference/golden/README.md of the GanDsl repository); regenerate or re-copy it.");
+        new($"{where} {what}. The file is not in the golden format (docs/golden-files.md of the GanDsl repository); regenerate or re-copy it.");
 }

@@ -35,7 +35,7 @@ OUT_PATH = os.path.join(HERE, "zoo.json")
 SEED = 20240611
 BATCH = 4
 
-# Architectures (in, hidden, out); see tests/reference/golden/README.md. A is ragan-aux's second critic.
+# Architectures (in, hidden, out); see docs/golden-files.md. A is ragan-aux's second critic.
 ARCHS = {"D": [2, 8, 1], "G": [2, 8, 2], "AE": [2, 8, 2], "H": [2, 8, 4], "A": [2, 8, 1]}
 
 # Hyperparameters (conventions.md says where each comes from).

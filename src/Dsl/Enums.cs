@@ -29,6 +29,8 @@ public enum NetworkOutput
     Features,
     /// <summary>A reconstruction of the input, same shape as the input (autoencoder discriminators: EBGAN, BEGAN, MAGAN).</summary>
     Reconstruction,
+    /// <summary>One logit per class per sample, shape [B,K] for data with K classes (a classifier network).</summary>
+    ClassLogits,
 }
 
 /// <summary>When a state variable's update expression is applied.</summary>

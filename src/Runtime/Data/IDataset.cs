@@ -69,6 +69,37 @@ public interface IBatchSampler
     void SetState(byte[] state);
 }
 
+/// <summary>
+/// A dataset whose samples carry a class label in [0, <see cref="ClassCount"/>): Fashion-MNIST's classes, the mode of a
+/// 2-D mixture, the labels given with your data. Its sampler is an <see cref="ILabelledBatchSampler"/>, and conditional
+/// losses (those that read <c>y</c>) train only on such data.
+/// </summary>
+public interface ILabelledDataset : IDataset
+{
+    /// <summary>The number of classes K; labels lie in [0, K).</summary>
+    int ClassCount { get; }
+
+    /// <summary>A short name per class, K of them ("T-shirt/top", "mode 0"), for plots and reports.</summary>
+    IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>
+    /// The fraction of samples in each class, K values that sum to 1: the distribution the trainer draws the generator's
+    /// labels <c>yz</c> from by default (uniform for the balanced built-in data).
+    /// </summary>
+    IReadOnlyList<double> ClassFrequencies { get; }
+}
+
+/// <summary>Draws batches with their labels from an <see cref="ILabelledDataset"/>.</summary>
+public interface ILabelledBatchSampler : IBatchSampler
+{
+    /// <summary>
+    /// Draws the next batch and its labels: the samples exactly as <see cref="IBatchSampler.NextTensor"/> would have
+    /// drawn them (same random state, same position afterwards), and their labels, an int64 tensor of shape
+    /// [<see cref="IBatchSampler.BatchSize"/>] on the same device. The caller disposes both.
+    /// </summary>
+    (Tensor Samples, Tensor Labels) NextLabelled(Device? device = null);
+}
+
 /// <summary>One batch of samples copied to the host (<see cref="BatchSamplerExtensions.Next"/>): row-major <see cref="Data"/> of shape <see cref="Shape"/>.</summary>
 /// <param name="Data">The values, row-major (C order).</param>
 /// <param name="Shape">Batch size followed by the sample shape.</param>

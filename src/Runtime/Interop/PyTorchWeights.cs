@@ -150,7 +150,7 @@ public static class PyTorchWeights
     /// they are. Returns the names loaded.
     /// </summary>
     /// <exception cref="TensorFileException">The folder is missing, holds a file for no network, a network has both files, or a file does not fit.</exception>
-    public static IReadOnlyList<string> LoadFolder(IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> networks, string folder)
+    public static IReadOnlyList<string> LoadFolder(IReadOnlyDictionary<string, nn.Module> networks, string folder)
     {
         ArgumentNullException.ThrowIfNull(networks);
         var full = System.IO.Path.GetFullPath(folder);

@@ -3,7 +3,28 @@ namespace GanDsl;
 // NetworkRole, NetworkOutput and StateUpdateTiming live in GanDsl.Dsl (src/Dsl/Enums.cs): the DSL attributes use them too.
 
 /// <summary>A network the loss uses.</summary>
-public sealed record NetworkInfo(string Name, NetworkRole Role, NetworkOutput Output);
+/// <param name="Name">The name the loss gives it (<c>D</c>, <c>G</c>).</param>
+/// <param name="Role">Which step trains it.</param>
+/// <param name="Output">What its output means.</param>
+/// <param name="TakesLabels">
+/// True when the loss applies it to a batch and its class labels (<c>D(x, y)</c>, <c>G(z, yz)</c>): the module is then an
+/// <c>nn.Module&lt;Tensor, Tensor, Tensor&gt;</c> taking (batch, int64 labels [B]).
+/// </param>
+/// <param name="ClassHeads">
+/// The number of class-logit heads the loss reads from this network's forward pass besides its own output (AC-GAN's
+/// auxiliary classifier is 1; see <see cref="ClassHeadInfo"/>): the module returns its output and then each head's K
+/// class logits side by side, shape [B, 1 + ClassHeads·K] for a score network.
+/// </param>
+public sealed record NetworkInfo(string Name, NetworkRole Role, NetworkOutput Output, bool TakesLabels = false, int ClassHeads = 0);
+
+/// <summary>
+/// A class-logit head the loss reads from another network's forward pass (AC-GAN's auxiliary classifier on D's trunk):
+/// columns <c>1 + Index·K</c> to <c>(Index + 1)·K</c> of <see cref="Network"/>'s output, for data with K classes.
+/// </summary>
+/// <param name="Name">The name the loss gives the head (<c>Q</c>).</param>
+/// <param name="Network">The network whose forward pass computes it (<c>D</c>).</param>
+/// <param name="Index">Its position among that network's heads, from 0, in declaration order.</param>
+public sealed record ClassHeadInfo(string Name, string Network, int Index);
 
 /// <summary>A hyperparameter with its default value.</summary>
 public sealed record HyperInfo(string Name, double Default, string? Description);
@@ -58,6 +79,15 @@ public sealed record LossInfo(
     /// output): when a step's loss is not finite, the trainer names these instead of suggesting a smaller learning rate.
     /// </summary>
     public IReadOnlyList<LossWarning> Warnings { get; init; } = [];
+
+    /// <summary>
+    /// True when the loss reads class labels (<c>y</c>, <c>yz</c>, a label-taking network or a class head): it trains only
+    /// on labelled data, and the trainer draws the generator's labels <c>yz</c>.
+    /// </summary>
+    public bool UsesLabels { get; init; }
+
+    /// <summary>The class-logit heads the loss reads from its networks' forward passes (AC-GAN's classifier on D).</summary>
+    public IReadOnlyList<ClassHeadInfo> ClassHeads { get; init; } = [];
 }
 
 /// <summary>A sub-expression of a loss the build warned about, and how to fix it.</summary>

@@ -34,7 +34,7 @@ internal static class NetworkCheck
     /// <param name="dataName">How the messages name the data ("the data 'ring'").</param>
     /// <param name="noiseName">How the messages name the noise ("the noise of model family 'mlp'").</param>
     /// <exception cref="ArgumentException">A network is missing, cannot take its input, or returns what the loss cannot use.</exception>
-    public static void Run(LossInfo info, IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> networks, long[] realShape, ScalarType realType,
+    public static void Run(LossInfo info, IReadOnlyDictionary<string, nn.Module> networks, long[] realShape, ScalarType realType,
         long[] noiseShape, ScalarType noiseType, Device device, string dataName, string noiseName)
     {
         CheckInput(realShape, realType, dataName);
@@ -64,10 +64,18 @@ internal static class NetworkCheck
             throw new ArgumentException($"{Capitalised(name)} is {Name(type)}; the networks need floating-point input (float32).");
     }
 
-    private static void Check(NetworkInfo network, nn.Module<Tensor, Tensor> module, long[] inputShape, ScalarType inputType, string inputName,
+    private static void Check(NetworkInfo network, nn.Module module, long[] inputShape, ScalarType inputType, string inputName,
         long[] realShape, string dataName, Device device)
     {
         var who = $"{network.Name} ({module.GetType().Name})";
+        // A conditional network (the loss calls it with labels) takes the batch and int64 class labels; class 0 exists for any K.
+        Func<Tensor, Tensor> call = (network.TakesLabels, module) switch
+        {
+            (false, nn.Module<Tensor, Tensor> m) => m.call,
+            (true, nn.Module<Tensor, Tensor, Tensor> m) => input => m.call(input, torch.zeros(input.shape[0], ScalarType.Int64, input.device)),
+            (false, _) => throw new ArgumentException($"{who} is not an nn.Module<Tensor, Tensor>, but the loss applies {network.Name} to a batch alone ({network.Name}(v))."),
+            (true, _) => throw new ArgumentException($"{who} takes no labels, but the loss applies {network.Name} to a batch and its labels ({network.Name}(v, y)): give it an nn.Module<Tensor, Tensor, Tensor> taking (batch, labels)."),
+        };
         var parameters = module.parameters().ToArray();
         if (parameters.FirstOrDefault(p => p.is_floating_point() && p.dtype != inputType) is { } mismatched)
             throw new ArgumentException($"{who} has {Name(mismatched.dtype)} parameters, but {inputName} is {Name(inputType)}: build it in {Name(inputType)} (or call .to({Name(inputType)}) on it).");
@@ -79,7 +87,7 @@ internal static class NetworkCheck
         {
             using var input = torch.zeros(shape, inputType, device);
             Tensor output;
-            try { output = module.call(input); }
+            try { output = call(input); }
             catch (Exception e) when (e is not (OutOfMemoryException or InsufficientExecutionStackException))
             {
                 var what = e is System.Runtime.InteropServices.ExternalException ? "" : $"{e.GetType().Name}: ";
@@ -93,7 +101,7 @@ internal static class NetworkCheck
             CheckShape(network, who, output.shape, shape, inputName, [DryBatch, .. realShape], dataName);
             if (trainable && !output.requires_grad)
                 throw new ArgumentException($"{who} returned a tensor with no gradient path to its parameters (detached, or computed under no_grad): {network.Name} could not be trained.");
-            if (network.Role == NetworkRole.Critic) CheckInputPath(module, parameters, who, shape, inputType, inputName, device);
+            if (network.Role == NetworkRole.Critic) CheckInputPath(call, parameters, who, shape, inputType, inputName, device);
         }
         finally
         {
@@ -102,14 +110,14 @@ internal static class NetworkCheck
     }
 
     /// <summary>The generator trains through a critic: the critic's output must depend on its input through something differentiable.</summary>
-    private static void CheckInputPath(nn.Module<Tensor, Tensor> module, TorchSharp.Modules.Parameter[] parameters, string who, long[] shape, ScalarType type, string inputName, Device device)
+    private static void CheckInputPath(Func<Tensor, Tensor> call, TorchSharp.Modules.Parameter[] parameters, string who, long[] shape, ScalarType type, string inputName, Device device)
     {
         var frozen = parameters.Where(p => p.requires_grad).ToArray();
         foreach (var p in frozen) p.requires_grad = false;
         try
         {
             using var input = torch.zeros(shape, type, device).requires_grad_(true);
-            using var output = module.call(input);
+            using var output = call(input);
             if (!output.requires_grad)
                 throw new ArgumentException($"{who} returned a tensor with no gradient path to its input ({inputName}): the generator, trained through it, would get no gradient. Remove the detach (or no_grad) from its forward.");
         }

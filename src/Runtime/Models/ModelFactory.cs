@@ -30,12 +30,12 @@ public static class ModelFactory
     /// </summary>
     /// <exception cref="ArgumentException">The family cannot model samples of that shape.</exception>
     /// <exception cref="NotSupportedException">A network's role and output kind have no architecture in the family.</exception>
-    public static Dictionary<string, nn.Module<Tensor, Tensor>> BuildAll(IModelFamily family, IReadOnlyList<NetworkInfo> networks, IReadOnlyList<long> sampleShape)
+    public static Dictionary<string, nn.Module> BuildAll(IModelFamily family, IReadOnlyList<NetworkInfo> networks, IReadOnlyList<long> sampleShape)
     {
         ArgumentNullException.ThrowIfNull(family);
         ArgumentNullException.ThrowIfNull(networks);
         if (family.CheckSampleShape(sampleShape) is { } problem) throw new ArgumentException(problem, nameof(sampleShape));
-        var built = new Dictionary<string, nn.Module<Tensor, Tensor>>(StringComparer.Ordinal);
+        var built = new Dictionary<string, nn.Module>(StringComparer.Ordinal);
         try
         {
             foreach (var network in networks) built.Add(network.Name, family.Build(network, sampleShape));

@@ -22,7 +22,7 @@ public sealed class ExponentialMovingAverage : IDisposable
     /// <param name="source">The network being trained.</param>
     /// <param name="copy">A network of the same architecture (its own tensors); the average takes ownership of it.</param>
     /// <param name="decay">Weight of the old average, in [0, 1).</param>
-    public ExponentialMovingAverage(nn.Module<Tensor, Tensor> source, nn.Module<Tensor, Tensor> copy, double decay)
+    public ExponentialMovingAverage(nn.Module source, nn.Module copy, double decay)
     {
         if (!(decay is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(decay), decay, "The EMA decay must be in [0, 1).");
         Average = copy;
@@ -44,7 +44,7 @@ public sealed class ExponentialMovingAverage : IDisposable
     }
 
     /// <summary>The averaged network (always in evaluation mode).</summary>
-    public nn.Module<Tensor, Tensor> Average { get; }
+    public nn.Module Average { get; }
 
     /// <summary>Weight of the old average.</summary>
     public double Decay { get; }

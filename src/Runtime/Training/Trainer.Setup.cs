@@ -148,7 +148,7 @@ public sealed partial class Trainer
         var threads = torch.get_num_threads();
         torch.manual_seed(options.Seed);
 
-        Dictionary<string, nn.Module<Tensor, Tensor>> networks;
+        Dictionary<string, nn.Module> networks;
         try { networks = ModelFactory.BuildAll(family, info.Networks, dataset.SampleShape); }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException)
         {
@@ -197,7 +197,7 @@ public sealed partial class Trainer
     /// fit the data, the noise or the loss is named now rather than failing inside libtorch at step 1.
     /// </summary>
     /// <exception cref="ArgumentException">A network that does not fit, named with its role, type, input and shapes.</exception>
-    private static void DryRun(LossInfo info, Dictionary<string, nn.Module<Tensor, Tensor>> networks, IModelFamily family, IDataset dataset, Device device)
+    private static void DryRun(LossInfo info, Dictionary<string, nn.Module> networks, IModelFamily family, IDataset dataset, Device device)
     {
         var noise = CallUser(family, nameof(IModelFamily.NoiseShape), () => family.NoiseShape)?.ToArray()
             ?? throw new UserCodeException(family.GetType(), nameof(IModelFamily.NoiseShape), "returned null; it gives one noise sample's shape, e.g. [64].");

@@ -49,7 +49,7 @@ public sealed partial class Trainer : IDisposable
     private readonly int _threads;
     private readonly long[] _noiseShape;
     private readonly NetworkInfo _sampleNetwork;
-    private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _networks;
+    private readonly Dictionary<string, nn.Module> _networks;
     private readonly List<NamedOptimizer> _criticOptimizers = new();
     private readonly List<NamedOptimizer> _generatorOptimizers = new();
     private readonly ExponentialMovingAverage? _ema;
@@ -69,7 +69,7 @@ public sealed partial class Trainer : IDisposable
     private sealed record NamedOptimizer(string Network, OptimizerSettings Settings, optim.Optimizer Optimizer, (string Name, Parameter Parameter)[] Parameters);
 
     private Trainer(TrainOptions options, IGanLoss loss, IModelFamily family, IDataset dataset, Device device, int batchSize, int threads,
-        Dictionary<string, nn.Module<Tensor, Tensor>> networks, NetworkInfo sampleNetwork, string dataKey)
+        Dictionary<string, nn.Module> networks, NetworkInfo sampleNetwork, string dataKey)
     {
         _options = options;
         _loss = loss;
@@ -117,14 +117,17 @@ public sealed partial class Trainer : IDisposable
     /// <summary>The loss being trained (its hyperparameters and state are live).</summary>
     public IGanLoss Loss => _loss;
 
-    /// <summary>Every network by the name the loss gives it.</summary>
-    public IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> Networks => _networks;
+    /// <summary>
+    /// Every network by the name the loss gives it: an <c>nn.Module&lt;Tensor, Tensor&gt;</c>, or an
+    /// <c>nn.Module&lt;Tensor, Tensor, Tensor&gt;</c> (batch, labels) for a network the loss calls with labels.
+    /// </summary>
+    public IReadOnlyDictionary<string, nn.Module> Networks => _networks;
 
-    /// <summary>The network whose outputs are samples.</summary>
-    public nn.Module<Tensor, Tensor> SampleNetwork => _networks[_sampleNetwork.Name];
+    /// <summary>The network whose outputs are samples (<see cref="Sampling.Generate"/> draws from it).</summary>
+    public nn.Module SampleNetwork => _networks[_sampleNetwork.Name];
 
     /// <summary>The EMA copy of the sample network, when the run keeps one.</summary>
-    public nn.Module<Tensor, Tensor>? AverageNetwork => _ema?.Average;
+    public nn.Module? AverageNetwork => _ema?.Average;
 
     /// <summary>Generator steps completed so far (including those before a resume).</summary>
     public long Step => _step;

@@ -20,10 +20,27 @@ public static class Sampling
     /// uses its running statistics, and nothing of the network changes) without autograd, from standard normal
     /// noise of per-sample shape <paramref name="noiseShape"/> drawn from <paramref name="random"/>.
     /// </summary>
+    /// <param name="generator">An <c>nn.Module&lt;Tensor, Tensor&gt;</c>, or for a conditional generator an <c>nn.Module&lt;Tensor, Tensor, Tensor&gt;</c> (noise, labels).</param>
+    /// <param name="noiseShape">One noise vector's shape.</param>
+    /// <param name="count">Samples to generate.</param>
+    /// <param name="random">Draws the noise.</param>
+    /// <param name="device">Where the generator lives.</param>
+    /// <param name="labels">The class of each of the <paramref name="count"/> samples, for a conditional generator (required then); null otherwise.</param>
     /// <returns>The samples, row-major, float32, and their shape [count, ...sample shape].</returns>
-    public static (float[] Data, long[] Shape) Generate(nn.Module<Tensor, Tensor> generator, IReadOnlyList<long> noiseShape, int count, Generator random, Device device)
+    /// <exception cref="ArgumentException">A conditional generator without <paramref name="labels"/>, or labels of the wrong length.</exception>
+    public static (float[] Data, long[] Shape) Generate(nn.Module generator, IReadOnlyList<long> noiseShape, int count, Generator random, Device device, long[]? labels = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
+        Func<Tensor, int, int, Tensor> call = generator switch
+        {
+            nn.Module<Tensor, Tensor> g => (z, _, _) => g.call(z),
+            nn.Module<Tensor, Tensor, Tensor> g when labels is not null => labels.Length == count
+                ? (z, from, n) => g.call(z, torch.tensor(labels.AsSpan(from, n).ToArray(), ScalarType.Int64, device))
+                : throw new ArgumentException($"Sampling.Generate: {labels.Length} labels for {count} samples; give one class per sample.", nameof(labels)),
+            nn.Module<Tensor, Tensor, Tensor> => throw new ArgumentException(
+                $"Sampling.Generate: the generator ({generator.GetType().Name}) takes class labels; give the class of each sample (labels).", nameof(labels)),
+            _ => throw new ArgumentException($"Sampling.Generate: the generator ({generator.GetType().Name}) is neither an nn.Module<Tensor, Tensor> nor an nn.Module<Tensor, Tensor, Tensor>.", nameof(generator)),
+        };
         var wasTraining = generator.training;
         generator.eval();
         try
@@ -36,7 +53,7 @@ public static class Sampling
                 using var scope = torch.NewDisposeScope();
                 var n = Math.Min(Chunk, count - done);
                 var z = torch.randn([n, .. noiseShape], ScalarType.Float32, device, generator: random);
-                var x = generator.call(z);
+                var x = call(z, done, n);
                 sampleShape ??= x.shape[1..];
                 data.AddRange(x.HostFloats());
             }
@@ -127,7 +144,7 @@ public sealed partial class Trainer
     }
 
     /// <summary>The network samples come from: the EMA average when the run keeps one.</summary>
-    private nn.Module<Tensor, Tensor> CurrentSampler => _ema?.Average ?? SampleNetwork;
+    private nn.Module CurrentSampler => _ema?.Average ?? SampleNetwork;
 
     /// <summary>The TensorBoard event log of the current <see cref="Run"/>, once it started.</summary>
     private TensorBoardLog? _tensorBoard;

@@ -33,9 +33,10 @@ internal static class NetworkCheck
     /// <param name="device">Where the batches live.</param>
     /// <param name="dataName">How the messages name the data ("the data 'ring'").</param>
     /// <param name="noiseName">How the messages name the noise ("the noise of model family 'mlp'").</param>
+    /// <param name="classCount">The data's number of classes K (the width of class logits); 0 for unlabelled data.</param>
     /// <exception cref="ArgumentException">A network is missing, cannot take its input, or returns what the loss cannot use.</exception>
     public static void Run(LossInfo info, IReadOnlyDictionary<string, nn.Module> networks, long[] realShape, ScalarType realType,
-        long[] noiseShape, ScalarType noiseType, Device device, string dataName, string noiseName)
+        long[] noiseShape, ScalarType noiseType, Device device, string dataName, string noiseName, int classCount = 0)
     {
         CheckInput(realShape, realType, dataName);
         CheckInput(noiseShape, noiseType, noiseName);
@@ -52,7 +53,10 @@ internal static class NetworkCheck
                 _ => default,
             };
             if (input.Shape is null) continue;
-            Check(network, module, input.Shape, input.Type, input.Name, realShape, dataName, device);
+            if (classCount <= 0 && (network.ClassHeads > 0 || network.Output == NetworkOutput.ClassLogits))
+                throw new ArgumentException($"Loss '{info.Name}' reads class logits from network {network.Name} ({ModelFactoryNeeds(network)}), but the number of classes is 0: " +
+                    "the data has no labels (or StepContext.ClassCount is not set). Train on labelled data, or set StepContext.ClassCount to the number of classes.");
+            Check(network, module, input.Shape, input.Type, input.Name, realShape, dataName, device, classCount);
         }
     }
 
@@ -65,14 +69,15 @@ internal static class NetworkCheck
     }
 
     private static void Check(NetworkInfo network, nn.Module module, long[] inputShape, ScalarType inputType, string inputName,
-        long[] realShape, string dataName, Device device)
+        long[] realShape, string dataName, Device device, int classCount)
     {
         var who = $"{network.Name} ({module.GetType().Name})";
-        // A conditional network (the loss calls it with labels) takes the batch and int64 class labels; class 0 exists for any K.
+        // A conditional network (the loss calls it with labels) takes the batch and int64 class labels: classes 0, 1, ...
+        // (mod K), so a label table with too few rows fails here; class 0 alone when K is unknown.
         Func<Tensor, Tensor> call = (network.TakesLabels, module) switch
         {
             (false, nn.Module<Tensor, Tensor> m) => m.call,
-            (true, nn.Module<Tensor, Tensor, Tensor> m) => input => m.call(input, torch.zeros(input.shape[0], ScalarType.Int64, input.device)),
+            (true, nn.Module<Tensor, Tensor, Tensor> m) => input => m.call(input, DryLabels(input.shape[0], classCount, input.device)),
             (false, _) => throw new ArgumentException($"{who} is not an nn.Module<Tensor, Tensor>, but the loss applies {network.Name} to a batch alone ({network.Name}(v))."),
             (true, _) => throw new ArgumentException($"{who} takes no labels, but the loss applies {network.Name} to a batch and its labels ({network.Name}(v, y)): give it an nn.Module<Tensor, Tensor, Tensor> taking (batch, labels)."),
         };
@@ -91,14 +96,16 @@ internal static class NetworkCheck
             catch (Exception e) when (e is not (OutOfMemoryException or InsufficientExecutionStackException))
             {
                 var what = e is System.Runtime.InteropServices.ExternalException ? "" : $"{e.GetType().Name}: ";
+                var dryLabels = Enumerable.Range(0, (int)DryBatch).Select(i => classCount > 0 ? (long)(i % classCount) : 0L);
+                var labels = network.TakesLabels ? $" and int64 labels {Format(dryLabels)}{(classCount > 0 ? $" of {classCount} classes" : "")}" : "";
                 throw new ArgumentException(BuiltFor(module, inputShape, inputName) is { } builtFor
                     ? $"{who} was built for {builtFor}: {what}{FirstLine(e.Message)}"
-                    : $"{who} cannot take {inputName}, a batch of shape {Format(shape)} ({Name(inputType)}): {what}{FirstLine(e.Message)}", e);
+                    : $"{who} cannot take {inputName}, a batch of shape {Format(shape)} ({Name(inputType)}){labels}: {what}{FirstLine(e.Message)}", e);
             }
             if (output is null) throw new ArgumentException($"{who} returned null for {inputName} {Format(shape)}; it must return a tensor.");
             if (!output.is_floating_point())
                 throw new ArgumentException($"{who} returned {Name(output.dtype)} for {inputName}; the loss needs floating-point values ({Name(inputType)}).");
-            CheckShape(network, who, output.shape, shape, inputName, [DryBatch, .. realShape], dataName);
+            CheckShape(network, who, output.shape, shape, inputName, [DryBatch, .. realShape], dataName, classCount);
             if (trainable && !output.requires_grad)
                 throw new ArgumentException($"{who} returned a tensor with no gradient path to its parameters (detached, or computed under no_grad): {network.Name} could not be trained.");
             if (network.Role == NetworkRole.Critic) CheckInputPath(call, parameters, who, shape, inputType, inputName, device);
@@ -127,20 +134,44 @@ internal static class NetworkCheck
         }
     }
 
-    private static void CheckShape(NetworkInfo network, string who, long[] actual, long[] inputShape, string inputName, long[] sampleShape, string dataName)
+    private static void CheckShape(NetworkInfo network, string who, long[] actual, long[] inputShape, string inputName, long[] sampleShape, string dataName, int classCount)
     {
         var batch = inputShape[0];
+        if (network.ClassHeads > 0)
+        {
+            // Score or features, then H heads of K class logits side by side (LossInfo.ClassHeads reads them by column).
+            long heads = (long)network.ClassHeads * classCount;
+            var (fits, own) = network.Output switch
+            {
+                NetworkOutput.Score => (actual is [var b, var w] && b == batch && w == 1 + heads, "1"),
+                NetworkOutput.Features => (actual is [var b, var w] && b == batch && w > heads, "F"),
+                NetworkOutput.ClassLogits => (actual is [var b, var w] && b == batch && w == classCount + heads, $"{classCount}"),
+                _ => (false, "?"),
+            };
+            if (!fits)
+                throw new ArgumentException(
+                    $"{who} returned {Format(actual)} for {inputName} {Format(inputShape)}, but the loss reads {network.ClassHeads} class head{(network.ClassHeads == 1 ? "" : "s")} from it: " +
+                    $"it needs [{batch}, {own} + {network.ClassHeads}·{classCount}] for {classCount} classes (its {network.Output} output, then {network.ClassHeads} head{(network.ClassHeads == 1 ? "" : "s")} of {classCount} class logits).");
+            return;
+        }
         var (ok, expected) = network.Output switch
         {
             NetworkOutput.Sample => (actual.SequenceEqual(sampleShape), $"samples shaped like {dataName}: {Format(sampleShape)}"),
             NetworkOutput.Score => (actual is [var b] && b == batch || actual is [var b1, 1] && b1 == batch, $"one score per sample: [{batch}] or [{batch}, 1]"),
             NetworkOutput.Features => (actual.Length == 2 && actual[0] == batch && actual[1] > 0, $"one row of features per sample: [{batch}, F]"),
             NetworkOutput.Reconstruction => (actual.SequenceEqual(sampleShape), $"a reconstruction shaped like its input: {Format(sampleShape)}"),
+            NetworkOutput.ClassLogits => (actual is [var b2, var k] && b2 == batch && k == classCount, $"one logit per class per sample: [{batch}, {classCount}] for {classCount} classes"),
             _ => (true, ""),
         };
         if (!ok)
             throw new ArgumentException($"{who} returned {Format(actual)} for {inputName} {Format(inputShape)}; as a {network.Role.ToString().ToLowerInvariant()} with {network.Output} output the loss needs {expected}.");
     }
+
+    /// <summary>The dry run's labels: 0, 1, 2, ... modulo K (all 0 when K is unknown), int64.</summary>
+    private static Tensor DryLabels(long batch, int classCount, Device device) =>
+        classCount > 0 ? torch.arange(batch, ScalarType.Int64, device).remainder(classCount) : torch.zeros(batch, ScalarType.Int64, device);
+
+    private static string? ModelFactoryNeeds(NetworkInfo network) => GanDsl.Models.ModelFactory.NeedsClasses(network);
 
     /// <summary>"3 features but the data 'ring' has 2" when the module's first linear layer disagrees with flat samples; else null.</summary>
     private static string? BuiltFor(nn.Module module, long[] inputShape, string inputName)

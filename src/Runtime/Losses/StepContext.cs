@@ -138,12 +138,12 @@ public sealed class StepContext
         ArgumentNullException.ThrowIfNull(info);
         if (Real.dim() == 0 || Noise.dim() == 0)
             throw new ArgumentException($"The step context's {(Real.dim() == 0 ? "real batch (Real)" : "noise batch (Noise)")} is a 0-d tensor; batches are [B, ...], one row per sample.");
-        var key = string.Join("|", info.Name, NetworkCheck.Format(Real.shape), Real.dtype, NetworkCheck.Format(Noise.shape), Noise.dtype, Real.device,
+        var key = string.Join("|", info.Name, NetworkCheck.Format(Real.shape), Real.dtype, NetworkCheck.Format(Noise.shape), Noise.dtype, Real.device, ClassCount,
             string.Join(",", info.Networks.Select(n => _networks.TryGetValue(n.Name, out var m) && m is not null ? RuntimeHelpers.GetHashCode(m) : 0)));
         var done = s_checked.GetOrCreateValue(_networksKey);
         if (done.ContainsKey(key)) return;
         NetworkCheck.Run(info, _networks, Real.shape[1..], Real.dtype, Noise.shape[1..], Noise.dtype, Real.device,
-            "the real batch (StepContext.Real)", "the noise batch (StepContext.Noise)");
+            "the real batch (StepContext.Real)", "the noise batch (StepContext.Noise)", ClassCount);
         done.TryAdd(key, true);
     }
 

@@ -13,7 +13,8 @@ namespace GanDsl.Models;
 /// <item>reconstruction: that encoder ending in Linear(128·7·7,<see cref="CodeSize"/>), then a decoder
 /// Linear(<see cref="CodeSize"/>,128·7·7)-ReLU-reshape(128,7,7)-ConvTranspose2d(128,64,4,2,1)-ReLU-ConvTranspose2d(64,1,4,2,1)-Tanh.</item>
 /// </list>
-/// Critics have no batch norm, so gradient penalties (which are per sample) stay valid.
+/// Critics have no batch norm, so gradient penalties (which are per sample) stay valid. Conditional networks (labels,
+/// class heads, class logits): see <see cref="Build(NetworkInfo, IReadOnlyList{long}, int)"/>.
 /// </summary>
 public sealed class Dcgan28Family : IModelFamily
 {
@@ -48,6 +49,8 @@ public sealed class Dcgan28Family : IModelFamily
     /// <inheritdoc/>
     public nn.Module<Tensor, Tensor> Build(NetworkInfo network, IReadOnlyList<long> sampleShape)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        if (ModelFactory.NeedsClasses(network) is not null) throw ModelFactory.NeedsClassCount(this, network);
         if (CheckSampleShape(sampleShape) is { } problem) throw new ArgumentException(problem, nameof(sampleShape));
         return (network.Role, network.Output) switch
         {
@@ -65,6 +68,52 @@ public sealed class Dcgan28Family : IModelFamily
             _ => throw ModelFactory.Unsupported(this, network),
         };
     }
+
+    /// <summary>
+    /// Conditional networks (<see cref="IModelFamily.Build(NetworkInfo, IReadOnlyList{long}, int)"/>) for data with K classes:
+    /// <list type="bullet">
+    /// <item>generator with labels: the label's embedding (nn.Embedding(K, <see cref="LabelEmbeddingSize"/>)) concatenated with z
+    /// (Mirza &amp; Osindero 2014), then the unconditional generator with a first layer Linear(64+32, 128·7·7). Chosen over
+    /// conditional batch norm (de Vries et al. 2017, as in BigGAN) because the network stays made of TorchSharp's own
+    /// layers: its BatchNorm running statistics, PyTorch export and batch-independence check work unchanged;</item>
+    /// <item>score critic with labels: the projection discriminator (Miyato &amp; Koyama 2018), D(x, y) = ψ(φ(x)) + ⟨embed(y), φ(x)⟩
+    /// with φ the convolutional trunk up to the flattened 128·7·7 features, ψ its final Linear and embed a K × 6272 table;</item>
+    /// <item>class heads (AC-GAN, Odena et al. 2017): H·K more columns of the same final Linear, so the trunk runs once
+    /// (a score critic outputs [B, 1 + H·K]); the projection is added to the score column only;</item>
+    /// <item>class-logits critic: the score trunk ending in Linear(128·7·7, K).</item>
+    /// </list>
+    /// Networks that need no classes are built exactly as by <see cref="Build(NetworkInfo, IReadOnlyList{long})"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">Labels on a features, class-logits or reconstruction critic; class heads on a generator or a reconstruction.</exception>
+    public nn.Module Build(NetworkInfo network, IReadOnlyList<long> sampleShape, int classCount)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (ModelFactory.NeedsClasses(network) is null) return Build(network, sampleShape);
+        if (CheckSampleShape(sampleShape) is { } problem) throw new ArgumentException(problem, nameof(sampleShape));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classCount);
+        long heads = (long)network.ClassHeads * classCount;
+        return (network.Role, network.Output, network.TakesLabels, heads) switch
+        {
+            (NetworkRole.Generator, NetworkOutput.Sample, true, 0) => new LabelConcat(classCount, LabelEmbeddingSize, nn.Sequential(
+                nn.Linear(NoiseDimension + LabelEmbeddingSize, Flat), nn.BatchNorm1d(Flat), nn.ReLU(), nn.Unflatten(1, [128, 7, 7]),
+                nn.ConvTranspose2d(128, 64, 4, stride: 2, padding: 1), nn.BatchNorm2d(64), nn.ReLU(),
+                nn.ConvTranspose2d(64, 1, 4, stride: 2, padding: 1), nn.Tanh())),
+            (NetworkRole.Critic, NetworkOutput.Score, true, _) => new ProjectionCritic(ConvTrunk(), Flat, 1 + heads, classCount),
+            (NetworkRole.Critic, NetworkOutput.Score, false, _) => ConvCritic(1 + heads),
+            (NetworkRole.Critic, NetworkOutput.Features, false, _) => ConvCritic(FeatureCount + heads),
+            (NetworkRole.Critic, NetworkOutput.ClassLogits, false, _) => ConvCritic(classCount + heads),
+            _ => throw ModelFactory.Unsupported(this, network),
+        };
+    }
+
+    /// <summary>Width of a label's embedding in the conditional generator.</summary>
+    public const int LabelEmbeddingSize = 32;
+
+    /// <summary>φ of the projection critic: Conv2d(1,64,4,2,1)-LeakyReLU(0.2)-Conv2d(64,128,4,2,1)-LeakyReLU(0.2)-flatten.</summary>
+    private static nn.Module<Tensor, Tensor> ConvTrunk() => nn.Sequential(
+        nn.Conv2d(1, 64, 4, stride: 2, padding: 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, stride: 2, padding: 1), nn.LeakyReLU(0.2),
+        nn.Flatten());
 
     /// <summary>Conv2d(1,64,4,2,1)-LeakyReLU(0.2)-Conv2d(64,128,4,2,1)-LeakyReLU(0.2)-flatten-Linear(6272,outputs).</summary>
     private static nn.Module<Tensor, Tensor> ConvCritic(long outputs) => nn.Sequential(

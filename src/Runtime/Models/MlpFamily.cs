@@ -13,7 +13,8 @@ namespace GanDsl.Models;
 /// <item>reconstruction (EBGAN, BEGAN, MAGAN): an autoencoder Linear(D,512)-ReLU-Linear(512,512)-ReLU-Linear(512,<see cref="CodeSize"/>)
 /// then Linear(<see cref="CodeSize"/>,512)-ReLU-Linear(512,512)-ReLU-Linear(512,D).</item>
 /// </list>
-/// Layers use PyTorch's default initialisation, so with the same seed the weights equal PyTorch's.
+/// Layers use PyTorch's default initialisation, so with the same seed the weights equal PyTorch's. Conditional
+/// networks (labels, class heads, class logits): see <see cref="Build(NetworkInfo, IReadOnlyList{long}, int)"/>.
 /// </summary>
 public sealed class MlpFamily : IModelFamily
 {
@@ -49,6 +50,8 @@ public sealed class MlpFamily : IModelFamily
     /// <inheritdoc/>
     public nn.Module<Tensor, Tensor> Build(NetworkInfo network, IReadOnlyList<long> sampleShape)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        if (ModelFactory.NeedsClasses(network) is not null) throw ModelFactory.NeedsClassCount(this, network);
         if (CheckSampleShape(sampleShape) is { } problem) throw new ArgumentException(problem, nameof(sampleShape));
         long d = sampleShape[0];
         return (network.Role, network.Output) switch
@@ -62,6 +65,40 @@ public sealed class MlpFamily : IModelFamily
             _ => throw ModelFactory.Unsupported(this, network),
         };
     }
+
+    /// <summary>
+    /// Conditional networks (<see cref="IModelFamily.Build(NetworkInfo, IReadOnlyList{long}, int)"/>) for data with K
+    /// classes: a network that takes labels embeds them (nn.Embedding(K, <see cref="LabelEmbeddingSize"/>)) and
+    /// concatenates the embedding with its input (Mirza &amp; Osindero 2014), its first layer
+    /// <see cref="LabelEmbeddingSize"/> wider; class heads (AC-GAN, Odena et al. 2017) widen the last layer by H·K
+    /// (a score D outputs 1 + H·K); a class-logits critic is the score trunk ending in Linear(512,K). Networks that need
+    /// no classes are built exactly as by <see cref="Build(NetworkInfo, IReadOnlyList{long})"/> (same weights for a seed).
+    /// </summary>
+    /// <exception cref="NotSupportedException">Class heads on a generator or a reconstruction.</exception>
+    public nn.Module Build(NetworkInfo network, IReadOnlyList<long> sampleShape, int classCount)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (ModelFactory.NeedsClasses(network) is null) return Build(network, sampleShape);
+        if (CheckSampleShape(sampleShape) is { } problem) throw new ArgumentException(problem, nameof(sampleShape));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classCount);
+        long d = sampleShape[0], heads = (long)network.ClassHeads * classCount;
+        long extra = network.TakesLabels ? LabelEmbeddingSize : 0;
+        nn.Module<Tensor, Tensor> body = (network.Role, network.Output, heads) switch
+        {
+            (NetworkRole.Generator, NetworkOutput.Sample, 0) => Trunk(NoiseDimension + extra, d),
+            (NetworkRole.Critic, NetworkOutput.Score, _) => Trunk(d + extra, 1 + heads),
+            (NetworkRole.Critic, NetworkOutput.Features, _) => Trunk(d + extra, FeatureCount + heads),
+            (NetworkRole.Critic, NetworkOutput.ClassLogits, _) => Trunk(d + extra, classCount + heads),
+            (NetworkRole.Critic, NetworkOutput.Reconstruction, 0) => nn.Sequential(
+                nn.Linear(d + extra, Hidden), nn.ReLU(), nn.Linear(Hidden, Hidden), nn.ReLU(), nn.Linear(Hidden, CodeSize),
+                nn.Linear(CodeSize, Hidden), nn.ReLU(), nn.Linear(Hidden, Hidden), nn.ReLU(), nn.Linear(Hidden, d)),
+            _ => throw ModelFactory.Unsupported(this, network),
+        };
+        return network.TakesLabels ? new LabelConcat(classCount, LabelEmbeddingSize, body) : body;
+    }
+
+    /// <summary>Width of a label's embedding in a conditional network.</summary>
+    public const int LabelEmbeddingSize = 16;
 
     /// <summary>Linear(in,512)-ReLU-Linear(512,512)-ReLU-Linear(512,512)-ReLU-Linear(512,out).</summary>
     private static nn.Module<Tensor, Tensor> Trunk(long inputs, long outputs) => nn.Sequential(

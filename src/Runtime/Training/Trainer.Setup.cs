@@ -63,7 +63,7 @@ public sealed partial class Trainer
     /// <summary>
     /// Sets up a run of <paramref name="loss"/> (a zoo loss or your own) with networks from
     /// <paramref name="family"/> (a built-in family, or your own TorchSharp modules through
-    /// <see cref="ModelFamily.Custom"/>) on <paramref name="dataset"/> (or the dataset <see cref="TrainOptions.Data"/>
+    /// <see cref="ModelFamily"/>.Custom) on <paramref name="dataset"/> (or the dataset <see cref="TrainOptions.Data"/>
     /// names). Checks every option, loads the data and (with <see cref="TrainOptions.Resume"/>) the checkpoint,
     /// seeds libtorch, sets its thread count and builds the networks and optimizers. Writes nothing.
     /// </summary>
@@ -149,7 +149,7 @@ public sealed partial class Trainer
         torch.manual_seed(options.Seed);
 
         Dictionary<string, nn.Module> networks;
-        try { networks = ModelFactory.BuildAll(family, info.Networks, dataset.SampleShape); }
+        try { networks = ModelFactory.BuildAll(family, info.Networks, dataset.SampleShape, ClassCountOf(dataset)); }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException)
         {
             throw new TrainingSetupException(e.Message, e);
@@ -203,8 +203,11 @@ public sealed partial class Trainer
             ?? throw new UserCodeException(family.GetType(), nameof(IModelFamily.NoiseShape), "returned null; it gives one noise sample's shape, e.g. [64].");
         // The trainer's batches are float32 (its data path), and so is its noise.
         NetworkCheck.Run(info, networks, dataset.SampleShape.ToArray(), ScalarType.Float32, noise, ScalarType.Float32, device,
-            $"the data '{dataset.Name}'", $"the noise of model family '{family.Name}'");
+            $"the data '{dataset.Name}'", $"the noise of model family '{family.Name}'", ClassCountOf(dataset));
     }
+
+    /// <summary>The data's number of classes K, which conditional networks are built for; 0 for unlabelled data.</summary>
+    private static int ClassCountOf(IDataset dataset) => dataset is ILabelledDataset labelled ? labelled.ClassCount : 0;
 
     /// <summary>Calls <paramref name="member"/> of a user's <paramref name="owner"/> (a model family) inside the fence: any exception becomes a <see cref="UserCodeException"/>.</summary>
     private static T CallUser<T>(object owner, string member, Func<T> call)

@@ -14,7 +14,7 @@ namespace GanDsl.Training;
 /// state updates run inside its step methods, <see cref="IGanLoss.EndOfEpoch"/> after each pass over finite
 /// data. One <c>torch.optim</c> optimizer per network: critic-role networks are stepped after a critic step,
 /// generator-role ones after a generator step. The networks are any TorchSharp modules: a built-in family's
-/// (<see cref="ModelFactory"/>) or the user's own (<see cref="ModelFamily.Custom"/>).
+/// (<see cref="ModelFactory"/>) or the user's own (<see cref="ModelFamily"/>.Custom).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -99,7 +99,7 @@ public sealed partial class Trainer : IDisposable
         // Built after every trained network, so the global generator draws the same initial weights with or without EMA.
         if (options.Ema is { } decay)
         {
-            var copy = CallUser(family, nameof(IModelFamily.Build), () => family.Build(sampleNetwork, dataset.SampleShape));
+            var copy = CallUser(family, nameof(IModelFamily.Build), () => family.Build(sampleNetwork, dataset.SampleShape, ClassCountOf(dataset)));
             copy.to(device);
             _ema = new ExponentialMovingAverage(networks[sampleNetwork.Name], copy, decay);
         }

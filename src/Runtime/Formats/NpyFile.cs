@@ -42,13 +42,41 @@ public static partial class NpyFile
     /// <summary>The bytes of a <c>.npy</c> file holding <paramref name="data"/>.</summary>
     public static byte[] Encode(ReadOnlySpan<float> data, IReadOnlyList<long> shape)
     {
+        var (bytes, offset) = Allocate("<f4", shape, 4L * data.Length);
+        Span<byte> body = bytes.AsSpan(offset);
+        for (int i = 0; i < data.Length; i++)
+            BinaryPrimitives.WriteSingleLittleEndian(body[(4 * i)..], data[i]);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Writes little-endian int64 <paramref name="data"/> (class labels: <c>samples_labels.npy</c>) with the given
+    /// <paramref name="shape"/> atomically; NumPy reads it as <c>int64</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">When the shape's element count differs from the data length.</exception>
+    public static void WriteInt64(string path, ReadOnlySpan<long> data, IReadOnlyList<long> shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        long count = ShapeUtil.Product(shape);
+        if (count != data.Length)
+            throw new ArgumentException($"Shape {ShapeUtil.Format(shape)} holds {count} values but {data.Length} were given.", nameof(shape));
+        var (bytes, offset) = Allocate("<i8", shape, 8L * data.Length);
+        Span<byte> body = bytes.AsSpan(offset);
+        for (int i = 0; i < data.Length; i++)
+            BinaryPrimitives.WriteInt64LittleEndian(body[(8 * i)..], data[i]);
+        AtomicFile.WriteAllBytes(path, bytes);
+    }
+
+    /// <summary>A file's bytes: the header for dtype <paramref name="descr"/> and <paramref name="shape"/>, then room for the values from <c>BodyOffset</c>.</summary>
+    private static (byte[] Bytes, int BodyOffset) Allocate(string descr, IReadOnlyList<long> shape, long bodyLength)
+    {
         string shapeText = shape.Count switch
         {
             0 => "()",
             1 => $"({shape[0].ToString(CultureInfo.InvariantCulture)},)",
             _ => "(" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + ")",
         };
-        string dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shapeText}, }}";
+        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shapeText}, }}";
         // Version 1.0 has a 2-byte header length, 2.0 a 4-byte one; pad with spaces and end with '\n'
         // so that magic + version + length + header is a multiple of 64.
         int prefix = 6 + 2 + 2;
@@ -62,17 +90,14 @@ public static partial class NpyFile
         }
         string header = dict.PadRight(headerLength - 1) + "\n";
 
-        var bytes = new byte[prefix + headerLength + 4L * data.Length];
+        var bytes = new byte[prefix + headerLength + bodyLength];
         Magic.CopyTo(bytes);
         bytes[6] = major;
         bytes[7] = 0;
         if (major == 1) BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), (ushort)headerLength);
         else BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), (uint)headerLength);
         Encoding.ASCII.GetBytes(header, bytes.AsSpan(prefix));
-        Span<byte> body = bytes.AsSpan(prefix + headerLength);
-        for (int i = 0; i < data.Length; i++)
-            BinaryPrimitives.WriteSingleLittleEndian(body[(4 * i)..], data[i]);
-        return bytes;
+        return (bytes, prefix + headerLength);
     }
 
     private static int PaddedLength(int prefix, int dictLength)

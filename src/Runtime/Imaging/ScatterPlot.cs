@@ -35,6 +35,12 @@ public sealed record ScatterPlotOptions
 
     /// <summary>Diameter of a real point in pixels (smaller: drawn on top, they should not hide the generated mass).</summary>
     public float RealPointSize { get; init; } = 3;
+
+    /// <summary>
+    /// The class of each generated point (a conditional generator's labels), or null: the generated points are then
+    /// coloured by class (<see cref="Charts.Palette"/>, cycling past 10 classes) instead of <see cref="GeneratedColour"/>.
+    /// </summary>
+    public IReadOnlyList<long>? GeneratedLabels { get; init; }
 }
 
 /// <summary>
@@ -46,6 +52,9 @@ public static class ScatterPlot
 {
     /// <summary>Room right of the plot area for the legend, in pixels.</summary>
     public const int LegendWidth = 176;
+
+    /// <summary>Up to this many classes, points coloured by class get one legend line each.</summary>
+    private const int MaxClassLegend = 12;
 
     // Fixed margins around the square plot area (the legend's room comes on top of Right).
     private const int Left = 64, Right = 24, Top = 40, Bottom = 48; // Left + Right = Top + Bottom: the picture is Size + LegendWidth wide
@@ -93,11 +102,36 @@ public static class ScatterPlot
 
         var plot = Charts.NewPlot();
         var (rx, ry, _) = Inside(real, frame);
-        var (gx, gy, outside) = Inside(generated, frame);
         // Generated first and translucent, real on top: both stay visible where they overlap (issue 21: 10,000 opaque
         // generated points used to hide the ring they were drawn over).
-        var generatedMarkers = plot.Add.Markers(gx, gy, MarkerShape.FilledCircle, options.PointSize, options.GeneratedColour.WithOpacity(options.GeneratedOpacity));
-        generatedMarkers.LegendText = $"generated ({(generated.Length / 2).ToString(CultureInfo.InvariantCulture)})";
+        int outside;
+        if (options.GeneratedLabels is { } labels)
+        {
+            if (labels.Count != generated.Length / 2)
+                throw new ArgumentException($"{labels.Count} labels for {generated.Length / 2} generated points; give one per point.", nameof(options));
+            outside = 0;
+            var classes = labels.Distinct().Order().ToArray();
+            var buffer = new List<float>(generated.Length);
+            foreach (var (label, index) in classes.Select((c, i) => (c, i)))
+            {
+                buffer.Clear();
+                for (int i = 0; i < labels.Count; i++)
+                    if (labels[i] == label) { buffer.Add(generated[2 * i]); buffer.Add(generated[2 * i + 1]); }
+                var (cx, cy, classOutside) = Inside(buffer.ToArray(), frame);
+                outside += classOutside;
+                var colour = Charts.Palette[(int)(((label % Charts.Palette.Count) + Charts.Palette.Count) % Charts.Palette.Count)];
+                var markers = plot.Add.Markers(cx, cy, MarkerShape.FilledCircle, options.PointSize, colour.WithOpacity(options.GeneratedOpacity));
+                // One legend line per class while they fit beside the plot; beyond, one line for all.
+                markers.LegendText = classes.Length <= MaxClassLegend ? $"class {label.ToString(CultureInfo.InvariantCulture)} ({(buffer.Count / 2).ToString(CultureInfo.InvariantCulture)})"
+                    : index == 0 ? $"generated ({(generated.Length / 2).ToString(CultureInfo.InvariantCulture)}), colour = class" : "";
+            }
+        }
+        else
+        {
+            (var gx, var gy, outside) = Inside(generated, frame);
+            var generatedMarkers = plot.Add.Markers(gx, gy, MarkerShape.FilledCircle, options.PointSize, options.GeneratedColour.WithOpacity(options.GeneratedOpacity));
+            generatedMarkers.LegendText = $"generated ({(generated.Length / 2).ToString(CultureInfo.InvariantCulture)})";
+        }
         var realMarkers = plot.Add.Markers(rx, ry, MarkerShape.FilledCircle, options.RealPointSize, options.RealColour);
         realMarkers.LegendText = $"real ({(real.Length / 2).ToString(CultureInfo.InvariantCulture)})";
         plot.Axes.SetLimits(frame.X.Min, frame.X.Max, frame.Y.Min, frame.Y.Max);

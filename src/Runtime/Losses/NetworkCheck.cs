@@ -98,7 +98,8 @@ internal static class NetworkCheck
                 var what = e is System.Runtime.InteropServices.ExternalException ? "" : $"{e.GetType().Name}: ";
                 var dryLabels = Enumerable.Range(0, (int)DryBatch).Select(i => classCount > 0 ? (long)(i % classCount) : 0L);
                 var labels = network.TakesLabels ? $" and int64 labels {Format(dryLabels)}{(classCount > 0 ? $" of {classCount} classes" : "")}" : "";
-                throw new ArgumentException(BuiltFor(module, inputShape, inputName) is { } builtFor
+                // A conditional module's first layer also takes the label's embedding: its width says nothing of the data's.
+                throw new ArgumentException(!network.TakesLabels && BuiltFor(module, inputShape, inputName) is { } builtFor
                     ? $"{who} was built for {builtFor}: {what}{FirstLine(e.Message)}"
                     : $"{who} cannot take {inputName}, a batch of shape {Format(shape)} ({Name(inputType)}){labels}: {what}{FirstLine(e.Message)}", e);
             }

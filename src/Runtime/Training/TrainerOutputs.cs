@@ -68,24 +68,67 @@ public static class Sampling
     /// <summary>
     /// Saves a picture of samples: a scatter plot against <paramref name="real"/> for 2-d samples, an image grid
     /// for C×H×W samples (the first 64, upscaled; 28 × 28 images 4×), titled. Returns false (and writes nothing) for other shapes.
+    /// With <paramref name="labels"/> (a conditional generator's classes, one per sample) the scatter plot colours the
+    /// points by class, and the image grid has one row per class (<see cref="ClassRows"/>).
     /// </summary>
-    public static bool SavePicture(string path, float[] samples, long[] shape, float[]? real, string title, PlotFrame? frame = null)
+    /// <exception cref="ArgumentException"><paramref name="labels"/> has not one class per sample.</exception>
+    public static bool SavePicture(string path, float[] samples, long[] shape, float[]? real, string title, PlotFrame? frame = null, long[]? labels = null)
     {
+        if (labels is not null && labels.Length != shape[0])
+            throw new ArgumentException($"{labels.Length} labels for {shape[0]} samples; give one class per sample.", nameof(labels));
         if (shape.Length == 2 && shape[1] == 2)
         {
-            var options = new ScatterPlotOptions { Title = title, Frame = frame ?? ScatterPlot.FrameFor(real is { Length: > 0 } ? real : samples) };
+            var options = new ScatterPlotOptions { Title = title, Frame = frame ?? ScatterPlot.FrameFor(real is { Length: > 0 } ? real : samples), GeneratedLabels = labels };
             ScatterPlot.Save(path, real ?? [], samples, options);
             return true;
         }
         if (shape.Length == 4 && shape[1] is 1 or 3)
         {
-            var n = (int)Math.Min(shape[0], 64);
             var per = (int)(shape[1] * shape[2] * shape[3]);
+            if (labels is not null)
+            {
+                var (images, columns) = ClassRows(samples, per, labels);
+                ImageGrid.Save(path, images, [images.Length / per, shape[1], shape[2], shape[3]], columns: columns, title: title + ", one row per class");
+                return true;
+            }
+            var n = (int)Math.Min(shape[0], 64);
             ImageGrid.Save(path, samples.AsSpan(0, n * per), [n, shape[1], shape[2], shape[3]], title: title);
             return true;
         }
         return false;
     }
+
+    /// <summary>Most classes a per-class image grid shows (the smallest labels), and most images per class.</summary>
+    public const int GridClasses = 16, GridColumns = 8;
+
+    /// <summary>
+    /// The images of a per-class grid: for each class in <paramref name="labels"/> (ascending, at most
+    /// <see cref="GridClasses"/>), its first images in sample order, as many per class as the rarest shown class has
+    /// (at most <see cref="GridColumns"/>), row after row; and that count, the grid's columns.
+    /// </summary>
+    public static (float[] Images, int Columns) ClassRows(float[] samples, int valuesPerSample, IReadOnlyList<long> labels)
+    {
+        var classes = labels.Distinct().Order().Take(GridClasses).ToArray();
+        var rows = classes.Select(c => Enumerable.Range(0, labels.Count).Where(i => labels[i] == c).Take(GridColumns).ToArray()).ToArray();
+        var columns = rows.Min(r => r.Length);
+        var images = new float[classes.Length * columns * valuesPerSample];
+        var at = 0;
+        foreach (var row in rows)
+            foreach (var i in row.Take(columns))
+            {
+                samples.AsSpan(i * valuesPerSample, valuesPerSample).CopyTo(images.AsSpan(at));
+                at += valuesPerSample;
+            }
+        return (images, columns);
+    }
+
+    /// <summary>
+    /// The labels a conditional generator's pictures and final samples are drawn with: every class in turn
+    /// (0, 1, ..., K−1, 0, 1, ...) for <paramref name="cycle"/>, else <paramref name="count"/> / K of class 0, then of class 1, ...
+    /// (the rows of a grid, when <paramref name="count"/> is a multiple of K).
+    /// </summary>
+    public static long[] ClassCycle(int count, int classCount, bool cycle = true) =>
+        Enumerable.Range(0, count).Select(i => (long)(cycle ? i % classCount : Math.Min(i / Math.Max(1, count / classCount), classCount - 1))).ToArray();
 }
 
 public sealed partial class Trainer
@@ -99,6 +142,7 @@ public sealed partial class Trainer
         private readonly float[]? _real;
         private readonly PlotFrame? _range;
         private readonly int _count;
+        private readonly long[]? _labels;
 
         public PictureSampler(Trainer trainer)
         {
@@ -108,6 +152,12 @@ public sealed partial class Trainer
             _initialState = _random.get_state();
             var flat2D = trainer._dataset.SampleShape is [2];
             _count = flat2D ? 2000 : 64;
+            // A conditional generator is drawn for every class: coloured by class on 2-D data, a grid row per class of images.
+            if (trainer._sampleNetwork.TakesLabels && ClassCountOf(trainer._dataset) is var classes and > 0)
+            {
+                var rows = Math.Min(classes, Sampling.GridClasses);
+                _labels = flat2D ? Sampling.ClassCycle(_count, classes) : Sampling.ClassCycle(_count = rows * Sampling.GridColumns, rows, cycle: false);
+            }
             if (flat2D)
             {
                 var n = (int)Math.Min(2000, trainer._dataset.Count ?? 2000);
@@ -130,9 +180,9 @@ public sealed partial class Trainer
         {
             if (!_trainer.PrepareOutputs()) return; // [data-parallel] running statistics averaged; rank 0 writes
             _random.set_state(_initialState); // the same noise every time
-            var (data, shape) = Sampling.Generate(_trainer.CurrentSampler, _trainer._family.NoiseShape, _count, _random, _trainer._device);
+            var (data, shape) = Sampling.Generate(_trainer.CurrentSampler, _trainer._family.NoiseShape, _count, _random, _trainer._device, _labels);
             var path = Path.Combine(_trainer.OutputDirectory, $"samples_{step:D6}.png");
-            if (Sampling.SavePicture(path, data, shape, _real, $"{_trainer._loss.Info.Name} step {step}", _range))
+            if (Sampling.SavePicture(path, data, shape, _real, $"{_trainer._loss.Info.Name} step {step}", _range, _labels))
                 _trainer._tensorBoard?.Image("samples", path, step);
         }
 
@@ -201,10 +251,13 @@ public sealed partial class Trainer
         if (_options.FinalSampleCount > 0)
         {
             using var random = NewGenerator(Xoshiro256.DeriveSeed(unchecked((ulong)_options.Seed), FinalNoiseStream), _device);
-            var (data, shape) = Sampling.Generate(CurrentSampler, _family.NoiseShape, _options.FinalSampleCount, random, _device);
+            // A conditional generator's samples cycle through the classes; their labels go to samples_labels.npy.
+            var labels = _sampleNetwork.TakesLabels && ClassCountOf(_dataset) is var classes and > 0 ? Sampling.ClassCycle(_options.FinalSampleCount, classes) : null;
+            var (data, shape) = Sampling.Generate(CurrentSampler, _family.NoiseShape, _options.FinalSampleCount, random, _device, labels);
             NpyFile.Write(Path.Combine(OutputDirectory, "samples.npy"), data, shape);
+            if (labels is not null) NpyFile.WriteInt64(Path.Combine(OutputDirectory, "samples_labels.npy"), labels, [labels.Length]);
             Sampling.SavePicture(Path.Combine(OutputDirectory, "samples.png"), data, shape, pictures.Real,
-                $"{_loss.Info.Name} step {_step}", pictures.Range);
+                $"{_loss.Info.Name} step {_step}", pictures.Range, labels);
             EvaluateImages(data, shape);
         }
         WriteLossPlot();

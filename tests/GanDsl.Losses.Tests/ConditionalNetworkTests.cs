@@ -262,8 +262,9 @@ public sealed class ConditionalNetworkTests : IDisposable
         var labels = Sampling.ClassCycle(30, 3);
         Assert.Equal([0L, 1, 2, 0, 1, 2], labels.Take(6));
         var samples = Enumerable.Range(0, 30).Select(i => (float)i).ToArray();
-        var (images, columns) = Sampling.ClassRows(samples, 1, labels);
+        var (images, columns, classes) = Sampling.ClassRows(samples, 1, labels);
         Assert.Equal(Sampling.GridColumns, columns);
+        Assert.Equal([0L, 1, 2], classes);
         Assert.Equal([0f, 3, 6, 9, 12, 15, 18, 21], images.Take(8));
         Assert.Equal([1f, 4, 7, 10, 13, 16, 19, 22], images.Skip(8).Take(8));
         Assert.Equal(3 * 8, images.Length);
@@ -274,7 +275,7 @@ public sealed class ConditionalNetworkTests : IDisposable
         var pixels = new float[30 * 28 * 28];
         Assert.True(Sampling.SavePicture(path, pixels, [30, 1, 28, 28], null, "t", labels: labels));
         using var saved = SkiaSharp.SKBitmap.Decode(path);
-        var expected = Imaging.ImageGrid.Render(new float[24 * 28 * 28], [24, 1, 28, 28], columns: 8, title: "t, one row per class");
+        var expected = Imaging.ImageGrid.Render(new float[24 * 28 * 28], [24, 1, 28, 28], columns: 8, title: "t, one row per class (0 to 2)");
         Assert.Equal((expected.Width, expected.Height), (saved.Width, saved.Height));
     }
 

@@ -38,7 +38,7 @@ public sealed record ScatterPlotOptions
 
     /// <summary>
     /// The class of each generated point (a conditional generator's labels), or null: the generated points are then
-    /// coloured by class (<see cref="Charts.Palette"/>, cycling past 10 classes) instead of <see cref="GeneratedColour"/>.
+    /// coloured by class (<see cref="Charts.Palette"/> without the real points' blue, cycling past 9 classes) instead of <see cref="GeneratedColour"/>.
     /// </summary>
     public IReadOnlyList<long>? GeneratedLabels { get; init; }
 }
@@ -119,7 +119,9 @@ public static class ScatterPlot
                     if (labels[i] == label) { buffer.Add(generated[2 * i]); buffer.Add(generated[2 * i + 1]); }
                 var (cx, cy, classOutside) = Inside(buffer.ToArray(), frame);
                 outside += classOutside;
-                var colour = Charts.Palette[(int)(((label % Charts.Palette.Count) + Charts.Palette.Count) % Charts.Palette.Count)];
+                // The palette after its blue, which the real points wear: class 0 keeps the generated points' orange.
+                var others = Charts.Palette.Count - 1;
+                var colour = Charts.Palette[1 + (int)(((label % others) + others) % others)];
                 var markers = plot.Add.Markers(cx, cy, MarkerShape.FilledCircle, options.PointSize, colour.WithOpacity(options.GeneratedOpacity));
                 // One legend line per class while they fit beside the plot; beyond, one line for all.
                 markers.LegendText = classes.Length <= MaxClassLegend ? $"class {label.ToString(CultureInfo.InvariantCulture)} ({(buffer.Count / 2).ToString(CultureInfo.InvariantCulture)})"

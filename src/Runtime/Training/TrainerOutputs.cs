@@ -87,8 +87,9 @@ public static class Sampling
             var per = (int)(shape[1] * shape[2] * shape[3]);
             if (labels is not null)
             {
-                var (images, columns) = ClassRows(samples, per, labels);
-                ImageGrid.Save(path, images, [images.Length / per, shape[1], shape[2], shape[3]], columns: columns, title: title + ", one row per class");
+                var (images, columns, classes) = ClassRows(samples, per, labels);
+                ImageGrid.Save(path, images, [images.Length / per, shape[1], shape[2], shape[3]], columns: columns,
+                    title: $"{title}, one row per class ({classes[0]} to {classes[^1]})");
                 return true;
             }
             var n = (int)Math.Min(shape[0], 64);
@@ -104,9 +105,9 @@ public static class Sampling
     /// <summary>
     /// The images of a per-class grid: for each class in <paramref name="labels"/> (ascending, at most
     /// <see cref="GridClasses"/>), its first images in sample order, as many per class as the rarest shown class has
-    /// (at most <see cref="GridColumns"/>), row after row; and that count, the grid's columns.
+    /// (at most <see cref="GridColumns"/>), row after row; that count, the grid's columns; and the classes shown, one per row.
     /// </summary>
-    public static (float[] Images, int Columns) ClassRows(float[] samples, int valuesPerSample, IReadOnlyList<long> labels)
+    public static (float[] Images, int Columns, long[] Classes) ClassRows(float[] samples, int valuesPerSample, IReadOnlyList<long> labels)
     {
         var classes = labels.Distinct().Order().Take(GridClasses).ToArray();
         var rows = classes.Select(c => Enumerable.Range(0, labels.Count).Where(i => labels[i] == c).Take(GridColumns).ToArray()).ToArray();
@@ -119,7 +120,7 @@ public static class Sampling
                 samples.AsSpan(i * valuesPerSample, valuesPerSample).CopyTo(images.AsSpan(at));
                 at += valuesPerSample;
             }
-        return (images, columns);
+        return (images, columns, classes);
     }
 
     /// <summary>

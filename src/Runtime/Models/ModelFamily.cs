@@ -20,12 +20,8 @@ public static class ModelFamily
         Func<NetworkInfo, IReadOnlyList<long>, nn.Module<Tensor, Tensor>> build, int defaultBatchSize = 64,
         Func<IReadOnlyList<long>, string?>? checkSampleShape = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(noiseShape);
         ArgumentNullException.ThrowIfNull(build);
-        if (noiseShape.Count == 0 || noiseShape.Any(d => d <= 0)) throw new ArgumentException("The noise shape needs at least one positive size.", nameof(noiseShape));
-        if (defaultBatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(defaultBatchSize), "The batch size must be positive.");
-        return new CustomFamily(name, noiseShape.ToArray(), (network, shape, _) => build(network, shape), conditional: false, defaultBatchSize, checkSampleShape);
+        return Create(name, noiseShape, (network, shape, _) => build(network, shape), conditional: false, defaultBatchSize, checkSampleShape);
     }
 
     /// <summary>
@@ -53,12 +49,18 @@ public static class ModelFamily
         Func<NetworkInfo, IReadOnlyList<long>, int, nn.Module> build, int defaultBatchSize = 64,
         Func<IReadOnlyList<long>, string?>? checkSampleShape = null)
     {
+        ArgumentNullException.ThrowIfNull(build);
+        return Create(name, noiseShape, build, conditional: true, defaultBatchSize, checkSampleShape);
+    }
+
+    private static CustomFamily Create(string name, IReadOnlyList<long> noiseShape, Func<NetworkInfo, IReadOnlyList<long>, int, nn.Module> build, bool conditional,
+        int defaultBatchSize, Func<IReadOnlyList<long>, string?>? checkSampleShape)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(noiseShape);
-        ArgumentNullException.ThrowIfNull(build);
         if (noiseShape.Count == 0 || noiseShape.Any(d => d <= 0)) throw new ArgumentException("The noise shape needs at least one positive size.", nameof(noiseShape));
         if (defaultBatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(defaultBatchSize), "The batch size must be positive.");
-        return new CustomFamily(name, noiseShape.ToArray(), build, conditional: true, defaultBatchSize, checkSampleShape);
+        return new CustomFamily(name, noiseShape.ToArray(), build, conditional, defaultBatchSize, checkSampleShape);
     }
 
     /// <summary>The family <c>Custom</c> returns; <c>conditional</c> is true for the overload whose build function takes the class count.</summary>

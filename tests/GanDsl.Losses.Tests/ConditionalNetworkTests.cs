@@ -228,6 +228,10 @@ public sealed class ConditionalNetworkTests : IDisposable
         // The right widths pass.
         using var right = new ConditionalMlp(2, 1 + 10, 10);
         Validate(info, g, right, classCount: 10);
+        // ... but not without K: a step context used directly must say how many classes there are.
+        e = Assert.Throws<ArgumentException>(() => Validate(info, g, right, classCount: 0));
+        Assert.Contains("reads class logits from network D (has 1 class head", e.Message);
+        Assert.Contains("the number of classes is 0", e.Message);
     }
 
     private static void Validate(LossInfo info, nn.Module g, nn.Module d, int classCount)

@@ -54,7 +54,7 @@ internal static class NetworkCheck
             };
             if (input.Shape is null) continue;
             if (classCount <= 0 && (network.ClassHeads > 0 || network.Output == NetworkOutput.ClassLogits))
-                throw new ArgumentException($"Loss '{info.Name}' reads class logits from network {network.Name} ({ModelFactoryNeeds(network)}), but the number of classes is 0: " +
+                throw new ArgumentException($"Loss '{info.Name}' reads class logits from network {network.Name} ({GanDsl.Models.ModelFactory.NeedsClasses(network)}), but the number of classes is 0: " +
                     "the data has no labels (or StepContext.ClassCount is not set). Train on labelled data, or set StepContext.ClassCount to the number of classes.");
             Check(network, module, input.Shape, input.Type, input.Name, realShape, dataName, device, classCount);
         }
@@ -77,7 +77,7 @@ internal static class NetworkCheck
         Func<Tensor, Tensor> call = (network.TakesLabels, module) switch
         {
             (false, nn.Module<Tensor, Tensor> m) => m.call,
-            (true, nn.Module<Tensor, Tensor, Tensor> m) => input => m.call(input, DryLabels(input.shape[0], classCount, input.device)),
+            (true, nn.Module<Tensor, Tensor, Tensor> m) => input => m.call(input, torch.tensor(DryLabels(classCount), ScalarType.Int64, input.device)),
             (false, _) => throw new ArgumentException($"{who} is not an nn.Module<Tensor, Tensor>, but the loss applies {network.Name} to a batch alone ({network.Name}(v))."),
             (true, _) => throw new ArgumentException($"{who} takes no labels, but the loss applies {network.Name} to a batch and its labels ({network.Name}(v, y)): give it an nn.Module<Tensor, Tensor, Tensor> taking (batch, labels)."),
         };
@@ -96,8 +96,7 @@ internal static class NetworkCheck
             catch (Exception e) when (e is not (OutOfMemoryException or InsufficientExecutionStackException))
             {
                 var what = e is System.Runtime.InteropServices.ExternalException ? "" : $"{e.GetType().Name}: ";
-                var dryLabels = Enumerable.Range(0, (int)DryBatch).Select(i => classCount > 0 ? (long)(i % classCount) : 0L);
-                var labels = network.TakesLabels ? $" and int64 labels {Format(dryLabels)}{(classCount > 0 ? $" of {classCount} classes" : "")}" : "";
+                var labels = network.TakesLabels ? $" and int64 labels {Format(DryLabels(classCount))}{(classCount > 0 ? $" of {classCount} classes" : "")}" : "";
                 // A conditional module's first layer also takes the label's embedding: its width says nothing of the data's.
                 throw new ArgumentException(!network.TakesLabels && BuiltFor(module, inputShape, inputName) is { } builtFor
                     ? $"{who} was built for {builtFor}: {what}{FirstLine(e.Message)}"
@@ -168,11 +167,8 @@ internal static class NetworkCheck
             throw new ArgumentException($"{who} returned {Format(actual)} for {inputName} {Format(inputShape)}; as a {network.Role.ToString().ToLowerInvariant()} with {network.Output} output the loss needs {expected}.");
     }
 
-    /// <summary>The dry run's labels: 0, 1, 2, ... modulo K (all 0 when K is unknown), int64.</summary>
-    private static Tensor DryLabels(long batch, int classCount, Device device) =>
-        classCount > 0 ? torch.arange(batch, ScalarType.Int64, device).remainder(classCount) : torch.zeros(batch, ScalarType.Int64, device);
-
-    private static string? ModelFactoryNeeds(NetworkInfo network) => GanDsl.Models.ModelFactory.NeedsClasses(network);
+    /// <summary>The dry run's labels, one per sample: 0, 1, 2, ... modulo K (all 0 when K is unknown).</summary>
+    private static long[] DryLabels(int classCount) => Enumerable.Range(0, (int)DryBatch).Select(i => classCount > 0 ? (long)(i % classCount) : 0L).ToArray();
 
     /// <summary>"3 features but the data 'ring' has 2" when the module's first linear layer disagrees with flat samples; else null.</summary>
     private static string? BuiltFor(nn.Module module, long[] inputShape, string inputName)

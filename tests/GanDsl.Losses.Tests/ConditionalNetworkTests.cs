@@ -230,7 +230,7 @@ public sealed class ConditionalNetworkTests : IDisposable
         Validate(info, g, right, classCount: 10);
         // ... but not without K: a step context used directly must say how many classes there are.
         e = Assert.Throws<ArgumentException>(() => Validate(info, g, right, classCount: 0));
-        Assert.Contains("reads class logits from network D (has 1 class head", e.Message);
+        Assert.Contains("reads class logits from network D (takes class labels (the loss calls D(v, y)) and has 1 class head", e.Message);
         Assert.Contains("the number of classes is 0", e.Message);
     }
 

@@ -311,6 +311,27 @@ public sealed class ConditionalNetworkTests : IDisposable
         Assert.Equal(TrainOutcome.Completed, resumed.Run().Outcome);
     }
 
+    [Fact]
+    public void A_conditional_image_generator_is_pictured_with_one_row_of_eight_per_class()
+    {
+        // Tiny image networks: G(z, y) -> 1×28×28, D(x, y) -> score; 3 classes of labelled images.
+        var family = ModelFamily.Custom("tiny-images", [2], (network, _, classes) => network.Role == NetworkRole.Generator
+            ? new ConditionalMlp(2, 28 * 28, classes, then: nn.Sequential(nn.Tanh(), nn.Unflatten(1, [1, 28, 28])))
+            : new ConditionalMlp(28 * 28, 1, classes, first: nn.Flatten()));
+        torch.manual_seed(12);
+        var images = new LabelledPoints(UserData.FromTensor(torch.rand(12, 1, 28, 28) * 2 - 1, "labelled-images"), classes: 3);
+        var options = Options() with { Steps = 1, SampleEvery = 1, BatchSize = 4 };
+        using (var trainer = Trainer.Create(new ConditionalTestLoss(), family, options, images))
+            Assert.Equal(TrainOutcome.Completed, trainer.Run().Outcome);
+        var grid = Imaging.ImageGrid.Render(new float[24 * 28 * 28], [24, 1, 28, 28], columns: 8, title: "test-conditional step 1, one row per class (0 to 2)");
+        foreach (var file in new[] { "samples_000001.png", "samples.png" })
+        {
+            using var picture = SkiaSharp.SKBitmap.Decode(Path.Combine(_dir, file));
+            Assert.Equal((grid.Width, grid.Height), (picture.Width, picture.Height));   // 3 rows of 8, not the 8×8 grid of 64
+        }
+        Assert.Equal([30L, 1, 28, 28], NpyFile.Read(Path.Combine(_dir, "samples.npy")).Shape);
+    }
+
     private TrainOptions Options() => new() { Steps = 4, Seed = 7, BatchSize = 16, OutputDirectory = _dir, SampleEvery = 0, FinalSampleCount = 30, LogEvery = 1 };
 
     /// <summary>The user's family: conditional MLPs for the networks that take labels, plain ones otherwise.</summary>
@@ -319,7 +340,7 @@ public sealed class ConditionalNetworkTests : IDisposable
         : nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 1)));
 
     /// <summary>
-    /// Labelled data written in the test: Gaussian points whose class is the number of positive coordinates (0, 1 or 2),
+    /// Labelled data written in the test: samples whose class is the number of positive values among their first two (0, 1 or 2),
     /// a function of the sample, so a batch's labels follow from its samples.
     /// </summary>
     private static ILabelledDataset Labelled()
@@ -352,7 +373,7 @@ public sealed class ConditionalNetworkTests : IDisposable
             public (Tensor Samples, Tensor Labels) NextLabelled(Device? device = null)
             {
                 var samples = inner.NextTensor(device);
-                return (samples, samples.gt(0).sum(1).to_type(ScalarType.Int64));
+                return (samples, samples.flatten(1)[.., ..2].gt(0).sum(1).to_type(ScalarType.Int64));
             }
         }
     }
@@ -364,14 +385,20 @@ public sealed class ConditionalMlp : nn.Module<Tensor, Tensor, Tensor>
     private readonly TorchSharp.Modules.Embedding embed;
     private readonly nn.Module<Tensor, Tensor> layers;
 
-    public ConditionalMlp(long inputs, long outputs, long classCount) : base(nameof(ConditionalMlp))
+    private readonly nn.Module<Tensor, Tensor> first, then;
+
+    /// <param name="first">Applied to the input before the label is concatenated (a Flatten for images); identity by default.</param>
+    /// <param name="then">Applied to the output (a reshape to images); identity by default.</param>
+    public ConditionalMlp(long inputs, long outputs, long classCount, nn.Module<Tensor, Tensor>? first = null, nn.Module<Tensor, Tensor>? then = null) : base(nameof(ConditionalMlp))
     {
         embed = nn.Embedding(classCount, 4);
         layers = nn.Sequential(nn.Linear(inputs + 4, 32), nn.ReLU(), nn.Linear(32, outputs));
+        this.first = first ?? nn.Identity();
+        this.then = then ?? nn.Identity();
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input, Tensor labels) => layers.call(torch.cat([input, embed.call(labels)], 1));
+    public override Tensor forward(Tensor input, Tensor labels) => then.call(layers.call(torch.cat([first.call(input), embed.call(labels)], 1)));
 }
 
 /// <summary>

@@ -157,6 +157,38 @@ internal static class DiagnosticDescriptors
         "'{0}' needs {1}, but '{2}' is {3}",
         Shapes);
 
+    // ----- class labels and class outputs (conditional GANs) -----
+
+    public static readonly DiagnosticDescriptor LabelsMisused = Error("GAN0027",
+        "Class labels used as numbers",
+        "'{0}' is class labels, which {1} cannot read: labels are class indices, not numbers; pass them only as a network's label argument ('D(x, y)', 'G(z, yz)') or as CrossEntropy's labels ('CrossEntropy(Q(x), y)')",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor CrossEntropyOperand = Error("GAN0028",
+        "CrossEntropy of something that is not class logits and labels",
+        "CrossEntropy's {0} '{1}' is {2}, but it needs {3}",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor InvalidLabelArgument = Error("GAN0029",
+        "Label argument is not y or yz",
+        "The label argument '{0}' of '{1}' is {2}: write y (the real batch's labels) or yz (the labels drawn with z) itself, e.g. 'D(x, y)' or 'D(G(z, yz), yz)'",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor NetworkLabelsMixed = Error("GAN0030",
+        "Network applied both with and without labels",
+        "'{0}' applies network {1} {2} labels, but '{3}' applies it {4}: a network takes labels in all its applications or in none (with labels its module is an nn.Module<Tensor, Tensor, Tensor> taking (batch, labels)); write {5}",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor ClassHeadOfConditionalNetwork = Error("GAN0031",
+        "Class head of a network applied with labels",
+        "'{0}' reads class head '{1}' of network {2}, which the loss applies with labels ('{3}'): class heads of a label-taking network are not supported; apply {2} without labels (AC-GAN: '{2}(x)' and '{1}(x)'), or declare the classifier as a network of its own, '[Network(NetworkRole.Critic, NetworkOutput.ClassLogits)] static partial Expr C(Expr v);'",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor InvalidClassHead = Error("GAN0032",
+        "Invalid class head declaration",
+        "Class head '{0}' {1}",
+        Shapes);
+
     // ----- schedules and state -----
 
     public static readonly DiagnosticDescriptor InvalidCriticSteps = Error("GAN0040",

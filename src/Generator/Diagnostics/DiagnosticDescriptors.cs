@@ -77,7 +77,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidNetworkDeclaration = Error("GAN0011",
         "Invalid network declaration",
-        "Network '{0}' must be declared as 'private static partial Expr {0}(Expr v);' (one Expr parameter, returning Expr)",
+        "Network '{0}' must be declared as 'private static partial Expr {0}(Expr v);' (one Expr parameter, returning Expr), or 'private static partial Expr {0}(Expr v, Expr label);' for a network applied with class labels",
         Declaration);
 
     public static readonly DiagnosticDescriptor InvalidLossName = Error("GAN0012",

@@ -33,6 +33,7 @@ public static class BatchIndependence
         "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
         "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
         "LayerNorm", "GroupNorm",   // normalise within each sample
+        "Embedding",   // a per-sample lookup (conditional networks embed each sample's label)
     };
 
     /// <summary>Modules that are batch-independent in evaluation mode only (batch statistics or random draws in training mode).</summary>

@@ -324,17 +324,17 @@ public sealed partial class GanLossGenerator
             {
                 var where = syntax[0] as ExpressionSyntax ?? call;
                 var fix = logits.Shape == Shape.PerSample && !logits.IsHost
-                    ? "class logits [B,K]: a per-sample score is a binary (real/fake) logit, for which write 'Softplus(-D(x))' (BCE against 1) or 'Softplus(D(G(z)))' (against 0); for classes, declare a class head '[ClassHead(\"D\")] static partial Expr Q(Expr v);' and write 'CrossEntropy(Q(x), y)'"
-                    : "class logits [B,K]: a class head ('[ClassHead(\"D\")] static partial Expr Q(Expr v);', then 'CrossEntropy(Q(x), y)') or a network declared '[Network(NetworkRole.Critic, NetworkOutput.ClassLogits)]'";
-                Report(DiagnosticDescriptors.CrossEntropyOperand, LocationFor(where, scope), "logits", Normalize(where), logits.IsHost ? "a constant" : Describe(logits.Shape), fix);
+                    ? "a per-sample score is a binary (real/fake) logit, for which write 'Softplus(-D(x))' (BCE against 1) or 'Softplus(D(G(z)))' (against 0); for classes, declare a class head '[ClassHead(\"D\")] static partial Expr Q(Expr v);' and write 'CrossEntropy(Q(x), y)'"
+                    : "give it a class head ('[ClassHead(\"D\")] static partial Expr Q(Expr v);', then 'CrossEntropy(Q(x), y)') or a network declared '[Network(NetworkRole.Critic, NetworkOutput.ClassLogits)]'";
+                Report(DiagnosticDescriptors.CrossEntropyOperand, LocationFor(where, scope), "logits", "class logits [B,K]", Normalize(where), logits.IsHost ? "a constant" : Describe(logits.Shape), fix);
                 return false;
             }
             if (_analysis.Of(operands[1]).Shape != Shape.Labels)
             {
                 var where = syntax[1] as ExpressionSyntax ?? call;
                 var facts = _analysis.Of(operands[1]);
-                Report(DiagnosticDescriptors.CrossEntropyOperand, LocationFor(where, scope), "labels", Normalize(where), facts.IsHost ? "a constant" : Describe(facts.Shape),
-                    "class labels: y (the real batch's) or yz (the labels drawn with z), e.g. 'CrossEntropy(Q(x), y)', 'CrossEntropy(Q(G(z, yz)), yz)'");
+                Report(DiagnosticDescriptors.CrossEntropyOperand, LocationFor(where, scope), "labels", "class labels", Normalize(where), facts.IsHost ? "a constant" : Describe(facts.Shape),
+                    "write y (the real batch's labels) or yz (the labels drawn with z), e.g. 'CrossEntropy(Q(x), y)', 'CrossEntropy(Q(G(z, yz)), yz)'");
                 return false;
             }
             return true;
@@ -353,15 +353,8 @@ public sealed partial class GanLossGenerator
             if (!RejectLabels(call, name + "(...) as its batch", syntax.Take(1).ToList(), args.Take(1).ToList(), scope)) return null;
             if (!CheckNetworkArgument(call, network, syntax[0], args[0], scope)) return null;
             var text = Normalize(call);
-            if (head is not null)
-            {
-                if (_applications.TryGetValue(network, out var applied) && applied.WithLabels)
-                {
-                    Report(DiagnosticDescriptors.ClassHeadOfConditionalNetwork, LocationFor(call, scope), text, name, network, applied.Text);
-                    return null;
-                }
-                return new HeadNode(name, head.Index, new ApplyNode(network, args[0]));
-            }
+            // A network with heads is never applied with labels (GAN0031 below), so its heads read unlabelled passes.
+            if (head is not null) return new HeadNode(name, head.Index, new ApplyNode(network, args[0]));
 
             ExprNode? labels = null;
             if (args.Count > 1)
@@ -377,7 +370,7 @@ public sealed partial class GanLossGenerator
                 }
                 if (_heads.Values.FirstOrDefault(x => x.Network == network) is { } headOfIt)
                 {
-                    Report(DiagnosticDescriptors.ClassHeadOfConditionalNetwork, LocationFor(call, scope), text, headOfIt.Name, network, text);
+                    Report(DiagnosticDescriptors.ClassHeadOfConditionalNetwork, LocationFor(call, scope), headOfIt.Name, network, text);
                     return null;
                 }
             }

@@ -407,6 +407,8 @@ public sealed partial class GanLossGenerator
             if (problem is not null)
             {
                 Report(DiagnosticDescriptors.InvalidClassHead, where, method.Name, problem);
+                // A well-formed declaration still gets its other half, so no compiler error piles onto this one.
+                if (method.Parameters.Length == 1 && !HasDslAttribute(method, "NetworkAttribute")) AddPartial(method, partials, headOf: network);
                 return;
             }
             var owner = _networks[network];

@@ -166,7 +166,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor CrossEntropyOperand = Error("GAN0028",
         "CrossEntropy of something that is not class logits and labels",
-        "CrossEntropy's {0} '{1}' is {2}, but it needs {3}",
+        "CrossEntropy's {0} must be {1}, but '{2}' is {3}: {4}",
         Shapes);
 
     public static readonly DiagnosticDescriptor InvalidLabelArgument = Error("GAN0029",
@@ -181,7 +181,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ClassHeadOfConditionalNetwork = Error("GAN0031",
         "Class head of a network applied with labels",
-        "'{0}' reads class head '{1}' of network {2}, which the loss applies with labels ('{3}'): class heads of a label-taking network are not supported; apply {2} without labels (AC-GAN: '{2}(x)' and '{1}(x)'), or declare the classifier as a network of its own, '[Network(NetworkRole.Critic, NetworkOutput.ClassLogits)] static partial Expr C(Expr v);'",
+        "Network {1} has class head '{0}', but '{2}' applies {1} with labels: class heads of a label-taking network are not supported; apply {1} without labels (AC-GAN: '{1}(x)' and '{0}(x)'), or declare the classifier as a network of its own, '[Network(NetworkRole.Critic, NetworkOutput.ClassLogits)] static partial Expr C(Expr v);'",
         Shapes);
 
     public static readonly DiagnosticDescriptor InvalidClassHead = Error("GAN0032",

@@ -11,9 +11,10 @@ namespace GanDsl.Losses;
 /// logits of D's forward pass:</para>
 /// <para>L_D = −E log σ(D(x)) − E log(1 − σ(D(G(z, yz)))) + λ·(E CE(Q(x), y) + E CE(Q(G(z, yz)), yz)),</para>
 /// <para>L_G = −E log σ(D(G(z, yz))) + λ·E CE(Q(G(z, yz)), yz).</para>
-/// <para>The paper's G maximises −L_S, the saturating source term; common code (the authors' and StudioGAN's among
-/// them) uses the non-saturating −E log σ(D(G(z, yz))), as here. The paper weighs both parts equally (λ = 1). D's module
-/// returns [B, 1 + K]: its score, then Q's K class logits, so one pass on a batch gives D(x) and Q(x).</para>
+/// <para>The paper's G maximises L_C − L_S, so its source term is the saturating one; implementations use the
+/// non-saturating −E log σ(D(G(z, yz))), as here (TAC-GAN's official code does for its AC-GAN baseline, which also
+/// trains Q on real samples only; here Q learns from both, as in the paper's L_C). The paper weighs both parts equally
+/// (λ = 1). D's module returns [B, 1 + K]: its score, then Q's K class logits, so one pass on a batch gives D(x) and Q(x).</para>
 /// </remarks>
 [GanLoss("acgan")]
 public partial class Acgan

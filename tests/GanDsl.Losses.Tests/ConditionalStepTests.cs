@@ -138,7 +138,8 @@ public sealed class ConditionalStepTests
         return name switch
         {
             "acgan" => ((source + classes).item<double>(), generator.item<double>()),
-            "tac-gan" => ((source + classes + MeanCe(Head(of, 1), s.Yz)).item<double>(), (generator - MeanCe(Head(of, 1), s.Yz)).item<double>()),
+            // TAC-GAN's Q learns from real samples only, its twin Qmi from generated ones (the authors' Twin_AC).
+            "tac-gan" => ((source + MeanCe(Head(or, 0), s.Y) + MeanCe(Head(of, 1), s.Yz)).item<double>(), (generator - MeanCe(Head(of, 1), s.Yz)).item<double>()),
             _ => throw new ArgumentException(name),
         };
     }

@@ -13,7 +13,7 @@ partial class TacGan : global::GanDsl.IGanLoss
         Name: "tac-gan",
         TypeName: "GanDsl.Losses.TacGan",
         Summary: "TAC-GAN (Gong, Xu, Li, Zhang, Tao & Batmanghelich 2019, \"Twin Auxiliary Classifiers GAN\"): AC-GAN plus a twin classifier Qmi trained on generated samples only, whose loss the generator maximises, which removes AC-GAN's bias towards samples that are easy to classify.",
-        DiscriminatorExpression: "-Mean(Log(Sigmoid(D(x)))) - Mean(Log(1 - Sigmoid(D(G(z, yz))))) + Lambda * (Mean(CrossEntropy(Q(x), y)) + Mean(CrossEntropy(Q(G(z, yz)), yz))) + Lambda * Mean(CrossEntropy(Qmi(G(z, yz)), yz))",
+        DiscriminatorExpression: "-Mean(Log(Sigmoid(D(x)))) - Mean(Log(1 - Sigmoid(D(G(z, yz))))) + Lambda * (Mean(CrossEntropy(Q(x), y)) + Mean(CrossEntropy(Qmi(G(z, yz)), yz)))",
         GeneratorExpression: "-Mean(Log(Sigmoid(D(G(z, yz))))) + Lambda * (Mean(CrossEntropy(Q(G(z, yz)), yz)) - Mean(CrossEntropy(Qmi(G(z, yz)), yz)))",
         Networks: new global::GanDsl.NetworkInfo[]
         {
@@ -22,7 +22,7 @@ partial class TacGan : global::GanDsl.IGanLoss
         },
         Hyperparameters: new global::GanDsl.HyperInfo[]
         {
-            new("Lambda", 1d, "Weight λ of the classifier terms (λ_c = 1 in the paper's experiments)."),
+            new("Lambda", 1d, "Weight λ of the classifier terms (C_w = 1 in the authors' code)."),
         },
         States: global::System.Array.Empty<global::GanDsl.StateInfo>(),
         CriticSteps: 1,
@@ -32,7 +32,7 @@ partial class TacGan : global::GanDsl.IGanLoss
         Formula: new global::GanDsl.LossFormula(
             "Discriminator, minimised over D:\n" +
             "\n" +
-            "    L_D = −𝔼[log(σ(D(x)))] − 𝔼[log(1 − σ(D(G(z, y_z))))] + λ·(𝔼[CE(Q(x), y)] + 𝔼[CE(Q(G(z, y_z)), y_z)]) + λ·𝔼[CE(Qmi(G(z, y_z)), y_z)]\n" +
+            "    L_D = −𝔼[log(σ(D(x)))] − 𝔼[log(1 − σ(D(G(z, y_z))))] + λ·(𝔼[CE(Q(x), y)] + 𝔼[CE(Qmi(G(z, y_z)), y_z)])\n" +
             "\n" +
             "Generator, minimised over G:\n" +
             "\n" +
@@ -42,10 +42,10 @@ partial class TacGan : global::GanDsl.IGanLoss
             "\n" +
             "Hyperparameters:\n" +
             "\n" +
-            "- λ = 1 (`Lambda`): Weight λ of the classifier terms (λ_c = 1 in the paper's experiments).\n",
+            "- λ = 1 (`Lambda`): Weight λ of the classifier terms (C_w = 1 in the authors' code).\n",
             "\\paragraph{Discriminator} minimised over $D$:\n" +
             "\\begin{align*}\n" +
-            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(x)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D(G(z, y_{z}))\\right)\\right)\\right] + \\lambda \\cdot (\\mathbb{E}\\left[\\operatorname{CE}\\left(Q(x), y\\right)\\right] + \\mathbb{E}\\left[\\operatorname{CE}\\left(Q(G(z, y_{z})), y_{z}\\right)\\right]) + \\lambda \\cdot \\mathbb{E}\\left[\\operatorname{CE}\\left(\\mathrm{Qmi}(G(z, y_{z})), y_{z}\\right)\\right]\n" +
+            "  L_{D} &= -\\mathbb{E}\\left[\\log\\left(\\sigma\\left(D(x)\\right)\\right)\\right] - \\mathbb{E}\\left[\\log\\left(1 - \\sigma\\left(D(G(z, y_{z}))\\right)\\right)\\right] + \\lambda \\cdot (\\mathbb{E}\\left[\\operatorname{CE}\\left(Q(x), y\\right)\\right] + \\mathbb{E}\\left[\\operatorname{CE}\\left(\\mathrm{Qmi}(G(z, y_{z})), y_{z}\\right)\\right])\n" +
             "\\end{align*}\n" +
             "\n" +
             "\\paragraph{Generator} minimised over $G$:\n" +
@@ -76,7 +76,7 @@ partial class TacGan : global::GanDsl.IGanLoss
     /// <inheritdoc/>
     public global::GanDsl.LossState State { get; } = new(s_info.States);
 
-    // Discriminator loss (Discriminator): -Mean(Log(Sigmoid(D(x)))) - Mean(Log(1 - Sigmoid(D(G(z, yz))))) + Lambda * (Mean(CrossEntropy(Q(x), y)) + Mean(CrossEntropy(Q(G(z, yz)), yz))) + Lambda * Mean(CrossEntropy(Qmi(G(z, yz)), yz))
+    // Discriminator loss (Discriminator): -Mean(Log(Sigmoid(D(x)))) - Mean(Log(1 - Sigmoid(D(G(z, yz))))) + Lambda * (Mean(CrossEntropy(Q(x), y)) + Mean(CrossEntropy(Qmi(G(z, yz)), yz)))
     [global::System.CodeDom.Compiler.GeneratedCode("GanDsl.Generator", "VERSION")]
     public global::GanDsl.StepResult DiscriminatorStep(global::GanDsl.StepContext c)
     {
@@ -109,27 +109,19 @@ partial class TacGan : global::GanDsl.IGanLoss
         var t8 = global::GanDsl.LossOps.ClassHead(t0, 0, c.ClassCount);
         // t9 = CrossEntropyLoss(Q(x), y)
         var t9 = global::GanDsl.LossOps.CrossEntropyMean(t8, y);
-        // t10 = Q(G(z, yz))
-        var t10 = global::GanDsl.LossOps.ClassHead(t4, 0, c.ClassCount);
-        // t11 = CrossEntropyLoss(Q(G(z, yz)), yz)
+        // t10 = Qmi(G(z, yz))
+        var t10 = global::GanDsl.LossOps.ClassHead(t4, 1, c.ClassCount);
+        // t11 = CrossEntropyLoss(Qmi(G(z, yz)), yz)
         var t11 = global::GanDsl.LossOps.CrossEntropyMean(t10, yz);
-        // t12 = CrossEntropyLoss(Q(x), y) + CrossEntropyLoss(Q(G(z, yz)), yz)
+        // t12 = CrossEntropyLoss(Q(x), y) + CrossEntropyLoss(Qmi(G(z, yz)), yz)
         var t12 = t9 + t11;
-        // t13 = Lambda * (CrossEntropyLoss(Q(x), y) + CrossEntropyLoss(Q(G(z, yz)), yz))
+        // t13 = Lambda * (CrossEntropyLoss(Q(x), y) + CrossEntropyLoss(Qmi(G(z, yz)), yz))
         var t13 = lambda * t12;
-        // t14 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z, yz)), 0) + Lambda * (CrossEntropyLoss(Q(x), y) + CrossEntropyLoss(Q(G(z, yz)), yz))
+        // t14 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z, yz)), 0) + Lambda * (CrossEntropyLoss(Q(x), y) + CrossEntropyLoss(Qmi(G(z, yz)), yz))
         var t14 = t7 + t13;
-        // t15 = Qmi(G(z, yz))
-        var t15 = global::GanDsl.LossOps.ClassHead(t4, 1, c.ClassCount);
-        // t16 = CrossEntropyLoss(Qmi(G(z, yz)), yz)
-        var t16 = global::GanDsl.LossOps.CrossEntropyMean(t15, yz);
-        // t17 = Lambda * CrossEntropyLoss(Qmi(G(z, yz)), yz)
-        var t17 = lambda * t16;
-        // t18 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z, yz)), 0) + Lambda * (CrossEntropyLoss(Q(x), y) + CrossEntropyLoss(Q(G(z, yz)), yz)) + Lambda * CrossEntropyLoss(Qmi(G(z, yz)), yz)
-        var t18 = t14 + t17;
 
         // One backward pass through the whole loss.
-        var loss = t18;
+        var loss = t14;
         loss.backward();
 
         return new global::GanDsl.StepResult(loss);

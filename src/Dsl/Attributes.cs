@@ -83,6 +83,10 @@ public sealed class StateAttribute(double initial, StateUpdateTiming timing) : A
 /// private static partial Expr A(Expr v);   // an auxiliary critic
 /// </code>
 /// </example>
+/// <remarks>
+/// A network may also take class labels: declare it <c>static partial Expr E(Expr v, Expr label)</c> and apply it as
+/// <c>E(x, y)</c>; its module is then an <c>nn.Module&lt;Tensor, Tensor, Tensor&gt;</c> taking (batch, labels).
+/// </remarks>
 /// <param name="role">Which step trains it.</param>
 /// <param name="output">What its output means (decides the shape the generator assumes).</param>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
@@ -187,4 +191,25 @@ public sealed class MacroAttribute(string expression) : Attribute
 {
     /// <summary>The macro's expression.</summary>
     public string Expression { get; } = expression;
+}
+
+/// <summary>
+/// Declares a class-logit head of a critic, computed in the critic's own forward pass (AC-GAN's auxiliary classifier
+/// on the discriminator's trunk: Odena, Olah &amp; Shlens 2017, "Conditional Image Synthesis with Auxiliary Classifier
+/// GANs"). Put it on a <c>static partial Expr Q(Expr v)</c> method; <c>Q(x)</c> is then the K class logits [B,K] of
+/// the pass that gives <c>D(x)</c>, so the trunk runs once per batch. The critic's module returns [B, 1 + H·K]: column 0
+/// its score, then the H heads' K logits each, in declaration order (K: the data's number of classes).
+/// </summary>
+/// <example>
+/// <code>
+/// [ClassHead("D")]
+/// private static partial Expr Q(Expr v);   // AC-GAN: Mean(CrossEntropy(Q(x), y))
+/// </code>
+/// </example>
+/// <param name="network">The critic whose forward pass computes the head (<c>"D"</c>).</param>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class ClassHeadAttribute(string network) : Attribute
+{
+    /// <summary>The critic whose forward pass computes the head.</summary>
+    public string Network { get; } = network;
 }

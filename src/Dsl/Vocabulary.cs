@@ -9,7 +9,9 @@ namespace GanDsl;
 /// <para>Shapes. Each value is a <b>scalar</b>, <b>per-sample</b> (one number per sample, shape [B]),
 /// <b>per-sample features</b> ([B,F]) or a <b>batch of samples</b> ([B,...]). <c>x</c>, <c>z</c> and
 /// <c>G(v)</c> are batches of samples; <c>D(v)</c> is per-sample (a score network returns [B,1], read as [B]);
-/// <c>AE(v)</c> is a batch like its input. A loss must reduce to a scalar (<see cref="Mean"/>, <see cref="Sum"/>).</para>
+/// <c>AE(v)</c> is a batch like its input. Class <b>labels</b> (<c>y</c>, <c>yz</c>: int64 [B]) are no numbers: they
+/// only go to a network's label argument or to <c>CrossEntropy</c>; <b>class logits</b> ([B,K]) come from a
+/// <c>[ClassHead]</c> or a <c>NetworkOutput.ClassLogits</c> network. A loss must reduce to a scalar (<see cref="Mean"/>, <see cref="Sum"/>).</para>
 /// <para>Numerics. The generator rewrites <c>Log(Sigmoid(t))</c> to the log-sigmoid kernel and
 /// <c>Log(1 - Sigmoid(t))</c> to <c>-Softplus(t)</c>, so the naive form is stable as written.</para>
 /// </remarks>
@@ -26,6 +28,21 @@ public static class Vocabulary
     /// <summary>A second noise batch, independent of <see cref="z"/> (Cramér GAN).</summary>
     public static Expr z2 => throw Expr.NotEvaluated(nameof(z2));
 
+    /// <summary>
+    /// The class labels of the real batch <see cref="x"/>: one class index per sample (int64 [B], no gradient), for
+    /// conditional GANs (Mirza &amp; Osindero 2014, "Conditional Generative Adversarial Nets"). Use it only as a network's
+    /// label argument (<c>D(x, y)</c>) or as <see cref="CrossEntropy"/>'s labels; a loss that names it trains only on
+    /// labelled data.
+    /// </summary>
+    public static Expr y => throw Expr.NotEvaluated(nameof(y));
+
+    /// <summary>
+    /// The class labels drawn with the noise <see cref="z"/>: the classes the generator is asked for (int64 [B], no
+    /// gradient), drawn by the trainer from the data's class frequencies. Write <c>G(z, yz)</c> and judge the result
+    /// against the same labels: <c>D(G(z, yz), yz)</c>.
+    /// </summary>
+    public static Expr yz => throw Expr.NotEvaluated(nameof(yz));
+
     // ----- networks -----
 
     /// <summary>The discriminator or critic (role Critic, output Score): one logit or score per sample.</summary>
@@ -35,6 +52,21 @@ public static class Vocabulary
     /// <summary>The generator (role Generator, output Sample): a batch of samples from a batch of noise.</summary>
     /// <param name="v">A batch of noise vectors.</param>
     public static Expr G(Expr v) => throw Expr.NotEvaluated(nameof(G));
+
+    /// <summary>
+    /// The discriminator applied to a batch and its class labels: one score per sample, conditioned on the class
+    /// (Mirza &amp; Osindero 2014; the projection discriminator of Miyato &amp; Koyama 2018, "cGANs with Projection
+    /// Discriminator", computes it as ψ(φ(v)) + embed(label)·φ(v) inside the network). The module is an
+    /// <c>nn.Module&lt;Tensor, Tensor, Tensor&gt;</c> taking (batch, labels).
+    /// </summary>
+    /// <param name="v">A batch of samples.</param>
+    /// <param name="label">Their class labels: <see cref="y"/> or <see cref="yz"/>.</param>
+    public static Expr D(Expr v, Expr label) => throw Expr.NotEvaluated(nameof(D));
+
+    /// <summary>The generator applied to noise and the classes asked for (Mirza &amp; Osindero 2014): <c>G(z, yz)</c>.</summary>
+    /// <param name="v">A batch of noise vectors.</param>
+    /// <param name="label">The classes to generate: <see cref="yz"/> (or <see cref="y"/>).</param>
+    public static Expr G(Expr v, Expr label) => throw Expr.NotEvaluated(nameof(G));
 
     /// <summary>An autoencoder discriminator (role Critic, output Reconstruction): the reconstruction of <paramref name="v"/> (EBGAN, BEGAN, MAGAN).</summary>
     /// <param name="v">A batch of samples.</param>
@@ -91,6 +123,15 @@ public static class Vocabulary
     public static Expr TopK(Expr v, Expr fraction) => throw Expr.NotEvaluated(nameof(TopK));
 
     // ----- elementwise -----
+
+    /// <summary>
+    /// The cross-entropy of class logits against class labels, per sample: −log softmax(logits)[label], shape [B],
+    /// computed stably in log-softmax form (libtorch's <c>cross_entropy</c>). <c>Mean(CrossEntropy(Q(x), y))</c> is
+    /// AC-GAN's class loss (Odena, Olah &amp; Shlens 2017, "Conditional Image Synthesis with Auxiliary Classifier GANs").
+    /// </summary>
+    /// <param name="logits">Class logits [B,K]: a <see cref="ClassHeadAttribute"/> head or a network with <c>NetworkOutput.ClassLogits</c> output.</param>
+    /// <param name="labels">Class labels: <see cref="y"/> or <see cref="yz"/>.</param>
+    public static Expr CrossEntropy(Expr logits, Expr labels) => throw Expr.NotEvaluated(nameof(CrossEntropy));
 
     /// <summary>Natural logarithm. Of a sigmoid, the generator uses the stable log-sigmoid form.</summary>
     public static Expr Log(Expr v) => throw Expr.NotEvaluated(nameof(Log));

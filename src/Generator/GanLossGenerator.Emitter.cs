@@ -82,9 +82,13 @@ public sealed partial class GanLossGenerator
             {
                 if (!first) w.WriteLine();
                 first = false;
-                w.WriteLine("/// <summary>Network '" + network.Name + "': symbolic in loss expressions; the step code calls <c>c.Network(\"" + network.Name + "\")</c>.</summary>");
+                w.WriteLine(network.HeadOf is { } owner
+                    ? "/// <summary>Class head '" + network.Name + "' of network '" + owner + "': symbolic in loss expressions; the step code slices it from " + owner + "'s forward pass.</summary>"
+                    : "/// <summary>Network '" + network.Name + "': symbolic in loss expressions; the step code calls <c>c.Network(\"" + network.Name + "\")</c>"
+                        + (network.LabelParameterName is null ? "" : " or, applied with labels, <c>c.ConditionalNetwork(\"" + network.Name + "\")</c>") + ".</summary>");
                 w.WriteLine(GeneratedCode);
-                w.WriteLine(network.Modifiers + " global::GanDsl.Expr " + Escape(network.Name) + "(global::GanDsl.Expr " + Escape(network.ParameterName) + ") => throw global::GanDsl.Expr.NotEvaluated(" + Literal(network.Name) + ");");
+                var labels = network.LabelParameterName is { } label ? ", global::GanDsl.Expr " + Escape(label) : "";
+                w.WriteLine(network.Modifiers + " global::GanDsl.Expr " + Escape(network.Name) + "(global::GanDsl.Expr " + Escape(network.ParameterName) + labels + ") => throw global::GanDsl.Expr.NotEvaluated(" + Literal(network.Name) + ");");
             }
         }
 
@@ -165,7 +169,8 @@ public sealed partial class GanLossGenerator
             w.WriteLine("DiscriminatorExpression: " + (spec.Discriminator is null ? "null" : Literal(spec.Discriminator.SourceText)) + ",");
             w.WriteLine("GeneratorExpression: " + Literal(spec.Generator.SourceText) + ",");
             WriteArray(w, "Networks", "global::GanDsl.NetworkInfo", spec.Networks.Select(n =>
-                $"new({Literal(n.Name)}, global::GanDsl.NetworkRole.{n.Role}, global::GanDsl.NetworkOutput.{n.Output})"));
+                $"new({Literal(n.Name)}, global::GanDsl.NetworkRole.{n.Role}, global::GanDsl.NetworkOutput.{n.Output}"
+                + (n.TakesLabels ? ", TakesLabels: true" : "") + (n.ClassHeads > 0 ? ", ClassHeads: " + n.ClassHeads.ToString(CultureInfo.InvariantCulture) : "") + ")"));
             WriteArray(w, "Hyperparameters", "global::GanDsl.HyperInfo", spec.Hypers.Select(h =>
                 $"new({Literal(h.Name)}, {Number(h.Default)}, {(h.Description is null ? "null" : Literal(h.Description))})"));
             WriteArray(w, "States", "global::GanDsl.StateInfo", spec.States.Select(s =>
@@ -174,8 +179,9 @@ public sealed partial class GanLossGenerator
             WriteArray(w, "Clipping", "global::GanDsl.ClipInfo", spec.Clipping.Select(c => $"new({Literal(c.Network)}, {Number(c.Min)}, {Number(c.Max)})"));
             var o = spec.Optimizer;
             w.WriteLine($"Optimizer: new global::GanDsl.OptimizerDefaults({Literal(o.Kind)}, {Number(o.LearningRate)}, {Number(o.Beta1)}, {Number(o.Beta2)}, {Number(o.Alpha)}),");
-            // The constructor call ends here unless an object initializer (the build's warnings) follows.
-            var close = spec.Warnings.Count == 0 ? ");" : ")";
+            // The constructor call ends here unless an object initializer (the build's warnings, the labels) follows.
+            var initializer = spec.Warnings.Count > 0 || spec.UsesLabels || spec.ClassHeads.Count > 0;
+            var close = initializer ? ")" : ");";
             w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + (spec.Formula is null ? close : ","));
             if (spec.Formula is { } formula)
             {
@@ -186,22 +192,32 @@ public sealed partial class GanLossGenerator
                 WriteLines(w, formula.Latex, ")" + close);
                 w.Indentation--;
             }
-            if (spec.Warnings.Count == 0)
+            w.Indentation--;
+            if (!initializer) return;
+            w.WriteLine("{");
+            w.Indentation++;
+            if (spec.Warnings.Count > 0)
             {
+                // The build's warnings about the losses, for the run's non-finite guard to name.
+                w.WriteLine("Warnings = new global::GanDsl.LossWarning[]");
+                w.WriteLine("{");
+                w.Indentation++;
+                foreach (var x in spec.Warnings)
+                    w.WriteLine($"new({(x.InDiscriminatorLoss ? "true" : "false")}, {Literal(x.Id)}, {Literal(x.Expression)}, {Literal(x.Fix)}),");
                 w.Indentation--;
-                return;
+                w.WriteLine("},");
             }
-            // The build's warnings about the losses, for the run's non-finite guard to name.
-            w.Indentation--;
-            w.WriteLine("{");
-            w.Indentation++;
-            w.WriteLine("Warnings = new global::GanDsl.LossWarning[]");
-            w.WriteLine("{");
-            w.Indentation++;
-            foreach (var x in spec.Warnings)
-                w.WriteLine($"new({(x.InDiscriminatorLoss ? "true" : "false")}, {Literal(x.Id)}, {Literal(x.Expression)}, {Literal(x.Fix)}),");
-            w.Indentation--;
-            w.WriteLine("},");
+            if (spec.UsesLabels) w.WriteLine("UsesLabels = true,");
+            if (spec.ClassHeads.Count > 0)
+            {
+                w.WriteLine("ClassHeads = new global::GanDsl.ClassHeadInfo[]");
+                w.WriteLine("{");
+                w.Indentation++;
+                foreach (var h in spec.ClassHeads)
+                    w.WriteLine($"new({Literal(h.Name)}, {Literal(h.Network)}, {h.Index.ToString(CultureInfo.InvariantCulture)}),");
+                w.Indentation--;
+                w.WriteLine("},");
+            }
             w.Indentation--;
             w.WriteLine("};");
         }
@@ -324,7 +340,14 @@ public sealed partial class GanLossGenerator
                 _w.WriteLine("c.Validate(s_info); // the networks and batches fit the loss (checked once per set of shapes)");
                 foreach (var h in _plan.Hypers) _w.WriteLine($"var {Local(new HyperNode(h))} = Hyper[{Literal(h)}];");
                 foreach (var s in _plan.States) _w.WriteLine($"var {Local(new StateNode(s))} = State[{Literal(s)}];");
-                foreach (var n in _plan.Networks) _w.WriteLine($"var {NetworkLocal(n)} = c.Network({Literal(n)});");
+                foreach (var n in _plan.Networks)
+                {
+                    var fetch = _spec.Networks.Any(s => s.Name == n && s.TakesLabels) ? RuntimeText.ConditionalNetwork : RuntimeText.Network;
+                    _w.WriteLine($"var {NetworkLocal(n)} = {Operations.Fill(fetch, Array.Empty<string>(), ("name", Literal(n)))};");
+                }
+                // Class labels, checked present once: a loss that reads them on unlabelled data stops here with a clear error.
+                if (_plan.ReadsRealLabels) _w.WriteLine($"var {LabelsLocal(InputKind.RealLabels)} = {Operations.Fill(RuntimeText.RealLabels, Array.Empty<string>(), ("loss", Literal(_spec.LossName)))};");
+                if (_plan.ReadsNoiseLabels) _w.WriteLine($"var {LabelsLocal(InputKind.NoiseLabels)} = {Operations.Fill(RuntimeText.NoiseLabels, Array.Empty<string>(), ("loss", Literal(_spec.LossName)))};");
                 if (_plan.Frozen.Count > 0)
                 {
                     _w.WriteLine();
@@ -387,10 +410,18 @@ public sealed partial class GanLossGenerator
                     case SharedForwardValue shared:
                         WriteSharedForward(shared);
                         return;
+                    case HeadValue head:
+                        expression = head.Index < 0
+                            ? Operations.Fill(RuntimeText.ScoreColumn, new[] { Text(head.Output) })
+                            : Operations.Fill(RuntimeText.ClassHead, new[] { Text(head.Output) }, ("index", head.Index.ToString(CultureInfo.InvariantCulture)));
+                        break;
                     case NetworkValue network:
                     {
-                        var call = Operations.Fill(RuntimeText.NetworkCall, new[] { Text(network.Argument) }, ("net", NetworkLocal(network.Network)));
+                        var call = network.Labels is { } labels
+                            ? Operations.Fill(RuntimeText.ConditionalNetworkCall, new[] { Text(network.Argument), Text(labels) }, ("net", NetworkLocal(network.Network)))
+                            : Operations.Fill(RuntimeText.NetworkCall, new[] { Text(network.Argument) }, ("net", NetworkLocal(network.Network)));
                         expression = Output(network, call);
+                        if (network.ClassHeads > 0) note = WholeOutput(network);
                         if (network.OwnPass is { } why) note = note is null ? "its own forward pass: " + why : note + "; its own forward pass: " + why;
                         if (network.NoGrad)
                         {
@@ -418,20 +449,34 @@ public sealed partial class GanLossGenerator
                 _w.WriteLine("var " + name + " = " + expression + ";");
             }
 
-            /// <summary>A network's raw output as the loss reads it (a score as [B], features as [B,F]).</summary>
-            private static string Output(NetworkValue network, string raw) => network.Output switch
+            /// <summary>
+            /// A network's raw output as the loss reads it (a score as [B], features as [B,F], class logits as [B,K]); with class
+            /// heads, the whole [B, 1 + H·K] output, checked, which <see cref="HeadValue"/>s slice.
+            /// </summary>
+            private string Output(NetworkValue network, string raw) => network.Output switch
             {
+                NetworkOutput.Score when network.ClassHeads > 0 => Operations.Fill(RuntimeText.WithClassHeads, new[] { raw },
+                    ("name", Literal(network.Network)), ("heads", network.ClassHeads.ToString(CultureInfo.InvariantCulture)), ("loss", Literal(_spec.LossName))),
                 NetworkOutput.Score => Operations.Fill(RuntimeText.Score, new[] { raw }, ("name", Literal(network.Network))),
                 NetworkOutput.Features => Operations.Fill(RuntimeText.Features, new[] { raw }, ("name", Literal(network.Network))),
+                NetworkOutput.ClassLogits => Operations.Fill(RuntimeText.ClassLogits, new[] { raw }, ("name", Literal(network.Network))),
                 _ => raw,
             };
+
+            /// <summary>What the temporary of a network with class heads holds: the whole output, which the score and heads slice.</summary>
+            private static string WholeOutput(NetworkValue network) =>
+                network.Network + "'s whole output, [B, 1 + " + network.ClassHeads.ToString(CultureInfo.InvariantCulture) + "·K]: its score, then its class heads' logits";
 
             /// <summary>Applications of one network sharing a forward pass: one call, then each member's temporary.</summary>
             private void WriteSharedForward(SharedForwardValue shared)
             {
                 var outputs = FreshName("shared" + shared.Network);
-                var call = Operations.Fill(RuntimeText.SharedForward, Array.Empty<string>(), ("net", NetworkLocal(shared.Network)),
-                    ("batches", string.Join(", ", shared.Members.Select(m => Text(m.Argument)))));
+                // A network that takes labels gets each batch's labels, concatenated alike (every application of it has labels: GAN0030).
+                var batches = ("batches", string.Join(", ", shared.Members.Select(m => Text(m.Argument))));
+                var call = shared.Members[0].Labels is null
+                    ? Operations.Fill(RuntimeText.SharedForward, Array.Empty<string>(), ("net", NetworkLocal(shared.Network)), batches)
+                    : Operations.Fill(RuntimeText.SharedConditionalForward, Array.Empty<string>(), ("net", NetworkLocal(shared.Network)), batches,
+                        ("labels", string.Join(", ", shared.Members.Select(m => Text(m.Labels!)))));
                 _w.WriteLine("// " + string.Join(", ", shared.Members.Select(m => Temp(m.Id) + " = " + Printer.Print(m.Node))) + ": one forward pass of "
                     + shared.Network + " on these batches together when " + shared.Network + " is batch-independent at run time (else one pass each)"
                     + (shared.NoGrad ? "; " + shared.Network + " is not trained in this step: its outputs are constants" : ""));
@@ -447,6 +492,7 @@ public sealed partial class GanLossGenerator
                 for (var i = 0; i < shared.Members.Count; i++)
                 {
                     var member = shared.Members[i];
+                    if (member.ClassHeads > 0) _w.WriteLine("// " + Temp(member.Id) + ": " + WholeOutput(member));
                     _w.WriteLine("var " + Temp(member.Id) + " = " + Output(member, outputs + "[" + i.ToString(CultureInfo.InvariantCulture) + "]") + ";");
                 }
             }
@@ -457,7 +503,13 @@ public sealed partial class GanLossGenerator
             private string Text(Operand operand) => operand switch
             {
                 ValueOperand v => Temp(v.Id),
-                InputOperand i => i.Input switch { InputKind.Real => RuntimeText.Real, InputKind.Noise => RuntimeText.Noise, _ => RuntimeText.Noise2 },
+                InputOperand i => i.Input switch
+                {
+                    InputKind.Real => RuntimeText.Real,
+                    InputKind.Noise => RuntimeText.Noise,
+                    InputKind.Noise2 => RuntimeText.Noise2,
+                    _ => LabelsLocal(i.Input),
+                },
                 HostOperand h => HostText(h.Node),
                 HostTensorOperand h => Operations.Fill(RuntimeText.Constant, new[] { HostText(h.Node) }),
                 PerSampleOperand p => Operations.Fill(RuntimeText.PerSample, new[] { Text(p.Value), Text(p.Like) }),
@@ -515,6 +567,16 @@ public sealed partial class GanLossGenerator
                 };
                 if (_locals.TryGetValue(key, out var local)) return local;
                 local = FreshName(char.ToLowerInvariant(name[0]) + name.Substring(1));
+                _locals[key] = local;
+                return local;
+            }
+
+            /// <summary>The local holding <c>y</c> or <c>yz</c> (named as in the loss).</summary>
+            private string LabelsLocal(InputKind kind)
+            {
+                var key = "i:" + kind;
+                if (_locals.TryGetValue(key, out var local)) return local;
+                local = FreshName(Printer.Input(kind));
                 _locals[key] = local;
                 return local;
             }

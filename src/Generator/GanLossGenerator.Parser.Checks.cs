@@ -125,6 +125,7 @@ public sealed partial class GanLossGenerator
                 if (node is null) return null;
                 terms.Add((b.Right, node, b.IsKind(SyntaxKind.SubtractExpression) || b.IsKind(SyntaxKind.DivideExpression)));
             }
+            if (!RejectLabels(whole, additive ? "'+'" : "'*'", terms.Select(t => (object?)t.Syntax).ToList(), terms.Select(t => t.Node).ToList(), scope)) return null;
             // Every tensor term must be of one kind with the first (data with data, ...), as each '+' of the chain checks.
             var anchor = terms.FirstOrDefault(t => !_analysis.Of(t.Node).IsHost);
             if (anchor.Node is not null)
@@ -295,6 +296,94 @@ public sealed partial class GanLossGenerator
             Report(DiagnosticDescriptors.ShapeMismatch, LocationFor(where, scope), Normalize(call.Expression) + "(...)",
                 role == NetworkRole.Critic ? "a batch of data samples (x, G(z), ...)" : "a batch of noise vectors (z, z2)", Normalize(where), DescribeSpace(facts.Space));
             return false;
+        }
+
+        // ----- class labels and class outputs -----
+
+        /// <summary>
+        /// Class labels are indices, not numbers: no operand of <paramref name="what"/> may be labels, except operand
+        /// <paramref name="allowed"/> (CrossEntropy's labels). Network label arguments are checked in <see cref="LowerApplication"/>.
+        /// </summary>
+        private bool RejectLabels(SyntaxNode whole, string what, IReadOnlyList<object?> syntax, IReadOnlyList<ExprNode> operands, Scope scope, int allowed = -1)
+        {
+            for (var i = 0; i < operands.Count; i++)
+            {
+                if (i == allowed || _analysis.Of(operands[i]).Shape != Shape.Labels) continue;
+                var where = i < syntax.Count && syntax[i] is ExpressionSyntax e ? e : whole;
+                Report(DiagnosticDescriptors.LabelsMisused, LocationFor(where, scope), Normalize(where), what);
+                return false;
+            }
+            return true;
+        }
+
+        /// <summary>CrossEntropy(logits, labels): class logits [B,K] (a class head or a ClassLogits network), then y or yz.</summary>
+        private bool CheckClassLogitsAndLabels(InvocationExpressionSyntax call, IReadOnlyList<object?> syntax, IReadOnlyList<ExprNode> operands, Scope scope)
+        {
+            var logits = _analysis.Of(operands[0]);
+            if (logits.IsHost || logits.Shape != Shape.ClassLogits)
+            {
+                var where = syntax[0] as ExpressionSyntax ?? call;
+                var fix = logits.Shape == Shape.PerSample && !logits.IsHost
+                    ? "a per-sample score is a binary (real/fake) logit, for which write 'Softplus(-D(x))' (BCE against 1) or 'Softplus(D(G(z)))' (against 0); for classes, declare a class head '[ClassHead(\"D\")] static partial Expr Q(Expr v);' and write 'CrossEntropy(Q(x), y)'"
+                    : "give it a class head ('[ClassHead(\"D\")] static partial Expr Q(Expr v);', then 'CrossEntropy(Q(x), y)') or a network declared '[Network(NetworkRole.Critic, NetworkOutput.ClassLogits)]'";
+                Report(DiagnosticDescriptors.CrossEntropyOperand, LocationFor(where, scope), "logits", "class logits [B,K]", Normalize(where), logits.IsHost ? "a constant" : Describe(logits.Shape), fix);
+                return false;
+            }
+            if (_analysis.Of(operands[1]).Shape != Shape.Labels)
+            {
+                var where = syntax[1] as ExpressionSyntax ?? call;
+                var facts = _analysis.Of(operands[1]);
+                Report(DiagnosticDescriptors.CrossEntropyOperand, LocationFor(where, scope), "labels", "class labels", Normalize(where), facts.IsHost ? "a constant" : Describe(facts.Shape),
+                    "write y (the real batch's labels) or yz (the labels drawn with z), e.g. 'CrossEntropy(Q(x), y)', 'CrossEntropy(Q(G(z, yz)), yz)'");
+                return false;
+            }
+            return true;
+        }
+
+        /// <summary>
+        /// A network or class head applied: <c>D(v)</c>, <c>D(v, y)</c>, <c>E(v)</c>, <c>Q(v)</c>. Checks the batch, the label
+        /// argument (y or yz itself), that a network takes labels in all its applications or in none, and that a network with
+        /// class heads is applied without labels. The score of a network with heads is column 0 of its forward pass
+        /// (<see cref="HeadNode"/> −1), so <c>D(x)</c> and <c>Q(x)</c> read one pass.
+        /// </summary>
+        private ExprNode? LowerApplication(InvocationExpressionSyntax call, string name, IReadOnlyList<object?> syntax, IReadOnlyList<ExprNode> args, Scope scope)
+        {
+            var head = _heads.TryGetValue(name, out var h) ? h : null;
+            var network = head?.Network ?? name;
+            if (!RejectLabels(call, name + "(...) as its batch", syntax.Take(1).ToList(), args.Take(1).ToList(), scope)) return null;
+            if (!CheckNetworkArgument(call, network, syntax[0], args[0], scope)) return null;
+            var text = Normalize(call);
+            // A network with heads is never applied with labels (GAN0031 below), so its heads read unlabelled passes.
+            if (head is not null) return new HeadNode(name, head.Index, new ApplyNode(network, args[0]));
+
+            ExprNode? labels = null;
+            if (args.Count > 1)
+            {
+                labels = args[1];
+                if (labels is not InputNode { Kind: InputKind.RealLabels or InputKind.NoiseLabels })
+                {
+                    var where = syntax[1] as ExpressionSyntax ?? call;
+                    var facts = _analysis.Of(labels);
+                    Report(DiagnosticDescriptors.InvalidLabelArgument, LocationFor(where, scope), Normalize(where), Normalize(call.Expression) + "(...)",
+                        facts.IsHost ? "a constant" : "not class labels but " + Describe(facts.Shape));
+                    return null;
+                }
+                if (_heads.Values.FirstOrDefault(x => x.Network == network) is { } headOfIt)
+                {
+                    Report(DiagnosticDescriptors.ClassHeadOfConditionalNetwork, LocationFor(call, scope), headOfIt.Name, network, text);
+                    return null;
+                }
+            }
+            var withLabels = labels is not null;
+            if (_applications.TryGetValue(network, out var first) && first.WithLabels != withLabels)
+            {
+                Report(DiagnosticDescriptors.NetworkLabelsMixed, LocationFor(call, scope), text, network, withLabels ? "with" : "without", first.Text,
+                    first.WithLabels ? "with labels" : "without", withLabels ? "'" + first.Text + "' with labels too, or this one without" : "this one with labels too, e.g. '" + network + "(v, y)', or '" + first.Text + "' without");
+                return null;
+            }
+            if (!_applications.ContainsKey(network)) _applications[network] = (withLabels, text);
+            var apply = new ApplyNode(network, args[0], labels);
+            return _networks.TryGetValue(network, out var spec) && spec.ClassHeads > 0 ? new HeadNode(network, -1, apply) : apply;
         }
 
         /// <summary>Elementwise operands must agree: data with data, noise with noise, features with features.</summary>

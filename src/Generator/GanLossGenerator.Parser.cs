@@ -45,6 +45,10 @@ public sealed partial class GanLossGenerator
         /// <summary>While a loss is lowered: true for the discriminator loss, false for the generator loss; null otherwise.</summary>
         private bool? _lossBeingParsed;
         private readonly List<WarnedSpec> _warnings = new();
+        /// <summary>Class heads by name ([ClassHead("D")] Q), each with its index among its network's heads.</summary>
+        private readonly Dictionary<string, ClassHeadSpec> _heads = new(StringComparer.Ordinal);
+        /// <summary>Per network, its first application: with labels or not, where, as written (GAN0030 compares the others with it).</summary>
+        private readonly Dictionary<string, (bool WithLabels, string Text)> _applications = new(StringComparer.Ordinal);
         private bool _hasErrors;
 
         private Parser(Compilation compilation, INamedTypeSymbol lossClass, SemanticModel model, CancellationToken ct)
@@ -165,6 +169,7 @@ public sealed partial class GanLossGenerator
             var hyperOrder = new List<HyperSpec>();
 
             var monitorCandidates = new List<IPropertySymbol>();
+            var headDeclarations = new List<(IMethodSymbol Method, AttributeData Attribute)>();
             foreach (var member in _lossClass.GetMembers())
             {
                 _ct.ThrowIfCancellationRequested();
@@ -205,6 +210,9 @@ public sealed partial class GanLossGenerator
                             _states[p] = p.Name;
                             break;
                         }
+                        case "ClassHeadAttribute" when member is IMethodSymbol m:
+                            headDeclarations.Add((m, attr));
+                            break;
                         case "NetworkAttribute" when member is IMethodSymbol m && args.Length == 2:
                             if (!EnumInRange<NetworkRole>(attr, 0) | !EnumInRange<NetworkOutput>(attr, 1))
                                 break;
@@ -214,6 +222,7 @@ public sealed partial class GanLossGenerator
                     }
                 }
             }
+            foreach (var (method, attr) in headDeclarations) DeclareClassHead(method, attr, partialNetworks);
             _analysis = new Analysis(_networks);
             CheckGeneratedNames(stateMembers.Any(s => s.Timing == StateUpdateTiming.EndOfEpoch));
 
@@ -275,8 +284,15 @@ public sealed partial class GanLossGenerator
             var used = new HashSet<string>(StringComparer.Ordinal);
             foreach (var e in new[] { discriminator?.Expression, generator?.Expression }.Concat(states.Select(s => s.Update)).Concat(monitors.Select(m => m.Expression)))
                 if (e is not null) used.UnionWith(_analysis.Of(e).Networks);
-            var networks = _networkOrder.Where(used.Contains).Select(n => _networks[n])
+            var networks = _networkOrder.Where(used.Contains)
+                .Select(n => _networks[n] with { TakesLabels = _applications.TryGetValue(n, out var a) && a.WithLabels })
                 .OrderBy(n => n.Role == NetworkRole.Generator ? 0 : 1).ToEquatableArray();
+            var expressions = new[] { discriminator?.Expression, generator?.Expression }.Concat(states.Select(s => s.Update)).Concat(monitors.Select(m => m.Expression))
+                .Where(e => e is not null).Select(e => e!).ToList();
+            // Labels are read by y, yz, a label-taking network (which reads one of them) or a class head (judged against one).
+            var usesLabels = expressions.SelectMany(Analysis.Subtree).Any(node => node is HeadNode { Index: >= 0 } or InputNode { Kind: InputKind.RealLabels or InputKind.NoiseLabels })
+                || networks.Any(n => n.TakesLabels || n.Output == NetworkOutput.ClassLogits);
+            var classHeads = _heads.Values.Where(h => used.Contains(h.Network)).OrderBy(h => h.Network, StringComparer.Ordinal).ThenBy(h => h.Index).ToEquatableArray();
             var clips = new List<ClipSpec>();
             foreach (var (net, min, max, where) in clipping)
             {
@@ -306,7 +322,7 @@ public sealed partial class GanLossGenerator
             var spec = new LossClassSpec(ns, typeName, lossName, DocSummary(_lossClass) ?? "",
                 discriminator, generator, hyperOrder.ToEquatableArray(), states.ToEquatableArray(), networks,
                 partialNetworks.ToEquatableArray(), criticSteps, clips.ToEquatableArray(), optimizer, monitors.ToEquatableArray(), separateForwardPasses,
-                _warnings.ToEquatableArray());
+                _warnings.ToEquatableArray()) { ClassHeads = classHeads, UsesLabels = usesLabels };
             return new ParseResult(spec, diagnostics, registration);
         }
 
@@ -351,18 +367,54 @@ public sealed partial class GanLossGenerator
 
         private void DeclareNetwork(IMethodSymbol method, NetworkRole role, NetworkOutput output, List<PartialNetworkSpec> partials)
         {
-            if (method.Parameters.Length != 1 || !IsExpr(method.Parameters[0].Type) || !IsExpr(method.ReturnType) || !method.IsStatic || method.IsGenericMethod)
+            // E(Expr v), or E(Expr v, Expr label) for a network the loss applies with class labels.
+            if (method.Parameters.Length is not (1 or 2) || method.Parameters.Any(p => !IsExpr(p.Type)) || !IsExpr(method.ReturnType) || !method.IsStatic || method.IsGenericMethod)
             {
                 Report(DiagnosticDescriptors.InvalidNetworkDeclaration, LocationOf(method), method.Name);
                 return;
             }
             AddNetwork(new NetworkSpec(method.Name, role, output));
-            if (method.IsPartialDefinition && method.PartialImplementationPart is null)
+            AddPartial(method, partials, headOf: null);
+        }
+
+        private void AddPartial(IMethodSymbol method, List<PartialNetworkSpec> partials, string? headOf)
+        {
+            if (!method.IsPartialDefinition || method.PartialImplementationPart is not null) return;
+            var syntax = Read(method.DeclaringSyntaxReferences.FirstOrDefault()) as MethodDeclarationSyntax;
+            var modifiers = syntax is null ? "private static partial" : string.Join(" ", syntax.Modifiers.Select(m => m.ValueText));
+            partials.Add(new PartialNetworkSpec(method.Name, modifiers, method.Parameters[0].Name,
+                method.Parameters.Length > 1 ? method.Parameters[1].Name : null, headOf));
+        }
+
+        /// <summary>
+        /// <c>[ClassHead("D")] static partial Expr Q(Expr v)</c>: a class head of a score critic, the next of that critic's
+        /// heads in declaration order (its module's output grows by K columns).
+        /// </summary>
+        private void DeclareClassHead(IMethodSymbol method, AttributeData attribute, List<PartialNetworkSpec> partials)
+        {
+            var network = attribute.ConstructorArguments.FirstOrDefault().Value as string ?? "";
+            var where = AttributeArgumentLocation(attribute, 0) ?? LocationOf(method);
+            string? problem = null;
+            if (method.Parameters.Length != 1 || !IsExpr(method.Parameters[0].Type) || !IsExpr(method.ReturnType) || !method.IsStatic || method.IsGenericMethod)
+                (problem, where) = ("must be declared 'private static partial Expr " + method.Name + "(Expr v);' (one batch, no labels)", LocationOf(method));
+            else if (HasDslAttribute(method, "NetworkAttribute"))
+                (problem, where) = ("is also declared a [Network]: a method is a network or a class head, not both; remove one attribute", LocationOf(method));
+            else if (!_networks.TryGetValue(network, out var spec))
+                problem = "names '" + network + "', which is no network of this loss: name a critic, e.g. [ClassHead(\"D\")]" +
+                    (NearestNames(network, _networks.Keys).FirstOrDefault() is { } near ? " (did you mean '" + near + "'?)" : "");
+            else if (spec.Role != NetworkRole.Critic || spec.Output != NetworkOutput.Score)
+                problem = "names '" + network + "', a " + spec.Role.ToString().ToLowerInvariant() + " network with " + spec.Output + " output: a class head shares the forward pass of a critic with Score output (its module returns [B, 1 + H·K]); name one, e.g. [ClassHead(\"D\")]";
+            if (problem is not null)
             {
-                var syntax = Read(method.DeclaringSyntaxReferences.FirstOrDefault()) as MethodDeclarationSyntax;
-                var modifiers = syntax is null ? "private static partial" : string.Join(" ", syntax.Modifiers.Select(m => m.ValueText));
-                partials.Add(new PartialNetworkSpec(method.Name, modifiers, method.Parameters[0].Name));
+                Report(DiagnosticDescriptors.InvalidClassHead, where, method.Name, problem);
+                // A well-formed declaration still gets its other half, so no compiler error piles onto this one.
+                if (method.Parameters.Length == 1 && !HasDslAttribute(method, "NetworkAttribute")) AddPartial(method, partials, headOf: network);
+                return;
             }
+            var owner = _networks[network];
+            _heads[method.Name] = new ClassHeadSpec(method.Name, network, owner.ClassHeads);
+            _networks[network] = owner with { ClassHeads = owner.ClassHeads + 1 };
+            AddPartial(method, partials, headOf: network);
         }
 
         // =====================================================================
@@ -430,7 +482,7 @@ public sealed partial class GanLossGenerator
                 case LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } lit:
                     return lit.Token.Value is { } v && IsNumeric(v) ? new ConstNode(ToDouble(v)) : Unsupported(syntax, scope);
                 case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryMinusExpression):
-                    return Lower(u.Operand, scope) is { } negated ? Call(Op.Neg, negated) : null;
+                    return Lower(u.Operand, scope) is { } negated && RejectLabels(u, "'-'", new object?[] { u.Operand }, new[] { negated }, scope) ? Call(Op.Neg, negated) : null;
                 case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryPlusExpression):
                     return Lower(u.Operand, scope);
                 case BinaryExpressionSyntax b:
@@ -460,6 +512,7 @@ public sealed partial class GanLossGenerator
             var left = Lower(b.Left, scope);
             var right = Lower(b.Right, scope);
             if (left is null || right is null) return null;
+            if (!RejectLabels(b, "'" + b.OperatorToken.Text + "'", new object?[] { b.Left, b.Right }, new[] { left, right }, scope)) return null;
             if (Operations.Of(op.Value).OperandsAgree && !CheckOperands(b, b.OperatorToken.Text, new object?[] { b.Left, b.Right }, new[] { left, right }, scope)) return null;
             return Call(op.Value, left, right);
         }
@@ -485,6 +538,8 @@ public sealed partial class GanLossGenerator
                         "x" => new InputNode(InputKind.Real),
                         "z" => new InputNode(InputKind.Noise),
                         "z2" => new InputNode(InputKind.Noise2),
+                        "y" => new InputNode(InputKind.RealLabels),
+                        "yz" => new InputNode(InputKind.NoiseLabels),
                         _ => NotInVocabulary(syntax, scope),
                     };
                 case IPropertySymbol property when _states.ContainsKey(property):
@@ -509,10 +564,13 @@ public sealed partial class GanLossGenerator
 
             if (IsVocabulary(symbol.ContainingType)) return LowerVocabularyCall(symbol.Name, call, ordered, extra, scope);
 
-            if (_networks.ContainsKey(symbol.Name) && HasDslAttribute(symbol, "NetworkAttribute"))
+            if ((_networks.ContainsKey(symbol.Name) && HasDslAttribute(symbol, "NetworkAttribute"))
+                || (_heads.ContainsKey(symbol.Name) && HasDslAttribute(symbol, "ClassHeadAttribute")))
             {
-                var arg = LowerArgument(ordered[0], scope);
-                return arg is null || !CheckNetworkArgument(call, symbol.Name, ordered[0], arg, scope) ? null : new ApplyNode(symbol.Name, arg);
+                var lowered = new ExprNode[ordered.Length];
+                for (var i = 0; i < ordered.Length; i++)
+                    if ((lowered[i] = LowerArgument(ordered[i], scope)!) is null) return null;
+                return LowerApplication(call, symbol.Name, ordered, lowered, scope);
             }
 
             // An extension-method macro called as v.F(...): the receiver is its first parameter.
@@ -554,8 +612,7 @@ public sealed partial class GanLossGenerator
                 lowered[i] = value;
             }
 
-            if (name is "D" or "G" or "AE")
-                return CheckNetworkArgument(call, name, args[0], lowered[0], scope) ? new ApplyNode(name, lowered[0]) : null;
+            if (name is "D" or "G" or "AE") return LowerApplication(call, name, args, lowered, scope);
             if (Operations.FromWord(name, args.Length + extra.Count) is not { } operation) return NotInVocabulary(call.Expression, scope);
 
             // Everything below reads the operation's table row: which operands must be constants, which must agree, ...
@@ -568,6 +625,9 @@ public sealed partial class GanLossGenerator
                 operands.Add(value);
                 operandSyntax.Add(extraSyntax);
             }
+            // Labels are read only by CrossEntropy (its second operand), which also needs class logits first.
+            if (!RejectLabels(call, name + "(...)", operandSyntax, operands, scope, allowed: operation.ClassLogitsAndLabels ? 1 : -1)) return null;
+            if (operation.ClassLogitsAndLabels && !CheckClassLogitsAndLabels(call, operandSyntax, operands, scope)) return null;
             if (operation.NeedsPerSampleOperand && _analysis.Of(operands[0]) is { IsHost: true } or { Shape: not Shape.PerSample })
                 return ShapeMismatch(call, "a per-sample value (one number per sample, e.g. D(G(z)))", args[0], operands[0], scope);
             if (operation.Host is { } host && !CheckHostOperands(call, operation, host, operandSyntax, operands, scope)) return null;
@@ -749,7 +809,8 @@ public sealed partial class GanLossGenerator
         private bool IsUnboundedCriticOutput(ExprNode node)
         {
             node = Analysis.Unwrap(node);
-            if (node is ApplyNode a) return _networks.TryGetValue(a.Network, out var n) && n.Role == NetworkRole.Critic && n.Output == NetworkOutput.Score;
+            if (node is ApplyNode a) return _networks.TryGetValue(a.Network, out var n) && n.Role == NetworkRole.Critic && n.Output == NetworkOutput.Score && n.ClassHeads == 0;
+            if (node is HeadNode h) return h.Index < 0;   // a critic's score column (class logits are bounded in no useful sense either, but Log of them is not the usual slip)
             if (node is not CallNode c) return false;
             return Operations.Of(c.Op).Range switch
             {
@@ -918,6 +979,8 @@ public sealed partial class GanLossGenerator
             Shape.PerSample => "per-sample (one value per sample)",
             Shape.Features => "per-sample features",
             Shape.Samples => "a batch of samples",
+            Shape.Labels => "class labels",
+            Shape.ClassLogits => "class logits (K per sample)",
             _ => "a scalar",
         };
 

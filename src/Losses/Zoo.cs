@@ -36,6 +36,13 @@ public static class Zoo
         "fgan-gan-saturating", "wgan-div", "softmax-gan", "lecam", "topk", "diffaug-hinge", "bcr", "zcr",
     ];
 
-    /// <summary>Every loss of the zoo: <see cref="CanonicalNames"/>, then <see cref="AddedNames"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = [.. CanonicalNames, .. AddedNames];
+    /// <summary>
+    /// The conditional losses (issue 16), which read class labels (<c>LossInfo.UsesLabels</c>) and train only on labelled
+    /// data: conditional GAN (Mirza &amp; Osindero 2014), AC-GAN (Odena et al. 2017), the projection discriminator's hinge
+    /// loss (Miyato &amp; Koyama 2018) and TAC-GAN (Gong et al. 2019).
+    /// </summary>
+    public static IReadOnlyList<string> ConditionalNames { get; } = ["cgan", "acgan", "projection-hinge", "tac-gan"];
+
+    /// <summary>Every loss of the zoo: <see cref="CanonicalNames"/>, <see cref="AddedNames"/>, then <see cref="ConditionalNames"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. CanonicalNames, .. AddedNames, .. ConditionalNames];
 }

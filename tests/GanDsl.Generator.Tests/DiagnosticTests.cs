@@ -76,8 +76,8 @@ public sealed class DiagnosticTests
         ("GAN0010", "T", "Loss class 'T' is nested in 'Outer': declare it directly in a namespace"));
 
     [Fact]
-    public void GAN0011_NetworkWithTwoParameters() => Expect($$"""[GanLoss("t")] public partial class T { [Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr A(Expr v, Expr w); {{DLoss}} {{GLoss}} }""",
-        ("GAN0011", "A", "Network 'A' must be declared as 'private static partial Expr A(Expr v);' (one Expr parameter, returning Expr)"));
+    public void GAN0011_NetworkWithThreeParameters() => Expect($$"""[GanLoss("t")] public partial class T { [Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr A(Expr v, Expr w, Expr u); {{DLoss}} {{GLoss}} }""",
+        ("GAN0011", "A", "Network 'A' must be declared as 'private static partial Expr A(Expr v);' (one Expr parameter, returning Expr), or 'private static partial Expr A(Expr v, Expr label);' for a network applied with class labels"));
 
     [Fact]
     public void GAN0012_InvalidLossName() => Expect($$"""[GanLoss("Bad Name")] public partial class T { {{DLoss}} {{GLoss}} }""",

@@ -84,7 +84,8 @@ public sealed class SharedForwardPassTests
     public static TheoryData<string> ZooLosses()
     {
         var data = new TheoryData<string>();
-        foreach (var name in Registry.Names.Order(StringComparer.Ordinal)) data.Add(name);
+        foreach (var name in Registry.Names.Order(StringComparer.Ordinal))
+            if (!Registry.Create(name).Info.UsesLabels) data.Add(name); // trained in ConditionalTraining tests after the runtime's labelled data
         return data;
     }
 

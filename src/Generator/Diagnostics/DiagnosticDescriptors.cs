@@ -77,7 +77,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidNetworkDeclaration = Error("GAN0011",
         "Invalid network declaration",
-        "Network '{0}' must be declared as 'private static partial Expr {0}(Expr v);' (one Expr parameter, returning Expr)",
+        "Network '{0}' must be declared as 'private static partial Expr {0}(Expr v);' (one Expr parameter, returning Expr), or 'private static partial Expr {0}(Expr v, Expr label);' for a network applied with class labels",
         Declaration);
 
     public static readonly DiagnosticDescriptor InvalidLossName = Error("GAN0012",
@@ -155,6 +155,38 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ShapeMismatch = Error("GAN0025",
         "Operand has the wrong shape",
         "'{0}' needs {1}, but '{2}' is {3}",
+        Shapes);
+
+    // ----- class labels and class outputs (conditional GANs) -----
+
+    public static readonly DiagnosticDescriptor LabelsMisused = Error("GAN0027",
+        "Class labels used as numbers",
+        "'{0}' is class labels, which {1} cannot read: labels are class indices, not numbers; pass them only as a network's label argument ('D(x, y)', 'G(z, yz)') or as CrossEntropy's labels ('CrossEntropy(Q(x), y)')",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor CrossEntropyOperand = Error("GAN0028",
+        "CrossEntropy of something that is not class logits and labels",
+        "CrossEntropy's {0} must be {1}, but '{2}' is {3}: {4}",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor InvalidLabelArgument = Error("GAN0029",
+        "Label argument is not y or yz",
+        "The label argument '{0}' of '{1}' is {2}: write y (the real batch's labels) or yz (the labels drawn with z) itself, e.g. 'D(x, y)' or 'D(G(z, yz), yz)'",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor NetworkLabelsMixed = Error("GAN0030",
+        "Network applied both with and without labels",
+        "'{0}' applies network {1} {2} labels, but '{3}' applies it {4}: a network takes labels in all its applications or in none (with labels its module is an nn.Module<Tensor, Tensor, Tensor> taking (batch, labels)); write {5}",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor ClassHeadOfConditionalNetwork = Error("GAN0031",
+        "Class head of a network applied with labels",
+        "Network {1} has class head '{0}', but '{2}' applies {1} with labels: class heads of a label-taking network are not supported; apply {1} without labels (AC-GAN: '{1}(x)' and '{0}(x)'), or declare the classifier as a network of its own, '[Network(NetworkRole.Critic, NetworkOutput.ClassLogits)] static partial Expr C(Expr v);'",
+        Shapes);
+
+    public static readonly DiagnosticDescriptor InvalidClassHead = Error("GAN0032",
+        "Invalid class head declaration",
+        "Class head '{0}' {1}",
         Shapes);
 
     // ----- schedules and state -----

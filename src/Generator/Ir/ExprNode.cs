@@ -61,11 +61,25 @@ internal sealed record InputNode(InputKind Kind) : ExprNode
     public override int GetHashCode() => base.GetHashCode();
 }
 
-/// <summary>A network applied to a batch: <c>D(x)</c>, <c>G(z)</c>.</summary>
-internal sealed record ApplyNode(string Network, ExprNode Argument) : ExprNode
+/// <summary>A network applied to a batch: <c>D(x)</c>, <c>G(z)</c>; with class labels, <c>D(x, y)</c>, <c>G(z, yz)</c>.</summary>
+/// <param name="Labels">The label input (<c>y</c> or <c>yz</c>) for a conditional application, else null.</param>
+internal sealed record ApplyNode(string Network, ExprNode Argument, ExprNode? Labels = null) : ExprNode
 {
-    protected override int ComputeHash() => unchecked(StringComparer.Ordinal.GetHashCode(Network) * 31 + Argument.GetHashCode());
-    public bool Equals(ApplyNode? other) => other is not null && Network == other.Network && Argument.Equals(other.Argument);
+    protected override int ComputeHash() => unchecked((StringComparer.Ordinal.GetHashCode(Network) * 31 + Argument.GetHashCode()) * 31 + (Labels?.GetHashCode() ?? 0));
+    public bool Equals(ApplyNode? other) => other is not null && Network == other.Network && Argument.Equals(other.Argument) && Equals(Labels, other.Labels);
+    public override int GetHashCode() => base.GetHashCode();
+}
+
+/// <summary>
+/// A column block of a network's output when the network carries class heads (AC-GAN's D): the score (column 0,
+/// <paramref name="Index"/> −1, printed as the network) or the class logits of head <paramref name="Index"/>
+/// (columns 1 + Index·K .. (Index + 1)·K). Every read of one <paramref name="Output"/> slices the same forward pass.
+/// </summary>
+/// <param name="Name">The name the loss reads it by: the network's for the score, the head's (<c>Q</c>) for a head.</param>
+internal sealed record HeadNode(string Name, int Index, ApplyNode Output) : ExprNode
+{
+    protected override int ComputeHash() => unchecked((StringComparer.Ordinal.GetHashCode(Name) * 31 + Index) * 31 + Output.GetHashCode());
+    public bool Equals(HeadNode? other) => other is not null && Name == other.Name && Index == other.Index && Output.Equals(other.Output);
     public override int GetHashCode() => base.GetHashCode();
 }
 
@@ -99,6 +113,10 @@ internal enum InputKind
     Noise,
     /// <summary><c>z2</c>: the second noise batch.</summary>
     Noise2,
+    /// <summary><c>y</c>: the class labels of the real batch (int64 [B]).</summary>
+    RealLabels,
+    /// <summary><c>yz</c>: the class labels drawn with the noise batch (int64 [B]).</summary>
+    NoiseLabels,
 }
 
 /// <summary>Operations of the IR. The first group mirrors the vocabulary; the last is introduced by the optimiser.</summary>
@@ -111,6 +129,7 @@ internal enum Op
     Step, BatchMean,
     Tanh, Log1p, Expm1, LogSumExp, LogSumExpPerSample, Softmax, LogSoftmax, MaxAll, MinAll, TopK,
     Augment, AugmentShared, Jitter,
+    CrossEntropy,
 
     /// <summary>mean(softplus(t) - t·y): binary_cross_entropy_with_logits(t, y), one kernel.</summary>
     BceWithLogitsMean,
@@ -118,4 +137,6 @@ internal enum Op
     MseMean,
     /// <summary>mean(|a - b|): l1_loss(a, b), one kernel.</summary>
     L1Mean,
+    /// <summary>mean(CrossEntropy(l, t)): cross_entropy(l, t) with mean reduction, one kernel.</summary>
+    CrossEntropyMean,
 }

@@ -36,6 +36,12 @@ internal sealed record LossClassSpec(
     bool SeparateForwardPasses = false,
     EquatableArray<WarnedSpec> Warnings = default)
 {
+    /// <summary>The class heads the loss declares, in declaration order per network.</summary>
+    public EquatableArray<ClassHeadSpec> ClassHeads { get; init; }
+
+    /// <summary>True when the loss reads class labels (y, yz, a label-taking network or a class head): LossInfo.UsesLabels.</summary>
+    public bool UsesLabels { get; init; }
+
     /// <summary>The objective as mathematics (<see cref="Passes.FormulaRenderer"/>), rendered from the parsed IR before the optimiser rewrites it; null until the pipeline sets it.</summary>
     public FormulaText? Formula { get; init; }
 
@@ -63,10 +69,17 @@ internal sealed record HyperSpec(string Name, double Default, string? Descriptio
 internal sealed record StateSpec(string Name, double Initial, StateUpdateTiming Timing, string UpdateText, ExprNode Update);
 
 /// <summary>A network: its name (the <c>StepContext.Network</c> key), role and output kind.</summary>
-internal sealed record NetworkSpec(string Name, NetworkRole Role, NetworkOutput Output);
+/// <param name="TakesLabels">True when the loss applies it with class labels (<c>D(x, y)</c>).</param>
+/// <param name="ClassHeads">The number of <c>[ClassHead]</c>s computed in its forward pass (its output is then [B, 1 + H·K]).</param>
+internal sealed record NetworkSpec(string Name, NetworkRole Role, NetworkOutput Output, bool TakesLabels = false, int ClassHeads = 0);
 
-/// <summary>A declared network's partial method the generator implements (modifiers and parameter as the user wrote them).</summary>
-internal sealed record PartialNetworkSpec(string Name, string Modifiers, string ParameterName);
+/// <summary>A class head (<c>[ClassHead("D")] Q</c>): its name, the network computing it and its index among that network's heads.</summary>
+internal sealed record ClassHeadSpec(string Name, string Network, int Index);
+
+/// <summary>A declared network's (or class head's) partial method the generator implements (modifiers and parameters as the user wrote them).</summary>
+/// <param name="LabelParameterName">The second parameter of a network declared with labels (<c>E(Expr v, Expr label)</c>), else null.</param>
+/// <param name="HeadOf">For a class head, the network whose forward pass computes it, else null.</param>
+internal sealed record PartialNetworkSpec(string Name, string Modifiers, string ParameterName, string? LabelParameterName = null, string? HeadOf = null);
 
 /// <summary>Clamp a network's parameters to [Min, Max] after each critic step.</summary>
 internal sealed record ClipSpec(string Network, double Min, double Max);
@@ -91,6 +104,13 @@ internal enum Shape
     Features,
     /// <summary>A batch of samples, [B,...].</summary>
     Samples,
+    /// <summary>
+    /// Class labels, int64 [B] (<c>y</c>, <c>yz</c>): no numbers, so outside the broadcasting order above; the parser
+    /// lets them only into a network's label argument and CrossEntropy's labels.
+    /// </summary>
+    Labels,
+    /// <summary>Class logits, [B,K]: a class head or a ClassLogits network. Broadcasts like features (a per-sample value scales each row).</summary>
+    ClassLogits,
 }
 
 /// <summary>A loss class with errors: only its declared networks' partial methods are written, so no compiler error piles onto the GAN diagnostics.</summary>

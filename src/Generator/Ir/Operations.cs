@@ -167,6 +167,9 @@ internal sealed class Operation
     /// <summary>True when the first operand must be a per-sample value (one number per sample: TopK ranks samples).</summary>
     public bool NeedsPerSampleOperand { get; init; }
 
+    /// <summary>True when the operands are class logits [B,K] and then class labels [B] (CrossEntropy): the only word that reads labels.</summary>
+    public bool ClassLogitsAndLabels { get; init; }
+
     public override string ToString() => Printed;
 }
 
@@ -185,6 +188,24 @@ internal static class RuntimeText
     public const string Score = LossOps + ".Score($0, $name)";
     /// <summary>A feature network's output as [B,F].</summary>
     public const string Features = LossOps + ".Features($0, $name)";
+    /// <summary>A class-logits network's output as [B,K], K = the data's class count.</summary>
+    public const string ClassLogits = LossOps + ".ClassLogits($0, $name, c.ClassCount)";
+    /// <summary>The output of a network with <c>$heads</c> class heads, checked to be [B, 1 + heads·K].</summary>
+    public const string WithClassHeads = LossOps + ".WithClassHeads($0, $name, $heads, c.ClassCount, $loss)";
+    /// <summary>The score column of a network with class heads, as [B].</summary>
+    public const string ScoreColumn = LossOps + ".ScoreColumn($0)";
+    /// <summary>The K class logits of head <c>$index</c> of a network with class heads, [B,K].</summary>
+    public const string ClassHead = LossOps + ".ClassHead($0, $index, c.ClassCount)";
+    /// <summary>Runs a network that takes labels on <c>$0</c> and the labels <c>$1</c>.</summary>
+    public const string ConditionalNetworkCall = "$net.call($0, $1)";
+    /// <summary>A network applied with labels, fetched once per step.</summary>
+    public const string ConditionalNetwork = "c.ConditionalNetwork($name)";
+    /// <summary>A network applied to a batch alone, fetched once per step.</summary>
+    public const string Network = "c.Network($name)";
+    /// <summary>The real batch's labels <c>y</c>, checked present (a clear error naming the loss on unlabelled data).</summary>
+    public const string RealLabels = LossOps + ".RealLabels(c, $loss)";
+    /// <summary>The labels drawn with the noise, <c>yz</c>, checked present.</summary>
+    public const string NoiseLabels = LossOps + ".NoiseLabels(c, $loss)";
     /// <summary>A leaf alias of <c>$0</c> that requires grad (or <c>$0</c> itself when it already does).</summary>
     public const string RequireGrad = LossOps + ".RequireGrad($0)";
     /// <summary>A per-sample [B] value reshaped to scale each sample of the batch <c>$1</c>.</summary>
@@ -199,6 +220,8 @@ internal static class RuntimeText
     /// pass when the network is batch-independent at run time, one pass each otherwise; an array of the outputs.
     /// </summary>
     public const string SharedForward = LossOps + ".Forward(c, $net, $batches)";
+    /// <summary>As <see cref="SharedForward"/> for a network that takes labels: the batches and their labels (<c>$labels</c>), concatenated alike.</summary>
+    public const string SharedConditionalForward = LossOps + ".Forward(c, $net, new[] { $batches }, new[] { $labels })";
     /// <summary>The step's source of random draws: an operation whose call names it draws random numbers.</summary>
     public const string RandomSource = "c.Random";
     public const string Real = "c.Real";
@@ -318,6 +341,9 @@ internal static class Operations
             // Max(v), Min(v): reductions over all elements (Max(a, b), Min(a, b) are elementwise, above).
             new(Op.MaxAll, "Max", 1, ShapeRule.Scalar, "Max", new[] { T("T", "$0.max()") }, v => v[0], "$0") { Range = RangeRule.KeepsFirst },
             new(Op.MinAll, "Min", 1, ShapeRule.Scalar, "Min", new[] { T("T", "$0.min()") }, v => v[0], "$0") { Range = RangeRule.KeepsFirst },
+            // Class logits [B,K] against int64 labels [B]: per sample; labels carry no gradient.
+            new(Op.CrossEntropy, "CrossEntropy", 2, ShapeRule.PerSample, "CrossEntropy", new[] { T("TT", LossOps + ".CrossEntropy($0, $1)") })
+                { Gradient = "G-", Range = RangeRule.Bounds, ClassLogitsAndLabels = true },
             new(Op.TopK, "TopK", 2, ShapeRule.TopRows, "TopK", new[] { T("TH", LossOps + ".TopK($0, $1)") })
             {
                 Gradient = "G-", Range = RangeRule.KeepsFirst, NeedsPerSampleOperand = true,
@@ -328,6 +354,8 @@ internal static class Operations
             new(Op.BceWithLogitsMean, null, 2, ShapeRule.Scalar, "BinaryCrossEntropyWithLogits", new[] { T("T?", LossOps + ".BinaryCrossEntropyWithLogits($0, $1)") }),
             new(Op.MseMean, null, 2, ShapeRule.Scalar, "MseLoss", new[] { T("T?", LossOps + ".MseLoss($0, $1)") }),
             new(Op.L1Mean, null, 2, ShapeRule.Scalar, "L1Loss", new[] { T("T?", LossOps + ".L1Loss($0, $1)") }),
+            new(Op.CrossEntropyMean, null, 2, ShapeRule.Scalar, "CrossEntropyLoss", new[] { T("TT", LossOps + ".CrossEntropyMean($0, $1)") })
+                { Gradient = "G-", Range = RangeRule.Bounds, ClassLogitsAndLabels = true },
         };
 
         var table = new Operation[Enum.GetValues(typeof(Op)).Length];

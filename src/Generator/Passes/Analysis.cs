@@ -68,7 +68,9 @@ internal sealed class Analysis
     /// <summary>The operands of a node, in order.</summary>
     public static IReadOnlyList<ExprNode> Children(ExprNode node) => node switch
     {
+        ApplyNode { Labels: { } labels } a => new[] { a.Argument, labels },
         ApplyNode a => new[] { a.Argument },
+        HeadNode h => new[] { (ExprNode)h.Output },
         NamedNode n => new[] { n.Body },
         CallNode c => c.Args.ToList(),
         _ => Array.Empty<ExprNode>(),
@@ -81,8 +83,15 @@ internal sealed class Analysis
         {
             case ConstNode or HyperNode or StateNode:
                 return new Facts(Shape.Scalar, true, s_none);
+            case InputNode { Kind: InputKind.RealLabels or InputKind.NoiseLabels }:
+                return new Facts(Shape.Labels, false, s_none);
             case InputNode input:
                 return new Facts(Shape.Samples, false, s_none, input.Kind == InputKind.Real ? Space.Data : Space.Noise);
+            case HeadNode head:
+            {
+                var output = _memo[head.Output];
+                return new Facts(head.Index < 0 ? Shape.PerSample : Shape.ClassLogits, false, output.Networks, Space.None, output.Height + 1);
+            }
             case NamedNode named:
             {
                 var body = _memo[named.Body];
@@ -91,10 +100,14 @@ internal sealed class Analysis
             case ApplyNode apply:
             {
                 var arg = _memo[apply.Argument];
-                var output = Network(apply.Network)?.Output ?? NetworkOutput.Score;
+                var network = Network(apply.Network);
+                var output = network?.Output ?? NetworkOutput.Score;
                 var shape = output switch
                 {
+                    // The raw output of a network with class heads, [B, 1 + H·K]: read only through HeadNodes.
+                    NetworkOutput.Score when network?.ClassHeads > 0 => Shape.Features,
                     NetworkOutput.Score => Shape.PerSample,
+                    NetworkOutput.ClassLogits => Shape.ClassLogits,
                     NetworkOutput.Features => Shape.Features,
                     NetworkOutput.Reconstruction => arg.Shape == Shape.Scalar ? Shape.Samples : arg.Shape,
                     _ => Shape.Samples,

@@ -135,8 +135,18 @@ internal static class FormulaRenderer
                     return c.Value < 0 && context > 0 ? Paren(number) : number;
                 case HyperNode h: return Identifier(h.Name);
                 case StateNode s: return Identifier(s.Name);
-                case InputNode i: return i.Kind switch { InputKind.Real => "x", InputKind.Noise => "z", _ => Subscripted("z", "2") };
-                case ApplyNode a: return Network(a.Network) + "(" + Write(a.Argument, 0) + ")";   // D(G(z)): plain parentheses, even in LaTeX
+                case InputNode i:
+                    return i.Kind switch
+                    {
+                        InputKind.Real => "x",
+                        InputKind.Noise => "z",
+                        InputKind.RealLabels => "y",
+                        InputKind.NoiseLabels => Subscripted("y", "z"),
+                        _ => Subscripted("z", "2"),
+                    };
+                // D(G(z)), D(x, y): plain parentheses, even in LaTeX
+                case ApplyNode a: return Network(a.Network) + "(" + Write(a.Argument, 0) + (a.Labels is { } l ? ", " + Write(l, 0) : "") + ")";
+                case HeadNode h: return Network(h.Name) + "(" + Write(h.Output.Argument, 0) + ")";   // D(x) or Q(x): one pass of D gives both
                 case NamedNode n: return Named(n);
                 case CallNode call: return Call(call, context);
                 default: return node.ToString();
@@ -198,6 +208,8 @@ internal static class FormulaRenderer
                     var widths = a.Count > 2 ? "; " + (latex ? @"\sigma \in \{" : "σ ∈ {") + string.Join(", ", a.Skip(2).Select(w => Write(w, 0))) + (latex ? @"\}" : "}") : "";
                     return Function(latex ? @"\mathrm{MMD}^2" : "MMD²", Arg(0) + ", " + Arg(1) + widths);
                 case Op.BceWithLogitsMean: return Function(Operator("BCE"), Arg(0) + ", " + Arg(1));
+                case Op.CrossEntropy: return Function(Operator("CE"), Arg(0) + ", " + Arg(1));
+                case Op.CrossEntropyMean: return latex ? @"\mathbb{E}\left[" + Function(Operator("CE"), Arg(0) + ", " + Arg(1)) + @"ight]" : "𝔼[" + Function(Operator("CE"), Arg(0) + ", " + Arg(1)) + "]";
                 case Op.MseMean:
                     return latex ? @"\mathbb{E}\left[" + Power(Paren(Arg(0, 1) + " - " + Arg(1, 2)), "2") + @"\right]" : "𝔼[" + Power(Paren(Arg(0, 1) + " − " + Arg(1, 2)), "2") + "]";
                 default: return Function(Operator(Operations.Of(call.Op).Printed), string.Join(", ", a.Select(x => Write(x, 0))));

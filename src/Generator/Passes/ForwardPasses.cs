@@ -137,6 +137,7 @@ internal static class ForwardPasses
         NetworkValue n => Ids(n.Argument),
         OperationValue o => o.Operands.SelectMany(Ids),
         SharedForwardValue s => s.Members.SelectMany(m => Ids(m.Argument)),
+        HeadValue h => Ids(h.Output),
         _ => Enumerable.Empty<int>(),
     };
 

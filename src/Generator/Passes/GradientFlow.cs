@@ -73,7 +73,10 @@ internal static class GradientFlow
                 case ApplyNode apply:
                     // In the critic step a generator-role network runs without gradients: its output is a constant.
                     if (step == StepKind.Critic && network(apply.Network)?.Role == NetworkRole.Generator) break;
-                    stack.Push(apply.Argument);
+                    stack.Push(apply.Argument);   // labels are class indices: no gradient reaches them
+                    break;
+                case HeadNode head:
+                    stack.Push(head.Output);
                     break;
                 case CallNode call:
                     foreach (var arg in DifferentiableOperands(call)) stack.Push(arg);

@@ -42,6 +42,7 @@ internal static class Optimizer
             var result = node switch
             {
                 ApplyNode a => a with { Argument = Rewrite(a.Argument) },
+                HeadNode h => h with { Output = (ApplyNode)Rewrite(h.Output) },
                 NamedNode n => n with { Body = Rewrite(n.Body) },
                 CallNode c => Simplify(new CallNode(c.Op, c.Args.Select(Rewrite).ToEquatableArray())),
                 _ => node,
@@ -65,6 +66,7 @@ internal static class Optimizer
             ?? MeanLogSigmoidIsNegatedBceWithLogits(call)
             ?? MeanSquaredDifferenceIsMseLoss(call)
             ?? MeanAbsoluteDifferenceIsL1Loss(call)
+            ?? MeanCrossEntropyIsCrossEntropyLoss(call)
             ?? (ExprNode)call;
 
         private bool IsTensor(ExprNode node) => !analysis.Of(node).IsHost;
@@ -171,6 +173,10 @@ internal static class Optimizer
         private ExprNode? MeanAbsoluteDifferenceIsL1Loss(CallNode call) =>
             call.Op == Op.Mean && call.Args[0] is CallNode { Op: Op.Abs } abs && abs.Args[0] is CallNode { Op: Op.Sub or Op.Add } d
                 ? MeanOfDifference(Op.L1Mean, d) : null;
+
+        /// <summary>E CE(l, t) = cross_entropy(l, t) with mean reduction: one libtorch call instead of two (AC-GAN's class terms).</summary>
+        private static ExprNode? MeanCrossEntropyIsCrossEntropyLoss(CallNode call) =>
+            call.Op == Op.Mean && call.Args[0] is CallNode { Op: Op.CrossEntropy } ce ? new CallNode(Op.CrossEntropyMean, ce.Args[0], ce.Args[1]) : null;
 
         /// <summary>E f(a - b) (or f(u + h)) as the fused kernel <paramref name="fused"/>(a, b), where the operands allow it.</summary>
         private ExprNode? MeanOfDifference(Op fused, CallNode d)

@@ -15,10 +15,20 @@ internal static class Printer
         return sb.ToString();
     }
 
+    /// <summary>The DSL name of an input.</summary>
+    public static string Input(InputKind kind) => kind switch
+    {
+        InputKind.Real => "x",
+        InputKind.Noise => "z",
+        InputKind.Noise2 => "z2",
+        InputKind.RealLabels => "y",
+        _ => "yz",
+    };
+
     public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     // Precedence: 0 lowest (anything goes), 1 additive, 2 multiplicative, 3 unary.
-    private static void Write(StringBuilder sb, ExprNode node, int context)
+    private static StringBuilder Write(StringBuilder sb, ExprNode node, int context)
     {
         switch (node)
         {
@@ -28,17 +38,25 @@ internal static class Printer
                 break;
             case HyperNode h: sb.Append(h.Name); break;
             case StateNode s: sb.Append(s.Name); break;
-            case InputNode i: sb.Append(i.Kind switch { InputKind.Real => "x", InputKind.Noise => "z", _ => "z2" }); break;
+            case InputNode i: sb.Append(Input(i.Kind)); break;
             case NamedNode n: sb.Append(n.Name); break;
             case ApplyNode a:
                 sb.Append(a.Network).Append('(');
                 Write(sb, a.Argument, 0);
+                if (a.Labels is { } labels) Write(sb.Append(", "), labels, 0);
+                sb.Append(')');
+                break;
+            case HeadNode h:
+                // D(x) and Q(x) as the loss wrote them: the network's score column or its class head.
+                sb.Append(h.Name).Append('(');
+                Write(sb, h.Output.Argument, 0);
                 sb.Append(')');
                 break;
             case CallNode call:
                 WriteCall(sb, call, context);
                 break;
         }
+        return sb;
     }
 
     private static void WriteCall(StringBuilder sb, CallNode call, int context)

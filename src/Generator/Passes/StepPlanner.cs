@@ -42,7 +42,14 @@ internal sealed record StepPlan(
     EquatableArray<PlannedValue> TailGradients,
     EquatableArray<TailItem> Updates,
     EquatableArray<TailItem> Monitors,
-    EquatableArray<TermPlan> Terms);
+    EquatableArray<TermPlan> Terms)
+{
+    /// <summary>True when the step reads the real batch's labels <c>y</c> (fetched once, checked present).</summary>
+    public bool ReadsRealLabels { get; init; }
+
+    /// <summary>True when the step reads the labels drawn with the noise, <c>yz</c>.</summary>
+    public bool ReadsNoiseLabels { get; init; }
+}
 
 /// <summary>A state update or a monitor: its name, DSL text, the values first computed for it, and its value.</summary>
 internal sealed record TailItem(string Name, string SourceText, EquatableArray<PlannedValue> Values, Operand Value);
@@ -64,8 +71,14 @@ internal sealed record LeafInputValue(int Id, ExprNode Node, InputKind Input) : 
 /// Why this application has a forward pass of its own although the network is applied more than once in the loss
 /// (written as a comment), or null.
 /// </param>
-internal sealed record NetworkValue(int Id, ExprNode Node, bool GradLeaf, string Network, NetworkOutput Output, Operand Argument, bool NoGrad, string? OwnPass = null)
+/// <param name="Labels">The labels of a conditional application (<c>D(x, y)</c>), else null.</param>
+/// <param name="ClassHeads">The network's number of class heads: its output is then [B, 1 + H·K], read through <see cref="HeadValue"/>s.</param>
+internal sealed record NetworkValue(int Id, ExprNode Node, bool GradLeaf, string Network, NetworkOutput Output, Operand Argument, bool NoGrad, string? OwnPass = null,
+    Operand? Labels = null, int ClassHeads = 0)
     : PlannedValue(Id, Node, GradLeaf);
+
+/// <summary>The score column (<paramref name="Index"/> −1) or a class head's logits, sliced from a network's forward pass <paramref name="Output"/>.</summary>
+internal sealed record HeadValue(int Id, ExprNode Node, bool GradLeaf, Operand Output, int Index) : PlannedValue(Id, Node, GradLeaf);
 
 /// <summary>
 /// Applications of one network that share a forward pass on their concatenated batches (<see cref="RuntimeText.SharedForward"/>,
@@ -192,7 +205,11 @@ internal static class StepPlanner
             }
 
             return new StepPlan(step, loss, hypers.ToEquatableArray(), states.ToEquatableArray(), networks.ToEquatableArray(), frozen.ToEquatableArray(),
-                body.ToEquatableArray(), result, tailGradients.ToEquatableArray(), updateItems.ToEquatableArray(), monitorItems.ToEquatableArray(), _terms.ToEquatableArray());
+                body.ToEquatableArray(), result, tailGradients.ToEquatableArray(), updateItems.ToEquatableArray(), monitorItems.ToEquatableArray(), _terms.ToEquatableArray())
+            {
+                ReadsRealLabels = all.Any(e => Analysis.Contains(e, new InputNode(InputKind.RealLabels))),
+                ReadsNoiseLabels = all.Any(e => Analysis.Contains(e, new InputNode(InputKind.NoiseLabels))),
+            };
         }
 
         private TailItem Tail(string name, string text, ExprNode node)
@@ -323,8 +340,12 @@ internal static class StepPlanner
                     var network = analysis.Network(apply.Network);
                     // The generator is not trained in the critic step: its output is a constant, computed without a graph.
                     var noGrad = network?.Role == NetworkRole.Generator && step == StepKind.Critic && !_inTail;
-                    return Add(new NetworkValue(_nextId++, node, _gradLeaves.Contains(node), apply.Network, network?.Output ?? NetworkOutput.Score, argument, noGrad));
+                    var labels = apply.Labels is null ? null : Known(apply.Labels);
+                    return Add(new NetworkValue(_nextId++, node, _gradLeaves.Contains(node), apply.Network, network?.Output ?? NetworkOutput.Score, argument, noGrad,
+                        Labels: labels, ClassHeads: network?.ClassHeads ?? 0));
                 }
+                case HeadNode head:
+                    return Add(new HeadValue(_nextId++, node, _gradLeaves.Contains(node), Known(head.Output), head.Index));
                 case CallNode call:
                     return PlanCall(call);
                 default:

@@ -65,6 +65,28 @@ public static class LossOps
         return outputs;
     }
 
+    /// <summary>
+    /// <paramref name="network"/>, which takes labels, applied to each of <paramref name="batches"/> with its
+    /// <paramref name="labels"/>: as <see cref="Forward(StepContext, nn.Module{Tensor, Tensor}, Tensor[])"/>, with the labels
+    /// concatenated like their batches (one pass when the network is batch-independent), else one pass each.
+    /// </summary>
+    public static Tensor[] Forward(StepContext context, nn.Module<Tensor, Tensor, Tensor> network, Tensor[] batches, Tensor[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Length != batches.Length) throw new ArgumentException($"{batches.Length} batches but {labels.Length} label tensors.", nameof(labels));
+        if (batches.Length > 1 && context.ShareForwardPasses && BatchSizesIfJoinable(batches) is { } sizes && BatchIndependence.Holds(network))
+        {
+            var output = network.call(cat(batches, 0), cat(labels, 0));
+            if (output.dim() > 0 && output.shape[0] == sizes.Sum()) return output.split(sizes, 0);
+        }
+        var outputs = new Tensor[batches.Length];
+        for (var i = 0; i < batches.Length; i++) outputs[i] = network.call(batches[i], labels[i]);
+        return outputs;
+    }
+
     /// <summary>The batches' sizes when they can be concatenated (same shape past the first dimension, type, device), else null.</summary>
     private static long[]? BatchSizesIfJoinable(Tensor[] batches)
     {
@@ -215,6 +237,89 @@ public static class LossOps
         var both = torch.broadcast_tensors(a, b);
         return F.l1_loss(both[0], both[1]);
     }
+
+    /// <summary>
+    /// Per-sample cross-entropy of class logits against class labels, −log softmax(logits)[label]: [B,K] and int64 [B]
+    /// to [B], in libtorch's log-softmax form (stable for any logit). AC-GAN's class loss (Odena, Olah &amp; Shlens 2017).
+    /// </summary>
+    /// <exception cref="ArgumentException">The logits are not [B,K] or the labels not int64 [B] with the same B.</exception>
+    public static Tensor CrossEntropy(Tensor logits, Tensor labels)
+    {
+        CheckClassLogitsAndLabels(logits, labels);
+        return F.cross_entropy(logits, labels, reduction: nn.Reduction.None);
+    }
+
+    /// <summary>The mean of <see cref="CrossEntropy"/> over the batch: one libtorch call (cross_entropy with mean reduction).</summary>
+    public static Tensor CrossEntropyMean(Tensor logits, Tensor labels)
+    {
+        CheckClassLogitsAndLabels(logits, labels);
+        return F.cross_entropy(logits, labels);
+    }
+
+    private static void CheckClassLogitsAndLabels(Tensor logits, Tensor labels)
+    {
+        if (logits.dim() != 2)
+            throw new ArgumentException($"CrossEntropy needs class logits [B, K], but got {NetworkCheck.Format(logits.shape)}.", nameof(logits));
+        if (labels.dtype != ScalarType.Int64 || labels.dim() != 1 || labels.shape[0] != logits.shape[0])
+            throw new ArgumentException($"CrossEntropy needs int64 class labels [{logits.shape[0]}] for logits {NetworkCheck.Format(logits.shape)}, but got {labels.dtype} {NetworkCheck.Format(labels.shape)}.", nameof(labels));
+    }
+
+    /// <summary>The real batch's class labels <c>y</c> (<see cref="StepContext.RealLabels"/>), checked present and shaped like the batch.</summary>
+    /// <param name="context">The step's context.</param>
+    /// <param name="loss">The loss's name, for the error message.</param>
+    /// <exception cref="InvalidOperationException">The labels are null (unlabelled data) or not int64 [B].</exception>
+    public static Tensor RealLabels(StepContext context, string loss)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return CheckedLabels(context.RealLabels, context.Real, loss, "y", "StepContext.RealLabels", "the class of each real sample");
+    }
+
+    /// <summary>The labels drawn with the noise, <c>yz</c> (<see cref="StepContext.NoiseLabels"/>), checked present and shaped like the noise batch.</summary>
+    /// <exception cref="InvalidOperationException">The labels are null or not int64 [B].</exception>
+    public static Tensor NoiseLabels(StepContext context, string loss)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return CheckedLabels(context.NoiseLabels, context.Noise, loss, "yz", "StepContext.NoiseLabels", "the classes the generator is asked for, drawn with the noise");
+    }
+
+    private static Tensor CheckedLabels(Tensor? labels, Tensor batch, string loss, string word, string property, string meaning)
+    {
+        if (labels is null)
+            throw new InvalidOperationException($"Loss '{loss}' reads the class labels {word} ({meaning}), but {property} is null: train on labelled data " +
+                "(a labelled dataset, UserData.FromTensor(x, y)) or, for a hand-built StepContext, set RealLabels, NoiseLabels and ClassCount.");
+        if (labels.dtype != ScalarType.Int64 || labels.dim() != 1 || labels.shape[0] != batch.shape[0])
+            throw new InvalidOperationException($"Loss '{loss}': {property} ({word}) must be int64 [{batch.shape[0]}], one class per sample of the batch {NetworkCheck.Format(batch.shape)}, but it is {labels.dtype} {NetworkCheck.Format(labels.shape)}.");
+        return labels;
+    }
+
+    /// <summary>A class-logits network's output [B,K], checked to have K = <paramref name="classCount"/> columns.</summary>
+    /// <exception cref="ArgumentException">The output is not [B, classCount].</exception>
+    public static Tensor ClassLogits(Tensor output, string network, int classCount)
+    {
+        if (output.dim() == 2 && output.shape[1] == classCount) return output;
+        throw new ArgumentException($"Network '{network}' is declared with NetworkOutput.ClassLogits, so it must return one logit per class, [B, {classCount}] for data with {classCount} classes (StepContext.ClassCount), but it returned {NetworkCheck.Format(output.shape)}.", nameof(output));
+    }
+
+    /// <summary>
+    /// The output of a score network with <paramref name="heads"/> class heads (AC-GAN's D with its classifier Q), checked
+    /// to be [B, 1 + heads·K]: column 0 the score, then each head's K class logits.
+    /// </summary>
+    /// <exception cref="ArgumentException">The output has another shape (expected vs actual, naming the network).</exception>
+    public static Tensor WithClassHeads(Tensor output, string network, int heads, int classCount, string loss)
+    {
+        var expected = 1 + (long)heads * classCount;
+        if (classCount <= 0)
+            throw new ArgumentException($"Loss '{loss}' reads {heads} class head(s) of network '{network}', but StepContext.ClassCount is {classCount}: train on labelled data with K ≥ 1 classes.", nameof(classCount));
+        if (output.dim() == 2 && output.shape[1] == expected) return output;
+        throw new ArgumentException($"Network '{network}' has {heads} class head(s) in loss '{loss}', so it must return [B, 1 + {heads}·K] = [B, {expected}] for K = {classCount} classes " +
+            $"(column 0 its score, then {heads} × {classCount} class logits), but it returned {NetworkCheck.Format(output.shape)}.", nameof(output));
+    }
+
+    /// <summary>Column 0 of a network's output with class heads, its score: [B, 1 + H·K] to [B].</summary>
+    public static Tensor ScoreColumn(Tensor output) => output.select(1, 0);
+
+    /// <summary>The K class logits of head <paramref name="index"/> (from 0): columns 1 + index·K to (index + 1)·K, [B,K].</summary>
+    public static Tensor ClassHead(Tensor output, int index, int classCount) => output.narrow(1, 1 + (long)index * classCount, classCount);
 
     /// <summary>Elementwise minimum of two tensors.</summary>
     public static Tensor Minimum(Tensor a, Tensor b) => torch.minimum(a, b);

@@ -114,7 +114,7 @@ public sealed class StepContext
 
     /// <summary>
     /// Whether applications of one network may share a forward pass on concatenated batches where the generated
-    /// code offers it (<see cref="LossOps.Forward"/>; only for batch-independent networks). On by default; off gives
+    /// code offers it (<see cref="LossOps.Forward(StepContext, nn.Module{Tensor, Tensor}, Tensor[])"/>; only for batch-independent networks). On by default; off gives
     /// the plain step, one pass per application, for comparisons.
     /// </summary>
     public bool ShareForwardPasses { get; init; } = true;

@@ -246,10 +246,11 @@ public sealed class ConditionalStepTests
     {
         using var scope = NewDisposeScope();
         var s = Make("acgan", headedOutputs: 1 + Classes + 1);
+        // The step's validation (the trainer's dry run, NetworkCheck) names the network, the actual and the expected width.
         var e = Assert.Throws<ArgumentException>(() => s.Loss.DiscriminatorStep(Context(s)));
-        Assert.Contains("Network 'D'", e.Message);
-        Assert.Contains($"[B, {1 + Classes}]", e.Message);
-        Assert.Contains($"[{Batch}, {Classes + 2}]", e.Message);
+        Assert.Contains("D (HeadedD) returned", e.Message);
+        Assert.Contains($", {Classes + 2}]", e.Message);
+        Assert.Contains($"1 + 1·{Classes}] for {Classes} classes", e.Message);
     }
 
     [Fact]

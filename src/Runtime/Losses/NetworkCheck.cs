@@ -157,9 +157,6 @@ internal static class NetworkCheck
         var (ok, expected) = network.Output switch
         {
             NetworkOutput.Sample => (actual.SequenceEqual(sampleShape), $"samples shaped like {dataName}: {Format(sampleShape)}"),
-            // With class heads (AC-GAN): the score, then H heads of K logits; K is checked against the data at each step (LossOps.WithClassHeads).
-            NetworkOutput.Score when network.ClassHeads > 0 => (actual is [var bh, var w] && bh == batch && w > 1 && (w - 1) % network.ClassHeads == 0,
-                $"its score and {network.ClassHeads} class head(s): [{batch}, 1 + {network.ClassHeads}·K]"),
             NetworkOutput.Score => (actual is [var b] && b == batch || actual is [var b1, 1] && b1 == batch, $"one score per sample: [{batch}] or [{batch}, 1]"),
             NetworkOutput.Features => (actual.Length == 2 && actual[0] == batch && actual[1] > 0, $"one row of features per sample: [{batch}, F]"),
             NetworkOutput.Reconstruction => (actual.SequenceEqual(sampleShape), $"a reconstruction shaped like its input: {Format(sampleShape)}"),

@@ -17,16 +17,33 @@ public sealed class VerifyGoldenTests
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>
+    /// Issue 16: zoo.json has reference values for the conditional losses, whose classes are written on branch cond-gen. Until
+    /// that branch is merged they are not in the zoo, and only their absence is excused (never a failed value); once the zoo
+    /// lists them (Zoo.Names) they are verified like every other loss. Delete this list when merging cond-gen.
+    /// </summary>
+    private static readonly string[] AwaitingLossClasses = ["cgan", "acgan", "projection-hinge", "tac-gan"];
+
     [Fact]
     public void ZooReferenceMatchesEveryLoss()
     {
-        var (exit, output, errors) = Run(TestPaths.ZooReference);
-        Assert.True(exit == 0, output + errors);
+        var registry = Zoo.CreateRegistry();
+        var file = GoldenFile.Load(TestPaths.ZooReference);
+        var inFile = file.Entries.Select(e => e.Name).ToList();
 
-        // Every canonical loss was computed and compared on both losses (GMMN has no critic loss).
-        var checks = GoldenVerifier.Verify(GoldenFile.Load(TestPaths.ZooReference), Zoo.CreateRegistry());
+        // The file and the zoo name the same losses: every zoo loss has reference values, every entry is a zoo loss.
+        Assert.True(!Zoo.Names.Except(inFile).Any(), $"zoo losses without reference values in zoo.json: {string.Join(", ", Zoo.Names.Except(inFile))} (run tests/reference/zoo/make_zoo_reference.py)");
+        var excused = AwaitingLossClasses.Where(n => !Zoo.Names.Contains(n) && !registry.Contains(n)).ToList();
+        var unknown = inFile.Where(n => !registry.Contains(n)).Except(excused).ToList();
+        Assert.True(unknown.Count == 0, $"zoo.json has entries for losses the zoo does not have: {string.Join(", ", unknown)} (known: {string.Join(", ", registry.Names)})");
+
+        var (exit, output, errors) = Run(TestPaths.ZooReference);
+        if (excused.Count == 0) Assert.True(exit == 0, output + errors);
+
+        // Every loss of the file was computed and compared on both losses (GMMN has no critic loss).
+        var checks = GoldenVerifier.Verify(file, registry).Where(c => !excused.Contains(c.Loss)).ToList();
         Assert.All(checks, c => Assert.True(c.Passed, $"{c.Loss} {c.Quantity}: {c.Expected} vs {c.Actual} {c.Note}"));
-        foreach (var name in Zoo.Names)
+        foreach (var name in inFile.Except(excused))
         {
             Assert.Contains(checks, c => c.Loss == name && c.Quantity == "g_loss");
             Assert.Contains(checks, c => c.Loss == name && c.Quantity.StartsWith("grad_g 0.weight", StringComparison.Ordinal));

@@ -726,7 +726,7 @@ def acgan_g(ctx: Ctx):
 
 def tac_gan_d(ctx: Ctx):
     """AC-GAN's L_D + λ E CE(Qmi(G(z, yz)), yz): the twin classifier Qmi (D's second head) learns the generated
-    samples' classes (Gong et al. 2019, eq. 9)."""
+    samples' classes (Gong et al. 2019, the full objective)."""
     s_x, (ce_x, _) = acgan_parts(ctx, ctx.x, ctx.y)
     s_gz, (ce_gz, ce_mi) = acgan_parts(ctx, ctx.Gz, ctx.yz)
     source = mean(softplus(-s_x)) + mean(softplus(s_gz))
@@ -737,7 +737,7 @@ def tac_gan_d(ctx: Ctx):
 
 def tac_gan_g(ctx: Ctx):
     """E softplus(-s(G(z, yz))) + λ (E CE(Q(G(z, yz)), yz) - E CE(Qmi(G(z, yz)), yz)): the generator maximises the
-    twin classifier's loss, removing AC-GAN's bias to easily classified samples (Gong et al. 2019, eq. 9)."""
+    twin classifier's loss, removing AC-GAN's bias to easily classified samples (Gong et al. 2019)."""
     s_gz, (ce_gz, ce_mi) = acgan_parts(ctx, ctx.Gz, ctx.yz)
     return mean(softplus(-s_gz)) + ctx.coef["lambda"] * (ce_gz - ce_mi), {}
 

@@ -285,7 +285,7 @@ internal static class HandWritten
     }
 
     /// <summary>
-    /// d = E softplus(-s(x)) + E softplus(s(Gz)) + λ(CE(Q(x), y) + CE(Q(Gz), yz)) + λ CE(Qmi(Gz), yz);
+    /// d = E softplus(-s(x)) + E softplus(s(Gz)) + λ(CE(Q(x), y) + CE(Qmi(Gz), yz)) (Q on real samples only, as the authors' code);
     /// g = E softplus(-s(Gz)) + λ(CE(Q(Gz), yz) - CE(Qmi(Gz), yz)); D's output [B, 1 + 2K] = score, Q, Qmi.
     /// </summary>
     public sealed class TacGan : IGanLoss
@@ -301,10 +301,8 @@ internal static class HandWritten
         {
             var d = c.Network("D");
             var (sx, qx, _) = Heads(d.call(c.Real), c.ClassCount);
-            var (sf, qf, mf) = Heads(d.call(Fake(c, true)), c.ClassCount);
-            var lambda = Hyper["Lambda"];
-            return Minimise(F.softplus(-sx).mean() + F.softplus(sf).mean()
-                + lambda * (Ce(qx, c.RealLabels!) + Ce(qf, c.NoiseLabels!)) + lambda * Ce(mf, c.NoiseLabels!));
+            var (sf, _, mf) = Heads(d.call(Fake(c, true)), c.ClassCount);
+            return Minimise(F.softplus(-sx).mean() + F.softplus(sf).mean() + Hyper["Lambda"] * (Ce(qx, c.RealLabels!) + Ce(mf, c.NoiseLabels!)));
         }
 
         public StepResult GeneratorStep(StepContext c)

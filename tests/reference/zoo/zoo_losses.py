@@ -725,14 +725,14 @@ def acgan_g(ctx: Ctx):
 
 
 def tac_gan_d(ctx: Ctx):
-    """AC-GAN's L_D + λ E CE(Qmi(G(z, yz)), yz): the twin classifier Qmi (D's second head) learns the generated
-    samples' classes (Gong et al. 2019, the full objective)."""
+    """E softplus(-s(x)) + E softplus(s(G(z, yz))) + λ (E CE(Q(x), y) + E CE(Qmi(G(z, yz)), yz)): Q learns the real
+    samples' classes, the twin classifier Qmi (D's second head) the generated samples' (Gong et al. 2019, as the
+    authors' code trains it, loss type Twin_AC: unlike AC-GAN's L_D, no Q term on generated samples)."""
     s_x, (ce_x, _) = acgan_parts(ctx, ctx.x, ctx.y)
-    s_gz, (ce_gz, ce_mi) = acgan_parts(ctx, ctx.Gz, ctx.yz)
+    s_gz, (_, ce_mi) = acgan_parts(ctx, ctx.Gz, ctx.yz)
     source = mean(softplus(-s_x)) + mean(softplus(s_gz))
-    lam = ctx.coef["lambda"]
-    aux = {"D_x": s_x, "D_Gz": s_gz, "source": source, "ce_Q_x": ce_x, "ce_Q_Gz": ce_gz, "ce_Qmi_Gz": ce_mi}
-    return source + lam * (ce_x + ce_gz) + lam * ce_mi, aux
+    aux = {"D_x": s_x, "D_Gz": s_gz, "source": source, "ce_Q_x": ce_x, "ce_Qmi_Gz": ce_mi}
+    return source + ctx.coef["lambda"] * (ce_x + ce_mi), aux
 
 
 def tac_gan_g(ctx: Ctx):
@@ -858,7 +858,8 @@ LOSSES.update({
                       plays={"D": "Dq", "G": "Gy"}),
     "projection-hinge": LossSpec("nets D = Dy, G = Gy. d = E relu(1 - D(x,y)) + E relu(1 + D(Gz,yz)); g = -E D(Gz,yz), Gz = G(z,yz)",
                                  "Dy", projection_hinge_d, projection_hinge_g, plays={"D": "Dy", "G": "Gy"}),
-    "tac-gan": LossSpec("nets D = Dqq (score, Q's K logits, then Qmi's K logits), G = Gy. d = acgan d + lambda E CE(Qmi(Gz),yz); "
+    "tac-gan": LossSpec("nets D = Dqq (score, Q's K logits, then Qmi's K logits), G = Gy. d = E softplus(-s(x)) + E softplus(s(Gz)) + "
+                        "lambda (E CE(Q(x),y) + E CE(Qmi(Gz),yz)) (Q on real samples only, as the authors' code); "
                         "g = E softplus(-s(Gz)) + lambda (E CE(Q(Gz),yz) - E CE(Qmi(Gz),yz)), Gz = G(z,yz)",
                         "Dqq", tac_gan_d, tac_gan_g, plays={"D": "Dqq", "G": "Gy"}),
 })

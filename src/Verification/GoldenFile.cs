@@ -27,7 +27,11 @@ public sealed record GoldenEntry(
     GoldenGradient? GradDAux,
     GoldenGradient? GradG,
     IReadOnlyDictionary<string, JsonElement> Aux,
-    JsonElement Raw);
+    JsonElement Raw)
+{
+    /// <summary>The file net that plays the loss's generator (<c>generator</c> key, conditional entries), or null for the file's <c>G</c>.</summary>
+    public string? Generator { get; init; }
+}
 
 /// <summary>
 /// A file in the golden format (described in the repository's <c>docs/golden-files.md</c>): tiny networks, fixed inputs and, per
@@ -36,12 +40,16 @@ public sealed record GoldenEntry(
 public sealed class GoldenFile
 {
     private GoldenFile(string path, IReadOnlyDictionary<string, IReadOnlyList<GoldenLayer>> nets,
-        IReadOnlyDictionary<string, GoldenBatch> inputs, IReadOnlyList<GoldenEntry> entries)
+        IReadOnlyDictionary<string, GoldenBatch> inputs, IReadOnlyList<GoldenEntry> entries,
+        IReadOnlySet<string> labelledNets, IReadOnlyDictionary<string, long[]> labels, int classCount)
     {
         Path = path;
         Nets = nets;
         Inputs = inputs;
         Entries = entries;
+        LabelledNets = labelledNets;
+        Labels = labels;
+        ClassCount = classCount;
     }
 
     /// <summary>Where the file was read from.</summary>
@@ -55,6 +63,21 @@ public sealed class GoldenFile
 
     /// <summary>The loss entries in file order.</summary>
     public IReadOnlyList<GoldenEntry> Entries { get; }
+
+    /// <summary>
+    /// The nets that take class labels (<c>label_input: "one-hot"</c>): their input is the batch with the labels' one-hot
+    /// appended, <c>[v, one_hot(label, K)]</c> (<see cref="OneHotLabelNetwork"/>).
+    /// </summary>
+    public IReadOnlySet<string> LabelledNets { get; }
+
+    /// <summary>The class labels of <c>inputs</c>: <c>y</c> (of the real batch x) and <c>yz</c> (drawn with the noise z); empty for a file without labels.</summary>
+    public IReadOnlyDictionary<string, long[]> Labels { get; }
+
+    /// <summary>K, the number of classes (<c>classes</c>); 0 for a file without labels.</summary>
+    public int ClassCount { get; }
+
+    /// <summary>The input keys read as class labels rather than batches.</summary>
+    private static readonly string[] LabelKeys = ["y", "yz"];
 
     /// <summary>Reads and checks a golden file.</summary>
     /// <exception cref="GoldenFormatException">The file is missing, not JSON, or lacks a required key; the message says which and what to do.</exception>
@@ -78,21 +101,67 @@ public sealed class GoldenFile
             var where = $"'{path}'";
             if (root.ValueKind != JsonValueKind.Object) throw Bad(where, "the top level is not a JSON object");
 
+            var classes = ReadClassCount(root, where);
+
             var nets = new Dictionary<string, IReadOnlyList<GoldenLayer>>(StringComparer.Ordinal);
+            var labelled = new HashSet<string>(StringComparer.Ordinal);
             foreach (var net in Required(root, "nets", where).EnumerateObject())
-                nets[net.Name] = ReadLayers(Required(net.Value, "layers", $"{where} nets.{net.Name}"), $"{where} nets.{net.Name}");
+            {
+                var w = $"{where} nets.{net.Name}";
+                nets[net.Name] = ReadLayers(Required(net.Value, "layers", w), w);
+                if (ReadsLabels(net.Value, w, classes)) labelled.Add(net.Name);
+            }
 
             var inputs = new Dictionary<string, GoldenBatch>(StringComparer.Ordinal);
+            var labels = new Dictionary<string, long[]>(StringComparer.Ordinal);
             foreach (var input in Required(root, "inputs", where).EnumerateObject())
-                if (input.Value.ValueKind == JsonValueKind.Array)
+            {
+                if (LabelKeys.Contains(input.Name))
+                    labels[input.Name] = ReadLabels(input.Value, $"{where} inputs.{input.Name}", classes);
+                else if (input.Value.ValueKind == JsonValueKind.Array)
                     inputs[input.Name] = ReadBatch(input.Value, $"{where} inputs.{input.Name}");
+            }
 
             var entries = new List<GoldenEntry>();
             foreach (var loss in Required(root, "losses", where).EnumerateObject())
                 entries.Add(ReadEntry(loss.Name, loss.Value, $"{where} losses.{loss.Name}"));
 
-            return new GoldenFile(path, nets, inputs, entries);
+            return new GoldenFile(path, nets, inputs, entries, labelled, labels, classes);
         }
+    }
+
+    /// <summary>The top-level <c>classes</c> (K ≥ 1), or 0 when the file has none.</summary>
+    private static int ReadClassCount(JsonElement root, string where)
+    {
+        if (!root.TryGetProperty("classes", out var c) || c.ValueKind == JsonValueKind.Null) return 0;
+        return c.ValueKind == JsonValueKind.Number && c.TryGetInt32(out var k) && k >= 1
+            ? k : throw Bad($"{where} classes", $"is {c.GetRawText()}, not a whole number of classes K ≥ 1");
+    }
+
+    /// <summary>Whether a net takes labels: <c>label_input: "one-hot"</c> (the only form), which needs <c>classes</c>.</summary>
+    private static bool ReadsLabels(JsonElement net, string where, int classes)
+    {
+        if (!net.TryGetProperty("label_input", out var l) || l.ValueKind == JsonValueKind.Null) return false;
+        if (l.ValueKind != JsonValueKind.String || l.GetString() != "one-hot")
+            throw Bad($"{where}.label_input", $"is {l.GetRawText()}; the only label input is \"one-hot\" (the labels' one-hot appended to the input)");
+        if (classes == 0) throw Bad(where, "takes labels (label_input), but the file gives no 'classes'");
+        return true;
+    }
+
+    /// <summary>A vector of class labels, whole numbers in [0, classes).</summary>
+    private static long[] ReadLabels(JsonElement e, string where, int classes)
+    {
+        if (classes == 0) throw Bad(where, "holds class labels, but the file gives no 'classes'");
+        var values = ReadVector(e, where);
+        var labels = new long[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] != Math.Floor(values[i]) || values[i] < 0 || values[i] >= classes)
+                throw Bad($"{where}[{i}]", $"is {values[i]}, not a class label in [0, {classes})");
+            labels[i] = (long)values[i];
+        }
+        if (labels.Length == 0) throw Bad(where, "is empty");
+        return labels;
     }
 
     private static GoldenEntry ReadEntry(string name, JsonElement e, string where)
@@ -114,7 +183,10 @@ public sealed class GoldenFile
             OptionalGradient(e, "grad_d_aux", where),
             OptionalGradient(e, "grad_g", where),
             aux,
-            e);
+            e)
+        {
+            Generator = e.TryGetProperty("generator", out var generator) && generator.ValueKind == JsonValueKind.String ? generator.GetString() : null,
+        };
     }
 
     private static double? OptionalNumber(JsonElement e, string key, string where)

@@ -49,6 +49,47 @@ public sealed class GoldenNetwork : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>
+/// A label-taking network built from one that takes a batch alone: <c>(v, labels) → inner([v, one_hot(labels, K)])</c>,
+/// the labels' one-hot (float, K columns) appended to each sample's features. It is how a golden file's nets with
+/// <c>label_input: "one-hot"</c> take <c>D(x, y)</c> and <c>G(z, yz)</c> (docs/golden-files.md), and how
+/// <see cref="GradientChecker"/> conditions its networks; the inner module must take In = features + K.
+/// </summary>
+public sealed class OneHotLabelNetwork : nn.Module<Tensor, Tensor, Tensor>, IBatchIndependent
+{
+    private readonly nn.Module<Tensor, Tensor> _inner;
+
+    /// <summary>Wraps <paramref name="inner"/>, which takes [B, features + <paramref name="classes"/>].</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 1.</exception>
+    public OneHotLabelNetwork(nn.Module<Tensor, Tensor> inner, int classes) : base("OneHotLabelNetwork")
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
+        _inner = inner;
+        Classes = classes;
+        register_module("inner", inner);
+    }
+
+    /// <summary>K, the number of classes (columns of the one-hot).</summary>
+    public int Classes { get; }
+
+    /// <summary>The module the one-hot-extended batch goes through.</summary>
+    public nn.Module<Tensor, Tensor> Inner => _inner;
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The labels are not int64 [B] for a batch of B samples, or a label is outside [0, K).</exception>
+    public override Tensor forward(Tensor input, Tensor labels)
+    {
+        if (labels.dtype != ScalarType.Int64 || labels.dim() != 1 || labels.shape[0] != input.shape[0])
+            throw new ArgumentException($"{nameof(OneHotLabelNetwork)} needs int64 labels [{input.shape[0]}] for a batch {string.Join("x", input.shape)}, but got {labels.dtype} [{string.Join(", ", labels.shape)}].", nameof(labels));
+        if (labels.numel() > 0 && (labels.min().item<long>() < 0 || labels.max().item<long>() >= Classes))
+            throw new ArgumentException($"{nameof(OneHotLabelNetwork)}: a label is outside [0, {Classes}).", nameof(labels));
+        using var scope = torch.NewDisposeScope();
+        var oneHot = nn.functional.one_hot(labels, Classes).to_type(input.dtype);
+        return _inner.call(torch.cat([input.flatten(1), oneHot], 1)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
 /// Random draws replaced by a golden file's coefficients: <c>alpha</c> (one per sample) for
 /// interpolations and DRAGAN's α, <c>u</c> (one per element) for DRAGAN's perturbation, <c>n</c> (one
 /// N(0, 1) value per element) for jitters and point augmentations. Every draw of a kind returns the file's

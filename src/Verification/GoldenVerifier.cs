@@ -103,21 +103,36 @@ public static class GoldenVerifier
         }
         var loss = registry.Create(entry.Name);
 
+        if (loss.Info.UsesLabels && (file.ClassCount == 0 || !file.Labels.ContainsKey("y") || !file.Labels.ContainsKey("yz")))
+        {
+            checks.Add(Failure(entry.Name, "labels", "the loss reads class labels (y, yz), but the file has no inputs.y, inputs.yz and classes (docs/golden-files.md, labels)"));
+            return;
+        }
+
         using var scope = torch.NewDisposeScope();
         var nets = file.Nets.ToDictionary(kv => kv.Key, kv => new GoldenNetwork(kv.Value), StringComparer.Ordinal);
+        // A net with label_input takes (batch, labels) as the loss's D(x, y) does: its layers see [v, one_hot(label, K)].
+        var modules = nets.ToDictionary(kv => kv.Key,
+            kv => file.LabelledNets.Contains(kv.Key) ? new OneHotLabelNetwork(kv.Value, file.ClassCount) : (nn.Module)kv.Value, StringComparer.Ordinal);
         try
         {
             var mapping = MapNetworks(loss.Info, entry, nets.Keys);
-            var networks = mapping.ToDictionary(kv => kv.Key, kv => (nn.Module<Tensor, Tensor>)nets[kv.Value], StringComparer.Ordinal);
+            CheckLabelInputs(loss.Info, mapping, file.LabelledNets);
+            var networks = mapping.ToDictionary(kv => kv.Key, kv => modules[kv.Value], StringComparer.Ordinal);
             var generatorName = loss.Info.Networks.Single(n => n.Role == NetworkRole.Generator).Name;
             var generator = nets[mapping[generatorName]];
 
             var x = Input(file, "x");
             var z = Input(file, "z");
             var z2 = file.Inputs.ContainsKey("z2") ? Input(file, "z2") : null;
+            var y = file.Labels.TryGetValue("y", out var yValues) ? torch.tensor(yValues, ScalarType.Int64) : null;
+            var yz = file.Labels.TryGetValue("yz", out var yzValues) ? torch.tensor(yzValues, ScalarType.Int64) : null;
             var (alpha, u, n) = RandomCoefficients(entry);
             var random = new GoldenStepRandom(alpha, u, n);
-            StepContext NewContext() => new(x, z, networks, random, z2 is null ? null : () => z2);
+            StepContext NewContext() => new(x, z, networks, random, z2 is null ? null : () => z2)
+            {
+                RealLabels = y, NoiseLabels = yz, ClassCount = file.ClassCount,
+            };
 
             var fileState = ApplyCoefficients(loss, entry);
             var terms = new List<KeyValuePair<string, double>>();
@@ -178,12 +193,27 @@ public static class GoldenVerifier
         }
         finally
         {
+            foreach (var module in modules.Values.OfType<OneHotLabelNetwork>()) module.Dispose();
             foreach (var net in nets.Values) net.Dispose();
         }
     }
 
+    /// <summary>A network the loss calls with labels must be a file net that takes them, and the other way round.</summary>
+    private static void CheckLabelInputs(LossInfo info, Dictionary<string, string> mapping, IReadOnlySet<string> labelled)
+    {
+        foreach (var network in info.Networks)
+        {
+            var fileNet = mapping[network.Name];
+            if (network.TakesLabels && !labelled.Contains(fileNet))
+                throw new InvalidOperationException($"The loss calls {network.Name} with labels ({network.Name}(v, y)), but the file's net '{fileNet}' takes none: give it label_input \"one-hot\" and K more inputs (docs/golden-files.md).");
+            if (!network.TakesLabels && labelled.Contains(fileNet))
+                throw new InvalidOperationException($"The loss calls {network.Name} on a batch alone ({network.Name}(v)), but the file's net '{fileNet}' takes labels (label_input): name a net without labels in the entry.");
+        }
+    }
+
     /// <summary>
-    /// Which file net plays each network of the loss: the generator is the file's <c>G</c>; the
+    /// Which file net plays each network of the loss: the generator is the entry's <c>generator</c>, else the file's
+    /// net of its name, else the file's <c>G</c>; the
     /// entry's <c>critic</c> plays the loss's critic of the same name, or its only critic, or the
     /// only critic the file has no net of that name for; other critics are the file's nets of the
     /// same name (ragan-aux's <c>A</c>).
@@ -194,6 +224,15 @@ public static class GoldenVerifier
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
 
         var generators = info.Networks.Where(n => n.Role == NetworkRole.Generator).ToList();
+        if (entry.Generator is { } named)
+        {
+            if (generators.Count != 1)
+                throw new InvalidOperationException($"The entry names the generator '{named}', but the loss has {generators.Count} generator networks.");
+            if (!available.Contains(named))
+                throw new InvalidOperationException($"The entry's generator '{named}' is not among the file's nets ({string.Join(", ", available)}).");
+            map[generators[0].Name] = named;
+            generators.Clear();
+        }
         foreach (var g in generators)
         {
             if (available.Contains(g.Name)) map[g.Name] = g.Name;

@@ -22,6 +22,13 @@ public sealed record GradientCheckOptions
     /// <summary>Output features of a network declared with <c>NetworkOutput.Features</c>.</summary>
     public int FeatureSize { get; init; } = 3;
 
+    /// <summary>
+    /// K, the number of classes of a loss that reads labels (<c>y</c>, <c>yz</c>, class heads): labels are drawn uniformly
+    /// from [0, K), a network the loss calls with labels gets the labels' one-hot appended to its input
+    /// (<see cref="OneHotLabelNetwork"/>), a score network with H class heads returns 1 + H·K columns, a class-logits network K.
+    /// </summary>
+    public int ClassCount { get; init; } = 3;
+
     /// <summary>Hidden units of the random networks (one tanh layer: smooth, so finite differences converge).</summary>
     public int HiddenSize { get; init; } = 5;
 
@@ -34,11 +41,16 @@ public sealed record GradientCheckOptions
     /// <summary>
     /// Builds the network for a declared network, in float64 (default: a one-hidden-layer tanh MLP of the sizes above,
     /// parameters drawn from the seed). Use it to check a loss with your own architecture, or to inject a fault in a test.
+    /// For a network the loss calls with labels, the module built here gets the batch with the labels' one-hot appended
+    /// (<see cref="GradientCheckShapes.In"/> counts the K one-hot columns).
     /// </summary>
     public Func<NetworkInfo, GradientCheckShapes, nn.Module<Tensor, Tensor>>? NetworkFactory { get; init; }
 }
 
-/// <summary>The input and output widths a network of a gradient check must have (inputs are [batch, In]).</summary>
+/// <summary>
+/// The input and output widths a network of a gradient check must have (inputs are [batch, In]; for a network that takes
+/// labels, In includes the K columns of their one-hot).
+/// </summary>
 /// <param name="In">Input features.</param>
 /// <param name="Out">Output features (1 for a score network).</param>
 public sealed record GradientCheckShapes(int In, int Out);
@@ -153,7 +165,7 @@ public static class GradientChecker
         var savedState = loss.State.Snapshot();
         var rows = new List<GradientCheckRow>();
         using var scope = torch.NewDisposeScope();
-        Dictionary<string, nn.Module<Tensor, Tensor>>? networks = null;
+        Dictionary<string, nn.Module>? networks = null;
         try
         {
             var random = new torch.Generator(options.Seed);
@@ -162,7 +174,11 @@ public static class GradientChecker
             var z = torch.randn([options.BatchSize, options.NoiseSize], ScalarType.Float64, generator: random);
             var z2 = torch.randn([options.BatchSize, options.NoiseSize], ScalarType.Float64, generator: random);
             var state = loss.Info.States.ToDictionary(s => s.Name, s => Perturbed(s.Initial, torch.rand([1], ScalarType.Float64, generator: random).item<double>()));
-            var run = new StepRunner(loss, networks, x, z, z2, state, options.Seed);
+            // Drawn last, and only for a loss that reads labels: every other loss sees the draws it always saw.
+            var labels = loss.Info.UsesLabels
+                ? new Labels(torch.randint(options.ClassCount, [options.BatchSize], ScalarType.Int64, generator: random), torch.randint(options.ClassCount, [options.BatchSize], ScalarType.Int64, generator: random), options.ClassCount)
+                : null;
+            var run = new StepRunner(loss, networks, x, z, z2, state, options.Seed, labels);
 
             if (loss.Info.HasCritic) CheckStep(run, "critic", NetworkRole.Critic, options, rows);
             CheckStep(run, "generator", NetworkRole.Generator, options, rows);
@@ -271,17 +287,29 @@ public static class GradientChecker
     /// </summary>
     private const double WeightScale = 2.5;
 
-    /// <summary>The default network: Linear(In, H) → tanh → Linear(H, Out), float64, parameters ~ N(0, WeightScale²/fan-in) from the seed.</summary>
-    private static nn.Module<Tensor, Tensor> Build(NetworkInfo info, GradientCheckOptions options, torch.Generator random)
+    /// <summary>
+    /// The network for <paramref name="info"/>: the factory's or the default MLP, wrapped to take labels
+    /// (<see cref="OneHotLabelNetwork"/>) when the loss calls it with them.
+    /// </summary>
+    private static nn.Module Build(NetworkInfo info, GradientCheckOptions options, torch.Generator random)
     {
+        var classes = options.ClassCount;
         var shapes = info.Output switch
         {
             NetworkOutput.Sample => new GradientCheckShapes(options.NoiseSize, options.DataSize),
-            NetworkOutput.Score => new GradientCheckShapes(options.DataSize, 1),
+            NetworkOutput.Score => new GradientCheckShapes(options.DataSize, 1 + info.ClassHeads * classes),
             NetworkOutput.Features => new GradientCheckShapes(options.DataSize, options.FeatureSize),
+            NetworkOutput.ClassLogits => new GradientCheckShapes(options.DataSize, classes),
             _ => new GradientCheckShapes(options.DataSize, options.DataSize),
         };
-        if (options.NetworkFactory is { } factory) return factory(info, shapes);
+        if (info.TakesLabels) shapes = shapes with { In = shapes.In + classes };
+        var net = options.NetworkFactory is { } factory ? factory(info, shapes) : Mlp(shapes, options, random);
+        return info.TakesLabels ? new OneHotLabelNetwork(net, classes) : net;
+    }
+
+    /// <summary>The default network: Linear(In, H) → tanh → Linear(H, Out), float64, parameters ~ N(0, WeightScale²/fan-in) from the seed.</summary>
+    private static nn.Module<Tensor, Tensor> Mlp(GradientCheckShapes shapes, GradientCheckOptions options, torch.Generator random)
+    {
         var net = nn.Sequential(
             ("0", nn.Linear(shapes.In, options.HiddenSize, dtype: ScalarType.Float64)),
             ("1", nn.Tanh()),
@@ -295,6 +323,9 @@ public static class GradientChecker
         return net;
     }
 
+    /// <summary>The labels of a check of a loss that reads them: y (of x), yz (drawn with z) and K.</summary>
+    private sealed record Labels(Tensor Real, Tensor Noise, int Classes);
+
     /// <summary>A step's loss value and, from the analytic evaluation, its parameter gradients and each Grad's projection gradients.</summary>
     private sealed record StepOutcome(double Value, Dictionary<string, double[]> Gradients, IReadOnlyList<Projection> Projections, IReadOnlyList<double> ProjectionValues);
 
@@ -302,12 +333,12 @@ public static class GradientChecker
     private sealed record Projection(string Term, Dictionary<string, double[]> Gradients);
 
     /// <summary>Runs one step from the same starting point every time (state, random draws, zeroed gradients).</summary>
-    private sealed class StepRunner(IGanLoss loss, Dictionary<string, nn.Module<Tensor, Tensor>> networks, Tensor x, Tensor z, Tensor z2,
-        IReadOnlyDictionary<string, double> state, ulong seed)
+    private sealed class StepRunner(IGanLoss loss, Dictionary<string, nn.Module> networks, Tensor x, Tensor z, Tensor z2,
+        IReadOnlyDictionary<string, double> state, ulong seed, Labels? labels)
     {
         public IGanLoss Loss => loss;
 
-        public Dictionary<string, nn.Module<Tensor, Tensor>> Networks => networks;
+        public Dictionary<string, nn.Module> Networks => networks;
 
         /// <summary>Runs the step; with <paramref name="trained"/> (the analytic pass) it also reads gradients.</summary>
         public StepOutcome Evaluate(string step, IReadOnlyList<(string Key, Tensor Tensor)>? trained)
@@ -316,7 +347,10 @@ public static class GradientChecker
             foreach (var net in networks.Values) net.zero_grad();
             foreach (var (name, initial) in state) loss.State[name] = initial;
             using var draws = new torch.Generator(seed + 1000);
-            var context = new StepContext(x, z, networks, new GeneratorStepRandom(draws), () => z2);
+            var context = new StepContext(x, z, networks, new GeneratorStepRandom(draws), () => z2)
+            {
+                RealLabels = labels?.Real, NoiseLabels = labels?.Noise, ClassCount = labels?.Classes ?? 0,
+            };
 
             var projections = new List<Projection>();
             var values = new List<double>();

@@ -42,7 +42,8 @@ def check_file(path: str, require_all_names: bool = False) -> tuple[int, int, li
         return 0, 0, [f"{path}: not valid JSON ({e}); regenerate it with make_zoo_reference.py"]
 
     failures: list[str] = []
-    nets = zl.nets_from_json(data["nets"])
+    labels = zl.labels_from_json(data)
+    nets = zl.nets_from_json(data["nets"], labels.classes if labels else 0)
     x, z, z2 = zl.inputs_from_json(data["inputs"])
     scalars = 0
     with torch.no_grad():
@@ -55,10 +56,15 @@ def check_file(path: str, require_all_names: bool = False) -> tuple[int, int, li
         if name not in zl.LOSSES:
             failures.append(f"{path}: loss '{name}' has no implementation in zoo_losses.py")
             continue
-        actual = zl.evaluate(name, nets, x, z, z2, expected.get("coefficients"))
+        if zl.LOSSES[name].plays and labels is None:
+            failures.append(f"{path}: loss '{name}' reads class labels, but the file has no inputs.y / inputs.yz / classes")
+            continue
+        actual = zl.evaluate(name, nets, x, z, z2, expected.get("coefficients"), labels)
         label = f"{path}: {name}"
         if expected.get("critic") != actual["critic"]:
             failures.append(f"{label}.critic: expected {expected.get('critic')!r}, got {actual['critic']!r}")
+        if expected.get("generator", "G") != actual.get("generator", "G"):
+            failures.append(f"{label}.generator: expected {expected.get('generator')!r}, got {actual.get('generator')!r}")
         for key in ("d_loss", "g_loss", "grad_d", "grad_g", "grad_d_aux"):
             if key in expected or key in actual:
                 scalars += zl.compare(f"{label}.{key}", expected.get(key), actual.get(key), failures)

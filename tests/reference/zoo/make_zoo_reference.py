@@ -58,27 +58,49 @@ POINT_JITTER = 0.05                                                        # Aug
 BCR = {"lambda_real": 10.0, "lambda_fake": 10.0, "sigma": POINT_JITTER}
 ZCR = {"lambda_dis": 5.0, "lambda_gen": 0.5, "sigma_noise": 0.03}
 F_GAN = ["tv", "kl", "rkl", "pearson", "hellinger", "gan"]
+# Issue 16's conditional additions (conventions.md, "Conditional additions"): K classes, labels y (of x) and yz (with z).
+CLASSES = 3
+# Label-taking nets read [v, one_hot(label, K)]; Dq and Dqq are score nets with 1 and 2 class heads of K logits.
+CONDITIONAL_ARCHS = {"Gy": ([2 + CLASSES, 8, 2], True), "Dy": ([2 + CLASSES, 8, 1], True),
+                     "Dq": ([2, 8, 1 + CLASSES], False), "Dqq": ([2, 8, 1 + 2 * CLASSES], False)}
+# Dy's weights twice the usual scale: its outputs then fall on both sides of projection-hinge's kinks at ±1
+# (at 1.5/√in every output of this draw was inside (-1, 1), every relu active).
+CONDITIONAL_SCALE = {"Dy": 3.0}
+CLASS_LAMBDA = 0.5  # acgan, tac-gan: not the papers' 1, so a λ missing from one class term shows
 
 CANONICAL_ORDER = ["minimax", "nonsaturating", "dragan", "lsgan", "hinge", "wgan", "wgan-gp", "wgan-lp",
                    "rwgan", "mcgan", "fisher", "cramer", "rsgan", "ragan", "ralsgan", "ragan-aux", "ebgan",
                    "began", "magan", "gmmn", "mmdgan", "r1", "r2", "zero-gp"]
 ADDED_ORDER = ([f"fgan-{d}{form}" for d in F_GAN for form in ("", "-saturating")]
                + ["wgan-div", "softmax-gan", "lecam", "topk", "diffaug-hinge", "bcr", "zcr"])
+CONDITIONAL_ORDER = ["cgan", "acgan", "projection-hinge", "tac-gan"]
 
 FD_STEP = 1e-5
 FD_REL, FD_ABS = 1e-6, 1e-8
 
 
+def make_layers(gen: torch.Generator, arch: list, scale: float = 1.5) -> list:
+    layers = []
+    for n_in, n_out in zip(arch[:-1], arch[1:]):
+        w = torch.randn(n_out, n_in, generator=gen, dtype=zl.DTYPE) * (scale / n_in ** 0.5)
+        b = torch.randn(n_out, generator=gen, dtype=zl.DTYPE) * 0.3
+        layers.append((w, b))
+    return layers
+
+
 def make_nets(gen: torch.Generator) -> dict:
+    return {name: zl.Mlp(make_layers(gen, arch)) for name, arch in ARCHS.items()}
+
+
+def make_conditional(gen: torch.Generator):
+    """Issue 16's nets and labels, drawn after every earlier draw so the earlier entries stay byte-identical."""
     nets = {}
-    for name, arch in ARCHS.items():
-        layers = []
-        for n_in, n_out in zip(arch[:-1], arch[1:]):
-            w = torch.randn(n_out, n_in, generator=gen, dtype=zl.DTYPE) * (1.5 / n_in ** 0.5)
-            b = torch.randn(n_out, generator=gen, dtype=zl.DTYPE) * 0.3
-            layers.append((w, b))
-        nets[name] = zl.Mlp(layers)
-    return nets
+    for name, (arch, takes_labels) in CONDITIONAL_ARCHS.items():
+        layers = make_layers(gen, arch, CONDITIONAL_SCALE.get(name, 1.5))
+        nets[name] = zl.OneHotMlp(layers, CLASSES) if takes_labels else zl.Mlp(layers)
+    y = torch.randint(0, CLASSES, (BATCH,), generator=gen)
+    yz = torch.randint(0, CLASSES, (BATCH,), generator=gen)
+    return nets, zl.Labels(y, yz, CLASSES)
 
 
 def rand_list(gen: torch.Generator, *shape) -> list:
@@ -138,13 +160,13 @@ def finite_difference(loss_fn, params) -> list:
     return grads
 
 
-def check_gradients_fd(name: str, nets, x, z, z2, coef, entry) -> int:
+def check_gradients_fd(name: str, nets, x, z, z2, coef, entry, labels=None) -> int:
     """Asserts autograd gradients in `entry` match finite differences; returns numbers compared."""
     spec = zl.LOSSES[name]
     failures: list[str] = []
     n = 0
     if spec.d is not None:
-        d_fn = lambda: zl.d_loss_value(spec, nets, x, z, z2, coef)[0]  # noqa: E731
+        d_fn = lambda: zl.d_loss_value(spec, nets, x, z, z2, coef, labels)[0]  # noqa: E731
         fd = finite_difference(d_fn, nets[spec.critic].params())
         n += zl.compare(f"{name}.grad_d vs FD", zl.grads_to_json(spec.critic, nets[spec.critic], fd),
                         entry["grad_d"], failures, FD_REL, FD_ABS)
@@ -152,9 +174,10 @@ def check_gradients_fd(name: str, nets, x, z, z2, coef, entry) -> int:
             fd = finite_difference(d_fn, nets[spec.aux_critic].params())
             n += zl.compare(f"{name}.grad_d_aux vs FD", zl.grads_to_json(spec.aux_critic, nets[spec.aux_critic], fd),
                             entry["grad_d_aux"], failures, FD_REL, FD_ABS)
-    g_fn = lambda: zl.g_loss_value(spec, nets, x, z, z2, coef)[0]  # noqa: E731
-    fd = finite_difference(g_fn, nets["G"].params())
-    n += zl.compare(f"{name}.grad_g vs FD", zl.grads_to_json("G", nets["G"], fd), entry["grad_g"],
+    g_fn = lambda: zl.g_loss_value(spec, nets, x, z, z2, coef, labels)[0]  # noqa: E731
+    G = nets[spec.generator]
+    fd = finite_difference(g_fn, G.params())
+    n += zl.compare(f"{name}.grad_g vs FD", zl.grads_to_json(spec.generator, G, fd), entry["grad_g"],
                     failures, FD_REL, FD_ABS)
     assert not failures, "finite-difference check failed:\n" + "\n".join(failures)
     return n
@@ -198,6 +221,21 @@ def check_regimes(entries: dict) -> None:
     for key in ("real_consistency", "fake_consistency"):
         assert entries["bcr"]["aux"][key] > 0
     assert entries["zcr"]["aux"]["discriminator_consistency"] > 0 and entries["zcr"]["aux"]["generator_spread"] > 0
+    check_conditional_regimes(entries)
+
+
+def check_conditional_regimes(entries: dict) -> None:
+    """Issue 16: the projection hinge has kinks; the class terms must matter; the labels must vary."""
+    aux = entries["projection-hinge"]["aux"]
+    for k in ("D_x", "D_Gz"):
+        for v in aux[k]:
+            assert min(abs(v - 1), abs(v + 1)) > 1e-3, f"a projection-hinge D output sits at a kink: {aux[k]}"
+    real_active = [1 - v > 0 for v in aux["D_x"]]
+    fake_active = [1 + v > 0 for v in aux["D_Gz"]]
+    assert any(real_active + fake_active) and not all(real_active + fake_active), \
+        f"projection-hinge relu should be active for some samples only: D(x,y) {aux['D_x']}, D(Gz,yz) {aux['D_Gz']}"
+    assert entries["acgan"]["aux"]["ce_Q_x"] > 0.05 and entries["acgan"]["aux"]["ce_Q_Gz"] > 0.05, "acgan: class terms vanish"
+    assert entries["tac-gan"]["aux"]["ce_Q_x"] > 0.05 and entries["tac-gan"]["aux"]["ce_Qmi_Gz"] > 0.05, "tac-gan: class terms vanish"
 
 
 # ---------------------------------------------------------------- main
@@ -209,7 +247,11 @@ META = {
     "dtype": "float64",
     "batch": BATCH,
     "layout": "nets.<name>.layers[i] = {W: [out][in], b: [out]}, y = W v + b, LeakyReLU(0.2) after every layer but the last",
-    "nets": "D 2-8-1 (logit/score), G 2-8-2, AE 2-8-2 (reconstruction), H 2-8-4 (features), A 2-8-1 (ragan-aux's second critic)",
+    "nets": "D 2-8-1 (logit/score), G 2-8-2, AE 2-8-2 (reconstruction), H 2-8-4 (features), A 2-8-1 (ragan-aux's second critic); "
+            "conditional (issue 16): Gy 5-8-2 and Dy 5-8-1 take [v, one_hot(label, 3)] (label_input one-hot), "
+            "Dq 2-8-4 (score, 3 class logits), Dqq 2-8-7 (score, 2 heads of 3 class logits)",
+    "labels": "conditional losses: inputs.y labels x, inputs.yz is drawn with z (G(z, yz)), classes K = 3; "
+              "the entry's generator key names the file net playing G",
     "grad_d": "d d_loss / d critic params (the net named by `critic`), with G(z) and G(z2) treated as constants (detached)",
     "grad_d_aux": "extra key, ragan-aux only: d d_loss / d A params (A is a second critic trained in the same critic step)",
     "grad_g": "d g_loss / d G params (gradient flows through the unchanged critic; cramer: through G(z) and G(z2))",
@@ -222,7 +264,8 @@ META = {
            "rwgan D_clamped = critic layers [[W, b], ...] after clamping to [-c_lo, c_hi]",
     "tolerance": "a float64 reimplementation should match d_loss, g_loss, all gradients and aux to 1e-9 relative (1e-12 absolute)",
     "names": "loss names are the canonical names of docs/losses.md, then the zoo's additions (fgan-*, wgan-div, softmax-gan, lecam, "
-             "topk, diffaug-hinge, bcr, zcr); formulas and choices in tests/reference/zoo/conventions.md",
+             "topk, diffaug-hinge, bcr, zcr), the conditional losses (cgan, acgan, projection-hinge, tac-gan); "
+             "formulas and choices in tests/reference/zoo/conventions.md",
     "checks": "make_zoo_reference.py recomputes tests/reference/golden/core.json with the same code (1e-9) and checks every gradient "
               "against central finite differences before writing",
 }
@@ -242,17 +285,22 @@ def main() -> int:
     z = torch.randn(BATCH, 2, generator=gen, dtype=zl.DTYPE)
     z2 = torch.randn(BATCH, 2, generator=gen, dtype=zl.DTYPE)
     coefficients = make_coefficients(gen)
+    conditional_nets, labels = make_conditional(gen)
+    nets.update(conditional_nets)
+    coefficients.update({"acgan": {"lambda": CLASS_LAMBDA}, "tac-gan": {"lambda": CLASS_LAMBDA}})
+    assert len(set(labels.y.tolist())) > 1 and len(set(labels.yz.tolist())) > 1, f"labels should vary: {labels}"
     with torch.no_grad():
         gz, gz2 = zl.generated(nets, z, z2)
 
-    assert set(CANONICAL_ORDER + ADDED_ORDER) == set(zl.LOSSES), "CANONICAL_ORDER and zoo_losses.LOSSES disagree"
+    order = CANONICAL_ORDER + ADDED_ORDER + CONDITIONAL_ORDER
+    assert set(order) == set(zl.LOSSES), "CANONICAL_ORDER/ADDED_ORDER/CONDITIONAL_ORDER and zoo_losses.LOSSES disagree"
     entries = {}
     fd_numbers = 0
-    for name in CANONICAL_ORDER + ADDED_ORDER:
+    for name in order:
         coef = coefficients.get(name)
-        entries[name] = zl.evaluate(name, nets, x, z, z2, coef)
+        entries[name] = zl.evaluate(name, nets, x, z, z2, coef, labels)
         # 2. Every gradient against finite differences (double backprop included).
-        fd_numbers += check_gradients_fd(name, nets, x, z, z2, coef, entries[name])
+        fd_numbers += check_gradients_fd(name, nets, x, z, z2, coef, entries[name], labels)
     print(f"finite differences: {len(entries)} losses, {fd_numbers} gradient elements agree "
           f"(rel {FD_REL:g}, abs {FD_ABS:g}, step {FD_STEP:g})")
     check_regimes(entries)
@@ -261,7 +309,9 @@ def main() -> int:
     doc = {
         "meta": META,
         "nets": {name: net.to_json() for name, net in nets.items()},
-        "inputs": {"x": x.tolist(), "z": z.tolist(), "z2": z2.tolist(), "Gz": gz.tolist(), "Gz2": gz2.tolist()},
+        "inputs": {"x": x.tolist(), "z": z.tolist(), "z2": z2.tolist(), "Gz": gz.tolist(), "Gz2": gz2.tolist(),
+                   "y": labels.y.tolist(), "yz": labels.yz.tolist()},
+        "classes": CLASSES,
         "losses": entries,
     }
     fd, tmp = tempfile.mkstemp(prefix=".zoo.", suffix=".json.tmp", dir=HERE)

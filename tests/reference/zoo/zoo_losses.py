@@ -59,6 +59,24 @@ class Mlp:
         return v
 
 
+class OneHotMlp(Mlp):
+    """A label-taking net (issue 16): the Mlp applied to the batch with its labels' one-hot appended,
+    [v, one_hot(label, K)] (features first), so D 2+K -> 8 -> 1 reads (v, label) as D(v, label)."""
+
+    def __init__(self, layers: List[Tuple[torch.Tensor, torch.Tensor]], classes: int):
+        super().__init__(layers)
+        self.classes = classes
+
+    def to_json(self, activation: bool = True) -> dict:
+        out = {"label_input": "one-hot"}
+        out.update(super().to_json(activation))
+        return out
+
+    def __call__(self, v: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        one_hot = F.one_hot(labels, self.classes).to(DTYPE)
+        return super().__call__(torch.cat([v, one_hot], dim=1))
+
+
 def grads_to_json(net_name: str, net: Mlp, grads: List[torch.Tensor]) -> dict:
     """Lays a flat list of parameter gradients out like the net: {net, layers: [{W, b}]}."""
     layers = []
@@ -81,6 +99,9 @@ class Ctx:
     coef: dict = field(default_factory=dict)
     z: Optional[torch.Tensor] = None   # the noise batch, for losses that perturb it (zCR)
     critic_step: bool = False          # True: generated samples are constants (detached)
+    y: Optional[torch.Tensor] = None   # int64 class labels of x (conditional losses, issue 16)
+    yz: Optional[torch.Tensor] = None  # int64 class labels drawn with z, the classes G is asked for
+    classes: int = 0                   # K
 
     def c(self, name: str) -> torch.Tensor:
         return torch.tensor(self.coef[name], dtype=DTYPE)
@@ -633,6 +654,95 @@ def zcr_g(ctx: Ctx):
 
 
 # --------------------------------------------------------------------------
+# Conditional GANs (issue 16): class labels y (of x) and yz (drawn with z, G(z, yz))
+# --------------------------------------------------------------------------
+# Label-taking nets read one-hot labels appended to their input (OneHotMlp); a net with class heads returns
+# [B, 1 + H·K]: column 0 the score, then H heads of K class logits each, in declaration order.
+
+def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Per-sample CE(logits, label) = -log softmax(logits)[label], via log_softmax (stable for any logit)."""
+    return -F.log_softmax(logits, dim=1).gather(1, labels.unsqueeze(1)).squeeze(1)
+
+
+def score_column(out: torch.Tensor) -> torch.Tensor:
+    """Column 0 of a net with class heads: its score, [B]."""
+    return out[:, 0]
+
+
+def class_head(out: torch.Tensor, index: int, classes: int) -> torch.Tensor:
+    """Head `index` (from 0) of a net with class heads: columns 1 + index·K to (index + 1)·K, [B, K]."""
+    return out[:, 1 + index * classes: 1 + (index + 1) * classes]
+
+
+def cgan_d(ctx: Ctx):
+    """-E log σ(D(x, y)) - E log(1 - σ(D(G(z, yz), yz))) = E softplus(-D(x, y)) + E softplus(D(G(z, yz), yz))
+    (Mirza & Osindero 2014, eq. 2, in logits)."""
+    D = ctx.nets["D"]
+    d_x, d_gz = D(ctx.x, ctx.y), D(ctx.Gz, ctx.yz)
+    return mean(softplus(-d_x)) + mean(softplus(d_gz)), outputs_aux(d_x, d_gz)
+
+
+def cgan_g(ctx: Ctx):
+    """Non-saturating -E log σ(D(G(z, yz), yz)) = E softplus(-D(G(z, yz), yz)) (Goodfellow et al. 2014, Sec. 3)."""
+    return mean(softplus(-ctx.nets["D"](ctx.Gz, ctx.yz))), {}
+
+
+def projection_hinge_d(ctx: Ctx):
+    """E relu(1 - D(x, y)) + E relu(1 + D(G(z, yz), yz)): the hinge loss (Lim & Ye 2017) on a conditional D,
+    as SNGAN's projection discriminator is trained (Miyato & Koyama 2018)."""
+    D = ctx.nets["D"]
+    d_x, d_gz = D(ctx.x, ctx.y), D(ctx.Gz, ctx.yz)
+    return mean(F.relu(1 - d_x)) + mean(F.relu(1 + d_gz)), outputs_aux(d_x, d_gz)
+
+
+def projection_hinge_g(ctx: Ctx):
+    """-E D(G(z, yz), yz) (Miyato & Koyama 2018)."""
+    return -mean(ctx.nets["D"](ctx.Gz, ctx.yz)), {}
+
+
+def acgan_parts(ctx: Ctx, v: torch.Tensor, labels: torch.Tensor):
+    """D's score and the per-head mean CE of its class heads against `labels`, from one forward pass."""
+    out = ctx.nets["D"](v)
+    heads = (out.shape[1] - 1) // ctx.classes
+    return score_column(out), [mean(cross_entropy(class_head(out, i, ctx.classes), labels)) for i in range(heads)]
+
+
+def acgan_d(ctx: Ctx):
+    """L_D = E softplus(-s(x)) + E softplus(s(G(z, yz))) + λ (E CE(Q(x), y) + E CE(Q(G(z, yz)), yz))
+    with s = D's score column and Q its class head (Odena, Olah & Shlens 2017, eqs. 2-3: D maximises L_S + L_C)."""
+    s_x, (ce_x, *_) = acgan_parts(ctx, ctx.x, ctx.y)
+    s_gz, (ce_gz, *_) = acgan_parts(ctx, ctx.Gz, ctx.yz)
+    source = mean(softplus(-s_x)) + mean(softplus(s_gz))
+    aux = {"D_x": s_x, "D_Gz": s_gz, "source": source, "ce_Q_x": ce_x, "ce_Q_Gz": ce_gz}
+    return source + ctx.coef["lambda"] * (ce_x + ce_gz), aux
+
+
+def acgan_g(ctx: Ctx):
+    """L_G = E softplus(-s(G(z, yz))) + λ E CE(Q(G(z, yz)), yz): the paper's G maximises L_C - L_S; the source term
+    in its non-saturating form (the authors' and common code)."""
+    s_gz, (ce_gz, *_) = acgan_parts(ctx, ctx.Gz, ctx.yz)
+    return mean(softplus(-s_gz)) + ctx.coef["lambda"] * ce_gz, {}
+
+
+def tac_gan_d(ctx: Ctx):
+    """E softplus(-s(x)) + E softplus(s(G(z, yz))) + λ (E CE(Q(x), y) + E CE(Qmi(G(z, yz)), yz)): Q learns the real
+    samples' classes, the twin classifier Qmi (D's second head) the generated samples' (Gong et al. 2019, as the
+    authors' code trains it, loss type Twin_AC: unlike AC-GAN's L_D, no Q term on generated samples)."""
+    s_x, (ce_x, _) = acgan_parts(ctx, ctx.x, ctx.y)
+    s_gz, (_, ce_mi) = acgan_parts(ctx, ctx.Gz, ctx.yz)
+    source = mean(softplus(-s_x)) + mean(softplus(s_gz))
+    aux = {"D_x": s_x, "D_Gz": s_gz, "source": source, "ce_Q_x": ce_x, "ce_Qmi_Gz": ce_mi}
+    return source + ctx.coef["lambda"] * (ce_x + ce_mi), aux
+
+
+def tac_gan_g(ctx: Ctx):
+    """E softplus(-s(G(z, yz))) + λ (E CE(Q(G(z, yz)), yz) - E CE(Qmi(G(z, yz)), yz)): the generator maximises the
+    twin classifier's loss, removing AC-GAN's bias to easily classified samples (Gong et al. 2019)."""
+    s_gz, (ce_gz, ce_mi) = acgan_parts(ctx, ctx.Gz, ctx.yz)
+    return mean(softplus(-s_gz)) + ctx.coef["lambda"] * (ce_gz - ce_mi), {}
+
+
+# --------------------------------------------------------------------------
 # Registry
 # --------------------------------------------------------------------------
 
@@ -643,6 +753,14 @@ class LossSpec:
     d: Optional[Callable]              # critic-step loss, None when there is no critic
     g: Callable                        # generator-step loss
     aux_critic: Optional[str] = None   # a second critic-side net also trained by d_loss (grad_d_aux)
+    # Conditional losses: which file net plays each of the loss's networks ({"D": "Dy", "G": "Gy"}); the critic
+    # above is the file net playing D. Every other loss reads the file's nets under their own names.
+    plays: Optional[Dict[str, str]] = None
+
+    @property
+    def generator(self) -> str:
+        """The file net that plays G (grad_g is w.r.t. its parameters)."""
+        return (self.plays or {}).get("G", "G")
 
 
 LOSSES: Dict[str, LossSpec] = {
@@ -730,9 +848,42 @@ LOSSES.update({
 })
 
 
+LOSSES.update({
+    "cgan": LossSpec("nets D = Dy, G = Gy (one-hot labels appended to the input). d = E softplus(-D(x,y)) + "
+                     "E softplus(D(Gz,yz)); g = E softplus(-D(Gz,yz)), Gz = G(z,yz)", "Dy", cgan_d, cgan_g,
+                     plays={"D": "Dy", "G": "Gy"}),
+    "acgan": LossSpec("nets D = Dq (score, then Q's K logits), G = Gy. s = column 0, Q = columns 1..K; CE(l, c) = -log_softmax(l)[c]; "
+                      "d = E softplus(-s(x)) + E softplus(s(Gz)) + lambda (E CE(Q(x),y) + E CE(Q(Gz),yz)); "
+                      "g = E softplus(-s(Gz)) + lambda E CE(Q(Gz),yz), Gz = G(z,yz)", "Dq", acgan_d, acgan_g,
+                      plays={"D": "Dq", "G": "Gy"}),
+    "projection-hinge": LossSpec("nets D = Dy, G = Gy. d = E relu(1 - D(x,y)) + E relu(1 + D(Gz,yz)); g = -E D(Gz,yz), Gz = G(z,yz)",
+                                 "Dy", projection_hinge_d, projection_hinge_g, plays={"D": "Dy", "G": "Gy"}),
+    "tac-gan": LossSpec("nets D = Dqq (score, Q's K logits, then Qmi's K logits), G = Gy. d = E softplus(-s(x)) + E softplus(s(Gz)) + "
+                        "lambda (E CE(Q(x),y) + E CE(Qmi(Gz),yz)) (Q on real samples only, as the authors' code); "
+                        "g = E softplus(-s(Gz)) + lambda (E CE(Q(Gz),yz) - E CE(Qmi(Gz),yz)), Gz = G(z,yz)",
+                        "Dqq", tac_gan_d, tac_gan_g, plays={"D": "Dqq", "G": "Gy"}),
+})
+
+
 # --------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------
+
+@dataclass
+class Labels:
+    """The class labels of a conditional file: y (of x), yz (drawn with z) and K."""
+    y: torch.Tensor
+    yz: torch.Tensor
+    classes: int
+
+
+def loss_nets(spec: LossSpec, nets: Dict[str, Mlp]) -> Dict[str, Mlp]:
+    """The nets as the loss names them: the file's, with the ones `plays` maps under the loss's names."""
+    if not spec.plays:
+        return nets
+    out = dict(nets)
+    out.update({role: nets[file_net] for role, file_net in spec.plays.items()})
+    return out
 
 def _to_plain(v):
     """Tensors and nested lists/tuples of tensors -> Python floats and lists (for JSON)."""
@@ -745,30 +896,44 @@ def _to_plain(v):
     return float(v)
 
 
-def generated(nets: Dict[str, Mlp], z: torch.Tensor, z2: torch.Tensor):
+def generated(nets: Dict[str, Mlp], z: torch.Tensor, z2: torch.Tensor, labels: Optional[Labels] = None):
+    """G(z), G(z2); a label-taking G is given yz with each: G(z, yz), G(z2, yz)."""
     G = nets["G"]
+    if isinstance(G, OneHotMlp):
+        return G(z, labels.yz), G(z2, labels.yz)
     return G(z), G(z2)
 
 
-def d_loss_value(spec: LossSpec, nets, x, z, z2, coef):
+def _ctx(spec: LossSpec, nets, x, z, z2, coef, labels: Optional[Labels], critic_step: bool) -> Ctx:
+    named = loss_nets(spec, nets)
+    Gz, Gz2 = generated(named, z, z2, labels)
+    if critic_step:
+        Gz, Gz2 = Gz.detach(), Gz2.detach()
+    ctx = Ctx(named, x, Gz, Gz2, coef or {}, z=z, critic_step=critic_step)
+    if labels is not None:
+        ctx.y, ctx.yz, ctx.classes = labels.y, labels.yz, labels.classes
+    return ctx
+
+
+def d_loss_value(spec: LossSpec, nets, x, z, z2, coef, labels: Optional[Labels] = None):
     """Critic-step loss with G(z), G(z2) as constants."""
-    Gz, Gz2 = generated(nets, z, z2)
-    return spec.d(Ctx(nets, x, Gz.detach(), Gz2.detach(), coef or {}, z=z, critic_step=True))
+    return spec.d(_ctx(spec, nets, x, z, z2, coef, labels, critic_step=True))
 
 
-def g_loss_value(spec: LossSpec, nets, x, z, z2, coef):
+def g_loss_value(spec: LossSpec, nets, x, z, z2, coef, labels: Optional[Labels] = None):
     """Generator-step loss through the (unchanged) critic."""
-    Gz, Gz2 = generated(nets, z, z2)
-    return spec.g(Ctx(nets, x, Gz, Gz2, coef or {}, z=z))
+    return spec.g(_ctx(spec, nets, x, z, z2, coef, labels, critic_step=False))
 
 
-def evaluate(name: str, nets: Dict[str, Mlp], x, z, z2, coef) -> dict:
+def evaluate(name: str, nets: Dict[str, Mlp], x, z, z2, coef, labels: Optional[Labels] = None) -> dict:
     """One golden-format entry for loss `name` (values, gradients, aux)."""
     spec = LOSSES[name]
     entry = {"formula": spec.formula, "critic": spec.critic}
+    if spec.plays:
+        entry["generator"] = spec.generator
     aux: dict = {}
     if spec.d is not None:
-        d_loss, d_aux = d_loss_value(spec, nets, x, z, z2, coef)
+        d_loss, d_aux = d_loss_value(spec, nets, x, z, z2, coef, labels)
         critic = nets[spec.critic]
         trained = critic.params() + (nets[spec.aux_critic].params() if spec.aux_critic else [])
         grads = torch.autograd.grad(d_loss, trained)
@@ -781,10 +946,10 @@ def evaluate(name: str, nets: Dict[str, Mlp], x, z, z2, coef) -> dict:
     else:
         entry["d_loss"] = None
         entry["grad_d"] = None
-    g_loss, g_aux = g_loss_value(spec, nets, x, z, z2, coef)
-    G = nets["G"]
+    g_loss, g_aux = g_loss_value(spec, nets, x, z, z2, coef, labels)
+    G = nets[spec.generator]
     entry["g_loss"] = g_loss.item()
-    entry["grad_g"] = grads_to_json("G", G, list(torch.autograd.grad(g_loss, G.params())))
+    entry["grad_g"] = grads_to_json(spec.generator, G, list(torch.autograd.grad(g_loss, G.params())))
     aux.update(g_aux)
     entry["aux"] = {k: _to_plain(v) for k, v in aux.items()}
     entry["coefficients"] = coef
@@ -832,8 +997,28 @@ def compare(label: str, expected, actual, failures: List[str], rel=REL_TOL, abs_
     return len(e)
 
 
-def nets_from_json(nets_json: dict) -> Dict[str, Mlp]:
-    return {name: Mlp.from_json(net) for name, net in nets_json.items()}
+def nets_from_json(nets_json: dict, classes: int = 0) -> Dict[str, Mlp]:
+    """The file's nets; one with `label_input: "one-hot"` takes labels (K = the file's `classes`)."""
+    nets: Dict[str, Mlp] = {}
+    for name, net in nets_json.items():
+        mlp = Mlp.from_json(net)
+        label_input = net.get("label_input")
+        if label_input is None:
+            nets[name] = mlp
+        elif label_input == "one-hot" and classes > 0:
+            nets[name] = OneHotMlp(mlp.layers, classes)
+        else:
+            raise ValueError(f"net {name}: label_input {label_input!r} with classes {classes} (expected 'one-hot' and classes > 0)")
+    return nets
+
+
+def labels_from_json(data: dict) -> Optional[Labels]:
+    """inputs.y, inputs.yz and classes of a conditional file; None for a file without labels."""
+    inputs = data["inputs"]
+    if "y" not in inputs:
+        return None
+    t = lambda k: torch.tensor(inputs[k], dtype=torch.int64)  # noqa: E731
+    return Labels(t("y"), t("yz"), int(data["classes"]))
 
 
 def inputs_from_json(inputs_json: dict):

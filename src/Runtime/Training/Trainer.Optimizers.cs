@@ -1,9 +1,18 @@
+using static TorchSharp.torch;
+
 namespace GanDsl.Training;
 
 // Each network's optimizer settings: the loss's (its default, or the network's own: the two-time-scale update rule,
 // Heusel et al. 2017), under the options given explicitly (by network name, then by role, then for every network).
 public sealed partial class Trainer
 {
+    /// <summary>
+    /// The optimizer of each trained network, by network name (a network without parameters has none): its param
+    /// groups hold the learning rate and betas in force, after the loss's settings, the options and a resume.
+    /// </summary>
+    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers =>
+        _criticOptimizers.Concat(_generatorOptimizers).ToDictionary(o => o.Network, o => o.Optimizer, StringComparer.Ordinal);
+
     /// <summary>Checks the optimizers the loss asks for and the options that override them, before anything is built.</summary>
     private static void CheckOptimizerOptions(TrainOptions options, LossInfo info)
     {

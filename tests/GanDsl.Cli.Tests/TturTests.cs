@@ -62,7 +62,7 @@ public sealed class TturTests : TempFolderTests
     [InlineData(new[] { "--betas", "G=0.1,0.2" }, "--betas sets Adam's betas of network 'G', but loss 'test-ttur' trains 'G' with rmsprop. Leave 'G' out of --betas.")]
     [InlineData(new[] { "--lr", "D=-1" }, "--lr of network 'D' must be a positive number, not -1.")]
     [InlineData(new[] { "--betas", "D=0.5,1" }, "--betas of network 'D' must be two numbers in [0, 1), not 0.5,1.")]
-    [InlineData(new[] { "--lr", "0.1" }, "--lr expects NAME=X, a network and its learning rate (e.g. --lr D=4e-4), not '0.1'")]
+    [InlineData(new[] { "--lr", "0.1" }, "--lr expects NAME=X, a network and its learning rate (e.g. --lr D=4e-4; --lr-d and --lr-g set every critic or generator network), not '0.1'.")]
     [InlineData(new[] { "--lr", "D=1", "--lr", "D=2" }, "--lr D is given twice.")]
     [InlineData(new[] { "--betas", "D=0.5" }, "--betas D expects two numbers separated by a comma")]
     [InlineData(new[] { "--lr", "D=fast" }, "--lr D")]

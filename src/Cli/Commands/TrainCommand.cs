@@ -63,7 +63,8 @@ public static class TrainCommand
                 BatchSize = parse.GetValue(batch),
                 LearningRateG = parse.GetValue(lrG),
                 LearningRateD = parse.GetValue(lrD),
-                NetworkLearningRates = ParseNetworkLearningRates(parse.GetValue(lr) ?? []),
+                NetworkLearningRates = CliOptions.ParseNamedNumbers(parse.GetValue(lr) ?? [], "--lr",
+                    "NAME=X, a network and its learning rate (e.g. --lr D=4e-4; --lr-d and --lr-g set every critic or generator network)"),
                 Betas = ParseBetas(parse.GetValue(betas) ?? []).All,
                 NetworkBetas = ParseBetas(parse.GetValue(betas) ?? []).PerNetwork,
                 Hyperparameters = CliOptions.ParseHyperparameters(parse.GetValue(set) ?? []),
@@ -102,21 +103,6 @@ public static class TrainCommand
         // Outputs that accumulate rather than being replaced: the old run's pictures and TensorBoard events would mix with the new run's.
         foreach (var picture in Directory.EnumerateFiles(full, "samples_*.png")) File.Delete(picture);
         if (Path.Combine(full, "tensorboard") is var events && Directory.Exists(events)) Directory.Delete(events, recursive: true);
-    }
-
-    /// <summary><c>--lr NAME=X</c> (repeatable): one learning rate per network name.</summary>
-    internal static Dictionary<string, double> ParseNetworkLearningRates(IEnumerable<string> settings)
-    {
-        var rates = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var s in settings)
-        {
-            var eq = s.IndexOf('=');
-            if (eq <= 0) throw new UsageException($"--lr expects NAME=X, a network and its learning rate (e.g. --lr D=4e-4), not '{s}'; --lr-d and --lr-g set every critic or generator network.");
-            var name = s[..eq].Trim();
-            if (rates.ContainsKey(name)) throw new UsageException($"--lr {name} is given twice.");
-            rates[name] = CliOptions.ParseNumber(s[(eq + 1)..].Trim(), $"--lr {name}");
-        }
-        return rates;
     }
 
     /// <summary><c>--betas B1,B2</c> (every Adam network) and <c>--betas NAME=B1,B2</c> (one network), each at most once.</summary>

@@ -116,6 +116,16 @@ public sealed class TturTests : TempFolderTests
         Assert.Contains("    optimizer: adam lr 0.001, betas (0.5, 0.9)", lines.SkipWhile(l => !l.StartsWith("test-stateful ", StringComparison.Ordinal)).Take(6));
     }
 
+    [Fact]
+    public void Gan_show_adds_the_per_network_optimizers_after_the_formula()
+    {
+        var show = Run("show", "test-ttur", "test-stateful", "--assembly", TestAssembly);
+        Assert.Equal(0, show.ExitCode);
+        var sections = show.Stdout.Split("## ", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("\nOptimizers: G rmsprop lr 0.0001, alpha 0.95; D adam lr 0.0004, betas (0, 0.9)\n", Assert.Single(sections, x => x.StartsWith("test-ttur", StringComparison.Ordinal)));
+        Assert.DoesNotContain("Optimizers:", Assert.Single(sections, x => x.StartsWith("test-stateful", StringComparison.Ordinal)));
+    }
+
     private static JsonNode Optimizer(string dir, string network) =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!["networks"]!.AsArray().Single(n => (string?)n!["name"] == network)!["optimizer"]!;
 

@@ -48,18 +48,25 @@ internal static class CliOptions
         };
 
     /// <summary>Parses the values of <c>--set NAME=VALUE</c> (<c>gan train</c>, <c>gan compare</c>).</summary>
-    public static Dictionary<string, double> ParseHyperparameters(IEnumerable<string> settings)
+    public static Dictionary<string, double> ParseHyperparameters(IEnumerable<string> settings) =>
+        ParseNamedNumbers(settings, "--set", "NAME=VALUE (e.g. --set Lambda=5)");
+
+    /// <summary>
+    /// The values of a repeatable <c>NAME=NUMBER</c> option (<c>--set</c>, <c>--lr</c>), each name once;
+    /// <paramref name="expects"/> says what a malformed one should have been.
+    /// </summary>
+    public static Dictionary<string, double> ParseNamedNumbers(IEnumerable<string> settings, string option, string expects)
     {
-        var hypers = new Dictionary<string, double>(StringComparer.Ordinal);
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var s in settings)
         {
             var eq = s.IndexOf('=');
-            if (eq <= 0) throw new UsageException($"--set expects NAME=VALUE (e.g. --set Lambda=5), not '{s}'.");
+            if (eq <= 0) throw new UsageException($"{option} expects {expects}, not '{s}'.");
             var name = s[..eq].Trim();
-            if (hypers.ContainsKey(name)) throw new UsageException($"--set {name} is given twice.");
-            hypers[name] = CliOptions.ParseNumber(s[(eq + 1)..].Trim(), $"--set {name}");
+            if (values.ContainsKey(name)) throw new UsageException($"{option} {name} is given twice.");
+            values[name] = ParseNumber(s[(eq + 1)..].Trim(), $"{option} {name}");
         }
-        return hypers;
+        return values;
     }
 
     /// <summary><c>--verbose</c>: an error's stack trace on stderr too (it always goes to the output folder's error.log).</summary>

@@ -20,6 +20,8 @@ public static partial class OptionNames
         ["TrainOptions.LearningRateG"] = "--lr-g",
         ["TrainOptions.LearningRateD"] = "--lr-d",
         ["TrainOptions.Betas"] = "--betas",
+        ["TrainOptions.NetworkLearningRates"] = "--lr",
+        ["TrainOptions.NetworkBetas"] = "--betas",
         ["TrainOptions.Seed"] = "--seed",
         ["TrainOptions.Device"] = "--device",
         ["TrainOptions.Threads"] = "--threads",

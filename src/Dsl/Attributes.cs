@@ -151,11 +151,17 @@ public sealed class ClipWeightsAttribute : Attribute
     public double Max { get; }
 }
 
-/// <summary>The paper's optimizer for this loss: Adam (the trainer's default when none is given: lr 2e-4, betas 0.5, 0.999).</summary>
+/// <summary>
+/// The paper's optimizer for this loss: Adam (the trainer's default when none is given: lr 2e-4, betas 0.5, 0.999).
+/// Without <see cref="Network"/> it is every network's optimizer; with it, that network's own, over the default: the
+/// two-time-scale update rule (TTUR, Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule Converge to a
+/// Local Nash Equilibrium"), as SAGAN and BigGAN use it, reads
+/// <c>[Adam(4e-4, 0, 0.9, Network = "D"), Adam(1e-4, 0, 0.9, Network = "G")]</c>.
+/// </summary>
 /// <param name="learningRate">Learning rate.</param>
 /// <param name="beta1">First-moment decay.</param>
 /// <param name="beta2">Second-moment decay.</param>
-[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = true)]
 public sealed class AdamAttribute(double learningRate, double beta1 = 0.9, double beta2 = 0.999) : Attribute
 {
     /// <summary>Learning rate.</summary>
@@ -164,18 +170,25 @@ public sealed class AdamAttribute(double learningRate, double beta1 = 0.9, doubl
     public double Beta1 { get; } = beta1;
     /// <summary>Second-moment decay.</summary>
     public double Beta2 { get; } = beta2;
+    /// <summary>The network this optimizer trains (<c>"D"</c>); null (the default) for every network without its own.</summary>
+    public string? Network { get; set; }
 }
 
-/// <summary>The paper's optimizer for this loss: RMSprop without momentum (WGAN: <c>[RMSprop(5e-5)]</c>).</summary>
+/// <summary>
+/// The paper's optimizer for this loss: RMSprop without momentum (WGAN: <c>[RMSprop(5e-5)]</c>). With
+/// <see cref="Network"/>, that network's own optimizer (see <see cref="AdamAttribute"/>); networks may mix Adam and RMSprop.
+/// </summary>
 /// <param name="learningRate">Learning rate.</param>
 /// <param name="alpha">Smoothing constant of the squared-gradient average.</param>
-[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = true)]
 public sealed class RMSpropAttribute(double learningRate, double alpha = 0.99) : Attribute
 {
     /// <summary>Learning rate.</summary>
     public double LearningRate { get; } = learningRate;
     /// <summary>Smoothing constant.</summary>
     public double Alpha { get; } = alpha;
+    /// <summary>The network this optimizer trains (<c>"D"</c>); null (the default) for every network without its own.</summary>
+    public string? Network { get; set; }
 }
 
 /// <summary>

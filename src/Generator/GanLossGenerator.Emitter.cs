@@ -177,10 +177,9 @@ public sealed partial class GanLossGenerator
                 $"new({Literal(s.Name)}, {Number(s.Initial)}, global::GanDsl.StateUpdateTiming.{s.Timing}, {Literal(s.UpdateText)})"));
             w.WriteLine("CriticSteps: " + spec.CriticSteps.ToString(CultureInfo.InvariantCulture) + ",");
             WriteArray(w, "Clipping", "global::GanDsl.ClipInfo", spec.Clipping.Select(c => $"new({Literal(c.Network)}, {Number(c.Min)}, {Number(c.Max)})"));
-            var o = spec.Optimizer;
-            w.WriteLine($"Optimizer: new global::GanDsl.OptimizerDefaults({Literal(o.Kind)}, {Number(o.LearningRate)}, {Number(o.Beta1)}, {Number(o.Beta2)}, {Number(o.Alpha)}),");
-            // The constructor call ends here unless an object initializer (the build's warnings, the labels) follows.
-            var initializer = spec.Warnings.Count > 0 || spec.UsesLabels || spec.ClassHeads.Count > 0;
+            w.WriteLine($"Optimizer: {OptimizerDefaults(spec.Optimizer)},");
+            // The constructor call ends here unless an object initializer (the build's warnings, the labels, per-network optimizers) follows.
+            var initializer = spec.Warnings.Count > 0 || spec.UsesLabels || spec.ClassHeads.Count > 0 || spec.NetworkOptimizers.Count > 0;
             var close = initializer ? ")" : ");";
             w.WriteLine("UsesSecondNoise: " + (usesSecondNoise ? "true" : "false") + (spec.Formula is null ? close : ","));
             if (spec.Formula is { } formula)
@@ -218,8 +217,25 @@ public sealed partial class GanLossGenerator
                 w.Indentation--;
                 w.WriteLine("},");
             }
+            WriteNetworkOptimizers(w, spec.NetworkOptimizers);
             w.Indentation--;
             w.WriteLine("};");
+        }
+
+        private static string OptimizerDefaults(OptimizerSpec o) =>
+            $"new global::GanDsl.OptimizerDefaults({Literal(o.Kind)}, {Number(o.LearningRate)}, {Number(o.Beta1)}, {Number(o.Beta2)}, {Number(o.Alpha)})";
+
+        /// <summary>The networks with their own optimizer (the two-time-scale update rule), as <c>LossInfo.NetworkOptimizers</c>.</summary>
+        private static void WriteNetworkOptimizers(SourceWriter w, EquatableArray<NetworkOptimizerSpec> optimizers)
+        {
+            if (optimizers.Count == 0) return;
+            w.WriteLine("NetworkOptimizers = new global::System.Collections.Generic.Dictionary<string, global::GanDsl.OptimizerDefaults>");
+            w.WriteLine("{");
+            w.Indentation++;
+            foreach (var n in optimizers)
+                w.WriteLine($"[{Literal(n.Network)}] = {OptimizerDefaults(n.Optimizer)},");
+            w.Indentation--;
+            w.WriteLine("},");
         }
 
         private static void WriteLines(SourceWriter w, string text, string end)

@@ -127,10 +127,11 @@ public sealed partial class GanLossGenerator
             var criticSteps = 1;
             var separateForwardPasses = false;
             var clipping = new List<(string Network, double Min, double Max, Location Where)>();
-            var optimizer = OptimizerSpec.Standard;
+            var optimizers = new List<DeclaredOptimizer>();
             foreach (var attr in _lossClass.GetAttributes())
             {
                 var args = attr.ConstructorArguments;
+                if (ReadOptimizer(attr, DslAttributeName(attr.AttributeClass)) is { } declaredOptimizer) optimizers.Add(declaredOptimizer);
                 switch (DslAttributeName(attr.AttributeClass))
                 {
                     case "CriticStepsAttribute" when args.Length == 1 && args[0].Value is int steps:
@@ -147,14 +148,6 @@ public sealed partial class GanLossGenerator
                     }
                     case "SeparateForwardPassesAttribute":
                         separateForwardPasses = true;
-                        break;
-                    case "AdamAttribute" when args.Length == 3:
-                        optimizer = new OptimizerSpec("adam", ToDouble(args[0].Value), ToDouble(args[1].Value), ToDouble(args[2].Value), 0.99);
-                        CheckOptimizer(attr, "Adam", optimizer.LearningRate, ("beta1", optimizer.Beta1, 1), ("beta2", optimizer.Beta2, 2));
-                        break;
-                    case "RMSpropAttribute" when args.Length == 2:
-                        optimizer = new OptimizerSpec("rmsprop", ToDouble(args[0].Value), 0.9, 0.999, ToDouble(args[1].Value));
-                        CheckOptimizer(attr, "RMSprop", optimizer.LearningRate, ("alpha", optimizer.Alpha, 1));
                         break;
                 }
             }
@@ -306,6 +299,9 @@ public sealed partial class GanLossGenerator
                 else clips.Add(new ClipSpec(net, min, max));
             }
 
+            var (optimizer, networkOptimizers) = _hasErrors ? (OptimizerSpec.Standard, EquatableArray<NetworkOptimizerSpec>.Empty)
+                : ResolveOptimizers(optimizers, used, networks, identifier);
+
             var diagnostics = _diagnostics.ToImmutableArray();
             // Unescaped names ('@class' is "class"): the emitter escapes them again, hint names cannot hold '@'.
             var ns = _lossClass.ContainingNamespace is { IsGlobalNamespace: false } n
@@ -322,7 +318,7 @@ public sealed partial class GanLossGenerator
             var spec = new LossClassSpec(ns, typeName, lossName, DocSummary(_lossClass) ?? "",
                 discriminator, generator, hyperOrder.ToEquatableArray(), states.ToEquatableArray(), networks,
                 partialNetworks.ToEquatableArray(), criticSteps, clips.ToEquatableArray(), optimizer, monitors.ToEquatableArray(), separateForwardPasses,
-                _warnings.ToEquatableArray()) { ClassHeads = classHeads, UsesLabels = usesLabels };
+                _warnings.ToEquatableArray()) { ClassHeads = classHeads, UsesLabels = usesLabels, NetworkOptimizers = networkOptimizers };
             return new ParseResult(spec, diagnostics, registration);
         }
 

@@ -17,6 +17,7 @@ using GanDsl.Tests.Cli;
 [assembly: GeneratedGanLoss("test-huge-gradient", typeof(TestHugeGradient))]
 [assembly: GeneratedGanLoss("test-throwing", typeof(TestThrowing))]
 [assembly: GeneratedGanLoss("test-null-step", typeof(TestNullStep))]
+[assembly: GeneratedGanLoss("test-ttur", typeof(TestTtur))]
 
 namespace GanDsl.Tests.Cli;
 
@@ -323,4 +324,32 @@ public sealed class TestThrowing() : TestWgan(MakeInfo("test-throwing"))
 public sealed class TestNullStep() : TestWgan(MakeInfo("test-null-step"))
 {
     public override StepResult GeneratorStep(StepContext c) => null!;
+}
+
+/// <summary>
+/// The two-time-scale update rule (Heusel et al. 2017) with mixed kinds: D with its own Adam (4e-4, betas 0, 0.9), G with
+/// its own RMSprop (1e-4, alpha 0.95), over a default neither uses.
+/// </summary>
+public sealed class TestTtur() : TestLossBase(MakeInfo("test-ttur") with
+{
+    NetworkOptimizers = new Dictionary<string, OptimizerDefaults>
+    {
+        ["D"] = new("adam", 4e-4, 0, 0.9),
+        ["G"] = new("rmsprop", 1e-4, Alpha: 0.95),
+    },
+})
+{
+    public override StepResult DiscriminatorStep(StepContext c)
+    {
+        var loss = CriticOnFake(c).softplus().mean() + c.Network("D").call(c.Real).neg().softplus().mean();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
+    }
+
+    public override StepResult GeneratorStep(StepContext c)
+    {
+        var loss = GeneratorThroughCritic(c).neg().softplus().mean();
+        loss.backward();
+        return new StepResult(loss.ToDouble());
+    }
 }

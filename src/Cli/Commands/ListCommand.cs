@@ -36,15 +36,23 @@ public static class ListCommand
             var schedule = info.HasCritic ? $"{info.CriticSteps} critic step{(info.CriticSteps == 1 ? "" : "s")} per generator step" : "generator steps only (no critic)";
             var clipping = info.Clipping.Count == 0 ? "" : "; clip " + string.Join(", ", info.Clipping.Select(c => string.Create(ci, $"{c.Network} to [{c.Min:G6}, {c.Max:G6}]")));
             stdout.WriteLine($"    schedule: {schedule}{clipping}");
-            var o = info.Optimizer;
-            var optimizer = o.Kind.Equals("rmsprop", StringComparison.OrdinalIgnoreCase)
-                ? string.Create(ci, $"rmsprop lr {o.LearningRate:G6}, alpha {o.Alpha:G6}")
-                : string.Create(ci, $"{o.Kind} lr {o.LearningRate:G6}, betas ({o.Beta1:G6}, {o.Beta2:G6})");
-            stdout.WriteLine($"    optimizer: {optimizer}");
+            stdout.WriteLine($"    optimizer: {Optimizers(info)}");
             stdout.WriteLine($"    networks: {string.Join(", ", info.Networks.Select(n => $"{n.Name} ({n.Role.ToString().ToLowerInvariant()}, {n.Output.ToString().ToLowerInvariant()})"))}");
         }
         return ExitCodes.Success;
     }
+
+    /// <summary>
+    /// The loss's optimizer settings on one line: the one for every network, or, where networks have their own (the
+    /// two-time-scale update rule), each network's (<c>D adam lr 0.0004, betas (0, 0.9); G adam lr 0.0001, ...</c>).
+    /// </summary>
+    internal static string Optimizers(LossInfo info) => info.NetworkOptimizers.Count == 0
+        ? Optimizer(info.Optimizer)
+        : string.Join("; ", info.Networks.Select(n => $"{n.Name} {Optimizer(info.OptimizerOf(n.Name))}"));
+
+    private static string Optimizer(OptimizerDefaults o) => o.Kind.Equals("rmsprop", StringComparison.OrdinalIgnoreCase)
+        ? string.Create(CultureInfo.InvariantCulture, $"rmsprop lr {o.LearningRate:G6}, alpha {o.Alpha:G6}")
+        : string.Create(CultureInfo.InvariantCulture, $"{o.Kind} lr {o.LearningRate:G6}, betas ({o.Beta1:G6}, {o.Beta2:G6})");
 
     private static string OneLine(string? text) => string.Join(' ', (text ?? "").Split((char[])['\n', '\r', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
 }

@@ -102,6 +102,8 @@ public static class LossFormulas
         {
             if (sb.Length > 0) sb.Append('\n');
             sb.Append("## ").Append(info.Name).Append("\n\n").Append(OneLine(info.Summary)).Append("\n\n").Append(Text(info));
+            // Per-network optimizers (the two-time-scale update rule) are part of what the loss means; 'gan list' shows every loss's.
+            if (info.NetworkOptimizers.Count > 0) sb.Append("\nOptimizers: ").Append(ListCommand.Optimizers(info)).Append('\n');
         }
         return sb.ToString();
     }

@@ -26,7 +26,8 @@ public static class TrainCommand
         var batch = CliOptions.Int("--batch", "samples per batch (default: the model's, 256 for mlp, 64 for dcgan28)");
         var lrG = CliOptions.Number("--lr-g", "learning rate of generator-role networks (default: the loss's)");
         var lrD = CliOptions.Number("--lr-d", "learning rate of critic-role networks (default: the loss's)");
-        var betas = CliOptions.Text("--betas", "Adam's betas (default: the loss's; Adam losses only)", "B1,B2");
+        var lr = CliOptions.Repeated("--lr", "learning rate of one network by name, over --lr-d/--lr-g (repeatable), e.g. --lr D=4e-4", "NAME=X");
+        var betas = CliOptions.Repeated("--betas", "Adam's betas (default: the loss's): B1,B2 for every Adam network, NAME=B1,B2 for one (repeatable)", "[NAME=]B1,B2");
         var set = CliOptions.Set("override a hyperparameter (repeatable), e.g. --set Lambda=0.1");
         var seed = CliOptions.Long("--seed", "seed of every random stream", 0);
         var device = CliOptions.Text("--device", "where to train: cpu (default) | cuda | cuda:N", "DEVICE");
@@ -47,7 +48,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a loss on a dataset; outputs in --out.")
         {
-            loss, data, @out, model, steps, batch, lrG, lrD, betas, set, seed, device, threads, separate, noMklFastPath, ema, resume, overwrite, initFrom,
+            loss, data, @out, model, steps, batch, lrG, lrD, lr, betas, set, seed, device, threads, separate, noMklFastPath, ema, resume, overwrite, initFrom,
             checkpointEvery, sampleEvery, logEvery, samples, fashionMnist, assembly, verbose,
         };
         command.SetAction(parse =>
@@ -62,7 +63,10 @@ public static class TrainCommand
                 BatchSize = parse.GetValue(batch),
                 LearningRateG = parse.GetValue(lrG),
                 LearningRateD = parse.GetValue(lrD),
-                Betas = ParseBetas(parse.GetValue(betas)),
+                NetworkLearningRates = CliOptions.ParseNamedNumbers(parse.GetValue(lr) ?? [], "--lr",
+                    "NAME=X, a network and its learning rate (e.g. --lr D=4e-4; --lr-d and --lr-g set every critic or generator network)"),
+                Betas = ParseBetas(parse.GetValue(betas) ?? []).All,
+                NetworkBetas = ParseBetas(parse.GetValue(betas) ?? []).PerNetwork,
                 Hyperparameters = CliOptions.ParseHyperparameters(parse.GetValue(set) ?? []),
                 Seed = parse.GetValue(seed),
                 Device = parse.GetValue(device) ?? "cpu",
@@ -101,12 +105,25 @@ public static class TrainCommand
         if (Path.Combine(full, "tensorboard") is var events && Directory.Exists(events)) Directory.Delete(events, recursive: true);
     }
 
-    private static (double, double)? ParseBetas(string? text)
+    /// <summary><c>--betas B1,B2</c> (every Adam network) and <c>--betas NAME=B1,B2</c> (one network), each at most once.</summary>
+    internal static ((double, double)? All, Dictionary<string, (double Beta1, double Beta2)> PerNetwork) ParseBetas(IEnumerable<string> settings)
     {
-        if (text is null) return null;
-        var parts = text.Split(',');
-        if (parts.Length != 2) throw new UsageException($"--betas expects two numbers separated by a comma (e.g. 0.5,0.9), not '{text}'.");
-        return (CliOptions.ParseNumber(parts[0].Trim(), "--betas"), CliOptions.ParseNumber(parts[1].Trim(), "--betas"));
+        (double, double)? all = null;
+        var perNetwork = new Dictionary<string, (double Beta1, double Beta2)>(StringComparer.Ordinal);
+        foreach (var s in settings)
+        {
+            var eq = s.IndexOf('=');
+            var name = eq > 0 ? s[..eq].Trim() : null;
+            var what = name is null ? "--betas" : $"--betas {name}";
+            var parts = s[(eq + 1)..].Split(',');
+            if (eq == 0 || parts.Length != 2)
+                throw new UsageException($"{what} expects two numbers separated by a comma, for every network (e.g. --betas 0.5,0.9) or one (e.g. --betas D=0,0.9), not '{s}'.");
+            var pair = (CliOptions.ParseNumber(parts[0].Trim(), what), CliOptions.ParseNumber(parts[1].Trim(), what));
+            if (name is null ? all is not null : perNetwork.ContainsKey(name)) throw new UsageException($"{what} is given twice.");
+            if (name is null) all = pair;
+            else perNetwork[name] = pair;
+        }
+        return (all, perNetwork);
     }
 
     private static int Run(TrainOptions options, IReadOnlyList<string> assemblies, CliContext cli, bool verbose)

@@ -221,6 +221,11 @@ internal static class DiagnosticDescriptors
         "{0} is {1}, which cannot run: {2}",
         Schedule);
 
+    public static readonly DiagnosticDescriptor InvalidNetworkOptimizer = Error("GAN0046",
+        "Invalid per-network optimizer",
+        "[{0}] {1}",
+        Schedule);
+
     // ----- environment -----
 
     public static readonly DiagnosticDescriptor LanguageVersionTooLow = Error("GAN0060",

@@ -45,6 +45,9 @@ internal sealed record LossClassSpec(
     /// <summary>The objective as mathematics (<see cref="Passes.FormulaRenderer"/>), rendered from the parsed IR before the optimiser rewrites it; null until the pipeline sets it.</summary>
     public FormulaText? Formula { get; init; }
 
+    /// <summary>Networks with their own optimizer (<c>[Adam(4e-4, 0, 0.9, Network = "D")]</c>), in the loss's network order; the others use <see cref="Optimizer"/>.</summary>
+    public EquatableArray<NetworkOptimizerSpec> NetworkOptimizers { get; init; } = EquatableArray<NetworkOptimizerSpec>.Empty;
+
     public string FullTypeName => Namespace.Length == 0 ? TypeName : Namespace + "." + TypeName;
 
     public string HintName => FullTypeName + ".g.cs";
@@ -89,6 +92,9 @@ internal sealed record OptimizerSpec(string Kind, double LearningRate, double Be
 {
     public static OptimizerSpec Standard { get; } = new("adam", 2e-4, 0.5, 0.999, 0.99);
 }
+
+/// <summary>A network's own optimizer, over the loss's default (the two-time-scale update rule).</summary>
+internal sealed record NetworkOptimizerSpec(string Network, OptimizerSpec Optimizer);
 
 /// <summary>Which step code is written for: decides what is frozen.</summary>
 internal enum StepKind { Critic, Generator, EndOfEpoch }

@@ -88,6 +88,15 @@ public sealed record LossInfo(
 
     /// <summary>The class-logit heads the loss reads from its networks' forward passes (AC-GAN's classifier on D).</summary>
     public IReadOnlyList<ClassHeadInfo> ClassHeads { get; init; } = [];
+
+    /// <summary>
+    /// Networks with their own optimizer settings (<c>[Adam(4e-4, 0, 0.9, Network = "D")]</c>: the two-time-scale update
+    /// rule), by network name; every other network trains with <see cref="Optimizer"/>. See <see cref="OptimizerOf"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, OptimizerDefaults> NetworkOptimizers { get; init; } = new Dictionary<string, OptimizerDefaults>();
+
+    /// <summary>The optimizer settings the loss declares for <paramref name="network"/>: its own, else <see cref="Optimizer"/>.</summary>
+    public OptimizerDefaults OptimizerOf(string network) => NetworkOptimizers.TryGetValue(network, out var own) ? own : Optimizer;
 }
 
 /// <summary>A sub-expression of a loss the build warned about, and how to fix it.</summary>

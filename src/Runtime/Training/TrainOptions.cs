@@ -30,6 +30,15 @@ public sealed record TrainOptions
     /// <summary>Adam's (β1, β2); null for the loss's default. Only valid for losses trained with Adam.</summary>
     public (double Beta1, double Beta2)? Betas { get; init; }
 
+    /// <summary>
+    /// Learning rate of single networks by name (<c>--lr D=4e-4</c>), over <see cref="LearningRateD"/>/<see cref="LearningRateG"/>
+    /// and the loss's settings: the two-time-scale update rule for any network the loss declares. Empty for none.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> NetworkLearningRates { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Adam's (β1, β2) of single networks by name (<c>--betas D=0,0.9</c>), over <see cref="Betas"/> and the loss's settings. Empty for none.</summary>
+    public IReadOnlyDictionary<string, (double Beta1, double Beta2)> NetworkBetas { get; init; } = new Dictionary<string, (double Beta1, double Beta2)>();
+
     /// <summary>Seed of every random stream of the run (initial weights, noise, the loss's draws, the data order).</summary>
     public long Seed { get; init; }
 
@@ -107,6 +116,12 @@ public sealed record TrainOptions
         if (LearningRateG is { } lg && !(lg > 0 && double.IsFinite(lg))) problems.Add($"TrainOptions.LearningRateG must be a positive number, not {lg}.");
         if (LearningRateD is { } ld && !(ld > 0 && double.IsFinite(ld))) problems.Add($"TrainOptions.LearningRateD must be a positive number, not {ld}.");
         if (Betas is var (b1, b2) && !(b1 is >= 0 and < 1 && b2 is >= 0 and < 1)) problems.Add($"TrainOptions.Betas must be two numbers in [0, 1), not {b1},{b2}.");
+        if (NetworkLearningRates is null) problems.Add("TrainOptions.NetworkLearningRates must not be null (an empty dictionary for none).");
+        if (NetworkBetas is null) problems.Add("TrainOptions.NetworkBetas must not be null (an empty dictionary for none).");
+        foreach (var (network, lr) in NetworkLearningRates ?? new Dictionary<string, double>())
+            if (!(lr > 0 && double.IsFinite(lr))) problems.Add($"TrainOptions.NetworkLearningRates of network '{network}' must be a positive number, not {lr}.");
+        foreach (var (network, (nb1, nb2)) in NetworkBetas ?? new Dictionary<string, (double, double)>())
+            if (!(nb1 is >= 0 and < 1 && nb2 is >= 0 and < 1)) problems.Add($"TrainOptions.NetworkBetas of network '{network}' must be two numbers in [0, 1), not {nb1},{nb2}.");
         if (Threads is <= 0) problems.Add($"TrainOptions.Threads must be positive, not {Threads}.");
         if (CheckpointEvery < 0) problems.Add($"TrainOptions.CheckpointEvery must be 0 or more, not {CheckpointEvery}.");
         if (SampleEvery < 0) problems.Add($"TrainOptions.SampleEvery must be 0 or more, not {SampleEvery}.");

@@ -106,8 +106,8 @@ public sealed partial class Trainer
             for (var i = 0; i < list.Count; i++)
             {
                 var o = list[i];
-                var critic = _loss.Info.Networks.First(n => n.Name == o.Network).Role == NetworkRole.Critic;
-                var explicitRate = critic ? _options.LearningRateD : _options.LearningRateG;
+                var network = _loss.Info.Networks.First(n => n.Name == o.Network);
+                var explicitRate = ExplicitLearningRate(network);
                 var settings = o.Settings;
                 foreach (var group in ((TorchSharp.Modules.OptimizerHelper)o.Optimizer).ParamGroups)
                 {
@@ -118,7 +118,7 @@ public sealed partial class Trainer
                     foreach (var group in adam.ParamGroups)
                         if (group is TorchSharp.Modules.Adam.ParamGroup { Options: { } adamOptions })
                         {
-                            if (_options.Betas is var (b1, b2)) (adamOptions.beta1, adamOptions.beta2) = (b1, b2);
+                            if (ExplicitBetas(network) is var (b1, b2)) (adamOptions.beta1, adamOptions.beta2) = (b1, b2);
                             else settings = settings with { Beta1 = adamOptions.beta1 ?? settings.Beta1, Beta2 = adamOptions.beta2 ?? settings.Beta2 };
                         }
                 list[i] = o with { Settings = settings };

@@ -90,11 +90,7 @@ public sealed partial class Trainer
                 $"Set {MklFastPath.Variable}={(fastPath ? "on" : "off")} in the environment before the process starts.");
         Libtorch.Configure(options.Threads);
         var device = ParseDevice(options.Device);
-        var optimizerKind = info.Optimizer.Kind.Trim().ToLowerInvariant();
-        if (optimizerKind is not ("adam" or "rmsprop"))
-            throw new TrainingSetupException($"Loss '{info.Name}' asks for optimizer '{info.Optimizer.Kind}'; the trainer knows adam and rmsprop.");
-        if (options.Betas is not null && optimizerKind != "adam")
-            throw new TrainingSetupException($"TrainOptions.Betas sets Adam's betas, but loss '{info.Name}' trains with {info.Optimizer.Kind}. Leave TrainOptions.Betas out.");
+        CheckOptimizerOptions(options, info);
         foreach (var clip in info.Clipping)
         {
             if (info.Networks.All(n => n.Name != clip.Network))
@@ -240,14 +236,6 @@ public sealed partial class Trainer
     {
         var trimmed = data.Trim();
         return Datasets.Names.Contains(trimmed.ToLowerInvariant()) ? trimmed.ToLowerInvariant() : Path.GetFullPath(trimmed);
-    }
-
-    private OptimizerSettings OptimizerFor(NetworkInfo network)
-    {
-        var defaults = _loss.Info.Optimizer;
-        var lr = (network.Role == NetworkRole.Critic ? _options.LearningRateD : _options.LearningRateG) ?? defaults.LearningRate;
-        return new OptimizerSettings(defaults.Kind.Trim().ToLowerInvariant(), lr,
-            _options.Betas?.Beta1 ?? defaults.Beta1, _options.Betas?.Beta2 ?? defaults.Beta2, defaults.Alpha);
     }
 
     /// <summary>Checks that a checkpoint belongs to this run's configuration before anything is built or loaded.</summary>

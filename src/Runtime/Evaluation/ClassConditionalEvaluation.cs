@@ -91,7 +91,6 @@ public sealed record ClassConditionalEvaluation(double Accuracy, double IntraFid
 public sealed partial class ImageEvaluator
 {
     private const ulong ClassReferenceSeed = 0xC1A55;
-    private readonly Dictionary<int, FeatureMatrix> _classFeatures = new();
     private readonly Dictionary<(int Class, int Count), GaussianStatistics> _classStatistics = new();
 
     /// <summary>
@@ -155,20 +154,17 @@ public sealed partial class ImageEvaluator
     /// <summary>The statistics of min(<paramref name="count"/>, all) test images of class <paramref name="k"/>: all of them, or a fixed subset.</summary>
     private (GaussianStatistics Statistics, int Count) ClassReference(int k, int count)
     {
-        if (!_classFeatures.TryGetValue(k, out var features))
-        {
-            var indices = Enumerable.Range(0, _test.Count).Where(i => _test.Labels[i] == k).ToArray();
-            if (indices.Length < 2)
-                throw new SampleFormatException($"The reference images hold {indices.Length} image(s) of class {k}; intra-FID needs at least 2 per class.");
-            var (f, _) = _network.Extract(FashionMnistSplits.ToFloats(_test.Images, indices), indices.Length);
-            _classFeatures[k] = features = new FeatureMatrix(f, indices.Length, FeatureNetwork.FeatureDimension);
-        }
-        var n = Math.Min(count, features.Rows);
+        var members = Enumerable.Range(0, _test.Count).Where(i => _test.Labels[i] == k).ToArray();
+        if (members.Length < 2)
+            throw new SampleFormatException($"The reference images hold {members.Length} image(s) of class {k}; intra-FID needs at least 2 per class.");
+        var n = Math.Min(count, members.Length);
         if (!_classStatistics.TryGetValue((k, n), out var statistics))
         {
-            var subset = n == features.Rows ? features
-                : features.Select(ImageMetrics.Draw(new Xoshiro256(Xoshiro256.DeriveSeed(ClassReferenceSeed, (ulong)k)), features.Rows, n).Order().ToArray());
-            _classStatistics[(k, n)] = statistics = GaussianStatistics.Of(subset);
+            // Only the images used are run through the network: a small evaluation stays small.
+            var indices = n == members.Length ? members
+                : ImageMetrics.Draw(new Xoshiro256(Xoshiro256.DeriveSeed(ClassReferenceSeed, (ulong)k)), members.Length, n).Order().Select(i => members[i]).ToArray();
+            var (features, _) = _network.Extract(FashionMnistSplits.ToFloats(_test.Images, indices), indices.Length);
+            _classStatistics[(k, n)] = statistics = GaussianStatistics.Of(new FeatureMatrix(features, indices.Length, FeatureNetwork.FeatureDimension));
         }
         return (statistics, n);
     }

@@ -11,7 +11,7 @@ namespace GanDsl.Evaluation.Tests;
 /// Generated-class accuracy and intra-FID (<see cref="ImageEvaluator.EvaluateByClass"/>) without training: hand-made
 /// conditional "generators" that return real Fashion-MNIST training images, of the requested class or of any class.
 /// </summary>
-public class ConditionalEvaluationTests : IDisposable
+public class ConditionalEvaluationTests(ITestOutputHelper output) : IDisposable
 {
     private const int PerClass = 60;   // small N: fast, and the same N on both sides, so the comparison is fair
     private readonly string _dir = Directory.CreateTempSubdirectory("gandsl-cond-eval-").FullName;
@@ -64,6 +64,7 @@ public class ConditionalEvaluationTests : IDisposable
         using var evaluator = ImageEvaluator.Create(FeatureNetwork.Load(), Data.Value.Test);
         var following = Evaluate(evaluator, (c, _) => (int)c);
         var ignoring = Evaluate(evaluator, (_, i) => i % 10);   // every label gets images of every class
+        output.WriteLine($"following its labels: {following.Summary}; ignoring them: {ignoring.Summary}");
 
         // Following its labels, the accuracy is exactly the classifier's accuracy on those very images.
         var all = Data.Value.Pools.SelectMany(p => p).ToArray();

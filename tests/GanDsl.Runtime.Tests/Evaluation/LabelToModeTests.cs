@@ -75,4 +75,22 @@ public class LabelToModeTests
         Assert.EndsWith(",,", csv[3]);
         Assert.DoesNotContain("label_to_mode", ComparisonTable.ToCsv([runs[2]]));
     }
+
+    [Fact]
+    public void A_finished_runs_record_keeps_its_label_to_mode_accuracy()
+    {
+        var dir = Directory.CreateTempSubdirectory("gandsl-label-record-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "samples.npy"), "");
+            File.WriteAllText(Path.Combine(dir, "samples.png"), "");
+            var metrics = new SampleMetrics(0.01, 0.001, null) { LabelToMode = new LabelModeAccuracy(0.75, [3, 0], [4, 0]) };
+            ComparisonRecord.Write(dir, new ComparisonRun("cond", 0, RunStatus.Completed, 10, 1, metrics, null), "key");
+            var back = ComparisonRecord.Read(dir, "key")!.Metrics!.LabelToMode!;
+            Assert.Equal(0.75, back.Accuracy);
+            Assert.Equal([3, 0], back.HitsPerLabel);
+            Assert.Equal([4, 0], back.SamplesPerLabel);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }

@@ -86,7 +86,7 @@ public class ConditionalSampleTests : TempFolderTests
             Assert.True(m.Remove("ClassCount") & m.Remove("ClassNames"));
             foreach (var network in m["Networks"]!.AsArray()) Assert.True(network!.AsObject().Remove("TakesLabels"));
         });
-        Assert.False(CheckpointFile.Load(checkpoint).Metadata.Networks.Any(n => n.TakesLabels));
+        Assert.DoesNotContain(CheckpointFile.Load(checkpoint).Metadata.Networks, n => n.TakesLabels);
         var o = Run("sample", "--checkpoint", checkpoint, "--count", "10", "--out", Path.Combine(dir, "out"));
         Assert.True(o.ExitCode == 0, o.Stderr);
         Assert.True(File.Exists(Path.Combine(dir, "out", "generated.npy")));

@@ -2,6 +2,7 @@ using GanDsl.Cli;
 using GanDsl.Data;
 using GanDsl.Formats;
 using GanDsl.Training;
+using Xunit.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 

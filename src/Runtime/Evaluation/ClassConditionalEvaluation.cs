@@ -143,7 +143,7 @@ public sealed partial class ImageEvaluator
     /// <c>nn.Module&lt;Tensor, Tensor, Tensor&gt;</c> taking noise and labels) and measures them with <see cref="EvaluateByClass"/>.
     /// </summary>
     /// <exception cref="SampleFormatException">The generated images are not valid images (shape, range, non-finite values).</exception>
-    public ClassConditionalEvaluation EvaluateGenerator(nn.Module generator, IReadOnlyList<long> noiseShape, Generator random, Device device,
+    public ClassConditionalEvaluation EvaluateGenerator(nn.Module<Tensor, Tensor, Tensor> generator, IReadOnlyList<long> noiseShape, Generator random, Device device,
         int perClass = ClassConditionalEvaluation.DefaultPerClass)
     {
         var labels = ClassConditionalEvaluation.BalancedLabels(FeatureNetwork.ClassCount, perClass);

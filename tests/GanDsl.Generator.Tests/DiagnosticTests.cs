@@ -97,7 +97,7 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void GAN0017_EnumValueOutOfRange() => Expect($$"""[GanLoss("t")] public partial class T { [Network(NetworkRole.Critic, (NetworkOutput)5)] private static partial Expr A(Expr v); {{DLoss}} {{GLoss}} }""",
-        ("GAN0017", "(NetworkOutput)5", "'(NetworkOutput)5' is not a defined NetworkOutput: use one of NetworkOutput.Sample, NetworkOutput.Score, NetworkOutput.Features, NetworkOutput.Reconstruction"));
+        ("GAN0017", "(NetworkOutput)5", "'(NetworkOutput)5' is not a defined NetworkOutput: use one of NetworkOutput.Sample, NetworkOutput.Score, NetworkOutput.Features, NetworkOutput.Reconstruction, NetworkOutput.ClassLogits"));
 
     [Fact]
     public void GAN0019_IntegerDivisionOfAHyperparameter() => Expect($$"""[GanLoss("t")] public partial class T { [Hyper] const int K = 3; [DiscriminatorLoss] static Loss Dl => Mean(D(x)) - Mean(D(G(z))) + K / 2 * Mean(Square(D(x))); {{GLoss}} }""",

@@ -273,6 +273,3 @@ public sealed partial class Trainer
         }
     }
 }
-
-/// <summary>A training step failed inside libtorch (a network returned a wrong shape, a dtype clash...); the message is libtorch's, prefixed with the step.</summary>
-public sealed class TrainingStepException(string message, Exception? inner = null) : Exception(message, inner);

@@ -82,7 +82,7 @@ public static class SampleCommand
         Directory.CreateDirectory(outDir);
         var title = $"{meta.Loss} step {meta.Step}{(useEma ? " ema" : "")}";
         var written = Write(generator, meta, count, seed, classCount is null ? null : (classCount.Value, classIndex), outDir, device, title);
-        var what = classIndex is { } k ? $" of class {k} ({meta.ClassNames?[k] ?? $"class {k}"})" : classCount is { } c ? $" ({count / c}-{(count + c - 1) / c} of each of {c} classes)" : "";
+        var what = classIndex is { } k ? $" of class {k} ({meta.ClassNames?[k] ?? $"class {k}"})" : classCount is { } c ? $" ({(count % c == 0 ? $"{count / c}" : $"{count / c} or {count / c + 1}")} of each of {c} classes, sample i of class i mod {c})" : "";
         stdout.WriteLine($"Wrote {count} samples{what} of {meta.Loss} at step {meta.Step}{(useEma ? " (EMA weights)" : "")} to {(written.Count == 1 ? written[0] : string.Join(", ", written.SkipLast(1)) + " and " + written[^1])}.");
         return ExitCodes.Success;
     }

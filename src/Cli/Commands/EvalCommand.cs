@@ -15,6 +15,9 @@ public static class EvalCommand
         (docs/evaluation.md). The generated images are compared with the 10,000 test images (a fixed subset
         of N when N < 10000): FID, KID (mean ± std over 100 subsets of 1000), improved precision and recall
         (k = 3) and the predicted-class histogram (a class is covered with at least a tenth of its fair share).
+        With --labels (the class each image was generated for, as generated_labels.npy of 'gan sample' from a
+        conditional generator), also the generated-class accuracy (the fraction of images of class k the classifier
+        calls k) and intra-FID (FID per class against that class's test images, and its mean over classes).
         'gan eval --train-feature-network FILE' re-creates the feature network instead.
         """;
 
@@ -25,6 +28,7 @@ public static class EvalCommand
             "generated images, float32, N x 1 x 28 x 28 (or N x 28 x 28) in [-1, 1] (as samples.npy of 'gan train'); " +
             "'train' evaluates the first N training images and 'noise' N images of uniform noise in [-1, 1] (reference points)", "FILE.npy");
         samples.CompletionSources.Add(context => new[] { "train", "noise" });
+        var labels = CliOptions.Text("--labels", "the class of each image, N whole numbers in 0..9 (float32 .npy, as generated_labels.npy of 'gan sample'): adds class accuracy and intra-FID", "FILE.npy");
         var count = CliOptions.Int("--count", "images to evaluate (default 10000; the file's first N); FID is biased upward below 2000 and compares only at equal N");
         var @out = CliOptions.Text("--out", "also write the results as JSON", "FILE.json");
         var featureNetwork = CliOptions.Text("--feature-network", "weights to use instead of the embedded ones (must have the pinned SHA-256)", "FILE");
@@ -33,13 +37,13 @@ public static class EvalCommand
         var trainNetwork = CliOptions.Text("--train-feature-network",
             "re-create the feature network from scratch (1 thread, fixed seed and data order; about 25 minutes on a busy 2-core machine) " +
             "into FILE and report its test accuracy and whether it is bit for bit the shipped one", "FILE");
-        var command = new Command("eval", "FID, KID, precision/recall and class coverage of generated Fashion-MNIST images.") { samples, count, @out, featureNetwork, folder, threads, trainNetwork };
-        command.SetAction(parse => Run(parse.GetValue(samples), parse.GetValue(count), parse.GetValue(@out), parse.GetValue(featureNetwork),
+        var command = new Command("eval", "FID, KID, precision/recall and class coverage of generated Fashion-MNIST images.") { samples, labels, count, @out, featureNetwork, folder, threads, trainNetwork };
+        command.SetAction(parse => Run(parse.GetValue(samples), parse.GetValue(labels), parse.GetValue(count), parse.GetValue(@out), parse.GetValue(featureNetwork),
             parse.GetValue(folder), parse.GetValue(threads), parse.GetValue(trainNetwork), cli.Stdout, cli.Stderr));
         return command;
     }
 
-    private static int Run(string? samples, int? count, string? jsonPath, string? featureNetwork, string? folder, int? threads, string? target,
+    private static int Run(string? samples, string? labelsPath, int? count, string? jsonPath, string? featureNetwork, string? folder, int? threads, string? target,
         TextWriter stdout, TextWriter stderr)
     {
         if (target is not null)
@@ -55,10 +59,12 @@ public static class EvalCommand
         float[] data;
         long[] shape;
         string source;
+        long[]? labels = null;
         try
         {
             (data, shape, source) = LoadSamples(samples, count ?? ImageEvaluator.DefaultCount, folder);
             ImageEvaluator.CheckSamples(data, shape, source);
+            if (labelsPath is not null) labels = LoadLabels(labelsPath, shape[0], source);
         }
         catch (Exception e) when (e is DataFileException or FileNotFoundException or SampleFormatException) { throw new UsageException(e.Message); }
 
@@ -68,13 +74,23 @@ public static class EvalCommand
         using (evaluator)
         {
             ImageEvaluation result;
-            try { result = evaluator.Evaluate(data, shape, count, source); }
+            try
+            {
+                result = evaluator.Evaluate(data, shape, count, source);
+                if (labels is not null)
+                {
+                    // The same first N images as the unconditional measures.
+                    var n = result.SampleCount;
+                    result = result with { Conditional = evaluator.EvaluateByClass(data.AsSpan(0, n * 784), [n, 1, 28, 28], labels[..n], source) };
+                }
+            }
             catch (SampleFormatException e) { throw new UsageException(e.Message); }
             if (count is { } asked && asked > result.SampleCount)
                 stderr.WriteLine($"gan: warning: {source} hold {result.SampleCount} images, fewer than --count {asked}; evaluating {result.SampleCount}.");
             foreach (var w in result.Warnings) stderr.WriteLine($"gan: warning: {w}");
             stdout.WriteLine(result.Summary);
             stdout.Write(result.ClassTable());
+            if (result.Conditional is { } conditional) stdout.Write(conditional.ClassTable());
             if (jsonPath is { } json)
             {
                 result.Save(json);
@@ -99,6 +115,23 @@ public static class EvalCommand
         }
         var array = NpyFile.Read(samples);
         return (array.Data, array.Shape, $"'{samples}'");
+    }
+
+    /// <summary>The class of each of the <paramref name="count"/> images: whole numbers, one per image.</summary>
+    private static long[] LoadLabels(string path, long count, string source)
+    {
+        var array = NpyFile.Read(path);
+        if (array.Shape.Length is not (1 or 2) || array.Shape.Length == 2 && array.Shape[1] != 1 || array.Shape[0] != count)
+            throw new SampleFormatException($"The labels '{path}' have shape [{string.Join(", ", array.Shape)}], but {source} hold {count} images: give one class per image, shape [{count}].");
+        var labels = new long[array.Data.Length];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var v = array.Data[i];
+            if (!float.IsFinite(v) || v != MathF.Round(v))
+                throw new SampleFormatException($"Label {i} of '{path}' is {v.ToString(CultureInfo.InvariantCulture)}, not a class index (a whole number 0..9).");
+            labels[i] = (long)v;
+        }
+        return labels;
     }
 
     private static int TrainNetwork(string target, string? folder, TextWriter stdout, TextWriter stderr)

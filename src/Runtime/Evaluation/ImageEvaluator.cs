@@ -21,17 +21,25 @@ public sealed class SampleFormatException(string message) : Exception(message);
 public sealed record ImageEvaluation(int SampleCount, int ReferenceCount, double Fid, ImageMetrics.KidResult Kid,
     ImageMetrics.PrecisionRecallResult PrecisionRecall, ImageMetrics.ClassHistogram Classes, IReadOnlyList<string> Warnings)
 {
-    /// <summary>The measures by column name, as metrics.csv and comparison.csv spell them.</summary>
+    /// <summary>
+    /// For a conditional generator, how well its images follow their labels (generated-class accuracy, intra-FID); null
+    /// for an unconditional one.
+    /// </summary>
+    public ClassConditionalEvaluation? Conditional { get; init; }
+
+    /// <summary>The measures by column name, as metrics.csv and comparison.csv spell them (<c>class_accuracy</c> and <c>intra_fid</c> only for a conditional generator).</summary>
     public IReadOnlyList<(string Name, double Value)> Columns =>
     [
         ("fid", Fid), ("kid", Kid.Mean), ("kid_std", Kid.Std), ("precision", PrecisionRecall.Precision),
         ("recall", PrecisionRecall.Recall), ("classes_covered", Classes.Covered), ("class_tv", Classes.TotalVariation),
         ("eval_samples", SampleCount),
+        .. Conditional is { } c ? new[] { ("class_accuracy", c.Accuracy), ("intra_fid", c.IntraFid) } : [],
     ];
 
-    /// <summary>One line: FID, KID, precision, recall, classes covered.</summary>
+    /// <summary>One line: FID, KID, precision, recall, classes covered; then, for a conditional generator, class accuracy and intra-FID.</summary>
     public string Summary => string.Create(CultureInfo.InvariantCulture,
-        $"FID {Fid:F2}  KID {Kid.Mean:F4} ± {Kid.Std:F4}  precision {PrecisionRecall.Precision:F3}  recall {PrecisionRecall.Recall:F3}  classes {Classes.Covered}/{Classes.Counts.Length} (N = {SampleCount})");
+        $"FID {Fid:F2}  KID {Kid.Mean:F4} ± {Kid.Std:F4}  precision {PrecisionRecall.Precision:F3}  recall {PrecisionRecall.Recall:F3}  classes {Classes.Covered}/{Classes.Counts.Length} (N = {SampleCount})") +
+        (Conditional is { } c ? "  " + c.Summary : "");
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically (a reader never sees half a file).</summary>
     public void Save(string path) => AtomicFile.WriteAllBytes(Path.GetFullPath(path), Encoding.UTF8.GetBytes(ToJson()));
@@ -58,6 +66,7 @@ public sealed record ImageEvaluation(int SampleCount, int ReferenceCount, double
             ["classCounts"] = new JsonObject(Classes.Counts.Select((c, i) => KeyValuePair.Create(FashionMnistSplits.ClassNames[i], (JsonNode?)c))),
             ["warnings"] = new JsonArray(Warnings.Select(w => (JsonNode)w).ToArray()),
         };
+        if (Conditional is { } conditional) o["conditional"] = conditional.ToJson();
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 
@@ -73,7 +82,10 @@ public sealed record ImageEvaluation(int SampleCount, int ReferenceCount, double
         return new ImageEvaluation(I("samples"), I("referenceSamples"), D("fid"), new ImageMetrics.KidResult(D("kid"), D("kidStd"), I("kidSubsets"), I("kidSubsetSize")),
             new ImageMetrics.PrecisionRecallResult(D("precision"), D("recall"), I("k")),
             new ImageMetrics.ClassHistogram(counts, I("classesCovered"), D("classTotalVariation")),
-            (o["warnings"]?.AsArray() ?? []).Select(w => w!.GetValue<string>()).ToList());
+            (o["warnings"]?.AsArray() ?? []).Select(w => w!.GetValue<string>()).ToList())
+        {
+            Conditional = o["conditional"] is { } c ? ClassConditionalEvaluation.FromJson(c) : null,
+        };
     }
 
     /// <summary>The class histogram as text, one class per line.</summary>
@@ -91,7 +103,7 @@ public sealed record ImageEvaluation(int SampleCount, int ReferenceCount, double
 /// and recall against the test split and the class histogram. The test split's features are computed once per
 /// evaluator (and reused for every run of a comparison).
 /// </summary>
-public sealed class ImageEvaluator : IDisposable
+public sealed partial class ImageEvaluator : IDisposable
 {
     /// <summary>The default number of samples (all 10,000 test images on the other side).</summary>
     public const int DefaultCount = 10_000;

@@ -15,6 +15,12 @@ public sealed record ModeMetrics(
     int ModeCount,
     IReadOnlyList<int> HighQualityPerMode);
 
+/// <summary>Label-to-mode accuracy of a conditional generator (see <see cref="Metrics2D.LabelToMode(ReadOnlySpan{float}, IReadOnlyList{long}, IMixtureDataset2D, double)"/>).</summary>
+/// <param name="Accuracy">Fraction of all samples that landed, high quality, in the mode of their label.</param>
+/// <param name="HitsPerLabel">Per label, the samples that did.</param>
+/// <param name="SamplesPerLabel">Per label, the samples generated for it.</param>
+public sealed record LabelModeAccuracy(double Accuracy, IReadOnlyList<int> HitsPerLabel, IReadOnlyList<int> SamplesPerLabel);
+
 /// <summary>
 /// Quality measures for 2D samples (row-major N × 2 floats), for tests and training logs.
 /// </summary>
@@ -47,23 +53,65 @@ public static class Metrics2D
         int highQuality = 0;
         for (int i = 0; i < n; i++)
         {
-            double x = samples[2 * i], y = samples[2 * i + 1];
-            int nearest = 0;
-            double best = double.PositiveInfinity;
-            for (int k = 0; k < modes.Count; k++)
-            {
-                double dx = x - modes[k].X, dy = y - modes[k].Y;
-                double d2 = dx * dx + dy * dy;
-                if (d2 < best) { best = d2; nearest = k; }
-            }
-            // A NaN sample is infinitely far from every mode: it counts in the mean (as +∞) and is never high quality.
-            double distance = double.IsNaN(best) ? double.PositiveInfinity : Math.Sqrt(best);
+            var (nearest, distance) = NearestMode(samples[2 * i], samples[2 * i + 1], modes);
             distanceSum += distance;
             if (distance <= radius) { highQuality++; perMode[nearest]++; }
         }
         double threshold = Math.Max(1.0, coverageFraction * n / modes.Count);
         int covered = perMode.Count(c => c >= threshold);
         return new ModeMetrics(distanceSum / n, (double)highQuality / n, covered, modes.Count, perMode);
+    }
+
+    /// <summary>
+    /// The nearest of <paramref name="modes"/> to (x, y) and the Euclidean distance to it; a NaN sample is infinitely far
+    /// from every mode (it counts in a mean as +∞ and is never high quality).
+    /// </summary>
+    private static (int Nearest, double Distance) NearestMode(double x, double y, IReadOnlyList<Point2> modes)
+    {
+        int nearest = 0;
+        double best = double.PositiveInfinity;
+        for (int k = 0; k < modes.Count; k++)
+        {
+            double dx = x - modes[k].X, dy = y - modes[k].Y;
+            double d2 = dx * dx + dy * dy;
+            if (d2 < best) { best = d2; nearest = k; }
+        }
+        return (nearest, double.IsNaN(best) ? double.PositiveInfinity : Math.Sqrt(best));
+    }
+
+    /// <summary>
+    /// Label-to-mode accuracy of a conditional generator on a labelled mixture (each label is a mode, label k ↔
+    /// <c>mixture.Modes[k]</c>): the fraction of samples generated for label k whose nearest mode is mode k and that
+    /// lie within <paramref name="stdMultiple"/> standard deviations of it (the "high-quality" radius of
+    /// <see cref="Modes(ReadOnlySpan{float}, IMixtureDataset2D, double, double)"/>), over all samples and per label.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not N × 2 samples with N labels, or a label that is not a mode's index.</exception>
+    public static LabelModeAccuracy LabelToMode(ReadOnlySpan<float> samples, IReadOnlyList<long> labels, IMixtureDataset2D mixture, double stdMultiple = 3.0)
+    {
+        ArgumentNullException.ThrowIfNull(mixture);
+        return LabelToMode(samples, labels, mixture.Modes, mixture.ModeStd, stdMultiple);
+    }
+
+    /// <summary>Label-to-mode accuracy against explicit centres and standard deviation (see the other overload).</summary>
+    public static LabelModeAccuracy LabelToMode(ReadOnlySpan<float> samples, IReadOnlyList<long> labels, IReadOnlyList<Point2> modes, double modeStd, double stdMultiple = 3.0)
+    {
+        int n = CheckPoints(samples, nameof(samples));
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(modes);
+        if (labels.Count != n) throw new ArgumentException($"{n} samples need {n} labels, not {labels.Count}.", nameof(labels));
+        double radius = stdMultiple * modeStd;
+        var hits = new int[modes.Count];
+        var counts = new int[modes.Count];
+        for (int i = 0; i < n; i++)
+        {
+            if (labels[i] < 0 || labels[i] >= modes.Count)
+                throw new ArgumentException($"Label {labels[i]} of sample {i} is not one of the {modes.Count} modes 0..{modes.Count - 1}.", nameof(labels));
+            var label = (int)labels[i];
+            counts[label]++;
+            var (nearest, distance) = NearestMode(samples[2 * i], samples[2 * i + 1], modes);
+            if (nearest == label && distance <= radius) hits[label]++;
+        }
+        return new LabelModeAccuracy((double)hits.Sum() / n, hits, counts);
     }
 
     /// <summary>

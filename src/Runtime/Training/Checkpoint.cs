@@ -13,7 +13,11 @@ namespace GanDsl.Training;
 /// <param name="Role">Generator or critic.</param>
 /// <param name="Output">Sample, score, features or reconstruction.</param>
 /// <param name="Optimizer">Kind of its optimizer (<c>adam</c>, <c>rmsprop</c>).</param>
-public sealed record CheckpointNetwork(string Name, NetworkRole Role, NetworkOutput Output, string Optimizer);
+public sealed record CheckpointNetwork(string Name, NetworkRole Role, NetworkOutput Output, string Optimizer)
+{
+    /// <summary>Whether the loss calls it with class labels (<see cref="NetworkInfo.TakesLabels"/>); false in checkpoints written before labels existed.</summary>
+    public bool TakesLabels { get; init; }
+}
 
 /// <summary>
 /// What a checkpoint says about its run, stored as JSON in the checkpoint's <c>meta.json</c> entry. The
@@ -71,6 +75,15 @@ public sealed record CheckpointMetadata
 
     /// <summary>Every network, in the loss's declaration order.</summary>
     public required List<CheckpointNetwork> Networks { get; init; }
+
+    /// <summary>
+    /// The number of classes K of labelled data (<see cref="GanDsl.Data.ILabelledDataset.ClassCount"/>; a conditional generator
+    /// takes labels in [0, K)); null for unlabelled data and in checkpoints written before labels existed.
+    /// </summary>
+    public int? ClassCount { get; init; }
+
+    /// <summary>The classes' names (<see cref="GanDsl.Data.ILabelledDataset.ClassNames"/>), K of them; null where <see cref="ClassCount"/> is.</summary>
+    public List<string>? ClassNames { get; init; }
 }
 
 /// <summary>A checkpoint read back: its metadata and every tensor entry by name.</summary>
@@ -175,6 +188,8 @@ public static class CheckpointFile
         if (m.Networks is null || m.Networks.Count == 0) return "no networks";
         if (m.Hyperparameters is null || m.State is null) return "no hyperparameters or state";
         if (string.IsNullOrWhiteSpace(m.SampleNetwork) || m.Networks.All(n => n.Name != m.SampleNetwork)) return $"sample network '{m.SampleNetwork}' is not among its networks";
+        if (m.ClassCount is < 1) return $"class count {m.ClassCount} is not positive";
+        if (m.ClassNames is { } names && names.Count != m.ClassCount) return $"{names.Count} class names for {m.ClassCount?.ToString() ?? "no"} classes";
         return null;
     }
 

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using GanDsl.Data;
 using GanDsl.Evaluation;
 using GanDsl.Formats;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace GanDsl.Training;
 
@@ -222,7 +224,11 @@ public enum RunStatus
 /// <param name="SlicedWasserstein">See <see cref="Metrics2D.SlicedWasserstein"/>.</param>
 /// <param name="EnergyDistance">See <see cref="Metrics2D.EnergyDistance"/>.</param>
 /// <param name="Modes">Mode metrics, for the Gaussian mixtures (ring, grid) only.</param>
-public sealed record SampleMetrics(double SlicedWasserstein, double EnergyDistance, ModeMetrics? Modes);
+public sealed record SampleMetrics(double SlicedWasserstein, double EnergyDistance, ModeMetrics? Modes)
+{
+    /// <summary>For a conditional generator on a mixture, the fraction of samples generated for label k that land in mode k (<see cref="Metrics2D.LabelToMode(ReadOnlySpan{float}, IReadOnlyList{long}, IMixtureDataset2D, double)"/>); null otherwise.</summary>
+    public LabelModeAccuracy? LabelToMode { get; init; }
+}
 
 /// <summary>One finished run of a comparison.</summary>
 /// <param name="Loss">The loss name.</param>
@@ -454,8 +460,29 @@ public sealed class Comparison
                 return new ComparisonRun(loss, seed, RunStatus.Completed, result.Step, seconds, null, null) { Images = images };
             return new ComparisonRun(loss, seed, RunStatus.Failed, result.Step, seconds, null, $"evaluation failed: {trainer.EvaluationProblem ?? "no evaluation"}");
         }
-        return new ComparisonRun(loss, seed, RunStatus.Completed, result.Step, seconds, Evaluate(samples, reference!, _dataset), null);
+        var metrics = Evaluate(samples, reference!, _dataset);
+        if (_dataset is IMixtureDataset2D mixture && (trainer.AverageNetwork ?? trainer.SampleNetwork) is nn.Module<Tensor, Tensor, Tensor> conditional)
+            metrics = metrics with { LabelToMode = LabelToMode(conditional, trainer.Family.NoiseShape, mixture, _options.EvaluationSamples, unchecked((ulong)seed), trainer.Device) };
+        return new ComparisonRun(loss, seed, RunStatus.Completed, result.Step, seconds, metrics, null);
     }
+
+    /// <summary>
+    /// Draws <paramref name="count"/> samples from a conditional generator, label i mod K for sample i (K = the
+    /// mixture's modes, label k asking for mode k), and measures how many land in their label's mode
+    /// (<see cref="Metrics2D.LabelToMode(ReadOnlySpan{float}, IReadOnlyList{long}, IMixtureDataset2D, double)"/>).
+    /// </summary>
+    public static LabelModeAccuracy LabelToMode(nn.Module<Tensor, Tensor, Tensor> generator, IReadOnlyList<long> noiseShape, IMixtureDataset2D mixture,
+        int count, ulong seed, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(mixture);
+        var labels = Enumerable.Range(0, count).Select(i => (long)(i % mixture.Modes.Count)).ToArray();
+        using var random = new Generator(Xoshiro256.DeriveSeed(seed, LabelEvaluationStream), device);
+        var (data, _) = Sampling.Generate(generator, noiseShape, count, random, device, labels);
+        return Metrics2D.LabelToMode(data, labels, mixture);
+    }
+
+    // The noise of the label-to-mode evaluation: its own stream, apart from the trainer's.
+    private const ulong LabelEvaluationStream = 0x1AB_E15;
 
     /// <summary>The metrics of generated 2D <paramref name="samples"/> against data samples <paramref name="reference"/>.</summary>
     public static SampleMetrics Evaluate(float[] samples, float[] reference, IDataset dataset) => new(

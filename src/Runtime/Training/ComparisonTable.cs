@@ -34,7 +34,11 @@ public readonly record struct MeanStd(double Mean, double Std, int Count)
 /// <param name="ModeCount">The mixture's number of modes; null for data that is not a Gaussian mixture.</param>
 /// <param name="Seconds">Wall clock over the completed runs.</param>
 public sealed record LossSummary(string Loss, int Runs, int NotFinished, MeanStd SlicedWasserstein, MeanStd EnergyDistance,
-    MeanStd? ModesCovered, MeanStd? HighQualityFraction, MeanStd? MeanDistanceToMode, int? ModeCount, MeanStd Seconds);
+    MeanStd? ModesCovered, MeanStd? HighQualityFraction, MeanStd? MeanDistanceToMode, int? ModeCount, MeanStd Seconds)
+{
+    /// <summary>Label-to-mode accuracy over the completed runs of a conditional generator; null when they have none.</summary>
+    public MeanStd? LabelToMode { get; init; }
+}
 
 /// <summary>
 /// The table of a comparison: per loss, mean ± std over seeds of each metric and of the wall clock, with the
@@ -58,7 +62,10 @@ public static class ComparisonTable
             return new LossSummary(g.Key, g.Count(), g.Count() - done.Count,
                 Stat(r => r.Metrics!.SlicedWasserstein), Stat(r => r.Metrics!.EnergyDistance),
                 ModeStat(m => m.ModesCovered), ModeStat(m => m.HighQualityFraction), ModeStat(m => m.MeanDistanceToNearestMode),
-                modes?[0].ModeCount, Stat(r => r.Seconds));
+                modes?[0].ModeCount, Stat(r => r.Seconds))
+            {
+                LabelToMode = done.Count > 0 && done.All(r => r.Metrics!.LabelToMode is not null) ? Stat(r => r.Metrics!.LabelToMode!.Accuracy) : null,
+            };
         }).ToList();
     }
 
@@ -68,16 +75,19 @@ public static class ComparisonTable
         if (IsImageComparison(runs)) return ImageComparison.ToMarkdown(runs);
         var summaries = Summarize(runs);
         var modeCount = summaries.FirstOrDefault(s => s.ModeCount is not null)?.ModeCount;
+        var conditional = summaries.Any(s => s.LabelToMode is not null);
         var text = new StringBuilder();
         text.Append("| loss | runs | diverged | sliced Wasserstein ↓ | energy distance ↓ |");
         if (modeCount is not null) text.Append(Invariant, $" modes covered (of {modeCount}) ↑ | high-quality samples ↑ |");
+        if (conditional) text.Append(" label-to-mode accuracy ↑ |");
         text.AppendLine(" seconds |");
-        text.AppendLine(modeCount is not null ? "|---|--:|--:|--:|--:|--:|--:|--:|" : "|---|--:|--:|--:|--:|--:|");
+        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("--:|", 5 + (modeCount is not null ? 2 : 0) + (conditional ? 1 : 0))));
         foreach (var s in summaries)
         {
             text.Append(Invariant, $"| {s.Loss} | {s.Runs} | {s.NotFinished} | {Format(s.SlicedWasserstein)} | {Format(s.EnergyDistance)} |");
             if (modeCount is not null)
                 text.Append(Invariant, $" {Format(s.ModesCovered)} | {Format(s.HighQualityFraction, percent: true)} |");
+            if (conditional) text.Append(Invariant, $" {Format(s.LabelToMode, percent: true)} |");
             text.AppendLine($" {Format(s.Seconds)} |");
         }
         return text.ToString();
@@ -100,13 +110,16 @@ public static class ComparisonTable
     {
         if (IsImageComparison(runs)) return ImageComparison.ToCsv(runs);
         var mixture = runs.Any(r => r.Metrics?.Modes is not null);
+        var conditional = runs.Any(r => r.Metrics?.LabelToMode is not null);
         var text = new StringBuilder("loss,seed,status,steps,seconds,sliced_wasserstein,energy_distance");
-        text.AppendLine(mixture ? ",modes_covered,mode_count,high_quality_fraction,mean_distance_to_mode,message" : ",message");
+        if (mixture) text.Append(",modes_covered,mode_count,high_quality_fraction,mean_distance_to_mode");
+        text.AppendLine(conditional ? ",label_to_mode_accuracy,message" : ",message");
         void Row(string loss, string seed, string status, string steps, double? seconds, double? sw, double? energy,
-            double? covered, double? modeCount, double? highQuality, double? meanDistance, string? message)
+            double? covered, double? modeCount, double? highQuality, double? meanDistance, double? labelToMode, string? message)
         {
             var cells = new List<string?> { loss, seed, status, steps, Number(seconds), Number(sw), Number(energy) };
             if (mixture) cells.AddRange([Number(covered), Number(modeCount), Number(highQuality), Number(meanDistance)]);
+            if (conditional) cells.Add(Number(labelToMode));
             cells.Add(message);
             text.AppendLine(string.Join(',', cells.Select(Escape)));
         }
@@ -115,7 +128,7 @@ public static class ComparisonTable
             var m = r.Metrics;
             Row(r.Loss, r.Seed.ToString(Invariant), r.Status.ToString().ToLowerInvariant(), r.Steps.ToString(Invariant), r.Seconds,
                 m?.SlicedWasserstein, m?.EnergyDistance, m?.Modes?.ModesCovered, m?.Modes?.ModeCount, m?.Modes?.HighQualityFraction,
-                m?.Modes?.MeanDistanceToNearestMode, r.Message);
+                m?.Modes?.MeanDistanceToNearestMode, m?.LabelToMode?.Accuracy, r.Message);
         }
         foreach (var s in Summarize(runs))
         {
@@ -124,7 +137,7 @@ public static class ComparisonTable
             {
                 double? Of(MeanStd? v) => v is { Count: > 0 } x ? pick(x) : null;
                 Row(s.Loss, label, status, "", Of(s.Seconds), Of(s.SlicedWasserstein), Of(s.EnergyDistance),
-                    Of(s.ModesCovered), s.ModeCount, Of(s.HighQualityFraction), Of(s.MeanDistanceToMode), null);
+                    Of(s.ModesCovered), s.ModeCount, Of(s.HighQualityFraction), Of(s.MeanDistanceToMode), Of(s.LabelToMode), null);
             }
         }
         return text.ToString();

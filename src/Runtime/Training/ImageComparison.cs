@@ -22,17 +22,24 @@ public static class ImageComparison
     /// <summary>The Markdown table, then one line per diverged or failed run naming it.</summary>
     public static string ToMarkdown(IReadOnlyList<ComparisonRun> runs)
     {
+        var conditional = runs.Any(r => r.Images?.Conditional is not null);
         var text = new StringBuilder();
-        text.AppendLine("| loss | runs | diverged | FID ↓ | KID ↓ | precision ↑ | recall ↑ | classes covered (of 10) ↑ | seconds |");
-        text.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+        text.AppendLine("| loss | runs | diverged | FID ↓ | KID ↓ | precision ↑ | recall ↑ | classes covered (of 10) ↑ |" +
+                        (conditional ? " class accuracy ↑ | intra-FID ↓ |" : "") + " seconds |");
+        text.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|" + (conditional ? "--:|--:|" : "") + "--:|");
         foreach (var g in runs.GroupBy(r => r.Loss))
         {
             var done = g.Where(r => r.Images is not null).Select(r => r.Images!).ToList();
             MeanStd Stat(Func<ImageEvaluation, double> f) => MeanStd.Of(done.Select(f).ToList());
+            // The class measures of a loss whose runs are not all conditional would mix populations: "–" then.
+            MeanStd Conditional(Func<ClassConditionalEvaluation, double> f) =>
+                done.All(e => e.Conditional is not null) ? MeanStd.Of(done.Select(e => f(e.Conditional!)).ToList()) : default;
             var seconds = MeanStd.Of(g.Where(r => r.Images is not null).Select(r => r.Seconds).ToList());
             text.AppendLine($"| {g.Key} | {g.Count()} | {g.Count() - done.Count} | {Format(Stat(e => e.Fid), "F1")} | {Format(Stat(e => e.Kid.Mean), "F4")} | " +
                             $"{Format(Stat(e => e.PrecisionRecall.Precision), "F3")} | {Format(Stat(e => e.PrecisionRecall.Recall), "F3")} | " +
-                            $"{Format(Stat(e => e.Classes.Covered), "F1")} | {Format(seconds, "F0")} |");
+                            $"{Format(Stat(e => e.Classes.Covered), "F1")} | " +
+                            (conditional ? $"{Format(Conditional(c => 100 * c.Accuracy), "F1")}{(Conditional(c => c.Accuracy).Count > 0 ? " %" : "")} | {Format(Conditional(c => c.IntraFid), "F1")} | " : "") +
+                            $"{Format(seconds, "F0")} |");
         }
         var failed = runs.Where(r => r.Status != RunStatus.Completed).ToList();
         if (failed.Count > 0)
@@ -49,13 +56,15 @@ public static class ImageComparison
     /// <summary>The CSV: a row per run, then per loss a mean and a std row over its completed runs.</summary>
     public static string ToCsv(IReadOnlyList<ComparisonRun> runs)
     {
-        var columns = new[] { "fid", "kid", "kid_std", "precision", "recall", "classes_covered", "class_tv" };
+        string[] columns = ["fid", "kid", "kid_std", "precision", "recall", "classes_covered", "class_tv",
+            .. runs.Any(r => r.Images?.Conditional is not null) ? new[] { "class_accuracy", "intra_fid" } : []];
         var text = new StringBuilder("loss,seed,status,steps,seconds," + string.Join(",", columns) + ",message\n");
-        static double Pick(ImageEvaluation e, string c) => e.Columns.First(x => x.Name == c).Value;
+        // Null where a run lacks the column (an unconditional run beside conditional ones): an empty cell.
+        static double? Pick(ImageEvaluation e, string c) => e.Columns.Where(x => x.Name == c).Select(x => (double?)x.Value).FirstOrDefault();
         foreach (var r in runs)
         {
             var cells = new List<string> { r.Loss, r.Seed.ToString(Invariant), r.Status.ToString().ToLowerInvariant(), r.Steps.ToString(Invariant), CsvMetricsWriter.Format(r.Seconds) };
-            cells.AddRange(columns.Select(c => r.Images is { } e ? CsvMetricsWriter.Format(Pick(e, c)) : ""));
+            cells.AddRange(columns.Select(c => r.Images is { } e && Pick(e, c) is { } v ? CsvMetricsWriter.Format(v) : ""));
             cells.Add(Escape(r.Message));
             text.AppendLine(string.Join(",", cells));
         }
@@ -67,7 +76,7 @@ public static class ImageComparison
             {
                 string Of(IEnumerable<double> values) => MeanStd.Of(values.ToList()) is { Count: > 0 } v ? CsvMetricsWriter.Format(pick(v)) : "";
                 var cells = new List<string> { g.Key, label, status, "", Of(done.Select(r => r.Seconds)) };
-                cells.AddRange(columns.Select(c => Of(done.Select(r => Pick(r.Images!, c)))));
+                cells.AddRange(columns.Select(c => Of(done.Select(r => Pick(r.Images!, c)).OfType<double>())));
                 cells.Add("");
                 text.AppendLine(string.Join(",", cells));
             }

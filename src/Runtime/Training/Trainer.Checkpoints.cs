@@ -53,7 +53,9 @@ public sealed partial class Trainer
         Hyperparameters = new Dictionary<string, double>(_loss.Hyper.Snapshot()),
         State = new Dictionary<string, double>(_loss.State.Snapshot()),
         Networks = _loss.Info.Networks.Select(n => new CheckpointNetwork(n.Name, n.Role, n.Output,
-            _criticOptimizers.Concat(_generatorOptimizers).FirstOrDefault(o => o.Network == n.Name)?.Settings.Kind ?? "none")).ToList(),
+            _criticOptimizers.Concat(_generatorOptimizers).FirstOrDefault(o => o.Network == n.Name)?.Settings.Kind ?? "none") { TakesLabels = n.TakesLabels }).ToList(),
+        ClassCount = (_dataset as GanDsl.Data.ILabelledDataset)?.ClassCount,
+        ClassNames = (_dataset as GanDsl.Data.ILabelledDataset)?.ClassNames.ToList(),
     };
 
     /// <summary>Loads a checked checkpoint into the freshly built trainer: weights, optimizers, EMA, random streams, loss state.</summary>

@@ -266,6 +266,9 @@ public sealed partial class Trainer
 
     // ------------------------------------------------------------ image evaluation (docs/evaluation.md)
 
+    /// <summary>The noise stream of the images a conditional generator is evaluated on, class by class (apart from Trainer.cs's streams).</summary>
+    private const ulong ClassEvaluationNoiseStream = 0xC1A55;
+
     /// <summary>The evaluation of the final samples (Fashion-MNIST runs with at least 2 final samples), or null.</summary>
     public Evaluation.ImageEvaluation? Evaluation { get; private set; }
 
@@ -288,6 +291,12 @@ public sealed partial class Trainer
             var folder = _options.FashionMnistPath is { } p ? Path.GetDirectoryName(Path.GetFullPath(p)) : null;
             var evaluator = GanDsl.Evaluation.ImageEvaluator.Shared(folder);
             var result = evaluator.Evaluate(data, shape, source: "the final samples");
+            if (CurrentSampler is nn.Module<Tensor, Tensor, Tensor> conditional)
+            {
+                // A balanced set of its own (1,000 per class, as many as the test split has): the final samples' labels follow the class frequencies.
+                using var random = NewGenerator(Xoshiro256.DeriveSeed(unchecked((ulong)_options.Seed), ClassEvaluationNoiseStream), _device);
+                result = result with { Conditional = evaluator.EvaluateGenerator(conditional, _family.NoiseShape, random, _device) };
+            }
             Evaluation = result;
             AtomicFile.WriteAllBytes(Path.Combine(OutputDirectory, "evaluation.json"), System.Text.Encoding.UTF8.GetBytes(result.ToJson()));
             AppendEvaluationToMetrics(Path.Combine(OutputDirectory, "metrics.csv"), result);

@@ -17,7 +17,7 @@ public static class SampleCommand
         plot against the data for 2D samples, an 8x8 grid for images). A checkpoint of a model family of your own
         needs the --assembly that declares it.
         A conditional generator (one the loss calls as G(z, yz)) draws sample i of class i mod K, or every sample of
-        class K with --class K; DIR/generated_labels.npy holds each sample's class (float32 whole numbers), and the
+        class K with --class K; DIR/generated_labels.npy holds each sample's class (int64), and the
         picture of images has one row per class (class 0 at the top, 8 images each), or the 8x8 grid with --class.
         """;
 
@@ -65,7 +65,7 @@ public static class SampleCommand
         catch (UsageException e) { throw new UsageException($"Checkpoint '{checkpoint.Path}': {e.Message}"); }
 
         var useEma = meta.EmaDecay is not null && !noEma;
-        using TorchSharp.torch.nn.Module generator = family.Build(new NetworkInfo(network.Name, network.Role, network.Output, network.TakesLabels), meta.SampleShape);
+        using TorchSharp.torch.nn.Module generator = family.Build(new NetworkInfo(network.Name, network.Role, network.Output, network.TakesLabels), meta.SampleShape, classCount ?? 0);
         if (network.TakesLabels && generator is not TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>)
             throw new UsageException($"Checkpoint '{checkpoint.Path}': its generator '{network.Name}' takes class labels, but model family '{meta.Model}' built a {generator.GetType().Name}, which takes none; use a GanDsl (or --assembly) that builds the family's conditional networks.");
         try
@@ -124,7 +124,7 @@ public static class SampleCommand
         string outDir, TorchSharp.torch.Device device, string title)
     {
         long[]? labels = classes is var (classCount, only)
-            ? Enumerable.Range(0, count).Select(i => (long)(only ?? i % classCount)).ToArray()
+            ? only is { } k ? Enumerable.Repeat((long)k, count).ToArray() : Sampling.ClassCycle(count, classCount)
             : null;
         using var random = new TorchSharp.torch.Generator(unchecked((ulong)seed), device);
         var (data, shape) = Sampling.Generate(generator, meta.NoiseShape, count, random, device, labels);
@@ -135,7 +135,7 @@ public static class SampleCommand
         if (labels is not null)
         {
             var labelsPath = Path.Combine(outDir, "generated_labels.npy");
-            NpyFile.Write(labelsPath, labels.Select(l => (float)l).ToArray(), [labels.Length]);
+            NpyFile.WriteInt64(labelsPath, labels, [labels.Length]);
             written.Add(labelsPath);
         }
 
@@ -143,8 +143,8 @@ public static class SampleCommand
         if (meta.SampleShape is [2] && Datasets.Names.Contains(meta.Data))
             real = Datasets.Create(meta.Data).CreateSampler(2000, 12345).Next().Data;
         var png = Path.Combine(outDir, "generated.png");
-        var drew = classes is (var k, null) && ClassGrid.Save(png, data, shape, labels!, k, $"{title}, a row per class from 0")
-                   || Sampling.SavePicture(png, data, shape, real, title);
+        // A conditional generator's picture: one row per class for images, points coloured by class in 2-D.
+        var drew = Sampling.SavePicture(png, data, shape, real, title, labels: labels);
         if (drew) written.Add(png);
         return written;
     }

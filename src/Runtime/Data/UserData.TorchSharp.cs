@@ -12,7 +12,7 @@ public static partial class UserData
     /// A TorchSharp map-style dataset whose samples are dictionaries (<c>torch.utils.data.Dataset</c>), of which
     /// <paramref name="key"/> holds the sample (a [D] vector or a [C, H, W] image, floating point, any device; other
     /// keys such as labels are ignored). The trainer draws the indices itself, exactly as for
-    /// <see cref="FromTensor"/>: shuffled epochs from the run's seed, a batch never mixing two epochs, and an exact
+    /// <see cref="FromTensor(Tensor, string)"/>: shuffled epochs from the run's seed, a batch never mixing two epochs, and an exact
     /// resume (the checkpoint stores the position, nothing is re-read). The dataset is read lazily, one
     /// <c>GetTensor</c> per sample drawn; the samples of a batch are stacked where the dataset made them and the
     /// batch moved to the run's device as float32 (tensors the dataset creates are disposed then). It is not disposed.
@@ -20,13 +20,31 @@ public static partial class UserData
     /// <param name="dataset">The dataset; <c>GetTensor(i)</c> must return the same sample for the same index.</param>
     /// <param name="key">The dictionary key of the sample tensor.</param>
     /// <param name="name">The dataset's name in checkpoints and logs (a resumed run must give the same).</param>
+    /// <param name="labelKey">
+    /// The key of each sample's class label (a 0-d or one-element integer tensor), for conditional losses; null: the data
+    /// is unlabelled. Every label is read once here (one <c>GetTensor</c> per sample) to find K and the class
+    /// frequencies, and kept on the run's device; the result is then an <see cref="ILabelledDataset"/> whose batches
+    /// carry the labels of their samples.
+    /// </param>
+    /// <param name="classCount">K, when the labels do not show every class; null for the largest label + 1.</param>
     /// <exception cref="ArgumentException">The dataset is empty, or its first sample has no <paramref name="key"/>,
-    /// is not floating point, has another rank, or holds NaN or infinite values.</exception>
-    public static IDataset FromDataset(utils.data.Dataset dataset, string key = "image", string name = "dataset")
+    /// is not floating point, has another rank, or holds NaN or infinite values; a sample's label is missing or is not
+    /// one class index (see <see cref="FromTensor(Tensor, Tensor, string, int?, IReadOnlyList{string}?)"/> for the label rules).</exception>
+    public static IDataset FromDataset(utils.data.Dataset dataset, string key = "image", string name = "dataset", string? labelKey = null, int? classCount = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
-        return TorchDataset<Dictionary<string, Tensor>>.Create(dataset, item => SampleTensor(item, key, name, nameof(dataset)), name);
+        var samples = TorchDataset<Dictionary<string, Tensor>>.Create(dataset, item => SampleTensor(item, key, name, nameof(dataset)), name);
+        if (labelKey is null) return samples;
+        using var scope = NewDisposeScope();
+        var labels = new Tensor[samples.SampleCount];
+        for (long i = 0; i < labels.Length; i++)
+        {
+            var label = SampleTensor(dataset.GetTensor(i), labelKey, name, nameof(dataset));
+            labels[i] = label.numel() == 1 ? label.reshape(1).cpu()
+                : throw new ArgumentException($"The '{labelKey}' label of sample {i} of '{name}' has shape {ShapeUtil.Format(label.shape)}; a label is one class index (a 0-d or one-element tensor).", nameof(dataset));
+        }
+        return LabelledFiniteDataset.Create(samples, torch.cat(labels), $"The '{labelKey}' labels of '{name}'", classCount, null, nameof(dataset));
     }
 
     /// <summary>
@@ -51,7 +69,7 @@ public static partial class UserData
     /// Resume re-enumerates the loader from its start and skips the batches already drawn (loading them again), so it
     /// continues exactly only if the loader repeats its order: <c>shuffle: false</c>, or <c>shuffle: true</c> with a
     /// <c>seed</c> (TorchSharp then repeats the same permutation every epoch). With <c>shuffle: true</c> and no seed,
-    /// a resumed run continues at the right step but on other batches. <see cref="FromDataset(utils.data.Dataset, string, string)"/>
+    /// a resumed run continues at the right step but on other batches. <see cref="FromDataset(utils.data.Dataset, string, string, string?, int?)"/>
     /// on the loader's dataset reshuffles every epoch from the run's seed and resumes exactly without re-reading.
     /// </para>
     /// </summary>

@@ -7,7 +7,7 @@ namespace GanDsl.Data;
 
 /// <summary>Datasets made from data you already hold: a tensor of samples, or batches you produce yourself.</summary>
 /// <remarks>
-/// One dtype rule for every source (<see cref="FromTensor"/>, <see cref="FromBatches"/>, <c>FromDataset</c>,
+/// One dtype rule for every source (<see cref="FromTensor(Tensor, string)"/>, <see cref="FromBatches"/>, <c>FromDataset</c>,
 /// <c>FromDataLoader</c>), as <c>torch.nn</c> layers expect: floating-point samples (float16, bfloat16, float32,
 /// float64) are converted to float32; integer, bool and complex ones are refused with an
 /// <see cref="ArgumentException"/> that says how to convert them (PyTorch would fail later, inside the first layer,
@@ -39,6 +39,29 @@ public static partial class UserData
         // A copy: the dataset must not change when the caller later modifies or disposes its tensor.
         using var detached = samples.detach();
         return new NpyDataset(name, detached.to_type(ScalarType.Float32, copy: true));
+    }
+
+    /// <summary>
+    /// The samples of <paramref name="samples"/> with their class labels <paramref name="labels"/>, for conditional losses
+    /// (those that read <c>y</c>): drawn exactly as <see cref="FromTensor(Tensor, string)"/> draws the samples, each batch
+    /// with the labels of its samples. Labels are one class index per sample, shape [N]: integers (any integer dtype), or
+    /// floats that all hold whole numbers; K, the number of classes, is <paramref name="classCount"/> or the largest label
+    /// + 1. A class with no sample is allowed (its frequency is 0, so the generator is asked for it only with uniform
+    /// noise labels).
+    /// </summary>
+    /// <param name="samples">The real samples, the first dimension indexing them.</param>
+    /// <param name="labels">The class of each sample, shape [N] (copied).</param>
+    /// <param name="name">The dataset's name in checkpoints and logs.</param>
+    /// <param name="classCount">K, when the labels do not show every class; null for the largest label + 1.</param>
+    /// <param name="classNames">A name per class for plots and reports; null for "class 0", "class 1", ...</param>
+    /// <exception cref="ArgumentException">The samples fail <see cref="FromTensor(Tensor, string)"/>'s checks, or the labels are
+    /// not integers (or whole-number floats), not [N], of another length than the samples, negative, or not covered by
+    /// <paramref name="classCount"/>.</exception>
+    public static ILabelledDataset FromTensor(Tensor samples, Tensor labels, string name = "tensor", int? classCount = null, IReadOnlyList<string>? classNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var unlabelled = (FiniteDataset)FromTensor(samples, name);
+        return LabelledFiniteDataset.Create(unlabelled, labels, $"The labels of '{name}'", classCount, classNames, nameof(labels));
     }
 
     /// <summary>

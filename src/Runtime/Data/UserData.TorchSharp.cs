@@ -40,7 +40,10 @@ public static partial class UserData
         var labels = new Tensor[samples.SampleCount];
         for (long i = 0; i < labels.Length; i++)
         {
-            var label = SampleTensor(dataset.GetTensor(i), labelKey, name, nameof(dataset));
+            var item = dataset.GetTensor(i);
+            if (item is null || !item.TryGetValue(labelKey, out var label) || label is null)
+                throw new ArgumentException($"Sample {i} of '{name}' has no '{labelKey}' label" +
+                    (item is null ? " (GetTensor returned null)." : $"; its keys are {string.Join(", ", item.Keys.Select(k => $"'{k}'"))}. Pass the key of the labels (labelKey: \"...\")."), nameof(labelKey));
             labels[i] = label.numel() == 1 ? label.reshape(1).cpu()
                 : throw new ArgumentException($"The '{labelKey}' label of sample {i} of '{name}' has shape {ShapeUtil.Format(label.shape)}; a label is one class index (a 0-d or one-element tensor).", nameof(dataset));
         }

@@ -79,9 +79,17 @@ public static partial class UserData
     /// <param name="loader">The loader; enumerated lazily, once per epoch, and not disposed.</param>
     /// <param name="key">The dictionary key of the sample tensors in each batch.</param>
     /// <param name="name">The dataset's name in checkpoints and logs.</param>
+    /// <param name="labelKey">
+    /// The dictionary key of each batch's class labels ([B] integers), for conditional losses; null: unlabelled. The
+    /// loader is enumerated once here, a whole pass, to find K and the class frequencies (the batches of later passes
+    /// must carry labels in [0, K) too); the result is then an <see cref="ILabelledDataset"/> whose batches carry the
+    /// labels of their samples.
+    /// </param>
+    /// <param name="classCount">K, when the labels do not show every class; null for the largest label of the pass + 1.</param>
     /// <exception cref="ArgumentException">The loader yields no batch, or its first batch has no <paramref name="key"/>,
-    /// is not floating point, or has another rank than [B, D] or [B, C, H, W].</exception>
-    public static IDataset FromDataLoader(TorchDataLoader loader, string key = "image", string name = "dataloader")
+    /// is not floating point, or has another rank than [B, D] or [B, C, H, W]; a batch's labels are missing or are not
+    /// one class index per sample (see <see cref="FromTensor(Tensor, Tensor, string, int?, IReadOnlyList{string}?)"/>).</exception>
+    public static IDataset FromDataLoader(TorchDataLoader loader, string key = "image", string name = "dataloader", string? labelKey = null, int? classCount = null)
     {
         ArgumentNullException.ThrowIfNull(loader);
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
@@ -97,12 +105,31 @@ public static partial class UserData
                 throw new ArgumentException($"The DataLoader of '{name}' yields '{key}' batches of shape {ShapeUtil.Format(batch.shape)}; GanDsl trains on [B, D] vectors or [B, C, H, W] images.", nameof(loader));
             sampleShape = batch.shape[1..];
         }
-        IEnumerable<Tensor> Batches()
+        IEnumerable<StreamItem> Batches()
         {
-            foreach (var batch in loader) yield return SampleTensor(batch, key, name, nameof(loader));
+            foreach (var batch in loader)
+                yield return new StreamItem(SampleTensor(batch, key, name, nameof(loader)), labelKey is null ? null : LabelTensor(batch, labelKey, name));
         }
-        return new BatchStream(Batches(), sampleShape, name, nameof(loader));
+        if (labelKey is null) return new BatchStream(Batches(), sampleShape, name, nameof(loader));
+
+        // One pass for K and the class frequencies: labels are small, and the trainer needs both before step 1.
+        var labels = new List<Tensor>();
+        foreach (var batch in loader)
+        {
+            var label = LabelTensor(batch, labelKey, name);
+            labels.Add(label.detach().clone());   // a copy: the loader disposes its batches when it moves on
+        }
+        using var all = torch.cat(labels);
+        foreach (var l in labels) l.Dispose();
+        var valid = ClassLabels.Check(all, all.shape[0], $"The '{labelKey}' labels of '{name}'", classCount, nameof(loader));
+        valid.Values.Dispose();
+        return new LabelledBatchStream(Batches(), sampleShape, name, nameof(loader), valid.ClassCount, valid.Frequencies);
     }
+
+    private static Tensor LabelTensor(Dictionary<string, Tensor>? batch, string labelKey, string name) =>
+        batch is not null && batch.TryGetValue(labelKey, out var labels) && labels is not null ? labels
+        : throw new ArgumentException($"A batch of '{name}' has no '{labelKey}' labels" +
+            (batch is null ? " (the loader gave null)." : $"; its keys are {string.Join(", ", batch.Keys.Select(k => $"'{k}'"))}. Pass the key of the labels (labelKey: \"...\")."), "labelKey");
 
     private static Tensor SampleTensor(Dictionary<string, Tensor>? item, string key, string name, string parameter) =>
         item is null ? throw new ArgumentException($"'{name}' gave null instead of a dictionary of tensors.", parameter)

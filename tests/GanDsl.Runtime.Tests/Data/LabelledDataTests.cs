@@ -238,4 +238,39 @@ public class LabelledDataTests
         Assert.IsNotAssignableFrom<ILabelledDataset>(UserData.FromDataset(new Points(10)));
         Assert.Contains("Sample 0 of 'dataset' has no 'class' label; its keys are 'image', 'label'", Assert.Throws<ArgumentException>(() => UserData.FromDataset(new Points(10), labelKey: "class")).Message);
     }
+
+    /// <summary>A loader's labels follow its samples through batches cut across the loader's batches and passes, and after a restore.</summary>
+    [Fact]
+    public void FromDataLoader_with_a_label_key_cuts_labels_with_their_samples()
+    {
+        using var loader = new TorchSharp.Modules.DataLoader(new Points(10), 4);   // batches of 4, 4 and 2, in order
+        var data = Assert.IsAssignableFrom<ILabelledDataset>(UserData.FromDataLoader(loader, labelKey: "label"));
+        Assert.Equal(3, data.ClassCount);
+        Assert.Equal([0.4, 0.3, 0.3], data.ClassFrequencies);
+        var sampler = (ILabelledBatchSampler)data.CreateSampler(3, 0);
+        byte[]? state = null;
+        (float[], long[]) Draw(ILabelledBatchSampler s)
+        {
+            var (x, y) = s.NextLabelled();
+            return (x.data<float>().ToArray(), Host(y));
+        }
+        var afterState = new List<(float[], long[])>();
+        for (var b = 0; b < 9; b++)   // 27 samples: across the loader's batches and into its third pass
+        {
+            if (b == 4) state = sampler.GetState();
+            var (rows, classes) = Draw(sampler);
+            if (b >= 4) afterState.Add((rows, classes));
+            for (var i = 0; i < 3; i++) Assert.Equal((long)rows[2 * i] % 3, classes[i]);
+        }
+        var restored = (ILabelledBatchSampler)data.CreateSampler(3, 0);
+        restored.SetState(state!);
+        foreach (var (rows, classes) in afterState)
+        {
+            var (rows2, classes2) = Draw(restored);
+            Assert.Equal(rows, rows2);
+            Assert.Equal(classes, classes2);
+        }
+        Assert.Contains("has no 'class' labels; its keys are 'image', 'label'",
+            Assert.Throws<ArgumentException>(() => UserData.FromDataLoader(loader, labelKey: "class")).Message);
+    }
 }

@@ -28,14 +28,7 @@ public static class IdxFile
     /// <exception cref="DataFileException">When the file is truncated, corrupt, or not a label file.</exception>
     public static byte[] ReadLabels(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"IDX file '{path}' does not exist.", path);
-        using var file = File.OpenRead(path);
-        bool gzip = file.Length >= 2 && file.ReadByte() == 0x1F && file.ReadByte() == 0x8B;
-        file.Position = 0;
-        using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
-        string what = gzip ? "gzip-compressed IDX file" : "IDX file";
+        using var stream = Open(path, out var what);
 
         Span<byte> header = stackalloc byte[8];
         int got = ReadFully(stream, header, path, what);
@@ -61,15 +54,7 @@ public static class IdxFile
     /// <exception cref="DataFileException">When the file is truncated, not gzip although it looks like it, or has a bad header.</exception>
     public static IdxImages ReadImages(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"IDX file '{path}' does not exist.", path);
-
-        using var file = File.OpenRead(path);
-        bool gzip = file.Length >= 2 && file.ReadByte() == 0x1F && file.ReadByte() == 0x8B;
-        file.Position = 0;
-        using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
-        string what = gzip ? "gzip-compressed IDX file" : "IDX file";
+        using var stream = Open(path, out var what);
 
         Span<byte> header = stackalloc byte[16];
         int got = ReadFully(stream, header, path, what);
@@ -92,6 +77,19 @@ public static class IdxFile
             throw new DataFileException(path,
                 $"The {what} '{path}' is truncated: the header promises {count} images of {rows} × {columns} = {pixels.Length} bytes, but only {got} follow. Re-download or reinstall the file.");
         return new IdxImages(pixels, count, rows, columns);
+    }
+
+    /// <summary>Opens an IDX file, decompressing it when it starts like gzip; <paramref name="what"/> describes it for messages.</summary>
+    private static Stream Open(string path, out string what)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"IDX file '{path}' does not exist.", path);
+        var file = File.OpenRead(path);
+        bool gzip = file.Length >= 2 && file.ReadByte() == 0x1F && file.ReadByte() == 0x8B;
+        file.Position = 0;
+        what = gzip ? "gzip-compressed IDX file" : "IDX file";
+        return gzip ? new GZipStream(file, CompressionMode.Decompress) : file;   // disposing the GZipStream closes the file
     }
 
     private static int ReadFully(Stream stream, Span<byte> buffer, string path, string what)

@@ -198,4 +198,50 @@ public class ConditionalTrainingTests : TempFolderTests
         Assert.Equal(2, o.ExitCode);
         Assert.Contains("--noise-labels must be data or uniform, not 'balanced'", o.Stderr);
     }
+
+    /// <summary>A user's labelled dataset: the ring's samples, with a class count, frequencies and labels of the test's choosing.</summary>
+    private sealed class UserLabelled(int classCount, double[] frequencies, Func<Tensor, Tensor> labels) : ILabelledDataset
+    {
+        private readonly GaussianMixture2D _ring = GaussianMixture2D.Ring();
+        public string Name => "user-labelled";
+        public IReadOnlyList<long> SampleShape => _ring.SampleShape;
+        public long? Count => null;
+        public int ClassCount => classCount;
+        public IReadOnlyList<string> ClassNames => Enumerable.Range(0, classCount).Select(k => $"c{k}").ToArray();
+        public IReadOnlyList<double> ClassFrequencies => frequencies;
+        public IBatchSampler CreateSampler(int batchSize, ulong seed) => new Sampler(this, (ILabelledBatchSampler)_ring.CreateSampler(batchSize, seed), labels);
+
+        private sealed class Sampler(IDataset dataset, ILabelledBatchSampler ring, Func<Tensor, Tensor> labels) : ILabelledBatchSampler
+        {
+            public IDataset Dataset => dataset;
+            public int BatchSize => ring.BatchSize;
+            public long[] BatchShape => ring.BatchShape;
+            public long Epoch => 0;
+            public long BatchesDrawn => ring.BatchesDrawn;
+            public Tensor NextTensor(Device? device = null) => ring.NextTensor(device);
+            public (Tensor Samples, Tensor Labels) NextLabelled(Device? device = null)
+            {
+                var (x, y) = ring.NextLabelled(device);
+                return (x, labels(y));
+            }
+            public byte[] GetState() => ring.GetState();
+            public void SetState(byte[] state) => ring.SetState(state);
+        }
+    }
+
+    [Fact]
+    public void A_users_labelled_data_that_breaks_the_contract_is_named()
+    {
+        var dir = TempDir("user");
+        var uniform = Enumerable.Repeat(0.125, 8).ToArray();
+        var e = Assert.Throws<TrainingSetupException>(() => Trainer.Create(new TestConditional(), new TinyTestFamily(), Options(dir, 1, data: ""), new UserLabelled(0, [], y => y)));
+        Assert.Contains("The data 'user-labelled' (UserLabelled) has ClassCount 0", e.Message);
+        e = Assert.Throws<TrainingSetupException>(() => Trainer.Create(new TestConditional(), new TinyTestFamily(), Options(dir, 1, data: ""), new UserLabelled(8, [1, 2], y => y)));
+        Assert.Contains("gives 2 class frequencies for 8 classes", e.Message);
+
+        using var trainer = Trainer.Create(new TestConditional(), new TinyTestFamily(), Options(dir, 1, data: ""), new UserLabelled(8, uniform, y => y.to_type(ScalarType.Int32)));
+        var thrown = Assert.Throws<UserCodeException>(() => trainer.Run(progress: ProgressReporter.Silent));
+        Assert.Contains("NextLabelled", thrown.Message);
+        Assert.Contains("must be int64 of shape [64]", thrown.Message);
+    }
 }

@@ -20,7 +20,7 @@ public static class TrainCommand
         var assembly = CliOptions.Assembly("losses and model families");
         var loss = CliOptions.CompleteLosses(CliOptions.Text("--loss", "a loss of 'gan list' (wgan-gp, nonsaturating, ...)", "NAME", required: true), assembly);
         var data = CliOptions.CompleteData(CliOptions.Text("--data", "ring | grid | swissroll | fashion-mnist | FILE.npy (float32, N x D or N x C x H x W)", "DATA", required: true));
-        var labels = CliOptions.Text("--labels", "class labels of a .npy --data: a .npy of one class index per sample (integers), for conditional losses", "FILE.npy");
+        var labels = CliOptions.Text("--labels", "conditional losses: a .npy of one class index per sample of a .npy --data", "FILE.npy");
         var noiseLabels = NoiseLabelsOption();
         var @out = CliOptions.Text("--out", "output folder", "DIR", required: true);
         var model = CliOptions.CompleteModels(CliOptions.Text("--model", "mlp (2D, default) | dcgan28 (1x28x28 images) | a family of an --assembly", "NAME"), assembly);
@@ -59,7 +59,7 @@ public static class TrainCommand
                 Loss = parse.GetValue(loss)!,
                 Data = parse.GetValue(data)!,
                 Labels = parse.GetValue(labels),
-                NoiseLabels = parse.GetValue(noiseLabels),
+                NoiseLabels = parse.GetValue(noiseLabels) ?? LabelDistribution.DataFrequencies,
                 OutputDirectory = parse.GetValue(@out)!,
                 Model = parse.GetValue(model) ?? "mlp",
                 Steps = parse.GetValue(steps),
@@ -105,15 +105,14 @@ public static class TrainCommand
         if (Path.Combine(full, "tensorboard") is var events && Directory.Exists(events)) Directory.Delete(events, recursive: true);
     }
 
-    /// <summary><c>--noise-labels data|uniform</c>: where a conditional loss's generator labels yz come from.</summary>
-    private static Option<LabelDistribution> NoiseLabelsOption()
+    /// <summary><c>--noise-labels data|uniform</c>: where a conditional loss's generator labels yz come from; null when absent (data).</summary>
+    private static Option<LabelDistribution?> NoiseLabelsOption()
     {
-        var option = new Option<LabelDistribution>("--noise-labels")
+        var option = new Option<LabelDistribution?>("--noise-labels")
         {
-            Description = "conditional losses: draw the generator's labels yz from the data's class frequencies (data, default) or uniformly",
-            HelpName = "data|uniform",
-            DefaultValueFactory = _ => LabelDistribution.DataFrequencies,
-            CustomParser = r => r.Tokens.Count == 0 ? LabelDistribution.DataFrequencies : r.Tokens[0].Value.Trim().ToLowerInvariant() switch
+            Description = "conditional losses: draw G's labels yz by the data's class frequencies (data, default) or uniformly",
+            HelpName = "FROM",
+            CustomParser = r => r.Tokens.Count == 0 ? null : r.Tokens[0].Value.Trim().ToLowerInvariant() switch
             {
                 "data" => LabelDistribution.DataFrequencies,
                 "uniform" => LabelDistribution.Uniform,
@@ -123,10 +122,10 @@ public static class TrainCommand
         option.CompletionSources.Add("data", "uniform");
         return option;
 
-        static LabelDistribution Error(System.CommandLine.Parsing.ArgumentResult result, string message)
+        static LabelDistribution? Error(System.CommandLine.Parsing.ArgumentResult result, string message)
         {
             result.AddError(message);
-            return default;
+            return null;
         }
     }
 

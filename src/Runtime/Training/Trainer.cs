@@ -292,7 +292,7 @@ public sealed partial class Trainer : IDisposable
         try { (real, realLabels) = DrawRealBatch(); }   // with its labels y when the loss uses labels (Trainer.Labels.cs)
         catch (Exception e) when (UserCodeException.IsFenced(e))
         {
-            throw UserCodeException.Threw(_sampler.GetType(), nameof(IBatchSampler.NextTensor), e, $"{Where(phase, criticIndex)}, drawing a batch of the data '{_dataset.Name}'");
+            throw UserCodeException.Threw(_sampler.GetType(), _labels is null ? nameof(IBatchSampler.NextTensor) : nameof(ILabelledBatchSampler.NextLabelled), e, $"{Where(phase, criticIndex)}, drawing a batch of the data '{_dataset.Name}'");
         }
         var epochEnded = _sampler.Epoch > epoch;
         var noise = LocalRows(torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator));

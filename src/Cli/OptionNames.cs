@@ -14,6 +14,8 @@ public static partial class OptionNames
     {
         ["TrainOptions.Loss"] = "--loss",
         ["TrainOptions.Data"] = "--data",
+        ["TrainOptions.Labels"] = "--labels",
+        ["TrainOptions.NoiseLabels"] = "--noise-labels",
         ["TrainOptions.Model"] = "--model",
         ["TrainOptions.Steps"] = "--steps",
         ["TrainOptions.BatchSize"] = "--batch",

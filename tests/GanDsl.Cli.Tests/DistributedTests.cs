@@ -87,6 +87,18 @@ public sealed class DistributedTests : TempFolderTests
         for (var i = 0; i < d1.Length; i++) Assert.True(Math.Abs(d1[i] - d2[i]) < RoundOff, $"step {i + 1}: D loss {d2[i]} on 2 ranks, {d1[i]} alone");
     }
 
+    /// <summary>
+    /// A conditional loss (its terms weighted by y and yz): each rank gets its rows of the batch's labels and of yz with its
+    /// rows of the batch and the noise, so 2 ranks train as one process (labels not sliced would not even fit the rows).
+    /// </summary>
+    [Fact]
+    public void A_conditional_loss_on_two_ranks_trains_as_one_process()
+    {
+        var (alone, ranks) = AloneAndTwoRanks("test-conditional", "8");
+        Assert.True(ranks.BitwiseIdentical, "the ranks ended with different networks");
+        Assert.True(alone.MaxDifference(ranks.Dir) < RoundOff, $"2 ranks differ from 1 process by {alone.MaxDifference(ranks.Dir):G3}");
+    }
+
     /// <summary>The negative control of the equivalence: without the gradient all-reduce, the same check fails.</summary>
     [Fact]
     public void Without_the_gradient_allreduce_the_ranks_drift_apart()

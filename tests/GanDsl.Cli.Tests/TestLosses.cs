@@ -18,6 +18,7 @@ using GanDsl.Tests.Cli;
 [assembly: GeneratedGanLoss("test-throwing", typeof(TestThrowing))]
 [assembly: GeneratedGanLoss("test-null-step", typeof(TestNullStep))]
 [assembly: GeneratedGanLoss("test-ttur", typeof(TestTtur))]
+[assembly: GeneratedGanLoss("test-conditional", typeof(TestConditional))]
 
 namespace GanDsl.Tests.Cli;
 
@@ -351,5 +352,48 @@ public sealed class TestTtur() : TestLossBase(MakeInfo("test-ttur") with
         var loss = GeneratorThroughCritic(c).neg().softplus().mean();
         loss.backward();
         return new StepResult(loss.ToDouble());
+    }
+}
+
+/// <summary>
+/// A conditional loss written by hand (the DSL's own are written elsewhere): the non-saturating GAN with each sample's
+/// term weighted by its class, (1 + label) / K, so the labels y and yz change every loss value; it reports their means
+/// and records what each step saw. <c>usesLabels: false</c> gives the same loss declaring no labels (weights 1).
+/// </summary>
+public sealed class TestConditional(bool usesLabels) : TestLossBase(MakeInfo(usesLabels ? "test-conditional" : "test-unconditional") with { UsesLabels = usesLabels })
+{
+    public TestConditional() : this(usesLabels: true) { }
+
+    /// <summary>What one step's context held, copied to the host.</summary>
+    public sealed record Seen(float[] Real, long[]? RealLabels, float[] Noise, long[]? NoiseLabels, int ClassCount);
+
+    public List<Seen> Steps { get; } = new();
+
+    private static long[]? Host(Tensor? labels) => labels is null ? null : labels.cpu().data<long>().ToArray();
+
+    private Tensor Weight(Tensor? labels, StepContext c, long rows) =>
+        usesLabels ? labels!.to_type(ScalarType.Float32).add(1).div(c.ClassCount).unsqueeze(1) : torch.ones(rows, 1);
+
+    private StepTerm[] LabelTerms(StepContext c) => usesLabels
+        ? [new("y_mean", c.RealLabels!.to_type(ScalarType.Float64).mean()), new("yz_mean", c.NoiseLabels!.to_type(ScalarType.Float64).mean())]
+        : [];
+
+    public override StepResult DiscriminatorStep(StepContext c)
+    {
+        Steps.Add(new Seen(GanDsl.Data.DataTensorExtensions.HostFloats(c.Real), Host(c.RealLabels), GanDsl.Data.DataTensorExtensions.HostFloats(c.Noise), Host(c.NoiseLabels), c.ClassCount));
+        var real = c.Network("D").call(c.Real);
+        var fake = CriticOnFake(c);
+        var loss = (real.neg().softplus() * Weight(c.RealLabels, c, real.shape[0])).mean() + (fake.softplus() * Weight(c.NoiseLabels, c, fake.shape[0])).mean();
+        loss.backward();
+        return new StepResult(loss, LabelTerms(c));
+    }
+
+    public override StepResult GeneratorStep(StepContext c)
+    {
+        Steps.Add(new Seen(GanDsl.Data.DataTensorExtensions.HostFloats(c.Real), Host(c.RealLabels), GanDsl.Data.DataTensorExtensions.HostFloats(c.Noise), Host(c.NoiseLabels), c.ClassCount));
+        var fake = GeneratorThroughCritic(c);
+        var loss = (fake.neg().softplus() * Weight(c.NoiseLabels, c, fake.shape[0])).mean();
+        loss.backward();
+        return new StepResult(loss, LabelTerms(c));
     }
 }

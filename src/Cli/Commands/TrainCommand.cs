@@ -20,6 +20,8 @@ public static class TrainCommand
         var assembly = CliOptions.Assembly("losses and model families");
         var loss = CliOptions.CompleteLosses(CliOptions.Text("--loss", "a loss of 'gan list' (wgan-gp, nonsaturating, ...)", "NAME", required: true), assembly);
         var data = CliOptions.CompleteData(CliOptions.Text("--data", "ring | grid | swissroll | fashion-mnist | FILE.npy (float32, N x D or N x C x H x W)", "DATA", required: true));
+        var labels = CliOptions.Text("--labels", "conditional losses: a .npy of one class index per sample of a .npy --data", "FILE.npy");
+        var noiseLabels = NoiseLabelsOption();
         var @out = CliOptions.Text("--out", "output folder", "DIR", required: true);
         var model = CliOptions.CompleteModels(CliOptions.Text("--model", "mlp (2D, default) | dcgan28 (1x28x28 images) | a family of an --assembly", "NAME"), assembly);
         var steps = CliOptions.Long("--steps", "generator steps in total (each follows the loss's critic steps)", 1000);
@@ -48,7 +50,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a loss on a dataset; outputs in --out.")
         {
-            loss, data, @out, model, steps, batch, lrG, lrD, lr, betas, set, seed, device, threads, separate, noMklFastPath, ema, resume, overwrite, initFrom,
+            loss, data, labels, noiseLabels, @out, model, steps, batch, lrG, lrD, lr, betas, set, seed, device, threads, separate, noMklFastPath, ema, resume, overwrite, initFrom,
             checkpointEvery, sampleEvery, logEvery, samples, fashionMnist, assembly, verbose,
         };
         command.SetAction(parse =>
@@ -57,6 +59,8 @@ public static class TrainCommand
             {
                 Loss = parse.GetValue(loss)!,
                 Data = parse.GetValue(data)!,
+                Labels = parse.GetValue(labels),
+                NoiseLabels = parse.GetValue(noiseLabels) ?? LabelDistribution.DataFrequencies,
                 OutputDirectory = parse.GetValue(@out)!,
                 Model = parse.GetValue(model) ?? "mlp",
                 Steps = parse.GetValue(steps),
@@ -103,6 +107,30 @@ public static class TrainCommand
         // Outputs that accumulate rather than being replaced: the old run's pictures and TensorBoard events would mix with the new run's.
         foreach (var picture in Directory.EnumerateFiles(full, "samples_*.png")) File.Delete(picture);
         if (Path.Combine(full, "tensorboard") is var events && Directory.Exists(events)) Directory.Delete(events, recursive: true);
+    }
+
+    /// <summary><c>--noise-labels data|uniform</c>: where a conditional loss's generator labels yz come from; null when absent (data).</summary>
+    private static Option<LabelDistribution?> NoiseLabelsOption()
+    {
+        var option = new Option<LabelDistribution?>("--noise-labels")
+        {
+            Description = "conditional losses: draw G's labels yz by the data's class frequencies (data, default) or uniformly",
+            HelpName = "FROM",
+            CustomParser = r => r.Tokens.Count == 0 ? null : r.Tokens[0].Value.Trim().ToLowerInvariant() switch
+            {
+                "data" => LabelDistribution.DataFrequencies,
+                "uniform" => LabelDistribution.Uniform,
+                _ => Error(r, $"--noise-labels must be data or uniform, not '{r.Tokens[0].Value}'."),
+            },
+        };
+        option.CompletionSources.Add("data", "uniform");
+        return option;
+
+        static LabelDistribution? Error(System.CommandLine.Parsing.ArgumentResult result, string message)
+        {
+            result.AddError(message);
+            return null;
+        }
     }
 
     /// <summary><c>--betas B1,B2</c> (every Adam network) and <c>--betas NAME=B1,B2</c> (one network), each at most once.</summary>

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace GanDsl.Data;
 
 /// <summary>
-/// User data held in memory, from a float32 <c>.npy</c> file or a tensor (<see cref="UserData.FromTensor"/>): N × D
+/// User data held in memory, from a float32 <c>.npy</c> file or a tensor (<see cref="UserData.FromTensor(Tensor, string)"/>): N × D
 /// vectors or N × C × H × W images, served as stored (no rescaling: images are expected in the range the generator's
 /// output activation produces, usually [−1, 1]). Batches are gathered on the run's device.
 /// </summary>

@@ -20,11 +20,15 @@ public abstract class StreamDataset : IDataset
     /// <inheritdoc/>
     public long? Count => null;
 
-    /// <summary>Draws one sample into <paramref name="destination"/> (length = product of the sample shape).</summary>
-    internal abstract void DrawSample(Xoshiro256 random, Span<float> destination);
+    /// <summary>
+    /// Draws one sample into <paramref name="destination"/> (length = product of the sample shape) and returns its class:
+    /// the label of a labelled stream (an <see cref="ILabelledDataset"/>), 0 for an unlabelled one.
+    /// </summary>
+    internal abstract int DrawSample(Xoshiro256 random, Span<float> destination);
 
     /// <inheritdoc/>
-    public IBatchSampler CreateSampler(int batchSize, ulong seed) => new StreamSampler(this, batchSize, seed);
+    public IBatchSampler CreateSampler(int batchSize, ulong seed) =>
+        this is ILabelledDataset ? new LabelledStreamSampler(this, batchSize, seed) : new StreamSampler(this, batchSize, seed);
 }
 
 /// <summary>
@@ -65,8 +69,10 @@ public abstract class FiniteDataset : IDataset
     /// A sampler visiting the samples in epochs. Each epoch is a permutation drawn from a stream derived from
     /// the seed and the epoch number; a batch never mixes two epochs, so the last
     /// <c>SampleCount % batchSize</c> samples of each permutation are skipped (different ones every epoch).
+    /// For a <see cref="LabelledFiniteDataset"/> it is an <see cref="ILabelledBatchSampler"/>.
     /// </summary>
-    public IBatchSampler CreateSampler(int batchSize, ulong seed) => new EpochSampler(this, batchSize, seed);
+    public IBatchSampler CreateSampler(int batchSize, ulong seed) =>
+        this is LabelledFiniteDataset labelled ? new LabelledEpochSampler(labelled, batchSize, seed) : new EpochSampler(this, batchSize, seed);
 }
 
 /// <summary>Layout of the byte arrays that samplers return from <c>GetState</c>.</summary>
@@ -130,8 +136,9 @@ internal static class SamplerStateFormat
 /// time into one tensor (a chunk: one batch, then twice as many each time, up to about 1 MB), which goes to the device
 /// once and hands out a view per batch, so a step copies nothing from the host. The generator's state before each
 /// batch of the chunk is kept, so a checkpoint stores the position of the next batch handed out, as if drawn one by one.
+/// The samples' classes are recorded as they are drawn; only <see cref="LabelledStreamSampler"/> sends them to the device.
 /// </summary>
-internal sealed class StreamSampler : IBatchSampler
+internal class StreamSampler : IBatchSampler
 {
     private const int ChunkBytes = 1 << 20;
     private readonly StreamDataset _dataset;
@@ -142,6 +149,8 @@ internal sealed class StreamSampler : IBatchSampler
     private byte[] _states = [];      // generator state before each batch of the chunk
     private Tensor? _chunk;           // [batches, BatchShape...], on _chunkDevice
     private float[] _chunkValues = [];
+    private long[] _chunkLabelValues = [];
+    private Tensor? _labelChunk;      // [batches, BatchSize] int64, on the device of _chunk, made on the first labelled draw
     private int _chunkBatches;        // batches in the chunk
     private int _next;                // the chunk's next batch to hand out
 
@@ -162,17 +171,25 @@ internal sealed class StreamSampler : IBatchSampler
     public long Epoch => 0;
     public long BatchesDrawn { get; private set; }
 
-    public Tensor NextTensor(Device? device = null)
+    public Tensor NextTensor(Device? device = null) => Next(device, withLabels: false).Samples;
+
+    /// <summary>The next batch, and with <paramref name="withLabels"/> its classes as a view of the chunk's labels on the device.</summary>
+    protected (Tensor Samples, Tensor? Labels) Next(Device? device, bool withLabels)
     {
         device ??= CPU;
         if (_next == _chunkBatches) Fill();
         if (_chunk is null || _chunk.device_type != device.type || _chunk.device_index != device.index)
         {
             _chunk?.Dispose();
+            _labelChunk?.Dispose();
+            _labelChunk = null;
             _chunk = torch.tensor(_chunkValues, [_chunkBatches, .. BatchShape], device: device).DetachFromDisposeScope();   // lives across steps
         }
+        if (withLabels)
+            _labelChunk ??= torch.tensor(_chunkLabelValues, [_chunkBatches, BatchSize], device: device).DetachFromDisposeScope();
         BatchesDrawn++;
-        return _chunk.select(0, _next++);
+        var index = _next++;
+        return (_chunk.select(0, index), withLabels ? _labelChunk!.select(0, index) : null);
     }
 
     /// <summary>Draws the next chunk of batches on the host.</summary>
@@ -180,16 +197,19 @@ internal sealed class StreamSampler : IBatchSampler
     {
         _chunk?.Dispose();
         _chunk = null;
+        _labelChunk?.Dispose();
+        _labelChunk = null;
         _chunkBatches = Math.Min(_maxChunkBatches, 1 << Math.Min(_fills++, 30));
         int batchSize = BatchSize * _sampleSize;
         if (_chunkValues.Length != _chunkBatches * batchSize) _chunkValues = new float[checked(_chunkBatches * batchSize)];
+        if (_chunkLabelValues.Length != _chunkBatches * BatchSize) _chunkLabelValues = new long[_chunkBatches * BatchSize];
         if (_states.Length != _chunkBatches * Xoshiro256.StateSize) _states = new byte[_chunkBatches * Xoshiro256.StateSize];
         for (int b = 0; b < _chunkBatches; b++)
         {
             _random.WriteState(_states.AsSpan(b * Xoshiro256.StateSize, Xoshiro256.StateSize));
             var batch = _chunkValues.AsSpan(b * batchSize, batchSize);
             for (int i = 0; i < BatchSize; i++)
-                _dataset.DrawSample(_random, batch.Slice(i * _sampleSize, _sampleSize));
+                _chunkLabelValues[b * BatchSize + i] = _dataset.DrawSample(_random, batch.Slice(i * _sampleSize, _sampleSize));
         }
         _next = 0;
     }
@@ -213,7 +233,19 @@ internal sealed class StreamSampler : IBatchSampler
         BatchesDrawn = drawn;
         _chunk?.Dispose();
         _chunk = null;
+        _labelChunk?.Dispose();
+        _labelChunk = null;
         _chunkBatches = _next = _fills = 0;
+    }
+}
+
+/// <summary>The sampler of a labelled stream (the ring, the grid): batches and the classes their samples were drawn from.</summary>
+internal sealed class LabelledStreamSampler(StreamDataset dataset, int batchSize, ulong seed) : StreamSampler(dataset, batchSize, seed), ILabelledBatchSampler
+{
+    public (Tensor Samples, Tensor Labels) NextLabelled(Device? device = null)
+    {
+        var (samples, labels) = Next(device, withLabels: true);
+        return (samples, labels!);
     }
 }
 
@@ -222,7 +254,7 @@ internal sealed class StreamSampler : IBatchSampler
 /// a Fisher–Yates shuffle driven by <see cref="Xoshiro256.DeriveSeed"/>(seed, e), so the state is just
 /// (seed, epoch, position) and a restore rebuilds the permutation.
 /// </summary>
-internal sealed class EpochSampler : IBatchSampler
+internal class EpochSampler : IBatchSampler
 {
     private readonly FiniteDataset _dataset;
     private ulong _seed;
@@ -257,7 +289,10 @@ internal sealed class EpochSampler : IBatchSampler
     /// <summary>Full batches per epoch (the remainder of each permutation is skipped).</summary>
     public int BatchesPerEpoch => _batchesPerEpoch;
 
-    public Tensor NextTensor(Device? device = null)
+    public Tensor NextTensor(Device? device = null) => Next(device, labels: null).Samples;
+
+    /// <summary>The next batch, and the <paramref name="labels"/> gathered at the same indices when given.</summary>
+    protected (Tensor Samples, Tensor? Labels) Next(Device? device, Func<Tensor, Tensor>? labels)
     {
         device ??= CPU;
         if (_orderOnDevice is null || _orderOnDevice.device_type != device.type || _orderOnDevice.device_index != device.index)
@@ -266,8 +301,12 @@ internal sealed class EpochSampler : IBatchSampler
             _orderOnDevice = torch.tensor(_order, device: device).DetachFromDisposeScope();   // lives for the epoch, across steps
         }
         Tensor batch;
+        Tensor? batchLabels;
         using (var indices = _orderOnDevice.narrow(0, (long)_batchInEpoch * BatchSize, BatchSize))
+        {
             batch = _dataset.GetBatch(indices);
+            batchLabels = labels?.Invoke(indices);
+        }
         BatchesDrawn++;
         if (++_batchInEpoch == _batchesPerEpoch)
         {
@@ -275,7 +314,7 @@ internal sealed class EpochSampler : IBatchSampler
             _batchInEpoch = 0;
             Shuffle(_epoch);
         }
-        return batch;
+        return (batch, batchLabels);
     }
 
     private void Shuffle(long epoch)
@@ -315,5 +354,15 @@ internal sealed class EpochSampler : IBatchSampler
         _batchInEpoch = batchInEpoch;
         BatchesDrawn = drawn;
         Shuffle(epoch);
+    }
+}
+
+/// <summary>The sampler of a <see cref="LabelledFiniteDataset"/>: the batches of <see cref="EpochSampler"/> and their labels, gathered at the same indices on the device.</summary>
+internal sealed class LabelledEpochSampler(LabelledFiniteDataset dataset, int batchSize, ulong seed) : EpochSampler(dataset, batchSize, seed), ILabelledBatchSampler
+{
+    public (Tensor Samples, Tensor Labels) NextLabelled(Device? device = null)
+    {
+        var (samples, labels) = Next(device, dataset.GetLabels);
+        return (samples, labels!);
     }
 }

@@ -3,12 +3,16 @@ namespace GanDsl.Data;
 /// <summary>
 /// A mixture of equally weighted isotropic 2D Gaussians, the standard toy test for mode collapse
 /// (Metz et al. 2017, "Unrolled GANs"; Gulrajani et al. 2017, "Improved training of Wasserstein GANs").
-/// An infinite stream: each sample picks a mode uniformly, then adds N(0, std²) to each coordinate.
+/// An infinite stream: each sample picks a mode uniformly, then adds N(0, std²) to each coordinate. Each sample is
+/// labelled with its mode (class k is the mode at <see cref="Modes"/>[k], named "mode k"), so conditional losses train
+/// on it with uniform class frequencies.
 /// </summary>
-public sealed class GaussianMixture2D : StreamDataset, IMixtureDataset2D
+public sealed class GaussianMixture2D : StreamDataset, IMixtureDataset2D, ILabelledDataset
 {
     private static readonly long[] Shape2 = [2];
     private readonly Point2[] _modes;
+    private readonly string[] _classNames;
+    private readonly double[] _frequencies;
 
     /// <summary>A mixture with the given centres and per-coordinate standard deviation.</summary>
     /// <exception cref="ArgumentException">When there are no modes or the deviation is negative or not finite.</exception>
@@ -20,6 +24,8 @@ public sealed class GaussianMixture2D : StreamDataset, IMixtureDataset2D
         Name = name;
         _modes = modes.ToArray();
         ModeStd = std;
+        _classNames = Enumerable.Range(0, _modes.Length).Select(k => $"mode {k}").ToArray();
+        _frequencies = Enumerable.Repeat(1.0 / _modes.Length, _modes.Length).ToArray();
     }
 
     /// <summary>
@@ -65,12 +71,23 @@ public sealed class GaussianMixture2D : StreamDataset, IMixtureDataset2D
     /// <inheritdoc/>
     public double ModeStd { get; }
 
+    /// <summary>The number of modes: a sample's class is the mode it was drawn from.</summary>
+    public int ClassCount => _modes.Length;
+
+    /// <summary>"mode 0", "mode 1", ...: class k is the mode centred at <see cref="Modes"/>[k].</summary>
+    public IReadOnlyList<string> ClassNames => _classNames;
+
+    /// <summary>Uniform: every mode is picked with probability 1/K.</summary>
+    public IReadOnlyList<double> ClassFrequencies => _frequencies;
+
     /// <inheritdoc/>
-    internal override void DrawSample(Xoshiro256 random, Span<float> destination)
+    internal override int DrawSample(Xoshiro256 random, Span<float> destination)
     {
-        Point2 centre = _modes[random.NextInt(_modes.Length)];
+        int mode = random.NextInt(_modes.Length);
+        Point2 centre = _modes[mode];
         destination[0] = (float)(centre.X + ModeStd * random.NextGaussian());
         destination[1] = (float)(centre.Y + ModeStd * random.NextGaussian());
+        return mode;
     }
 }
 
@@ -117,7 +134,7 @@ public sealed class SwissRoll2D : StreamDataset
     }
 
     /// <inheritdoc/>
-    internal override void DrawSample(Xoshiro256 random, Span<float> destination)
+    internal override int DrawSample(Xoshiro256 random, Span<float> destination)
     {
         double t = 1.5 * Math.PI * (1.0 + 2.0 * random.NextDouble());
         var (sin, cos) = DeterministicMath.SinCos(t);
@@ -125,5 +142,6 @@ public sealed class SwissRoll2D : StreamDataset
         double y = t * sin + Noise * random.NextGaussian();
         destination[0] = (float)(x / Scale);
         destination[1] = (float)(y / Scale);
+        return 0;   // unlabelled
     }
 }

@@ -7,7 +7,7 @@ namespace GanDsl.Data;
 
 /// <summary>Datasets made from data you already hold: a tensor of samples, or batches you produce yourself.</summary>
 /// <remarks>
-/// One dtype rule for every source (<see cref="FromTensor"/>, <see cref="FromBatches"/>, <c>FromDataset</c>,
+/// One dtype rule for every source (<see cref="FromTensor(Tensor, string)"/>, <see cref="FromBatches"/>, <c>FromDataset</c>,
 /// <c>FromDataLoader</c>), as <c>torch.nn</c> layers expect: floating-point samples (float16, bfloat16, float32,
 /// float64) are converted to float32; integer, bool and complex ones are refused with an
 /// <see cref="ArgumentException"/> that says how to convert them (PyTorch would fail later, inside the first layer,
@@ -42,6 +42,29 @@ public static partial class UserData
     }
 
     /// <summary>
+    /// The samples of <paramref name="samples"/> with their class labels <paramref name="labels"/>, for conditional losses
+    /// (those that read <c>y</c>): drawn exactly as <see cref="FromTensor(Tensor, string)"/> draws the samples, each batch
+    /// with the labels of its samples. Labels are one class index per sample, shape [N]: integers (any integer dtype), or
+    /// floats that all hold whole numbers; K, the number of classes, is <paramref name="classCount"/> or the largest label
+    /// + 1. A class with no sample is allowed (its frequency is 0, so the generator is asked for it only with uniform
+    /// noise labels).
+    /// </summary>
+    /// <param name="samples">The real samples, the first dimension indexing them.</param>
+    /// <param name="labels">The class of each sample, shape [N] (copied).</param>
+    /// <param name="name">The dataset's name in checkpoints and logs.</param>
+    /// <param name="classCount">K, when the labels do not show every class; null for the largest label + 1.</param>
+    /// <param name="classNames">A name per class for plots and reports; null for "class 0", "class 1", ...</param>
+    /// <exception cref="ArgumentException">The samples fail <see cref="FromTensor(Tensor, string)"/>'s checks, or the labels are
+    /// not integers (or whole-number floats), not [N], of another length than the samples, negative, or not covered by
+    /// <paramref name="classCount"/>.</exception>
+    public static ILabelledDataset FromTensor(Tensor samples, Tensor labels, string name = "tensor", int? classCount = null, IReadOnlyList<string>? classNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var unlabelled = (FiniteDataset)FromTensor(samples, name);
+        return LabelledFiniteDataset.Create(unlabelled, labels, $"The labels of '{name}'", classCount, classNames, nameof(labels));
+    }
+
+    /// <summary>
     /// Batches you produce (an augmentation pipeline, a generator method; for a TorchSharp <c>DataLoader</c> see
     /// <see cref="FromDataLoader"/>): each element is one batch [B, ...] of real samples. When the sequence ends, it is
     /// enumerated again (the next epoch). The samples flow in order and the trainer cuts its own batches from them, so
@@ -60,8 +83,11 @@ public static partial class UserData
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(sampleShape);
         if (sampleShape.Count == 0 || sampleShape.Any(d => d <= 0)) throw new ArgumentException("The sample shape needs at least one positive size.", nameof(sampleShape));
-        return new BatchStream(batches, sampleShape.ToArray(), name, nameof(batches));
+        return new BatchStream(batches.Select(b => new StreamItem(b, null)), sampleShape.ToArray(), name, nameof(batches));
     }
+
+    /// <summary>One of the user's batches and, for labelled data, its labels (one class per sample).</summary>
+    private readonly record struct StreamItem(Tensor? Samples, Tensor? Labels);
 
     /// <summary>The dtype rule of every source (see the class remarks).</summary>
     private static void CheckFloating(Tensor tensor, string parameter, string what)
@@ -76,7 +102,7 @@ public static partial class UserData
     /// <param name="sampleShape">One sample's shape.</param>
     /// <param name="name">The dataset's name.</param>
     /// <param name="parameter">The argument the batches came from, for messages ("batches", "loader").</param>
-    private sealed class BatchStream(IEnumerable<Tensor> batches, long[] sampleShape, string name, string parameter) : IDataset
+    private class BatchStream(IEnumerable<StreamItem> batches, long[] sampleShape, string name, string parameter) : IDataset
     {
         public string Name => name;
 
@@ -86,10 +112,39 @@ public static partial class UserData
 
         public string Parameter => parameter;
 
-        public IBatchSampler CreateSampler(int batchSize, ulong seed)
+        public virtual IBatchSampler CreateSampler(int batchSize, ulong seed)
         {
             if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
             return new Sampler(this, batches, batchSize);
+        }
+
+        /// <summary>The batches, for the labelled sampler.</summary>
+        protected IEnumerable<StreamItem> Items => batches;
+    }
+
+    /// <summary>A <see cref="BatchStream"/> whose batches come with labels (<see cref="FromDataLoader"/> with a label key).</summary>
+    private sealed class LabelledBatchStream(IEnumerable<StreamItem> batches, long[] sampleShape, string name, string parameter, int classCount, double[] frequencies)
+        : BatchStream(batches, sampleShape, name, parameter), ILabelledDataset
+    {
+        public int ClassCount => classCount;
+
+        public IReadOnlyList<string> ClassNames { get; } = Enumerable.Range(0, classCount).Select(k => $"class {k}").ToArray();
+
+        public IReadOnlyList<double> ClassFrequencies => frequencies;
+
+        public override IBatchSampler CreateSampler(int batchSize, ulong seed)
+        {
+            if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+            return new LabelledSampler(this, Items, batchSize);
+        }
+    }
+
+    private sealed class LabelledSampler(LabelledBatchStream dataset, IEnumerable<StreamItem> batches, int batchSize) : Sampler(dataset, batches, batchSize), ILabelledBatchSampler
+    {
+        public (Tensor Samples, Tensor Labels) NextLabelled(Device? device = null)
+        {
+            var (samples, labels) = Next(device, withLabels: true);
+            return (samples, labels!);
         }
     }
 
@@ -99,10 +154,11 @@ public static partial class UserData
     /// tensors when it moves on, and a producer may refill one tensor in place. The trainer's batches are views of
     /// that copy (or one concatenation on the device where a batch spans two of the user's).
     /// </summary>
-    private sealed class Sampler(BatchStream dataset, IEnumerable<Tensor> batches, int batchSize) : IBatchSampler
+    private class Sampler(BatchStream dataset, IEnumerable<StreamItem> batches, int batchSize) : IBatchSampler
     {
-        private IEnumerator<Tensor>? _enumerator;
+        private IEnumerator<StreamItem>? _enumerator;
         private Tensor? _pending;          // the current user batch: float32, our own copy
+        private Tensor? _pendingLabels;    // its labels (labelled streams): int64, our own copy
         private long _pendingCount;        // samples in it
         private long _pendingOffset;       // samples of it already drawn
         private long _batchInPass;         // index of the current user batch in this pass, for messages
@@ -120,12 +176,22 @@ public static partial class UserData
         /// <summary>Samples drawn since the start: the position a checkpoint stores.</summary>
         public long SamplesDrawn { get; private set; }
 
-        public Tensor NextTensor(Device? device = null)
+        public Tensor NextTensor(Device? device = null) => Next(device, withLabels: false).Samples;
+
+        /// <summary>The next batch, and with <paramref name="withLabels"/> the labels of its samples.</summary>
+        protected (Tensor Samples, Tensor? Labels) Next(Device? device, bool withLabels)
         {
             device ??= CPU;
             var pieces = new List<Tensor>(1);
-            Take(batchSize, pieces, device);
+            var labelPieces = withLabels ? new List<Tensor>(1) : null;
+            Take(batchSize, pieces, labelPieces, device);
             BatchesDrawn++;
+            return (Join(pieces, device), labelPieces is null ? null : Join(labelPieces, device));
+        }
+
+        /// <summary>The pieces as one tensor on <paramref name="device"/> (a view when there is one piece already there).</summary>
+        private static Tensor Join(List<Tensor> pieces, Device device)
+        {
             Tensor batch;
             if (pieces.Count == 1) batch = pieces[0];
             else
@@ -137,14 +203,15 @@ public static partial class UserData
             using (batch) return batch.to(device);   // a batch loaded while skipping (resume) sits on the user's device
         }
 
-        /// <summary>Draws <paramref name="count"/> samples as views into <paramref name="pieces"/> (or skips them when it is null).</summary>
-        private void Take(long count, List<Tensor>? pieces, Device? device)
+        /// <summary>Draws <paramref name="count"/> samples (and labels) as views into <paramref name="pieces"/> (or skips them when it is null).</summary>
+        private void Take(long count, List<Tensor>? pieces, List<Tensor>? labelPieces, Device? device)
         {
             if (_enumerator is null) Start(first: true, device);
             for (long done = 0; done < count;)
             {
                 var take = Math.Min(count - done, _pendingCount - _pendingOffset);
                 pieces?.Add(_pending!.narrow(0, _pendingOffset, take));
+                labelPieces?.Add(_pendingLabels!.narrow(0, _pendingOffset, take));
                 _pendingOffset += take;
                 done += take;
                 SamplesDrawn += take;
@@ -177,9 +244,10 @@ public static partial class UserData
             Epoch++;
         }
 
-        /// <summary>Checks a user batch and keeps a float32 copy of it on <paramref name="device"/> (null: where it is).</summary>
-        private void Load(Tensor? batch, Device? device)
+        /// <summary>Checks a user batch (and its labels) and keeps a float32 copy of it on <paramref name="device"/> (null: where it is).</summary>
+        private void Load(StreamItem item, Device? device)
         {
+            var batch = item.Samples;
             _batchInPass++;
             if (batch is null)
                 throw new ArgumentException($"Batch {_batchInPass} of a pass over '{dataset.Name}' is null.", dataset.Parameter);
@@ -198,6 +266,22 @@ public static partial class UserData
                     : detached.to(ScalarType.Float32, device, copy: true)).DetachFromDisposeScope();   // lives across steps
             _pendingCount = shape[0];
             _pendingOffset = 0;
+            if (dataset is LabelledBatchStream labelled)
+            {
+                // Each loader batch's labels pass the checks of FromTensor's (on the host: a loader makes them there).
+                var what = $"The labels of batch {_batchInPass} of a pass over '{dataset.Name}'";
+                var labels = item.Labels ?? throw new ArgumentException($"{what} are null.", dataset.Parameter);
+                var valid = ClassLabels.Check(labels, _pendingCount, what, labelled.ClassCount, dataset.Parameter);
+                _pendingLabels?.Dispose();
+                var values = valid.Values;   // our own int64 copy on the CPU
+                if (device is not null && (values.device_type != device.type || values.device_index != device.index))
+                {
+                    var moved = values.to(device);
+                    values.Dispose();
+                    values = moved;
+                }
+                _pendingLabels = values.DetachFromDisposeScope();   // lives across steps
+            }
         }
 
         // State: batches and samples drawn; restoring re-enumerates and skips the samples.
@@ -220,7 +304,7 @@ public static partial class UserData
             _enumerator = null;
             Epoch = 0;
             SamplesDrawn = 0;
-            Take(samples, null, null);
+            Take(samples, null, null, null);
             BatchesDrawn = drawn;
         }
     }

@@ -124,6 +124,107 @@ public static partial class NpyFile
     /// <summary>Parses the bytes of a <c>.npy</c> file; <paramref name="path"/> is only used in messages.</summary>
     public static NpyArray Decode(ReadOnlySpan<byte> bytes, string path = "<memory>")
     {
+        var (descr, fortran, shape, dataStart) = ReadHeader(bytes, path);
+        if (descr != "<f4")
+        {
+            string hint = descr switch
+            {
+                ">f4" => "it is big-endian float32",
+                "<f8" or "=f8" => "it is float64",
+                _ => $"its dtype is '{descr}'",
+            };
+            throw new DataFileException(path,
+                $"The .npy file '{path}' cannot be used: {hint}; only little-endian float32 ('<f4') is supported. " +
+                "Convert it with numpy: numpy.save(path, array.astype('<f4')).");
+        }
+        if (fortran)
+            throw new DataFileException(path,
+                $"The .npy file '{path}' is stored in Fortran (column-major) order; only C order is supported. " +
+                "Convert it with numpy: numpy.save(path, numpy.ascontiguousarray(array)).");
+
+        long count = CheckDataLength(bytes.Length - dataStart, shape, 4, "float32", path);
+        var data = new float[count];
+        ReadOnlySpan<byte> body = bytes[(int)dataStart..];
+        for (int i = 0; i < data.Length; i++)
+            data[i] = BinaryPrimitives.ReadSingleLittleEndian(body[(4 * i)..]);
+        return new NpyArray(data, shape);
+    }
+
+    /// <summary>
+    /// Reads class labels from a C-order <c>.npy</c> file of integers (int8 to int64, uint8 to uint64, either byte order)
+    /// or of floats that hold whole numbers (float32, float64: labels saved beside float data), for
+    /// <c>gan train --labels</c>. Checks the dtype and that every value is a whole number within int64; the rank, sign
+    /// and count are the dataset's to check.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
+    /// <exception cref="DataFileException">When the file is not <c>.npy</c>, has another dtype, Fortran order, a value that is not a whole number, or is truncated.</exception>
+    public static (long[] Values, long[] Shape) ReadLabels(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"The .npy file '{path}' does not exist.", path);
+        ReadOnlySpan<byte> bytes = File.ReadAllBytes(path);
+        var (descr, fortran, shape, dataStart) = ReadHeader(bytes, path);
+        if (fortran)
+            throw new DataFileException(path, $"The labels file '{path}' is stored in Fortran (column-major) order; save it with numpy.save(path, numpy.ascontiguousarray(labels)).");
+        // descr: byte order ('<', '>', '|' or '='), kind (i, u, f) and size in bytes.
+        var kind = descr.Length == 3 ? descr[1] : '?';
+        var size = descr.Length == 3 && descr[2] is '1' or '2' or '4' or '8' ? descr[2] - '0' : 0;
+        var bigEndian = descr.Length == 3 && descr[0] == '>';
+        if (kind is not ('i' or 'u' or 'f') || size == 0 || kind == 'f' && size < 4)
+            throw new DataFileException(path,
+                $"The labels file '{path}' has dtype '{descr}'; labels are integers (int64, int32, uint8, ...) or whole-number floats. " +
+                "Save them with numpy.save(path, labels.astype('int64')).");
+        long count = CheckDataLength(bytes.Length - dataStart, shape, size, descr, path);
+        var values = new long[count];
+        var body = bytes[(int)dataStart..];
+        for (int i = 0; i < values.Length; i++)
+        {
+            var item = body.Slice(i * size, size);
+            double asFloat;
+            switch (kind, size)
+            {
+                case ('i' or 'u', 1): values[i] = kind == 'i' ? (sbyte)item[0] : item[0]; continue;
+                case ('i', 2): values[i] = bigEndian ? BinaryPrimitives.ReadInt16BigEndian(item) : BinaryPrimitives.ReadInt16LittleEndian(item); continue;
+                case ('u', 2): values[i] = bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(item) : BinaryPrimitives.ReadUInt16LittleEndian(item); continue;
+                case ('i', 4): values[i] = bigEndian ? BinaryPrimitives.ReadInt32BigEndian(item) : BinaryPrimitives.ReadInt32LittleEndian(item); continue;
+                case ('u', 4): values[i] = bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(item) : BinaryPrimitives.ReadUInt32LittleEndian(item); continue;
+                case ('i', 8): values[i] = bigEndian ? BinaryPrimitives.ReadInt64BigEndian(item) : BinaryPrimitives.ReadInt64LittleEndian(item); continue;
+                case ('u', 8):
+                    var u = bigEndian ? BinaryPrimitives.ReadUInt64BigEndian(item) : BinaryPrimitives.ReadUInt64LittleEndian(item);
+                    values[i] = u <= long.MaxValue ? (long)u : throw new DataFileException(path, $"Label {i} of '{path}' is {u}, beyond int64.");
+                    continue;
+                case ('f', 4): asFloat = bigEndian ? BinaryPrimitives.ReadSingleBigEndian(item) : BinaryPrimitives.ReadSingleLittleEndian(item); break;
+                default: asFloat = bigEndian ? BinaryPrimitives.ReadDoubleBigEndian(item) : BinaryPrimitives.ReadDoubleLittleEndian(item); break;
+            }
+            if (!(Math.Floor(asFloat) == asFloat && Math.Abs(asFloat) < 9.2e18))
+                throw new DataFileException(path, $"Label {i} of '{path}' is {asFloat.ToString(CultureInfo.InvariantCulture)}, not a whole number: labels are class indices 0, 1, ..., K-1.");
+            values[i] = (long)asFloat;
+        }
+        return (values, shape);
+    }
+
+    /// <summary>The element count of <paramref name="shape"/>, checked against the bytes that follow the header.</summary>
+    private static long CheckDataLength(long available, long[] shape, int itemSize, string dtype, string path)
+    {
+        long count;
+        try { count = ShapeUtil.Product(shape); }
+        catch (Exception e) when (e is OverflowException or ArgumentException)
+        {
+            throw new DataFileException(path, $"The .npy file '{path}' has an invalid shape {ShapeUtil.Format(shape)}.", e);
+        }
+        if (count > Array.MaxLength || available < itemSize * count)
+            throw new DataFileException(path,
+                $"The .npy file '{path}' is truncated: shape {ShapeUtil.Format(shape)} needs {itemSize * count} bytes of {dtype} data, but {available} follow the header.");
+        if (available > itemSize * count)
+            throw new DataFileException(path,
+                $"The .npy file '{path}' has {available - itemSize * count} bytes after the {count} values its shape {ShapeUtil.Format(shape)} declares; the header and data disagree.");
+        return count;
+    }
+
+    /// <summary>The preamble and header of a <c>.npy</c> file: its dtype, order, shape, and where its data starts.</summary>
+    private static (string Descr, bool Fortran, long[] Shape, long DataStart) ReadHeader(ReadOnlySpan<byte> bytes, string path)
+    {
         if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
             throw new DataFileException(path, $"'{path}' is not a .npy file (it does not start with \\x93NUMPY). Save the array with numpy.save.");
         byte major = bytes[6];
@@ -150,44 +251,8 @@ public static partial class NpyFile
         // Version 3.0 allows UTF-8 in the header; the fields we accept are ASCII either way.
         string header = Encoding.UTF8.GetString(bytes.Slice(prefix, (int)headerLength)).Trim();
         var (descr, fortran, shape) = ParseHeader(header, path);
+        return (descr, fortran, shape, prefix + headerLength);
 
-        if (descr != "<f4")
-        {
-            string hint = descr switch
-            {
-                ">f4" => "it is big-endian float32",
-                "<f8" or "=f8" => "it is float64",
-                _ => $"its dtype is '{descr}'",
-            };
-            throw new DataFileException(path,
-                $"The .npy file '{path}' cannot be used: {hint}; only little-endian float32 ('<f4') is supported. " +
-                "Convert it with numpy: numpy.save(path, array.astype('<f4')).");
-        }
-        if (fortran)
-            throw new DataFileException(path,
-                $"The .npy file '{path}' is stored in Fortran (column-major) order; only C order is supported. " +
-                "Convert it with numpy: numpy.save(path, numpy.ascontiguousarray(array)).");
-
-        long count;
-        try { count = ShapeUtil.Product(shape); }
-        catch (Exception e) when (e is OverflowException or ArgumentException)
-        {
-            throw new DataFileException(path, $"The .npy file '{path}' has an invalid shape {ShapeUtil.Format(shape)}.", e);
-        }
-        long dataStart = prefix + headerLength;
-        long available = bytes.Length - dataStart;
-        if (count > Array.MaxLength || available < 4 * count)
-            throw new DataFileException(path,
-                $"The .npy file '{path}' is truncated: shape {ShapeUtil.Format(shape)} needs {4 * count} bytes of float32 data, but {available} follow the header.");
-        if (available > 4 * count)
-            throw new DataFileException(path,
-                $"The .npy file '{path}' has {available - 4 * count} bytes after the {count} values its shape {ShapeUtil.Format(shape)} declares; the header and data disagree.");
-
-        var data = new float[count];
-        ReadOnlySpan<byte> body = bytes[(int)dataStart..];
-        for (int i = 0; i < data.Length; i++)
-            data[i] = BinaryPrimitives.ReadSingleLittleEndian(body[(4 * i)..]);
-        return new NpyArray(data, shape);
     }
 
     private static (string Descr, bool Fortran, long[] Shape) ParseHeader(string header, string path)

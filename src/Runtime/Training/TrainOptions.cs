@@ -1,5 +1,15 @@
 namespace GanDsl.Training;
 
+/// <summary>Where the trainer draws the generator's class labels <c>yz</c> from (conditional losses only).</summary>
+public enum LabelDistribution
+{
+    /// <summary>The data's class frequencies (<see cref="Data.ILabelledDataset.ClassFrequencies"/>): the generator is asked for each class as often as the data shows it.</summary>
+    DataFrequencies,
+
+    /// <summary>Every class equally often, whatever the data's balance (a class with no real sample included).</summary>
+    Uniform,
+}
+
 /// <summary>
 /// Everything a training run is configured with, as the command line gives it. Null means "the default":
 /// the model family's batch size, the loss's optimizer settings, every core.
@@ -92,6 +102,18 @@ public sealed record TrainOptions
     /// </summary>
     public Distributed.DataParallelMode DataParallel { get; init; } = Distributed.DataParallelMode.Auto;
 
+    /// <summary>
+    /// A <c>.npy</c> file of class labels for the <c>.npy</c> <see cref="Data"/>: one class index per sample, shape [N]
+    /// (integers, or whole-number floats); null: the data is unlabelled (the ring, the grid and Fashion-MNIST bring their own).
+    /// </summary>
+    public string? Labels { get; init; }
+
+    /// <summary>
+    /// Where the generator's labels <c>yz</c> are drawn from when the loss uses labels: the data's class frequencies
+    /// (default) or uniformly. Ignored by losses without labels.
+    /// </summary>
+    public LabelDistribution NoiseLabels { get; init; } = LabelDistribution.DataFrequencies;
+
     /// <summary>Fashion-MNIST image file to use instead of the Debian location.</summary>
     public string? FashionMnistPath { get; init; }
 
@@ -129,6 +151,8 @@ public sealed record TrainOptions
         if (Ema is { } e && !(e is >= 0 and < 1)) problems.Add($"TrainOptions.Ema must be in [0, 1) (for example 0.999), not {e}.");
         if (InitFrom is not null && Resume) problems.Add("TrainOptions.InitFrom starts a new run from imported weights and TrainOptions.Resume continues a checkpoint: set only one of them.");
         if (Hyperparameters is null) problems.Add("TrainOptions.Hyperparameters must not be null (an empty dictionary for none).");
+        if (!Enum.IsDefined(NoiseLabels)) problems.Add($"TrainOptions.NoiseLabels must be {string.Join(" or ", Enum.GetNames<LabelDistribution>())}, not {(int)NoiseLabels}.");
+        if (Labels is not null && string.IsNullOrWhiteSpace(Labels)) problems.Add("TrainOptions.Labels is empty; give the path of a .npy file of labels, or leave it out.");
         if (FinalSampleCount < 0) problems.Add($"TrainOptions.FinalSampleCount must be 0 or more, not {FinalSampleCount}.");
         return problems;
     }

@@ -104,10 +104,13 @@ public sealed partial class Trainer
 
         if (dataset is null)
         {
-            try { dataset = Datasets.Create(options.Data, options.FashionMnistPath); }
+            try { dataset = Datasets.Create(options.Data, options.FashionMnistPath, options.Labels); }
             catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
             catch (IOException e) { throw new TrainingSetupException(e.Message, e); }
         }
+        else if (options.Labels is not null)
+            throw new TrainingSetupException($"TrainOptions.Labels labels the .npy file of TrainOptions.Data, but the data is given as '{dataset.Name}': pass its labels with it (UserData.FromTensor(x, y)) and leave TrainOptions.Labels out.");
+        CheckLabels(info, dataset, options);
         if (CallUser(family, nameof(IModelFamily.CheckSampleShape), () => family.CheckSampleShape(dataset.SampleShape)) is { } shapeProblem)
             throw new TrainingSetupException(shapeProblem);
 

@@ -109,6 +109,7 @@ public sealed partial class Trainer : IDisposable
         _stepRandom = new GeneratorStepRandom(_lossGenerator);
         _sampler = dataset.CreateSampler(batchSize, Xoshiro256.DeriveSeed(seed, DataStream));
         _guard = new FiniteGuard(device);
+        PrepareLabels(); // conditional losses: labels with the batches, yz with the noise (Trainer.Labels.cs)
     }
 
     /// <summary>A libtorch random generator on <paramref name="device"/> (CUDA draws need a CUDA generator).</summary>
@@ -287,16 +288,21 @@ public sealed partial class Trainer : IDisposable
         var epoch = _sampler.Epoch;
         // [data-parallel] LocalRows, StepRandom: each rank's slice of the global batch and of the draws for it.
         Tensor real;
-        try { real = LocalRows(_sampler.NextTensor(_device)); }   // already on the device: no host copy per step
+        Tensor? realLabels;
+        try { (real, realLabels) = DrawRealBatch(); }   // with its labels y when the loss uses labels (Trainer.Labels.cs)
         catch (Exception e) when (UserCodeException.IsFenced(e))
         {
-            throw UserCodeException.Threw(_sampler.GetType(), nameof(IBatchSampler.NextTensor), e, $"{Where(phase, criticIndex)}, drawing a batch of the data '{_dataset.Name}'");
+            throw UserCodeException.Threw(_sampler.GetType(), _labels is null ? nameof(IBatchSampler.NextTensor) : nameof(ILabelledBatchSampler.NextLabelled), e, $"{Where(phase, criticIndex)}, drawing a batch of the data '{_dataset.Name}'");
         }
         var epochEnded = _sampler.Epoch > epoch;
         var noise = LocalRows(torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator));
+        var noiseLabels = DrawNoiseLabels();   // yz, right after the noise; null (nothing drawn) for a loss without labels
         var context = new StepContext(real, noise, _networks, StepRandom,
             () => LocalRows(torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator)))
-        { ShareForwardPasses = _options.ShareForwardPasses, CheckedAtSetup = true };
+        {
+            ShareForwardPasses = _options.ShareForwardPasses, CheckedAtSetup = true,
+            RealLabels = realLabels, NoiseLabels = noiseLabels, ClassCount = StepClassCount,
+        };
 
         var optimizers = phase == StepPhase.Critic ? _criticOptimizers : _generatorOptimizers;
         foreach (var o in _criticOptimizers) o.Optimizer.zero_grad();
@@ -355,6 +361,7 @@ public sealed partial class Trainer : IDisposable
         _ema?.Dispose();
         _noiseGenerator.Dispose();
         _lossGenerator.Dispose();
+        _labels?.Probabilities.Dispose();
         _guard.Dispose();
     }
 }

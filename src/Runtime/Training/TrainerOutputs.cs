@@ -403,6 +403,9 @@ public sealed partial class Trainer
             ["sampleEvery"] = o.SampleEvery,
             ["logEvery"] = o.LogEvery,
             ["resumedFromStep"] = o.Resume ? _step : null,
+            ["labelsFile"] = o.Labels is { } labelsFile ? Path.GetFullPath(labelsFile) : null,
+            ["classCount"] = _labels?.ClassCount,   // conditional losses: K, and where yz is drawn from
+            ["noiseLabels"] = _labels is null ? null : o.NoiseLabels.ToString(),
             ["networks"] = new JsonArray(info.Networks.Select(n =>
             {
                 var opt = _criticOptimizers.Concat(_generatorOptimizers).FirstOrDefault(x => x.Network == n.Name);

@@ -50,7 +50,7 @@ public class FashionMnistTests
         Assert.Equal(new long[] { 1, 28, 28 }, Datasets.Create("fashion-mnist").SampleShape);
 
     /// <summary>Writes an IDX3 file of <paramref name="count"/> images; pixel (i, r, c) = (i * 31 + r * 7 + c) % 256.</summary>
-    private static byte[] IdxBytes(int count, int rows, int columns, int magic = 0x00000803, int? keepPixels = null)
+    internal static byte[] IdxBytes(int count, int rows, int columns, int magic = 0x00000803, int? keepPixels = null)
     {
         int pixels = count * rows * columns;
         var bytes = new byte[16 + (keepPixels ?? pixels)];
@@ -66,7 +66,7 @@ public class FashionMnistTests
         return bytes;
     }
 
-    private static byte[] Gzip(byte[] raw)
+    internal static byte[] Gzip(byte[] raw)
     {
         using var output = new MemoryStream();
         using (var gz = new GZipStream(output, CompressionLevel.Fastest)) gz.Write(raw);

@@ -85,7 +85,7 @@ public sealed class SharedForwardPassTests
     {
         var data = new TheoryData<string>();
         foreach (var name in Registry.Names.Order(StringComparer.Ordinal))
-            if (!Registry.Create(name).Info.UsesLabels) data.Add(name); // trained in ConditionalTraining tests after the runtime's labelled data
+            if (!Registry.Create(name).Info.UsesLabels) data.Add(name); // this harness has no labels: ConditionalStepTests compares shared and plain passes of the conditional losses
         return data;
     }
 

@@ -120,17 +120,10 @@ public static class EvalCommand
     /// <summary>The class of each of the <paramref name="count"/> images: whole numbers, one per image.</summary>
     private static long[] LoadLabels(string path, long count, string source)
     {
-        var array = NpyFile.Read(path);
-        if (array.Shape.Length is not (1 or 2) || array.Shape.Length == 2 && array.Shape[1] != 1 || array.Shape[0] != count)
-            throw new SampleFormatException($"The labels '{path}' have shape [{string.Join(", ", array.Shape)}], but {source} hold {count} images: give one class per image, shape [{count}].");
-        var labels = new long[array.Data.Length];
-        for (var i = 0; i < labels.Length; i++)
-        {
-            var v = array.Data[i];
-            if (!float.IsFinite(v) || v != MathF.Round(v))
-                throw new SampleFormatException($"Label {i} of '{path}' is {v.ToString(CultureInfo.InvariantCulture)}, not a class index (a whole number 0..9).");
-            labels[i] = (long)v;
-        }
+        // Integer or whole-number float labels, as gan sample and gan train write them (NpyFile.ReadLabels checks the dtype and values).
+        var (labels, shape) = NpyFile.ReadLabels(path);
+        if (shape.Length is not (1 or 2) || shape.Length == 2 && shape[1] != 1 || shape[0] != count)
+            throw new SampleFormatException($"The labels '{path}' have shape [{string.Join(", ", shape)}], but {source} hold {count} images: give one class per image, shape [{count}].");
         return labels;
     }
 

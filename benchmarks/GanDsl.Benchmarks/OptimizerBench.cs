@@ -78,16 +78,16 @@ static class OptimizerBench
         var cost = new Dictionary<(string Set, string Opt), (double OptimStep, double FlatStep, double OptimZero, double FlatZero)>();
         var allIdentical = true;
         foreach (var set in Sets)
-        foreach (var spec in Optimizers)
-        {
-            var (tensors, elements, optimStep, optimZero) = TimeTorchOptim(set, spec, steps, rounds);
-            var (flatStep, flatZero) = TimeFlat(set, spec, steps, rounds);
-            var (dp, dstate, identical) = Check(set, spec, checkSteps);
-            allIdentical &= identical;
-            cost[(set.Name, spec.Name)] = (optimStep, flatStep, optimZero, flatZero);
-            Console.WriteLine(Row(set.Name, spec.Name, tensors.ToString(CultureInfo.InvariantCulture), elements.ToString(CultureInfo.InvariantCulture),
-                F(optimStep), F(flatStep), F(flatStep / optimStep, "F2"), F(optimZero), F(flatZero), F(dp, "G3"), F(dstate, "G3"), identical ? "yes" : "NO"));
-        }
+            foreach (var spec in Optimizers)
+            {
+                var (tensors, elements, optimStep, optimZero) = TimeTorchOptim(set, spec, steps, rounds);
+                var (flatStep, flatZero) = TimeFlat(set, spec, steps, rounds);
+                var (dp, dstate, identical) = Check(set, spec, checkSteps);
+                allIdentical &= identical;
+                cost[(set.Name, spec.Name)] = (optimStep, flatStep, optimZero, flatZero);
+                Console.WriteLine(Row(set.Name, spec.Name, tensors.ToString(CultureInfo.InvariantCulture), elements.ToString(CultureInfo.InvariantCulture),
+                    F(optimStep), F(flatStep), F(flatStep / optimStep, "F2"), F(optimZero), F(flatZero), F(dp, "G3"), F(dstate, "G3"), identical ? "yes" : "NO"));
+            }
 
         // Per training iteration, as Trainer.RunStep calls the optimizers: at every (critic or generator) step
         // zero_grad() of both networks' optimizers, then step() of the stepped network's optimizer.

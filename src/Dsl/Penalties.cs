@@ -1,6 +1,6 @@
-namespace GanDsl;
+using static GanDsl.Vocabulary;
 
-using static Vocabulary;
+namespace GanDsl;
 
 /// <summary>
 /// Gradient penalties and regularisers written in the DSL. They are macros: the generator inlines

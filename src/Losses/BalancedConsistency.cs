@@ -25,7 +25,8 @@ public partial class BalancedConsistency
     /// <summary>E (D(G(z)) - D(T(G(z))))², reported as a term.</summary>
     static Expr FakeConsistency => Mean(Square(D(G(z)) - D(Augment(G(z)))));
 
-    [DiscriminatorLoss] static Loss Discriminator =>
+    [DiscriminatorLoss]
+    static Loss Discriminator =>
         -Mean(Log(Sigmoid(D(x)))) - Mean(Log(1 - Sigmoid(D(G(z))))) + LambdaReal * RealConsistency + LambdaFake * FakeConsistency;
 
     [GeneratorLoss] static Loss Generator => -Mean(Log(Sigmoid(D(G(z)))));

@@ -18,7 +18,8 @@ public partial class Dragan
     /// <summary>The perturbed real batch (the penalty library's DraganPoint, with C a hyperparameter).</summary>
     static Expr Perturbed => x + UniformPerSample(x) * (C * Std(x) * UniformLike(x));
 
-    [DiscriminatorLoss] static Loss Discriminator =>
+    [DiscriminatorLoss]
+    static Loss Discriminator =>
         -Mean(Log(Sigmoid(D(x)))) - Mean(Log(1 - Sigmoid(D(G(z))))) + Lambda * GradientPenalty(Perturbed);
 
     [GeneratorLoss] static Loss Generator => -Mean(Log(Sigmoid(D(G(z)))));

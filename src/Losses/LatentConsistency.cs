@@ -28,7 +28,8 @@ public partial class LatentConsistency
     /// <summary>E ‖G(z) - G(T(z))‖², reported as a term.</summary>
     static Expr GeneratorSpread => Mean(Square(Norm(G(z) - G(PerturbedNoise))));
 
-    [DiscriminatorLoss] static Loss Discriminator =>
+    [DiscriminatorLoss]
+    static Loss Discriminator =>
         -Mean(Log(Sigmoid(D(x)))) - Mean(Log(1 - Sigmoid(D(G(z))))) + LambdaDis * DiscriminatorConsistency;
 
     [GeneratorLoss] static Loss Generator => -Mean(Log(Sigmoid(D(G(z))))) - LambdaGen * GeneratorSpread;

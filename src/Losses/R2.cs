@@ -10,7 +10,8 @@ public partial class R2Regularized
     /// <summary>Regularisation weight γ.</summary>
     [Hyper] const double Gamma = 10;
 
-    [DiscriminatorLoss] static Loss Discriminator =>
+    [DiscriminatorLoss]
+    static Loss Discriminator =>
         -Mean(Log(Sigmoid(D(x)))) - Mean(Log(1 - Sigmoid(D(G(z))))) + R2(Gamma);
 
     [GeneratorLoss] static Loss Generator => -Mean(Log(Sigmoid(D(G(z)))));

@@ -7,9 +7,11 @@ namespace GanDsl.Losses;
 [GanLoss("ralsgan")]
 public partial class RaLsgan
 {
-    [DiscriminatorLoss] static Loss Discriminator =>
+    [DiscriminatorLoss]
+    static Loss Discriminator =>
         Mean(Square(D(x) - Mean(D(G(z))) - 1)) + Mean(Square(D(G(z)) - Mean(D(x)) + 1));
 
-    [GeneratorLoss] static Loss Generator =>
+    [GeneratorLoss]
+    static Loss Generator =>
         Mean(Square(D(G(z)) - Mean(D(x)) - 1)) + Mean(Square(D(x) - Mean(D(G(z))) + 1));
 }

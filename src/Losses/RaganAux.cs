@@ -15,9 +15,11 @@ public partial class RaganAux
     [Network(NetworkRole.Critic, NetworkOutput.Score)]
     private static partial Expr A(Expr v);
 
-    [DiscriminatorLoss] static Loss Discriminator =>
+    [DiscriminatorLoss]
+    static Loss Discriminator =>
         AverageDiscriminatorLoss(D(x), D(G(z))) + AverageDiscriminatorLoss(A(x), A(G(z)));
 
-    [GeneratorLoss] static Loss Generator =>
+    [GeneratorLoss]
+    static Loss Generator =>
         AverageGeneratorLoss(D(x), D(G(z))) + Lambda * Mean(Log(1 - Sigmoid(A(G(z)) - Mean(A(x)))));
 }

@@ -10,7 +10,8 @@ public partial class ZeroGp
     /// <summary>Penalty weight λ.</summary>
     [Hyper] const double Lambda = 10;
 
-    [DiscriminatorLoss] static Loss Discriminator =>
+    [DiscriminatorLoss]
+    static Loss Discriminator =>
         -Mean(Log(Sigmoid(D(x)))) - Mean(Log(1 - Sigmoid(D(G(z))))) + Lambda * ZeroCenteredPenalty(Between(x, G(z)));
 
     [GeneratorLoss] static Loss Generator => -Mean(Log(Sigmoid(D(G(z)))));

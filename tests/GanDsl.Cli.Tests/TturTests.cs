@@ -47,7 +47,9 @@ public sealed class TturTests : TempFolderTests
     {
         var options = Options("test-stateful", TempDir("ttur-override")) with
         {
-            LearningRateD = 0.003, LearningRateG = 0.002, Betas = (0.1, 0.2),
+            LearningRateD = 0.003,
+            LearningRateG = 0.002,
+            Betas = (0.1, 0.2),
             NetworkLearningRates = new Dictionary<string, double> { ["G"] = 0.0005 },
             NetworkBetas = new Dictionary<string, (double, double)> { ["D"] = (0.0, 0.99) },
         };

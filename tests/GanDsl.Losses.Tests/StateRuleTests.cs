@@ -148,11 +148,11 @@ public sealed class StateRuleTests
     {
         double sum = 0;
         for (int i = 0; i < v.GetLength(0); i++)
-        for (int j = 0; j < v.GetLength(1); j++)
-        {
-            var r = 0.8 * Math.Min(v[i, j], 0);
-            sum += r * r;
-        }
+            for (int j = 0; j < v.GetLength(1); j++)
+            {
+                var r = 0.8 * Math.Min(v[i, j], 0);
+                sum += r * r;
+            }
         return sum / v.Length;
     }
 

@@ -47,19 +47,19 @@ public static class CompareCommand
             // the table and figures.
             var launch = parse.GetValue(shard) is null ? GanDsl.Distributed.MpiLaunch.FromEnvironment() : null;
             return Run(new ComparisonOptions
-        {
-            Losses = parse.GetValue(losses)!.Split(',').Select(l => l.Trim()).ToList(),
-            Data = parse.GetValue(data)!,
-            OutputDirectory = parse.GetValue(@out)!,
-            Seeds = parse.GetValue(seeds),
-            Steps = parse.GetValue(steps),
-            Model = parse.GetValue(model) ?? "mlp",
-            BatchSize = parse.GetValue(batch),
-            Threads = parse.GetValue(threads),
-            Hyperparameters = CliOptions.ParseHyperparameters(parse.GetValue(set) ?? []),
-            EvaluationSamples = parse.GetValue(samples),
-            Shard = parse.GetValue(shard) is { } text ? ParseShard(text) : launch is { } l ? new ComparisonShard(l.Rank, l.Size) : null,
-        }, parse.GetValue(assembly) ?? [], cli, mergeRanks: launch is not null);
+            {
+                Losses = parse.GetValue(losses)!.Split(',').Select(l => l.Trim()).ToList(),
+                Data = parse.GetValue(data)!,
+                OutputDirectory = parse.GetValue(@out)!,
+                Seeds = parse.GetValue(seeds),
+                Steps = parse.GetValue(steps),
+                Model = parse.GetValue(model) ?? "mlp",
+                BatchSize = parse.GetValue(batch),
+                Threads = parse.GetValue(threads),
+                Hyperparameters = CliOptions.ParseHyperparameters(parse.GetValue(set) ?? []),
+                EvaluationSamples = parse.GetValue(samples),
+                Shard = parse.GetValue(shard) is { } text ? ParseShard(text) : launch is { } l ? new ComparisonShard(l.Rank, l.Size) : null,
+            }, parse.GetValue(assembly) ?? [], cli, mergeRanks: launch is not null);
         });
         return command;
     }

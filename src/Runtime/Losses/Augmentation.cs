@@ -61,23 +61,23 @@ public sealed class AugmentationDraw
         switch (shape.Length)
         {
             case 4:
-            {
-                var b = shape[0];
-                Tensor U() => random.PerSampleUniform(b, dtype, device);
-                var brightness = (U() - 0.5).view(b, 1, 1, 1);
-                var saturation = (U() * 2).view(b, 1, 1, 1);
-                var contrast = (U() + 0.5).view(b, 1, 1, 1);
-                var (h, w) = (shape[2], shape[3]);
-                var (sh, sw) = (Side(h, TranslationRatio), Side(w, TranslationRatio));
-                // torch.randint(-s, s + 1) from a uniform: ⌊u (2s + 1)⌋ - s.
-                var shiftRows = Integer(U(), 2 * sh + 1) - sh;
-                var shiftCols = Integer(U(), 2 * sw + 1) - sw;
-                var (ch, cw) = (Side(h, CutoutRatio), Side(w, CutoutRatio));
-                // DiffAugment: offset = randint(0, side + 1 - size % 2), cut rows offset - size/2 ... offset - size/2 + size - 1.
-                var cutRows = Integer(U(), h + 1 - ch % 2) - ch / 2;
-                var cutCols = Integer(U(), w + 1 - cw % 2) - cw / 2;
-                return new AugmentationDraw(shape, null, [brightness, saturation, contrast, shiftRows, shiftCols, cutRows, cutCols]);
-            }
+                {
+                    var b = shape[0];
+                    Tensor U() => random.PerSampleUniform(b, dtype, device);
+                    var brightness = (U() - 0.5).view(b, 1, 1, 1);
+                    var saturation = (U() * 2).view(b, 1, 1, 1);
+                    var contrast = (U() + 0.5).view(b, 1, 1, 1);
+                    var (h, w) = (shape[2], shape[3]);
+                    var (sh, sw) = (Side(h, TranslationRatio), Side(w, TranslationRatio));
+                    // torch.randint(-s, s + 1) from a uniform: ⌊u (2s + 1)⌋ - s.
+                    var shiftRows = Integer(U(), 2 * sh + 1) - sh;
+                    var shiftCols = Integer(U(), 2 * sw + 1) - sw;
+                    var (ch, cw) = (Side(h, CutoutRatio), Side(w, CutoutRatio));
+                    // DiffAugment: offset = randint(0, side + 1 - size % 2), cut rows offset - size/2 ... offset - size/2 + size - 1.
+                    var cutRows = Integer(U(), h + 1 - ch % 2) - ch / 2;
+                    var cutCols = Integer(U(), w + 1 - cw % 2) - cw / 2;
+                    return new AugmentationDraw(shape, null, [brightness, saturation, contrast, shiftRows, shiftCols, cutRows, cutCols]);
+                }
             default:
                 return new AugmentationDraw(shape, random.ElementwiseNormal(shape, dtype, device), null);
         }

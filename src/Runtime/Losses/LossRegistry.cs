@@ -31,12 +31,12 @@ public sealed class LossRegistry
         ArgumentNullException.ThrowIfNull(assemblies);
         if (Array.IndexOf(assemblies, null) is var at and >= 0) throw new ArgumentNullException(nameof(assemblies), $"assemblies[{at}] is null.");
         foreach (var assembly in assemblies)
-        foreach (var reg in assembly.GetCustomAttributes<GeneratedGanLossAttribute>())
-        {
-            if (_byName.TryGetValue(reg.Name, out var existing) && existing != reg.LossType)
-                throw new InvalidOperationException($"Two losses are named '{reg.Name}': {existing.FullName} and {reg.LossType.FullName}. Rename one with [GanLoss(\"...\")].");
-            _byName[reg.Name] = reg.LossType;
-        }
+            foreach (var reg in assembly.GetCustomAttributes<GeneratedGanLossAttribute>())
+            {
+                if (_byName.TryGetValue(reg.Name, out var existing) && existing != reg.LossType)
+                    throw new InvalidOperationException($"Two losses are named '{reg.Name}': {existing.FullName} and {reg.LossType.FullName}. Rename one with [GanLoss(\"...\")].");
+                _byName[reg.Name] = reg.LossType;
+            }
 
         // [GanLoss] classes the generator did not see (it was not attached to their project): named so the
         // error can say why a loss the user declared is missing, instead of "unknown loss".

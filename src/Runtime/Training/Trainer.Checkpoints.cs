@@ -52,11 +52,15 @@ public sealed partial class Trainer
         SampleNetwork = _sampleNetwork.Name,
         Hyperparameters = new Dictionary<string, double>(_loss.Hyper.Snapshot()),
         State = new Dictionary<string, double>(_loss.State.Snapshot()),
-        Networks = _loss.Info.Networks.Select(n => new CheckpointNetwork(n.Name, n.Role, n.Output,
-            _criticOptimizers.Concat(_generatorOptimizers).FirstOrDefault(o => o.Network == n.Name)?.Settings.Kind ?? "none") { TakesLabels = n.TakesLabels }).ToList(),
+        Networks = _loss.Info.Networks.Select(n =>
+            new CheckpointNetwork(n.Name, n.Role, n.Output, OptimizerKind(n.Name)) { TakesLabels = n.TakesLabels }).ToList(),
         ClassCount = (_dataset as GanDsl.Data.ILabelledDataset)?.ClassCount,
         ClassNames = (_dataset as GanDsl.Data.ILabelledDataset)?.ClassNames.ToList(),
     };
+
+    /// <summary>The kind of optimizer that steps network <paramref name="network"/> ("none" when none does).</summary>
+    private string OptimizerKind(string network) =>
+        _criticOptimizers.Concat(_generatorOptimizers).FirstOrDefault(o => o.Network == network)?.Settings.Kind ?? "none";
 
     /// <summary>Loads a checked checkpoint into the freshly built trainer: weights, optimizers, EMA, random streams, loss state.</summary>
     private void Restore(LoadedCheckpoint checkpoint)

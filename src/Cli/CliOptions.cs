@@ -29,7 +29,11 @@ internal static class CliOptions
 
     /// <summary>A whole number with a default shown in help.</summary>
     public static Option<long> Long(string name, string description, long defaultValue, string helpName = "N") =>
-        new(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue, CustomParser = r => ParseLong(r, name) ?? defaultValue };
+        new(name)
+        {
+            Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue,
+            CustomParser = r => ParseLong(r, name) ?? defaultValue,
+        };
 
     /// <summary>A 32-bit whole number; null when absent.</summary>
     public static Option<int?> Int(string name, string description, string helpName = "N") =>
@@ -37,7 +41,11 @@ internal static class CliOptions
 
     /// <summary>A 32-bit whole number with a default shown in help.</summary>
     public static Option<int> Int(string name, string description, int defaultValue, string helpName = "N") =>
-        new(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue, CustomParser = r => ParseInt(r, name) ?? defaultValue };
+        new(name)
+        {
+            Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue,
+            CustomParser = r => ParseInt(r, name) ?? defaultValue,
+        };
 
     /// <summary>A finite number; null when absent.</summary>
     public static Option<double?> Number(string name, string description, string helpName = "X") =>
@@ -128,7 +136,11 @@ internal static class CliOptions
     private static IEnumerable<string> NpyFiles(string word)
     {
         var folder = Path.GetDirectoryName(word) is { Length: > 0 } d ? d : ".";
-        try { return Directory.EnumerateFiles(folder, "*.npy").Select(f => folder == "." ? Path.GetFileName(f) : Path.Combine(folder, Path.GetFileName(f))).Order(StringComparer.Ordinal).ToList(); }
+        try
+        {
+            return Directory.EnumerateFiles(folder, "*.npy").Select(f =>
+                folder == "." ? Path.GetFileName(f) : Path.Combine(folder, Path.GetFileName(f))).Order(StringComparer.Ordinal).ToList();
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return []; }
     }
 
@@ -144,7 +156,8 @@ internal static class CliOptions
     {
         if (result.Tokens.Count == 0) return null;
         var s = result.Tokens[0].Value;
-        return long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : Error<long?>(result, $"{name} must be a whole number, not '{s}'.");
+        return long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : Error<long?>(result,
+            $"{name} must be a whole number, not '{s}'.");
     }
 
     private static int? ParseInt(ArgumentResult result, string name)

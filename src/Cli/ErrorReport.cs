@@ -24,7 +24,8 @@ internal static class ErrorReport
         return ExitCodes.Failure;
     }
 
-    /// <summary>Appends the exception to <see cref="LogFile"/> in an existing <paramref name="outputDirectory"/>; the path, or null when it could not.</summary>
+    /// <summary>Appends the exception to <see cref="LogFile"/> in an existing <paramref name="outputDirectory"/>; the path, or null when it could
+    /// not.</summary>
     private static string? TryLog(string? outputDirectory, Exception e)
     {
         if (string.IsNullOrWhiteSpace(outputDirectory) || !Directory.Exists(outputDirectory)) return null;

@@ -13,7 +13,8 @@ public static class Program
             e.Cancel = true;
             interrupt.Cancel();
             Console.Error.WriteLine();
-            Console.Error.WriteLine("Interrupted: finishing the current step and writing a checkpoint (gan compare: the current run, then the table). Ctrl-C again to abort.");
+            Console.Error.WriteLine("Interrupted: finishing the current step and writing a checkpoint (gan compare: the current run, then the table). " +
+                "Ctrl-C again to abort.");
         };
         return GanCli.Run(args, Console.Out, Console.Error, interrupt.Token, interactiveProgress: !Console.IsErrorRedirected);
     }

@@ -13,7 +13,8 @@ public static class UserAssemblies
         foreach (var path in paths)
         {
             var full = Path.GetFullPath(path);
-            if (!File.Exists(full)) throw new UsageException($"--assembly: '{full}' does not exist. Give the path of a built .dll that declares [GanLoss] classes or model families.");
+            if (!File.Exists(full)) throw new UsageException($"--assembly: '{full}' does not exist. Give the path of a built .dll that declares " +
+                "[GanLoss] classes or model families.");
             try
             {
                 assemblies.Add(Assembly.LoadFrom(full));

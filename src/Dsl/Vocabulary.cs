@@ -102,7 +102,8 @@ public static class Vocabulary
     /// </summary>
     public static Expr LogSumExp(Expr v) => throw Expr.NotEvaluated(nameof(LogSumExp));
 
-    /// <summary>log Σ exp over each sample's elements, stably: per-sample (like <see cref="MeanPerSample"/>; of class logits, the log-partition per sample).</summary>
+    /// <summary>log Σ exp over each sample's elements, stably: per-sample (like <see cref="MeanPerSample"/>; of class logits, the log-partition per
+    /// sample).</summary>
     public static Expr LogSumExpPerSample(Expr v) => throw Expr.NotEvaluated(nameof(LogSumExpPerSample));
 
     /// <summary>The largest element of the whole batch: a scalar (the gradient goes to that element). <c>Max(a, b)</c> is elementwise.</summary>

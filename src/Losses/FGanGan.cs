@@ -2,7 +2,8 @@ namespace GanDsl.Losses;
 
 /// <summary>
 /// f-GAN (Nowozin, Cseke &amp; Tomioka 2016, "f-GAN: Training Generative Neural Samplers using Variational
-/// Divergence Minimization", Table 2) with the GAN divergence 2 JS(P‖Q) - log 4: output activation g_f(v) = -log(1 + exp(-v)) = -softplus(-v), conjugate f*(t) = -log(1 - exp(t)).
+/// Divergence Minimization", Table 2) with the GAN divergence 2 JS(P‖Q) - log 4: output activation g_f(v) = -log(1 + exp(-v)) = -softplus(-v), conjugate
+/// f*(t) = -log(1 - exp(t)).
 /// The critic V maximises F = E g_f(V(x)) - E f*(g_f(V(G(z)))) (eq. 6); the generator maximises
 /// E g_f(V(G(z))), the alternative of section 3.2 that the paper's experiments use. <c>fgan-gan-saturating</c>
 /// trains the generator on the saddle-point objective instead.

@@ -6,7 +6,8 @@ namespace GanDsl.Losses;
 
 /// <summary>
 /// f-GAN (Nowozin, Cseke &amp; Tomioka 2016, "f-GAN: Training Generative Neural Samplers using Variational
-/// Divergence Minimization", Table 2) with the reverse Kullback-Leibler divergence KL(Q‖P): output activation g_f(v) = -exp(-v), conjugate f*(t) = -1 - log(-t).
+/// Divergence Minimization", Table 2) with the reverse Kullback-Leibler divergence KL(Q‖P): output activation g_f(v) = -exp(-v), conjugate f*(t) = -1 -
+/// log(-t).
 /// The critic V maximises F = E g_f(V(x)) - E f*(g_f(V(G(z)))) (eq. 6); the generator maximises
 /// E g_f(V(G(z))), the alternative of section 3.2 that the paper's experiments use. <c>fgan-rkl-saturating</c>
 /// trains the generator on the saddle-point objective instead.

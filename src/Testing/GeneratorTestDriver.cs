@@ -28,11 +28,13 @@ public static class GeneratorTestDriver
         new(version, DocumentationMode.Parse);
 
     /// <summary>A compilation (a class library) of <paramref name="sources"/>, named <c>Source0.cs</c>, <c>Source1.cs</c>, ...</summary>
-    public static CSharpCompilation CreateCompilation(IEnumerable<string> sources, LanguageVersion version = LanguageVersion.Latest, string assemblyName = "Tests") =>
+    public static CSharpCompilation CreateCompilation(IEnumerable<string> sources, LanguageVersion version = LanguageVersion.Latest,
+        string assemblyName = "Tests") =>
         CreateCompilation(sources.Select((s, i) => ($"Source{i}.cs", s)), version, assemblyName);
 
     /// <summary>A compilation (a class library) of named sources.</summary>
-    public static CSharpCompilation CreateCompilation(IEnumerable<(string Path, string Text)> sources, LanguageVersion version = LanguageVersion.Latest, string assemblyName = "Tests")
+    public static CSharpCompilation CreateCompilation(IEnumerable<(string Path, string Text)> sources, LanguageVersion version = LanguageVersion.Latest,
+        string assemblyName = "Tests")
     {
         var options = ParseOptions(version);
         var trees = sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, options, s.Path));

@@ -55,8 +55,10 @@ public static class Snapshot
 
         WriteAtomically(receivedPath, received);
         throw new SnapshotMismatchException(verified is null
-            ? $"No verified snapshot '{verifiedPath}'. The output was written to '{receivedPath}'; review it, then rename it to '.verified' or rerun with {AcceptVariable}=1."
-            : $"Snapshot '{verifiedPath}' differs from the output (written to '{receivedPath}'). Rerun with {AcceptVariable}=1 to accept.\n{FirstDifference(verified, received)}");
+            ? $"No verified snapshot '{verifiedPath}'. The output was written to '{receivedPath}'; review it, then rename it to '.verified' or rerun " +
+                $"with {AcceptVariable}=1."
+            : $"Snapshot '{verifiedPath}' differs from the output (written to '{receivedPath}'). Rerun with {AcceptVariable}=1 to " +
+                $"accept.\n{FirstDifference(verified, received)}");
     }
 
     /// <summary>
@@ -65,7 +67,8 @@ public static class Snapshot
     /// output no longer produced) fails, or is deleted when accepting.
     /// </summary>
     /// <exception cref="SnapshotMismatchException">A verified file has no matching output.</exception>
-    public static void VerifyFileSet(IEnumerable<string> expectedNames, string prefix, string? directory = null, string extension = ".cs", [CallerFilePath] string callerFile = "") =>
+    public static void VerifyFileSet(IEnumerable<string> expectedNames, string prefix, string? directory = null, string extension = ".cs",
+        [CallerFilePath] string callerFile = "") =>
         VerifyFileSetEndingWith(expectedNames, prefix, directory ?? DefaultDirectory(callerFile), extension, "");
 
     /// <summary>As the public overload; only verified files whose names end with <paramref name="suffixFilter"/> are considered.</summary>
@@ -74,7 +77,8 @@ public static class Snapshot
         var expected = new HashSet<string>(expectedNames, StringComparer.Ordinal);
         var suffix = ".verified" + extension;
         var stale = Directory.Exists(directory)
-            ? Directory.GetFiles(directory, prefix + "*" + suffixFilter + suffix).Select(p => Path.GetFileName(p)[..^suffix.Length]).Where(n => !expected.Contains(n)).OrderBy(n => n, StringComparer.Ordinal).ToList()
+            ? Directory.GetFiles(directory, prefix + "*" + suffixFilter + suffix).Select(p => Path.GetFileName(p)[..^suffix.Length]).Where(n =>
+                !expected.Contains(n)).OrderBy(n => n, StringComparer.Ordinal).ToList()
             : new List<string>();
         if (stale.Count == 0) return;
         if (AcceptEnabled)
@@ -82,7 +86,8 @@ public static class Snapshot
             foreach (var n in stale) File.Delete(Path.Combine(directory, n + suffix));
             return;
         }
-        throw new SnapshotMismatchException($"Verified snapshots with no matching output (delete them or rerun with {AcceptVariable}=1): {string.Join(", ", stale)}");
+        throw new SnapshotMismatchException($"Verified snapshots with no matching output (delete them or rerun with {AcceptVariable}=1): " +
+            $"{string.Join(", ", stale)}");
     }
 
     /// <summary>Line endings to <c>\n</c>, generator versions to <c>VERSION</c>, one final newline.</summary>

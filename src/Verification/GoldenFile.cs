@@ -70,7 +70,8 @@ public sealed class GoldenFile
     /// </summary>
     public IReadOnlySet<string> LabelledNets { get; }
 
-    /// <summary>The class labels of <c>inputs</c>: <c>y</c> (of the real batch x) and <c>yz</c> (drawn with the noise z); empty for a file without labels.</summary>
+    /// <summary>The class labels of <c>inputs</c>: <c>y</c> (of the real batch x) and <c>yz</c> (drawn with the noise z); empty for a file without
+    /// labels.</summary>
     public IReadOnlyDictionary<string, long[]> Labels { get; }
 
     /// <summary>K, the number of classes (<c>classes</c>); 0 for a file without labels.</summary>
@@ -84,7 +85,8 @@ public sealed class GoldenFile
     public static GoldenFile Load(string path)
     {
         if (!File.Exists(path))
-            throw new GoldenFormatException($"'{path}' does not exist. Pass the path of a golden JSON file (for example tests/reference/golden/core.json in the GanDsl repository).");
+            throw new GoldenFormatException($"'{path}' does not exist. Pass the path of a golden JSON file (for example " +
+                "tests/reference/golden/core.json in the GanDsl repository).");
         string text;
         try { text = File.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -93,7 +95,10 @@ public sealed class GoldenFile
         JsonDocument doc;
         try { doc = JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = true }); }
         catch (JsonException e)
-        { throw new GoldenFormatException($"'{path}' is not valid JSON ({e.Message}). Regenerate or re-copy the file; the format is described in docs/golden-files.md of the GanDsl repository.", e); }
+        {
+            throw new GoldenFormatException($"'{path}' is not valid JSON ({e.Message}). Regenerate or re-copy the file; the format is described in " +
+                "docs/golden-files.md of the GanDsl repository.", e);
+        }
 
         using (doc)
         {

@@ -80,7 +80,8 @@ public sealed class OneHotLabelNetwork : nn.Module<Tensor, Tensor, Tensor>, IBat
     public override Tensor forward(Tensor input, Tensor labels)
     {
         if (labels.dtype != ScalarType.Int64 || labels.dim() != 1 || labels.shape[0] != input.shape[0])
-            throw new ArgumentException($"{nameof(OneHotLabelNetwork)} needs int64 labels [{input.shape[0]}] for a batch {string.Join("x", input.shape)}, but got {labels.dtype} [{string.Join(", ", labels.shape)}].", nameof(labels));
+            throw new ArgumentException($"{nameof(OneHotLabelNetwork)} needs int64 labels [{input.shape[0]}] for a batch " +
+                $"{string.Join("x", input.shape)}, but got {labels.dtype} [{string.Join(", ", labels.shape)}].", nameof(labels));
         if (labels.numel() > 0 && (labels.min().item<long>() < 0 || labels.max().item<long>() >= Classes))
             throw new ArgumentException($"{nameof(OneHotLabelNetwork)}: a label is outside [0, {Classes}).", nameof(labels));
         using var scope = torch.NewDisposeScope();
@@ -107,7 +108,8 @@ public sealed class GoldenStepRandom(double[]? alpha, GoldenBatch? u, GoldenBatc
     public Tensor PerSampleUniform(long batch, ScalarType dtype, Device device)
     {
         if (alpha is null) throw new InvalidOperationException("The loss draws one coefficient per sample, but the entry has no coefficients.alpha.");
-        if (alpha.Length != batch) throw new InvalidOperationException($"The loss draws {batch} per-sample coefficients, but coefficients.alpha has {alpha.Length}.");
+        if (alpha.Length != batch) throw new InvalidOperationException($"The loss draws {batch} per-sample coefficients, but coefficients.alpha has " +
+            $"{alpha.Length}.");
         PerSampleDraws++;
         return torch.tensor(alpha, [batch], dtype, device);
     }
@@ -117,7 +119,8 @@ public sealed class GoldenStepRandom(double[]? alpha, GoldenBatch? u, GoldenBatc
     {
         if (u is null) throw new InvalidOperationException("The loss draws per-element noise, but the entry has no coefficients.u.");
         if (!shape.SequenceEqual(u.Shape))
-            throw new InvalidOperationException($"The loss draws per-element noise of shape [{string.Join(", ", shape)}], but coefficients.u is [{string.Join(", ", u.Shape)}].");
+            throw new InvalidOperationException($"The loss draws per-element noise of shape [{string.Join(", ", shape)}], but coefficients.u is " +
+                $"[{string.Join(", ", u.Shape)}].");
         ElementwiseDraws++;
         return torch.tensor(u.Values, u.Shape, dtype, device);
     }
@@ -130,7 +133,8 @@ public sealed class GoldenStepRandom(double[]? alpha, GoldenBatch? u, GoldenBatc
     {
         if (n is null) throw new InvalidOperationException("The loss draws normal noise, but the entry has no coefficients.n.");
         if (!shape.SequenceEqual(n.Shape))
-            throw new InvalidOperationException($"The loss draws normal noise of shape [{string.Join(", ", shape)}], but coefficients.n is [{string.Join(", ", n.Shape)}].");
+            throw new InvalidOperationException($"The loss draws normal noise of shape [{string.Join(", ", shape)}], but coefficients.n is " +
+                $"[{string.Join(", ", n.Shape)}].");
         NormalDraws++;
         return torch.tensor(n.Values, n.Shape, dtype, device);
     }

@@ -63,10 +63,12 @@ public static class GoldenVerifier
         if (failed.Count == 0)
         {
             // A gradient row stands for a whole parameter tensor: every element was compared, the worst is shown.
-            stdout.WriteLine($"{Path.GetFileName(path)}: {checks.Count} quantities of {losses} losses (every element of each gradient), all within {RelativeTolerance:0e0} relative ({AbsoluteTolerance:0e0} absolute).");
+            stdout.WriteLine($"{Path.GetFileName(path)}: {checks.Count} quantities of {losses} losses (every element of each gradient), all within " +
+                $"{RelativeTolerance:0e0} relative ({AbsoluteTolerance:0e0} absolute).");
             return 0;
         }
-        stderr.WriteLine($"verify-golden: {Path.GetFileName(path)}: {failed.Count} of {checks.Count} checks failed, in {string.Join(", ", failed.Select(c => c.Loss).Distinct())}.");
+        stderr.WriteLine($"verify-golden: {Path.GetFileName(path)}: {failed.Count} of {checks.Count} checks failed, in " +
+            $"{string.Join(", ", failed.Select(c => c.Loss).Distinct())}.");
         return 1;
     }
 
@@ -98,14 +100,16 @@ public static class GoldenVerifier
     {
         if (!registry.Contains(entry.Name))
         {
-            checks.Add(Failure(entry.Name, "loss", $"unknown loss: the project has no loss named '{entry.Name}' (it has: {string.Join(", ", registry.Names)})"));
+            checks.Add(Failure(entry.Name, "loss", $"unknown loss: the project has no loss named '{entry.Name}' (it has: " +
+                $"{string.Join(", ", registry.Names)})"));
             return;
         }
         var loss = registry.Create(entry.Name);
 
         if (loss.Info.UsesLabels && (file.ClassCount == 0 || !file.Labels.ContainsKey("y") || !file.Labels.ContainsKey("yz")))
         {
-            checks.Add(Failure(entry.Name, "labels", "the loss reads class labels (y, yz), but the file has no inputs.y, inputs.yz and classes (docs/golden-files.md, labels)"));
+            checks.Add(Failure(entry.Name, "labels", "the loss reads class labels (y, yz), but the file has no inputs.y, inputs.yz and classes " +
+                "(docs/golden-files.md, labels)"));
             return;
         }
 
@@ -205,9 +209,11 @@ public static class GoldenVerifier
         {
             var fileNet = mapping[network.Name];
             if (network.TakesLabels && !labelled.Contains(fileNet))
-                throw new InvalidOperationException($"The loss calls {network.Name} with labels ({network.Name}(v, y)), but the file's net '{fileNet}' takes none: give it label_input \"one-hot\" and K more inputs (docs/golden-files.md).");
+                throw new InvalidOperationException($"The loss calls {network.Name} with labels ({network.Name}(v, y)), but the file's net '{fileNet}' " +
+                    "takes none: give it label_input \"one-hot\" and K more inputs (docs/golden-files.md).");
             if (!network.TakesLabels && labelled.Contains(fileNet))
-                throw new InvalidOperationException($"The loss calls {network.Name} on a batch alone ({network.Name}(v)), but the file's net '{fileNet}' takes labels (label_input): name a net without labels in the entry.");
+                throw new InvalidOperationException($"The loss calls {network.Name} on a batch alone ({network.Name}(v)), but the file's net " +
+                    $"'{fileNet}' takes labels (label_input): name a net without labels in the entry.");
         }
     }
 
@@ -250,7 +256,8 @@ public static class GoldenVerifier
         var primary = critics.FirstOrDefault(c => c.Name == entry.Critic)
             ?? (critics.Count == 1 ? critics[0] : null)
             ?? (critics.Count(c => !available.Contains(c.Name)) == 1 ? critics.Single(c => !available.Contains(c.Name)) : null)
-            ?? throw new InvalidOperationException($"Cannot tell which of the loss's critics ({string.Join(", ", critics.Select(c => c.Name))}) the file's '{entry.Critic}' plays.");
+            ?? throw new InvalidOperationException($"Cannot tell which of the loss's critics ({string.Join(", ", critics.Select(c => c.Name))}) the " +
+                $"file's '{entry.Critic}' plays.");
         map[primary.Name] = entry.Critic;
         foreach (var c in critics.Where(c => c != primary))
         {
@@ -344,7 +351,8 @@ public static class GoldenVerifier
             var stateKey = Normalize(key[..^"_next".Length]);
             var state = loss.State.Names.FirstOrDefault(n => Normalize(n) == stateKey);
             if (state is null)
-                checks.Add(Failure(entry.Name, $"state {key}", $"the file gives a state update, but the loss has no state variable '{key[..^5]}' (it has: {string.Join(", ", loss.State.Names)})"));
+                checks.Add(Failure(entry.Name, $"state {key}",
+                    $"the file gives a state update, but the loss has no state variable '{key[..^5]}' (it has: {string.Join(", ", loss.State.Names)})"));
             else
                 checks.Add(Scalar(entry.Name, $"state {key}", value.GetDouble(), loss.State[state]));
         }
@@ -362,7 +370,8 @@ public static class GoldenVerifier
         }
     }
 
-    private static void CompareClamped(GoldenEntry entry, LossInfo info, Dictionary<string, string> mapping, Dictionary<string, GoldenNetwork> nets, List<GoldenCheck> checks)
+    private static void CompareClamped(GoldenEntry entry, LossInfo info, Dictionary<string, string> mapping, Dictionary<string, GoldenNetwork> nets,
+        List<GoldenCheck> checks)
     {
         foreach (var (key, value) in entry.Aux)
         {

@@ -100,16 +100,19 @@ public sealed class GradientCheckReport(string loss, double tolerance, IReadOnly
         // The check column is as wide as its longest entry: a double-backward row names the whole gradient term.
         var width = rows.Select(r => r.Check.Length).DefaultIfEmpty(0).Max();
         var name = Math.Max(14, Loss.Length);
-        writer.WriteLine($"{"loss".PadRight(name)} {"step",-9} {"check".PadRight(width)} {"network",-7} {"parameter",-14} {"index",-7} {"analytic",14} {"numeric",14} {"error",8}  ok");
+        writer.WriteLine($"{"loss".PadRight(name)} {"step",-9} {"check".PadRight(width)} {"network",-7} {"parameter",-14} {"index",-7} {"analytic",14} " +
+            $"{"numeric",14} {"error",8}  ok");
         foreach (var r in rows)
         {
             if (r.Note is not null)
             {
-                writer.WriteLine($"{r.Loss.PadRight(name)} {r.Step,-9} {r.Check.PadRight(width)} {r.Network,-7} {"-",-14} {"-",-7} {"-",14} {"-",14} {"-",8}  FAIL  {r.Note}");
+                writer.WriteLine($"{r.Loss.PadRight(name)} {r.Step,-9} {r.Check.PadRight(width)} {r.Network,-7} {"-",-14} {"-",-7} {"-",14} {"-",14} " +
+                    $"{"-",8}  FAIL  {r.Note}");
                 continue;
             }
             writer.WriteLine(string.Format(ci, "{0} {1,-9} {2} {3,-7} {4,-14} {5,-7} {6,14:G6} {7,14:G6} {8,8:0.0e+0}  {9}",
-                r.Loss.PadRight(name), r.Step, r.Check.PadRight(width), r.Network, r.Parameter, r.Index, r.Analytic, r.Numeric, r.Error, r.Passed ? "ok" : "FAIL"));
+                r.Loss.PadRight(name), r.Step, r.Check.PadRight(width), r.Network, r.Parameter, r.Index, r.Analytic, r.Numeric, r.Error,
+                    r.Passed ? "ok" : "FAIL"));
         }
         writer.WriteLine(Summary);
     }
@@ -173,10 +176,12 @@ public static class GradientChecker
             var x = torch.randn([options.BatchSize, options.DataSize], ScalarType.Float64, generator: random);
             var z = torch.randn([options.BatchSize, options.NoiseSize], ScalarType.Float64, generator: random);
             var z2 = torch.randn([options.BatchSize, options.NoiseSize], ScalarType.Float64, generator: random);
-            var state = loss.Info.States.ToDictionary(s => s.Name, s => Perturbed(s.Initial, torch.rand([1], ScalarType.Float64, generator: random).item<double>()));
+            var state = loss.Info.States.ToDictionary(s => s.Name, s =>
+                Perturbed(s.Initial, torch.rand([1], ScalarType.Float64, generator: random).item<double>()));
             // Drawn last, and only for a loss that reads labels: every other loss sees the draws it always saw.
             var labels = loss.Info.UsesLabels
-                ? new Labels(torch.randint(options.ClassCount, [options.BatchSize], ScalarType.Int64, generator: random), torch.randint(options.ClassCount, [options.BatchSize], ScalarType.Int64, generator: random), options.ClassCount)
+                ? new Labels(torch.randint(options.ClassCount, [options.BatchSize], ScalarType.Int64, generator: random),
+                    torch.randint(options.ClassCount, [options.BatchSize], ScalarType.Int64, generator: random), options.ClassCount)
                 : null;
             var run = new StepRunner(loss, networks, x, z, z2, state, options.Seed, labels);
 
@@ -210,7 +215,8 @@ public static class GradientChecker
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            rows.Add(new GradientCheckRow(loss, step, "error", "-", "-", "-", double.NaN, double.NaN, double.NaN, false, $"the step threw {e.GetType().Name}: {e.Message}"));
+            rows.Add(new GradientCheckRow(loss, step, "error", "-", "-", "-", double.NaN, double.NaN, double.NaN, false,
+                $"the step threw {e.GetType().Name}: {e.Message}"));
             return;
         }
 
@@ -254,7 +260,8 @@ public static class GradientChecker
 
     private static string Key(string network, string parameter) => network + "/" + parameter;
 
-    private static GradientCheckRow Compare(string loss, string step, string check, string network, string parameter, string index, double analytic, double numeric, double tolerance)
+    private static GradientCheckRow Compare(string loss, string step, string check, string network, string parameter, string index, double analytic,
+        double numeric, double tolerance)
     {
         var error = Math.Abs(analytic - numeric) / Math.Max(1, Math.Max(Math.Abs(analytic), Math.Abs(numeric)));
         return new GradientCheckRow(loss, step, check, network, parameter, index, analytic, numeric, error, error <= tolerance);
@@ -327,7 +334,8 @@ public static class GradientChecker
     private sealed record Labels(Tensor Real, Tensor Noise, int Classes);
 
     /// <summary>A step's loss value and, from the analytic evaluation, its parameter gradients and each Grad's projection gradients.</summary>
-    private sealed record StepOutcome(double Value, Dictionary<string, double[]> Gradients, IReadOnlyList<Projection> Projections, IReadOnlyList<double> ProjectionValues);
+    private sealed record StepOutcome(double Value, Dictionary<string, double[]> Gradients, IReadOnlyList<Projection> Projections,
+        IReadOnlyList<double> ProjectionValues);
 
     /// <summary>The k-th gradient a step took: its DSL text and the parameter gradients of Σ w ⊙ Grad (w fixed random weights).</summary>
     private sealed record Projection(string Term, Dictionary<string, double[]> Gradients);

@@ -21,7 +21,8 @@ public static class CheckCommand
         var assembly = CliOptions.Assembly("losses");
         var losses = new Argument<string[]>("LOSS") { Description = "loss names (default: every loss)", Arity = ArgumentArity.ZeroOrMore };
         var seed = CliOptions.Long("--seed", "seed of the networks, batches, state values and random draws", 1);
-        var tolerance = CliOptions.Number("--tolerance", $"largest error |analytic - numeric| / max(1, |analytic|, |numeric|) (default: {new GradientCheckOptions().Tolerance:0e+0})");
+        var tolerance = CliOptions.Number("--tolerance", "largest error |analytic - numeric| / max(1, |analytic|, |numeric|) (default: " +
+            $"{new GradientCheckOptions().Tolerance:0e+0})");
         var worst = CliOptions.Int("--worst", "rows of the table per loss (the worst elements)", 5);
         var command = new Command("check", "Check each loss's gradients (and its penalties' double backward) against finite differences.")
         {

@@ -26,9 +26,12 @@ public static class CompareCommand
     internal static Command Create(CliContext cli)
     {
         var assembly = CliOptions.Assembly("losses");
-        var losses = CliOptions.Text("--losses", "losses of 'gan list' to compare, comma-separated (e.g. wgan-gp,nonsaturating,lsgan)", "A,B,...", required: true);
-        var data = CliOptions.CompleteData(CliOptions.Text("--data", "ring | grid | swissroll | FILE.npy (float32, N x 2) | fashion-mnist (with --model dcgan28)", "DATA", required: true));
-        var @out = CliOptions.Text("--out", "comparison folder: DIR/<loss>/seed-<k>/ (a 'gan train' folder per run), reference.npy, comparison.md, comparison.csv", "DIR", required: true);
+        var losses = CliOptions.Text("--losses", "losses of 'gan list' to compare, comma-separated (e.g. wgan-gp,nonsaturating,lsgan)", "A,B,...",
+            required: true);
+        var data = CliOptions.CompleteData(CliOptions.Text("--data",
+            "ring | grid | swissroll | FILE.npy (float32, N x 2) | fashion-mnist (with --model dcgan28)", "DATA", required: true));
+        var @out = CliOptions.Text("--out", "comparison folder: DIR/<loss>/seed-<k>/ (a 'gan train' folder per run), reference.npy, comparison.md, " +
+            "comparison.csv", "DIR", required: true);
         var seeds = CliOptions.Int("--seeds", "runs per loss, seeds 0..N-1", 3);
         var steps = CliOptions.Long("--steps", "generator steps of every run (each loss keeps its own critic steps)", 1000);
         var model = CliOptions.Text("--model", "mlp (default) | dcgan28 (Fashion-MNIST)", "NAME");
@@ -37,9 +40,11 @@ public static class CompareCommand
         var threads = CliOptions.Threads();
         var set = CliOptions.Set("override a hyperparameter in every loss that has it (repeatable)");
         var samples = CliOptions.Int("--samples", "generated and data samples each run is evaluated on", 10_000);
-        var shard = CliOptions.Text("--shard", "train only shard K of N of the (loss, seed) pairs (K from 1), or 'slurm' for the Slurm array task's", "K/N|slurm");
+        var shard = CliOptions.Text("--shard", "train only shard K of N of the (loss, seed) pairs (K from 1), or 'slurm' for the Slurm array task's",
+            "K/N|slurm");
 
-        var command = new Command("compare", "Train several losses under one budget with several seeds and print one table.") { losses, data, @out, seeds, steps, model, batch, threads, set, samples, shard, assembly };
+        var command = new Command("compare", "Train several losses under one budget with several seeds and print one table.") { losses, data, @out, seeds,
+            steps, model, batch, threads, set, samples, shard, assembly };
         command.SetAction(parse =>
         {
             // Under mpirun/srun without --shard the ranks share the pairs: rank r trains shard r+1 of N (no communication
@@ -79,7 +84,8 @@ public static class CompareCommand
 
         var count = comparison.Pairs.Count;
         var shardText = options.Shard is { } s ? $", shard {s} ({count} of {options.Pairs.Count} runs)" : $" ({count} runs)";
-        stderr.WriteLine($"Comparing {string.Join(", ", options.Losses)} on {comparison.Dataset.Name}: {options.Seeds} seeds, {options.Steps} steps each{shardText} -> {options.OutputDirectory}");
+        stderr.WriteLine($"Comparing {string.Join(", ", options.Losses)} on {comparison.Dataset.Name}: {options.Seeds} seeds, {options.Steps} steps " +
+            $"each{shardText} -> {options.OutputDirectory}");
         IReadOnlyList<ComparisonRun> runs;
         var figures = new List<string>();
         try
@@ -104,9 +110,11 @@ public static class CompareCommand
         }
         stdout.Write(ComparisonTable.ToMarkdown(runs));
         if (options.Shard is { } shard)
-            stdout.WriteLine($"Shard {shard}: {runs.Count} run(s) recorded in their folders (run.json). When every shard is done, run the same command without --shard: it trains nothing and writes the table and figures.");
+            stdout.WriteLine($"Shard {shard}: {runs.Count} run(s) recorded in their folders (run.json). When every shard is done, run the same command " +
+                "without --shard: it trains nothing and writes the table and figures.");
         else
-            stdout.WriteLine($"Tables in {Path.Combine(options.OutputDirectory, "comparison.md")} and comparison.csv (per-seed values){(figures.Count > 0 ? ", figures " + string.Join(", ", figures) : "")}.");
+            stdout.WriteLine($"Tables in {Path.Combine(options.OutputDirectory, "comparison.md")} and comparison.csv (per-seed " +
+                $"values){(figures.Count > 0 ? ", figures " + string.Join(", ", figures) : "")}.");
         if (runs.Count == count) return ExitCodes.Success;
         stderr.WriteLine($"Interrupted after {runs.Count} of {count} runs; the table covers the finished ones.");
         return ExitCodes.Interrupted;
@@ -119,11 +127,13 @@ public static class CompareCommand
         var title = $"{comparison.Dataset.Name}, {options.Steps} steps, {options.Seeds} seed{(options.Seeds == 1 ? "" : "s")}";
         if (comparison.IsImages)
         {
-            GanDsl.Training.ImageComparison.SaveFigure(Path.Combine(options.OutputDirectory, GanDsl.Training.ImageComparison.FigureFile), runs, $"FID per loss, {title}");
+            GanDsl.Training.ImageComparison.SaveFigure(Path.Combine(options.OutputDirectory, GanDsl.Training.ImageComparison.FigureFile), runs,
+                $"FID per loss, {title}");
             return [GanDsl.Training.ImageComparison.FigureFile, "samples.png per run"];
         }
         var reference = GanDsl.Formats.NpyFile.Read(Path.Combine(options.OutputDirectory, Comparison.ReferenceFile)).Data;
-        ComparisonFigures.SaveSamples(Path.Combine(options.OutputDirectory, ComparisonFigures.SamplesFile), options, runs, reference, $"Samples per loss and seed, {title}");
+        ComparisonFigures.SaveSamples(Path.Combine(options.OutputDirectory, ComparisonFigures.SamplesFile), options, runs, reference,
+            $"Samples per loss and seed, {title}");
         ComparisonFigures.SaveMetrics(Path.Combine(options.OutputDirectory, ComparisonFigures.MetricsFile), runs, title);
         return [ComparisonFigures.SamplesFile, ComparisonFigures.MetricsFile];
     }

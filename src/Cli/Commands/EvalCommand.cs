@@ -28,8 +28,10 @@ public static class EvalCommand
             "generated images, float32, N x 1 x 28 x 28 (or N x 28 x 28) in [-1, 1] (as samples.npy of 'gan train'); " +
             "'train' evaluates the first N training images and 'noise' N images of uniform noise in [-1, 1] (reference points)", "FILE.npy");
         samples.CompletionSources.Add(context => new[] { "train", "noise" });
-        var labels = CliOptions.Text("--labels", "the class of each image, N whole numbers in 0..9 (float32 .npy, as generated_labels.npy of 'gan sample'): adds class accuracy and intra-FID", "FILE.npy");
-        var count = CliOptions.Int("--count", "images to evaluate (default 10000; the file's first N); FID is biased upward below 2000 and compares only at equal N");
+        var labels = CliOptions.Text("--labels", "the class of each image, N whole numbers in 0..9 (float32 .npy, as generated_labels.npy of 'gan " +
+            "sample'): adds class accuracy and intra-FID", "FILE.npy");
+        var count = CliOptions.Int("--count", "images to evaluate (default 10000; the file's first N); FID is biased upward below 2000 and compares " +
+            "only at equal N");
         var @out = CliOptions.Text("--out", "also write the results as JSON", "FILE.json");
         var featureNetwork = CliOptions.Text("--feature-network", "weights to use instead of the embedded ones (must have the pinned SHA-256)", "FILE");
         var folder = CliOptions.Text("--fashion-mnist-dir", "folder of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)", "DIR");
@@ -37,13 +39,15 @@ public static class EvalCommand
         var trainNetwork = CliOptions.Text("--train-feature-network",
             "re-create the feature network from scratch (1 thread, fixed seed and data order; about 25 minutes on a busy 2-core machine) " +
             "into FILE and report its test accuracy and whether it is bit for bit the shipped one", "FILE");
-        var command = new Command("eval", "FID, KID, precision/recall and class coverage of generated Fashion-MNIST images.") { samples, labels, count, @out, featureNetwork, folder, threads, trainNetwork };
-        command.SetAction(parse => Run(parse.GetValue(samples), parse.GetValue(labels), parse.GetValue(count), parse.GetValue(@out), parse.GetValue(featureNetwork),
-            parse.GetValue(folder), parse.GetValue(threads), parse.GetValue(trainNetwork), cli.Stdout, cli.Stderr));
+        var command = new Command("eval", "FID, KID, precision/recall and class coverage of generated Fashion-MNIST images.") { samples, labels, count, @out,
+            featureNetwork, folder, threads, trainNetwork };
+        command.SetAction(parse => Run(parse.GetValue(samples), parse.GetValue(labels), parse.GetValue(count), parse.GetValue(@out),
+            parse.GetValue(featureNetwork), parse.GetValue(folder), parse.GetValue(threads), parse.GetValue(trainNetwork), cli.Stdout, cli.Stderr));
         return command;
     }
 
-    private static int Run(string? samples, string? labelsPath, int? count, string? jsonPath, string? featureNetwork, string? folder, int? threads, string? target,
+    private static int Run(string? samples, string? labelsPath, int? count, string? jsonPath, string? featureNetwork, string? folder, int? threads,
+        string? target,
         TextWriter stdout, TextWriter stderr)
     {
         if (target is not null)
@@ -123,14 +127,16 @@ public static class EvalCommand
         // Integer or whole-number float labels, as gan sample and gan train write them (NpyFile.ReadLabels checks the dtype and values).
         var (labels, shape) = NpyFile.ReadLabels(path);
         if (shape.Length is not (1 or 2) || shape.Length == 2 && shape[1] != 1 || shape[0] != count)
-            throw new SampleFormatException($"The labels '{path}' have shape [{string.Join(", ", shape)}], but {source} hold {count} images: give one class per image, shape [{count}].");
+            throw new SampleFormatException($"The labels '{path}' have shape [{string.Join(", ", shape)}], but {source} hold {count} images: give one " +
+                $"class per image, shape [{count}].");
         return labels;
     }
 
     private static int TrainNetwork(string target, string? folder, TextWriter stdout, TextWriter stderr)
     {
         Libtorch.Configure(1);
-        stderr.WriteLine($"Training the Fashion-MNIST feature network ({FeatureNetwork.TrainingEpochs} epochs, batch {FeatureNetwork.TrainingBatch}, seed {FeatureNetwork.TrainingSeed}, 1 thread) -> {target}");
+        stderr.WriteLine($"Training the Fashion-MNIST feature network ({FeatureNetwork.TrainingEpochs} epochs, batch {FeatureNetwork.TrainingBatch}, " +
+            $"seed {FeatureNetwork.TrainingSeed}, 1 thread) -> {target}");
         FeatureNetwork.TrainingReport report;
         try { report = FeatureNetwork.Train(target, stderr, folder); }
         catch (DataFileException e) { throw new UsageException(e.Message); }

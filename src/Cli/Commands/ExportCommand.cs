@@ -55,7 +55,8 @@ public static class ExportCommand
         try { written = PyTorchWeights.Export(checkpoint, family, outDir, format, ema: !noEma); }
         catch (CheckpointException e) { throw new UsageException(e.Message); }
         foreach (var n in written) stdout.WriteLine($"{n.Network}: {n.Path} ({n.Tensors} tensors)");
-        stdout.WriteLine($"Exported {written.Count} network(s) of {meta.Loss} at step {meta.Step}{(meta.EmaDecay is not null && !noEma ? $" ({meta.SampleNetwork} from its EMA weights)" : "")}.");
+        stdout.WriteLine($"Exported {written.Count} network(s) of {meta.Loss} at step " +
+            $"{meta.Step}{(meta.EmaDecay is not null && !noEma ? $" ({meta.SampleNetwork} from its EMA weights)" : "")}.");
         return ExitCodes.Success;
     }
 }

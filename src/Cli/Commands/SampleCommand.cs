@@ -37,12 +37,13 @@ public static class SampleCommand
         {
             checkpointFile, count, seed, @class, @out, noEma, device, assembly,
         };
-        command.SetAction(parse => Run(parse.GetValue(checkpointFile)!, parse.GetValue(count), parse.GetValue(seed), parse.GetValue(@class), parse.GetValue(@out),
-            parse.GetValue(noEma), parse.GetValue(device) ?? "cpu", parse.GetValue(assembly) ?? [], cli.Stdout));
+        command.SetAction(parse => Run(parse.GetValue(checkpointFile)!, parse.GetValue(count), parse.GetValue(seed), parse.GetValue(@class),
+            parse.GetValue(@out), parse.GetValue(noEma), parse.GetValue(device) ?? "cpu", parse.GetValue(assembly) ?? [], cli.Stdout));
         return command;
     }
 
-    private static int Run(string path, int count, long seed, int? classIndex, string? outFolder, bool noEma, string deviceName, IReadOnlyList<string> assemblies, TextWriter stdout)
+    private static int Run(string path, int count, long seed, int? classIndex, string? outFolder, bool noEma, string deviceName,
+        IReadOnlyList<string> assemblies, TextWriter stdout)
     {
         if (count <= 0) throw new UsageException($"--count must be positive, not {count}.");
         TorchSharp.torch.Device device;
@@ -58,16 +59,19 @@ public static class SampleCommand
         }
         var meta = checkpoint.Metadata;
         var network = meta.Networks.FirstOrDefault(n => n.Name == meta.SampleNetwork)
-            ?? throw new UsageException($"Checkpoint '{checkpoint.Path}' names sample network '{meta.SampleNetwork}' but does not list it. Use another checkpoint.");
+            ?? throw new UsageException($"Checkpoint '{checkpoint.Path}' names sample network '{meta.SampleNetwork}' but does not list it. Use another " +
+                "checkpoint.");
         var classCount = ClassCount(checkpoint, network, classIndex);
         IModelFamily family;
         try { family = ModelCatalog.Get(meta.Model, assemblies); }
         catch (UsageException e) { throw new UsageException($"Checkpoint '{checkpoint.Path}': {e.Message}"); }
 
         var useEma = meta.EmaDecay is not null && !noEma;
-        using TorchSharp.torch.nn.Module generator = family.Build(new NetworkInfo(network.Name, network.Role, network.Output, network.TakesLabels), meta.SampleShape, classCount ?? 0);
+        using TorchSharp.torch.nn.Module generator = family.Build(new NetworkInfo(network.Name, network.Role, network.Output, network.TakesLabels),
+            meta.SampleShape, classCount ?? 0);
         if (network.TakesLabels && generator is not TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>)
-            throw new UsageException($"Checkpoint '{checkpoint.Path}': its generator '{network.Name}' takes class labels, but model family '{meta.Model}' built a {generator.GetType().Name}, which takes none; use a GanDsl (or --assembly) that builds the family's conditional networks.");
+            throw new UsageException($"Checkpoint '{checkpoint.Path}': its generator '{network.Name}' takes class labels, but model family " +
+                $"'{meta.Model}' built a {generator.GetType().Name}, which takes none; use a GanDsl (or --assembly) that builds the family's conditional networks.");
         try
         {
             checkpoint.LoadInto(generator, $"{(useEma ? "ema" : "net")}.{network.Name}.");
@@ -83,7 +87,8 @@ public static class SampleCommand
         var title = $"{meta.Loss} step {meta.Step}{(useEma ? " ema" : "")}";
         var written = Write(generator, meta, count, seed, classCount is null ? null : (classCount.Value, classIndex), outDir, device, title);
         var what = classIndex is { } k ? $" of class {k} ({meta.ClassNames?[k] ?? $"class {k}"})" : classCount is { } c ? $" ({(count % c == 0 ? $"{count / c}" : $"{count / c} or {count / c + 1}")} of each of {c} classes, sample i of class i mod {c})" : "";
-        stdout.WriteLine($"Wrote {count} samples{what} of {meta.Loss} at step {meta.Step}{(useEma ? " (EMA weights)" : "")} to {(written.Count == 1 ? written[0] : string.Join(", ", written.SkipLast(1)) + " and " + written[^1])}.");
+        stdout.WriteLine($"Wrote {count} samples{what} of {meta.Loss} at step {meta.Step}{(useEma ? " (EMA weights)" : "")} to " +
+            $"{(written.Count == 1 ? written[0] : string.Join(", ", written.SkipLast(1)) + " and " + written[^1])}.");
         return ExitCodes.Success;
     }
 
@@ -97,13 +102,16 @@ public static class SampleCommand
         if (!network.TakesLabels)
         {
             if (classIndex is not null)
-                throw new UsageException($"--class needs a conditional generator, but the generator '{network.Name}' of checkpoint '{checkpoint.Path}' (loss {meta.Loss}) takes no class labels. Drop --class, or sample a checkpoint of a loss that calls {network.Name}(z, yz).");
+                throw new UsageException($"--class needs a conditional generator, but the generator '{network.Name}' of checkpoint '{checkpoint.Path}' " +
+                    $"(loss {meta.Loss}) takes no class labels. Drop --class, or sample a checkpoint of a loss that calls {network.Name}(z, yz).");
             return null;
         }
         if (meta.ClassCount is not { } classCount)
-            throw new UsageException($"Checkpoint '{checkpoint.Path}' has a conditional generator '{network.Name}' but does not record its number of classes (ClassCount); it was not written by 'gan train'. Train it again.");
+            throw new UsageException($"Checkpoint '{checkpoint.Path}' has a conditional generator '{network.Name}' but does not record its number of " +
+                "classes (ClassCount); it was not written by 'gan train'. Train it again.");
         if (classIndex is { } k && (k < 0 || k >= classCount))
-            throw new UsageException($"--class {k} is out of range: the generator of checkpoint '{checkpoint.Path}' has {classCount} classes, 0 to {classCount - 1}{(meta.ClassNames is { } names ? $" ({string.Join(", ", names.Select((n, i) => $"{i} {n}"))})" : "")}.");
+            throw new UsageException($"--class {k} is out of range: the generator of checkpoint '{checkpoint.Path}' has {classCount} classes, 0 to " +
+                $"{classCount - 1}{(meta.ClassNames is { } names ? $" ({string.Join(", ", names.Select((n, i) => $"{i} {n}"))})" : "")}.");
         return classCount;
     }
 
@@ -120,7 +128,8 @@ public static class SampleCommand
     /// <param name="outDir">Where to write.</param>
     /// <param name="device">Where the noise is drawn.</param>
     /// <param name="title">The picture's title.</param>
-    internal static IReadOnlyList<string> Write(TorchSharp.torch.nn.Module generator, CheckpointMetadata meta, int count, long seed, (int Count, int? Only)? classes,
+    internal static IReadOnlyList<string> Write(TorchSharp.torch.nn.Module generator, CheckpointMetadata meta, int count, long seed,
+        (int Count, int? Only)? classes,
         string outDir, TorchSharp.torch.Device device, string title)
     {
         long[]? labels = classes is var (classCount, only)

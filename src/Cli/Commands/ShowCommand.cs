@@ -75,7 +75,8 @@ public static class ShowCommand
         }
         if (check)
         {
-            stderr.WriteLine($"gan: {string.Join(" and ", stale)} out of date (formulas differ from the generated ones, or a loss has no section). Rerun: gan show --doc {path}");
+            stderr.WriteLine($"gan: {string.Join(" and ", stale)} out of date (formulas differ from the generated ones, or a loss has no section). " +
+                $"Rerun: gan show --doc {path}");
             return ExitCodes.Failure;
         }
         File.WriteAllText(path, after, new UTF8Encoding(false));

@@ -19,25 +19,30 @@ public static class TrainCommand
     {
         var assembly = CliOptions.Assembly("losses and model families");
         var loss = CliOptions.CompleteLosses(CliOptions.Text("--loss", "a loss of 'gan list' (wgan-gp, nonsaturating, ...)", "NAME", required: true), assembly);
-        var data = CliOptions.CompleteData(CliOptions.Text("--data", "ring | grid | swissroll | fashion-mnist | FILE.npy (float32, N x D or N x C x H x W)", "DATA", required: true));
+        var data = CliOptions.CompleteData(CliOptions.Text("--data", "ring | grid | swissroll | fashion-mnist | FILE.npy (float32, N x D or N x C x H x W)",
+            "DATA", required: true));
         var labels = CliOptions.Text("--labels", "conditional losses: a .npy of one class index per sample of a .npy --data", "FILE.npy");
         var noiseLabels = NoiseLabelsOption();
         var @out = CliOptions.Text("--out", "output folder", "DIR", required: true);
-        var model = CliOptions.CompleteModels(CliOptions.Text("--model", "mlp (2D, default) | dcgan28 (1x28x28 images) | a family of an --assembly", "NAME"), assembly);
+        var model = CliOptions.CompleteModels(CliOptions.Text("--model", "mlp (2D, default) | dcgan28 (1x28x28 images) | a family of an --assembly", "NAME"),
+            assembly);
         var steps = CliOptions.Long("--steps", "generator steps in total (each follows the loss's critic steps)", 1000);
         var batch = CliOptions.Int("--batch", "samples per batch (default: the model's, 256 for mlp, 64 for dcgan28)");
         var lrG = CliOptions.Number("--lr-g", "learning rate of generator-role networks (default: the loss's)");
         var lrD = CliOptions.Number("--lr-d", "learning rate of critic-role networks (default: the loss's)");
         var lr = CliOptions.Repeated("--lr", "learning rate of one network by name, over --lr-d/--lr-g (repeatable), e.g. --lr D=4e-4", "NAME=X");
-        var betas = CliOptions.Repeated("--betas", "Adam's betas (default: the loss's): B1,B2 for every Adam network, NAME=B1,B2 for one (repeatable)", "[NAME=]B1,B2");
+        var betas = CliOptions.Repeated("--betas", "Adam's betas (default: the loss's): B1,B2 for every Adam network, NAME=B1,B2 for one (repeatable)",
+            "[NAME=]B1,B2");
         var set = CliOptions.Set("override a hyperparameter (repeatable), e.g. --set Lambda=0.1");
         var seed = CliOptions.Long("--seed", "seed of every random stream", 0);
         var device = CliOptions.Text("--device", "where to train: cpu (default) | cuda | cuda:N", "DEVICE");
         device.CompletionSources.Add("cpu", "cuda");
         var threads = CliOptions.Threads();
         var ema = CliOptions.Number("--ema", "keep an exponential moving average of G's weights (e.g. 0.999) and sample from it", "DECAY");
-        var separate = CliOptions.Flag("--separate-forward-passes", "one forward pass per network application (default: a network's applications share one pass where it is batch-independent)");
-        var noMklFastPath = CliOptions.Flag("--no-mkl-fast-path", $"keep MKL on its generic kernels on non-Intel x86-64 CPUs (default: its fast ones; also {GanDsl.MklFastPath.Variable}=off)");
+        var separate = CliOptions.Flag("--separate-forward-passes",
+            "one forward pass per network application (default: a network's applications share one pass where it is batch-independent)");
+        var noMklFastPath = CliOptions.Flag("--no-mkl-fast-path",
+            $"keep MKL on its generic kernels on non-Intel x86-64 CPUs (default: its fast ones; also {GanDsl.MklFastPath.Variable}=off)");
         var resume = CliOptions.Flag("--resume", "continue the run in --out from its checkpoint.bin, up to --steps");
         var overwrite = CliOptions.Flag("--overwrite", "start a new run in an --out folder that already holds one, replacing it");
         var initFrom = CliOptions.Text("--init-from", "start from PyTorch weights: DIR/NAME.pt or NAME.safetensors per network (docs/interop.md)", "DIR");
@@ -50,7 +55,8 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a loss on a dataset; outputs in --out.")
         {
-            loss, data, labels, noiseLabels, @out, model, steps, batch, lrG, lrD, lr, betas, set, seed, device, threads, separate, noMklFastPath, ema, resume, overwrite, initFrom,
+            loss, data, labels, noiseLabels, @out, model, steps, batch, lrG, lrD, lr, betas, set, seed, device, threads, separate, noMklFastPath, ema, resume,
+                overwrite, initFrom,
             checkpointEvery, sampleEvery, logEvery, samples, fashionMnist, assembly, verbose,
         };
         command.SetAction(parse =>
@@ -103,7 +109,8 @@ public static class TrainCommand
         if (resume && overwrite) throw new UsageException("--resume continues the run in --out, --overwrite replaces it: use one of them.");
         if (resume || !Directory.Exists(full) || !Directory.EnumerateFileSystemEntries(full).Any()) return;
         if (!overwrite)
-            throw new UsageException($"--out folder '{full}' already exists and is not empty. Give --resume to continue the run in it, --overwrite to replace it, or another --out.");
+            throw new UsageException($"--out folder '{full}' already exists and is not empty. Give --resume to continue the run in it, --overwrite to " +
+                "replace it, or another --out.");
         // Outputs that accumulate rather than being replaced: the old run's pictures and TensorBoard events would mix with the new run's.
         foreach (var picture in Directory.EnumerateFiles(full, "samples_*.png")) File.Delete(picture);
         if (Path.Combine(full, "tensorboard") is var events && Directory.Exists(events)) Directory.Delete(events, recursive: true);
@@ -145,7 +152,8 @@ public static class TrainCommand
             var what = name is null ? "--betas" : $"--betas {name}";
             var parts = s[(eq + 1)..].Split(',');
             if (eq == 0 || parts.Length != 2)
-                throw new UsageException($"{what} expects two numbers separated by a comma, for every network (e.g. --betas 0.5,0.9) or one (e.g. --betas D=0,0.9), not '{s}'.");
+                throw new UsageException($"{what} expects two numbers separated by a comma, for every network (e.g. --betas 0.5,0.9) or one (e.g. " +
+                    $"--betas D=0,0.9), not '{s}'.");
             var pair = (CliOptions.ParseNumber(parts[0].Trim(), what), CliOptions.ParseNumber(parts[1].Trim(), what));
             if (name is null ? all is not null : perNetwork.ContainsKey(name)) throw new UsageException($"{what} is given twice.");
             if (name is null) all = pair;
@@ -195,12 +203,15 @@ public static class TrainCommand
             switch (error)
             {
                 case IOException e:
-                    return ErrorReport.Fail(stderr, $"writing the outputs failed: {e.Message} The last checkpoint written, if any, is intact.", e, trainer.OutputDirectory, verbose);
+                    return ErrorReport.Fail(stderr, $"writing the outputs failed: {e.Message} The last checkpoint written, if any, is intact.", e,
+                        trainer.OutputDirectory, verbose);
                 case UserCodeException e:
-                    return ErrorReport.Fail(stderr, $"training failed: {e.Message} The last checkpoint written, if any, is intact.", e, trainer.OutputDirectory, verbose);
+                    return ErrorReport.Fail(stderr, $"training failed: {e.Message} The last checkpoint written, if any, is intact.", e,
+                        trainer.OutputDirectory, verbose);
                 case { } e:
                     // A loss that fails at run time (a shape libtorch rejects, a network it does not declare).
-                    return ErrorReport.Fail(stderr, $"training failed at step {trainer.Step + 1}: {e.GetType().Name}: {e.Message} The last checkpoint written, if any, is intact.",
+                    return ErrorReport.Fail(stderr, $"training failed at step {trainer.Step + 1}: {e.GetType().Name}: {e.Message} The last checkpoint " +
+                        "written, if any, is intact.",
                         e, trainer.OutputDirectory, verbose);
             }
             // Every outcome here was reached by all ranks together (errors above end this rank alone: its exit stops the launch).
@@ -218,7 +229,8 @@ public static class TrainCommand
                     else if (trainer.EvaluationProblem is { } problem) stderr.WriteLine($"gan: the final samples were not evaluated: {problem}");
                     return ExitCodes.Success;
                 case TrainOutcome.Interrupted:
-                    stderr.WriteLine($"Interrupted at step {result.Step}; checkpoint written to {trainer.CheckpointPath}. Continue with the same command and --resume.");
+                    stderr.WriteLine($"Interrupted at step {result.Step}; checkpoint written to {trainer.CheckpointPath}. Continue with the same " +
+                        "command and --resume.");
                     return ExitCodes.Interrupted;
                 default:
                     stderr.WriteLine($"gan: {result.Message}");

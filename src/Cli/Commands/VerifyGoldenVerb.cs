@@ -17,7 +17,11 @@ public static class VerifyGoldenVerb
     /// <summary>The <c>verify-golden</c> command, running with <paramref name="cli"/>'s writers.</summary>
     internal static Command Create(CliContext cli)
     {
-        var files = new Argument<string[]>("FILE") { Description = "golden JSON files (e.g. tests/reference/golden/core.json; format: docs/golden-files.md)", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("FILE")
+        {
+            Description = "golden JSON files (e.g. tests/reference/golden/core.json; format: docs/golden-files.md)",
+            Arity = ArgumentArity.OneOrMore
+        };
         var assembly = CliOptions.Assembly("losses");
         var command = new Command("verify-golden", "Check the generated losses and gradients against golden reference files.") { files, assembly };
         command.SetAction(parse => Run(parse.GetValue(files) ?? [], LossCatalog.Load(parse.GetValue(assembly) ?? []), cli.Stdout, cli.Stderr));

@@ -23,7 +23,8 @@ public static class BatchSamplerExtensions
         ArgumentNullException.ThrowIfNull(sampler);
         var size = ShapeUtil.Product(sampler.BatchShape);
         if (destination.Length != size)
-            throw new ArgumentException($"The destination holds {destination.Length} floats; a batch of shape {ShapeUtil.Format(sampler.BatchShape)} needs {size}.", nameof(destination));
+            throw new ArgumentException($"The destination holds {destination.Length} floats; a batch of shape {ShapeUtil.Format(sampler.BatchShape)} " +
+                $"needs {size}.", nameof(destination));
         var epoch = sampler.Epoch;
         using var batch = sampler.NextTensor();
         using var host = batch.contiguous();

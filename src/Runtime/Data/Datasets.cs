@@ -22,7 +22,8 @@ public static class Datasets
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath);
         var builtIn = nameOrPath.Trim().ToLowerInvariant();
         if (labelsPath is not null && Names.Contains(builtIn))
-            throw new ArgumentException($"Labels files are for .npy data; '{builtIn}' {(builtIn == "swissroll" ? "has no classes" : "comes with its own labels")}. Leave the labels file out.", nameof(labelsPath));
+            throw new ArgumentException($"Labels files are for .npy data; '{builtIn}' " +
+                $"{(builtIn == "swissroll" ? "has no classes" : "comes with its own labels")}. Leave the labels file out.", nameof(labelsPath));
         switch (builtIn)
         {
             case "ring": return GaussianMixture2D.Ring();
@@ -56,12 +57,14 @@ public static class Datasets
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentException.ThrowIfNullOrWhiteSpace(labelsPath);
         if (!File.Exists(labelsPath))
-            throw new DataFileException(labelsPath, $"The labels file '{labelsPath}' does not exist. Save the labels with numpy.save(path, labels.astype('int64')), one class index per sample.");
+            throw new DataFileException(labelsPath, $"The labels file '{labelsPath}' does not exist. Save the labels with numpy.save(path, " +
+                "labels.astype('int64')), one class index per sample.");
         var (values, shape) = NpyFile.ReadLabels(labelsPath);
         try
         {
             using var labels = TorchSharp.torch.tensor(values, shape);
-            return LabelledFiniteDataset.Create(samples, labels, $"The labels file '{labelsPath}' (for the data '{samples.Name}')", null, null, nameof(labelsPath));
+            return LabelledFiniteDataset.Create(samples, labels, $"The labels file '{labelsPath}' (for the data '{samples.Name}')", null, null,
+                nameof(labelsPath));
         }
         catch (ArgumentException e)
         {

@@ -77,15 +77,18 @@ public static class FashionMnist
     /// (default: <see cref="LabelsPathFor"/> the images), for conditional losses: batches as <see cref="Load"/> draws
     /// them, each with the labels of its images; the classes are <see cref="ClassNames"/>.
     /// </summary>
-    /// <exception cref="DataFileException">When a file is missing, truncated or corrupt, or the labels do not fit the images (count, values above 9).</exception>
+    /// <exception cref="DataFileException">When a file is missing, truncated or corrupt, or the labels do not fit the images (count, values above
+    /// 9).</exception>
     public static LabelledFiniteDataset LoadLabelled(string? path = null, string? labelsPath = null)
     {
         var images = Load(path);
         path ??= DefaultTrainImagesPath;
         labelsPath ??= LabelsPathFor(path)
-            ?? throw new DataFileException(path, $"No labels file is known for '{path}' (its name has no 'images-idx3'); give the path of its labels-idx1 file.");
+            ?? throw new DataFileException(path, $"No labels file is known for '{path}' (its name has no 'images-idx3'); give the path of its " +
+                "labels-idx1 file.");
         if (!File.Exists(labelsPath))
-            throw new DataFileException(labelsPath, $"Fashion-MNIST labels not found at '{labelsPath}' (for the images '{path}'). Debian's dataset-fashion-mnist installs them beside the images.");
+            throw new DataFileException(labelsPath, $"Fashion-MNIST labels not found at '{labelsPath}' (for the images '{path}'). Debian's " +
+                "dataset-fashion-mnist installs them beside the images.");
         var labels = IdxFile.ReadLabels(labelsPath);
         try
         {

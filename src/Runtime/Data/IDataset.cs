@@ -100,7 +100,8 @@ public interface ILabelledBatchSampler : IBatchSampler
     (Tensor Samples, Tensor Labels) NextLabelled(Device? device = null);
 }
 
-/// <summary>One batch of samples copied to the host (<see cref="BatchSamplerExtensions.Next"/>): row-major <see cref="Data"/> of shape <see cref="Shape"/>.</summary>
+/// <summary>One batch of samples copied to the host (<see cref="BatchSamplerExtensions.Next"/>): row-major <see cref="Data"/> of shape
+/// <see cref="Shape"/>.</summary>
 /// <param name="Data">The values, row-major (C order).</param>
 /// <param name="Shape">Batch size followed by the sample shape.</param>
 /// <param name="Epoch">The epoch the batch came from (0 for infinite streams).</param>

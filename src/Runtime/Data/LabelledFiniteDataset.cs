@@ -8,7 +8,8 @@ namespace GanDsl.Data;
 /// A finite dataset whose samples carry class labels: the samples of another finite dataset (a <c>.npy</c> file, a
 /// tensor, Fashion-MNIST's images, a TorchSharp dataset) and one int64 label per sample, held in memory and on the
 /// run's device. Its sampler (<see cref="ILabelledBatchSampler"/>) draws exactly the batches the unlabelled data would
-/// and gathers their labels at the same indices, on the device. Made by <see cref="UserData.FromTensor(Tensor, Tensor, string, int?, IReadOnlyList{string}?)"/>,
+/// and gathers their labels at the same indices, on the device. Made by
+/// <see cref="UserData.FromTensor(Tensor, Tensor, string, int?, IReadOnlyList{string}?)"/>,
 /// <see cref="UserData.FromDataset(utils.data.Dataset, string, string, string?, int?)"/>, <see cref="Datasets.Create"/> with a
 /// labels file, and <see cref="FashionMnist.LoadLabelled"/>.
 /// </summary>
@@ -32,14 +33,17 @@ public sealed class LabelledFiniteDataset : FiniteDataset, ILabelledDataset
     /// <paramref name="samples"/> with <paramref name="labels"/> (checked by <see cref="ClassLabels.Check"/>; copied), the
     /// classes named <paramref name="classNames"/> or "class 0", "class 1", ...
     /// </summary>
-    /// <exception cref="ArgumentException">The labels do not fit the samples (the message names <paramref name="what"/>), or the names do not fit the classes.</exception>
-    internal static LabelledFiniteDataset Create(FiniteDataset samples, Tensor labels, string what, int? classCount, IReadOnlyList<string>? classNames, string parameter)
+    /// <exception cref="ArgumentException">The labels do not fit the samples (the message names <paramref name="what"/>), or the names do not fit the
+    /// classes.</exception>
+    internal static LabelledFiniteDataset Create(FiniteDataset samples, Tensor labels, string what, int? classCount, IReadOnlyList<string>? classNames,
+        string parameter)
     {
         var checkedLabels = ClassLabels.Check(labels, samples.SampleCount, what, classCount, parameter);
         if (classNames is not null && classNames.Count != checkedLabels.ClassCount)
         {
             checkedLabels.Values.Dispose();
-            throw new ArgumentException($"{what}: {classNames.Count} class names for {checkedLabels.ClassCount} classes; give one name per class.", nameof(classNames));
+            throw new ArgumentException($"{what}: {classNames.Count} class names for {checkedLabels.ClassCount} classes; give one name per class.",
+                nameof(classNames));
         }
         var names = classNames?.ToArray() ?? Enumerable.Range(0, checkedLabels.ClassCount).Select(k => $"class {k}").ToArray();
         return new LabelledFiniteDataset(samples, checkedLabels, names);
@@ -100,11 +104,13 @@ internal static class ClassLabels
         if (labels.dim() == 2)
             throw new ArgumentException(labels.shape[1] == 1
                 ? $"{what} have shape {shape}; labels are one class index per sample, shape [{labels.shape[0]}]: flatten them (labels.flatten())."
-                : $"{what} have shape {shape}, one row of {labels.shape[1]} values per sample (one-hot or class scores?); labels are one class index per sample, shape [{labels.shape[0]}]: pass labels.argmax(1).", parameter);
+                : $"{what} have shape {shape}, one row of {labels.shape[1]} values per sample (one-hot or class scores?); labels are one class index " +
+                    $"per sample, shape [{labels.shape[0]}]: pass labels.argmax(1).", parameter);
         if (labels.dim() != 1)
             throw new ArgumentException($"{what} have shape {shape}; labels are one class index per sample, shape [N].", parameter);
         if (labels.shape[0] != sampleCount)
-            throw new ArgumentException($"{what} hold {labels.shape[0]} labels for {sampleCount} samples; give one label per sample, in the samples' order.", parameter);
+            throw new ArgumentException($"{what} hold {labels.shape[0]} labels for {sampleCount} samples; give one label per sample, in the samples' order.",
+                parameter);
         using var scope = NewDisposeScope();
         var host = labels.detach().cpu();
         if (host.is_floating_point())
@@ -113,7 +119,8 @@ internal static class ClassLabels
             if (fractional.shape[0] > 0)
             {
                 var i = fractional[0, 0].item<long>();
-                throw new ArgumentException($"{what} are {labels.dtype} with label {i} = {host[i].to_type(ScalarType.Float64).item<double>()}, not a whole number: labels are class indices 0, 1, ..., K-1.", parameter);
+                throw new ArgumentException($"{what} are {labels.dtype} with label {i} = {host[i].to_type(ScalarType.Float64).item<double>()}, not a " +
+                    "whole number: labels are class indices 0, 1, ..., K-1.", parameter);
             }
         }
         var values = host.to_type(ScalarType.Int64, copy: true);
@@ -125,9 +132,11 @@ internal static class ClassLabels
         }
         var largest = values.max().item<long>();
         if (largest >= MaxClasses)
-            throw new ArgumentException($"{what}: label {values.argmax().item<long>()} is {largest}; labels are class indices 0, 1, ..., K-1 with K at most {MaxClasses}.", parameter);
+            throw new ArgumentException($"{what}: label {values.argmax().item<long>()} is {largest}; labels are class indices 0, 1, ..., K-1 with K at " +
+                $"most {MaxClasses}.", parameter);
         if (classCount is { } k && (k <= largest || k <= 0))
-            throw new ArgumentException($"{what}: the class count {k} does not cover label {largest}; give at least {largest + 1} (or leave it out: K is then the largest label + 1).", parameter);
+            throw new ArgumentException($"{what}: the class count {k} does not cover label {largest}; give at least {largest + 1} (or leave it out: K " +
+                "is then the largest label + 1).", parameter);
         var count = classCount ?? (int)largest + 1;
         var frequencies = values.bincount(null, count).to_type(ScalarType.Float64).div(sampleCount).data<double>().ToArray();
         return new Checked(values.DetachFromDisposeScope(), count, frequencies);

@@ -54,7 +54,8 @@ public sealed class NpyDataset : FiniteDataset
     public static NpyDataset Load(string path)
     {
         if (Directory.Exists(path))
-            throw new DataFileException(path, $"'{path}' is a folder; the data is a .npy file (or ring, grid, swissroll, fashion-mnist). Give the path of the file inside it.");
+            throw new DataFileException(path, $"'{path}' is a folder; the data is a .npy file (or ring, grid, swissroll, fashion-mnist). Give the path " +
+                "of the file inside it.");
         if (!File.Exists(path))
             throw new DataFileException(path, $"The dataset file '{path}' does not exist. Save your samples with numpy.save(path, array.astype('<f4')).");
         NpyArray array = NpyFile.Read(path);

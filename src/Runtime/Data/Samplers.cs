@@ -122,9 +122,11 @@ internal static class SamplerStateFormat
         long count = BinaryPrimitives.ReadInt64LittleEndian(state.AsSpan(offset)); offset += 8;
         int stateBatch = BinaryPrimitives.ReadInt32LittleEndian(state.AsSpan(offset)); offset += 4;
         if (!shape.SequenceEqual(dataset.SampleShape))
-            throw new ArgumentException($"The state was captured for samples of shape {ShapeUtil.Format(shape)}, but '{dataset.Name}' has {ShapeUtil.Format(dataset.SampleShape)}.", nameof(state));
+            throw new ArgumentException($"The state was captured for samples of shape {ShapeUtil.Format(shape)}, but '{dataset.Name}' has " +
+                $"{ShapeUtil.Format(dataset.SampleShape)}.", nameof(state));
         if (count != (dataset.Count ?? -1))
-            throw new ArgumentException($"The state was captured for a dataset of {(count < 0 ? "infinite" : count.ToString())} samples, but '{dataset.Name}' has {(dataset.Count?.ToString() ?? "infinite")}.", nameof(state));
+            throw new ArgumentException($"The state was captured for a dataset of {(count < 0 ? "infinite" : count.ToString())} samples, but " +
+                $"'{dataset.Name}' has {(dataset.Count?.ToString() ?? "infinite")}.", nameof(state));
         if (stateBatch != batchSize)
             throw new ArgumentException($"The state was captured with batch size {stateBatch}, but this sampler uses {batchSize}.", nameof(state));
         return offset;
@@ -270,7 +272,8 @@ internal class EpochSampler : IBatchSampler
         if (dataset.SampleCount > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(dataset), dataset.SampleCount, "Datasets above 2^31 samples are not supported.");
         if (batchSize > dataset.SampleCount)
-            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"The batch size exceeds the {dataset.SampleCount} samples of '{dataset.Name}'.");
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
+                $"The batch size exceeds the {dataset.SampleCount} samples of '{dataset.Name}'.");
         _dataset = dataset;
         _seed = seed;
         BatchSize = batchSize;
@@ -357,8 +360,10 @@ internal class EpochSampler : IBatchSampler
     }
 }
 
-/// <summary>The sampler of a <see cref="LabelledFiniteDataset"/>: the batches of <see cref="EpochSampler"/> and their labels, gathered at the same indices on the device.</summary>
-internal sealed class LabelledEpochSampler(LabelledFiniteDataset dataset, int batchSize, ulong seed) : EpochSampler(dataset, batchSize, seed), ILabelledBatchSampler
+/// <summary>The sampler of a <see cref="LabelledFiniteDataset"/>: the batches of <see cref="EpochSampler"/> and their labels, gathered at the same indices on
+/// the device.</summary>
+internal sealed class LabelledEpochSampler(LabelledFiniteDataset dataset, int batchSize, ulong seed) : EpochSampler(dataset, batchSize, seed),
+    ILabelledBatchSampler
 {
     public (Tensor Samples, Tensor Labels) NextLabelled(Device? device = null)
     {

@@ -20,7 +20,8 @@ public sealed class GaussianMixture2D : StreamDataset, IMixtureDataset2D, ILabel
     {
         ArgumentNullException.ThrowIfNull(modes);
         if (modes.Count == 0) throw new ArgumentException("A mixture needs at least one mode.", nameof(modes));
-        if (!(std >= 0) || double.IsInfinity(std)) throw new ArgumentException($"The standard deviation must be finite and non-negative, got {std}.", nameof(std));
+        if (!(std >= 0) || double.IsInfinity(std)) throw new ArgumentException($"The standard deviation must be finite and non-negative, got {std}.",
+            nameof(std));
         Name = name;
         _modes = modes.ToArray();
         ModeStd = std;
@@ -108,7 +109,8 @@ public sealed class SwissRoll2D : StreamDataset
     /// <summary>The Swiss roll with the given noise (before scaling) and scale divisor.</summary>
     public SwissRoll2D(double noise = 0.25, double scale = 7.5)
     {
-        if (!(noise >= 0) || double.IsInfinity(noise)) throw new ArgumentOutOfRangeException(nameof(noise), noise, "The noise must be finite and non-negative.");
+        if (!(noise >= 0) || double.IsInfinity(noise)) throw new ArgumentOutOfRangeException(nameof(noise), noise,
+            "The noise must be finite and non-negative.");
         if (!(scale > 0) || double.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale must be positive and finite.");
         Noise = noise;
         Scale = scale;

@@ -30,7 +30,8 @@ public static partial class UserData
     /// <exception cref="ArgumentException">The dataset is empty, or its first sample has no <paramref name="key"/>,
     /// is not floating point, has another rank, or holds NaN or infinite values; a sample's label is missing or is not
     /// one class index (see <see cref="FromTensor(Tensor, Tensor, string, int?, IReadOnlyList{string}?)"/> for the label rules).</exception>
-    public static IDataset FromDataset(utils.data.Dataset dataset, string key = "image", string name = "dataset", string? labelKey = null, int? classCount = null)
+    public static IDataset FromDataset(utils.data.Dataset dataset, string key = "image", string name = "dataset", string? labelKey = null,
+        int? classCount = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
@@ -43,9 +44,11 @@ public static partial class UserData
             var item = dataset.GetTensor(i);
             if (item is null || !item.TryGetValue(labelKey, out var label) || label is null)
                 throw new ArgumentException($"Sample {i} of '{name}' has no '{labelKey}' label" +
-                    (item is null ? " (GetTensor returned null)." : $"; its keys are {string.Join(", ", item.Keys.Select(k => $"'{k}'"))}. Pass the key of the labels (labelKey: \"...\")."), nameof(labelKey));
+                    (item is null ? " (GetTensor returned null)." : $"; its keys are {string.Join(", ", item.Keys.Select(k => $"'{k}'"))}. Pass the key " +
+                        "of the labels (labelKey: \"...\")."), nameof(labelKey));
             labels[i] = label.numel() == 1 ? label.reshape(1).cpu()
-                : throw new ArgumentException($"The '{labelKey}' label of sample {i} of '{name}' has shape {ShapeUtil.Format(label.shape)}; a label is one class index (a 0-d or one-element tensor).", nameof(dataset));
+                : throw new ArgumentException($"The '{labelKey}' label of sample {i} of '{name}' has shape {ShapeUtil.Format(label.shape)}; a label is " +
+                    "one class index (a 0-d or one-element tensor).", nameof(dataset));
         }
         return LabelledFiniteDataset.Create(samples, torch.cat(labels), $"The '{labelKey}' labels of '{name}'", classCount, null, nameof(dataset));
     }
@@ -89,7 +92,8 @@ public static partial class UserData
     /// <exception cref="ArgumentException">The loader yields no batch, or its first batch has no <paramref name="key"/>,
     /// is not floating point, or has another rank than [B, D] or [B, C, H, W]; a batch's labels are missing or are not
     /// one class index per sample (see <see cref="FromTensor(Tensor, Tensor, string, int?, IReadOnlyList{string}?)"/>).</exception>
-    public static IDataset FromDataLoader(TorchDataLoader loader, string key = "image", string name = "dataloader", string? labelKey = null, int? classCount = null)
+    public static IDataset FromDataLoader(TorchDataLoader loader, string key = "image", string name = "dataloader", string? labelKey = null,
+        int? classCount = null)
     {
         ArgumentNullException.ThrowIfNull(loader);
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
@@ -102,7 +106,8 @@ public static partial class UserData
             var batch = SampleTensor(first.Current, key, name, nameof(loader));
             CheckFloating(batch, nameof(loader), $"The '{key}' batches of '{name}'");
             if (batch.dim() is not (2 or 4))
-                throw new ArgumentException($"The DataLoader of '{name}' yields '{key}' batches of shape {ShapeUtil.Format(batch.shape)}; GanDsl trains on [B, D] vectors or [B, C, H, W] images.", nameof(loader));
+                throw new ArgumentException($"The DataLoader of '{name}' yields '{key}' batches of shape {ShapeUtil.Format(batch.shape)}; GanDsl trains " +
+                    "on [B, D] vectors or [B, C, H, W] images.", nameof(loader));
             sampleShape = batch.shape[1..];
         }
         IEnumerable<StreamItem> Batches()
@@ -129,14 +134,16 @@ public static partial class UserData
     private static Tensor LabelTensor(Dictionary<string, Tensor>? batch, string labelKey, string name) =>
         batch is not null && batch.TryGetValue(labelKey, out var labels) && labels is not null ? labels
         : throw new ArgumentException($"A batch of '{name}' has no '{labelKey}' labels" +
-            (batch is null ? " (the loader gave null)." : $"; its keys are {string.Join(", ", batch.Keys.Select(k => $"'{k}'"))}. Pass the key of the labels (labelKey: \"...\")."), "labelKey");
+            (batch is null ? " (the loader gave null)." : $"; its keys are {string.Join(", ", batch.Keys.Select(k => $"'{k}'"))}. Pass the key of the " +
+                "labels (labelKey: \"...\")."), "labelKey");
 
     private static Tensor SampleTensor(Dictionary<string, Tensor>? item, string key, string name, string parameter) =>
         item is null ? throw new ArgumentException($"'{name}' gave null instead of a dictionary of tensors.", parameter)
         : item.TryGetValue(key, out var tensor) ? tensor ?? throw new ArgumentException($"The '{key}' tensor of a sample of '{name}' is null.", parameter)
         : throw new ArgumentException(item.Count == 0
             ? $"The samples of '{name}' are empty dictionaries: there is no '{key}' tensor."
-            : $"The samples of '{name}' have no key '{key}'; their keys are {string.Join(", ", item.Keys.Select(k => $"'{k}'"))}. Pass the key of the sample tensor (key: \"...\").", parameter);
+            : $"The samples of '{name}' have no key '{key}'; their keys are {string.Join(", ", item.Keys.Select(k => $"'{k}'"))}. Pass the key of the " +
+                "sample tensor (key: \"...\").", parameter);
 
     /// <summary>A TorchSharp dataset read sample by sample; the trainer's epoch sampler chooses the indices.</summary>
     private sealed class TorchDataset<T> : FiniteDataset
@@ -163,7 +170,8 @@ public static partial class UserData
             var first = select(dataset.GetTensor(0)) ?? throw new ArgumentException($"Sample 0 of '{name}' is null.", nameof(dataset));
             CheckFloating(first, nameof(dataset), $"The samples of '{name}'");
             if (first.dim() is not (1 or 3))
-                throw new ArgumentException($"Sample 0 of '{name}' has shape {ShapeUtil.Format(first.shape)}; GanDsl trains on [D] vectors or [C, H, W] images (a [1, D] sample: squeeze it in the dataset).", nameof(dataset));
+                throw new ArgumentException($"Sample 0 of '{name}' has shape {ShapeUtil.Format(first.shape)}; GanDsl trains on [D] vectors or [C, H, W] " +
+                    "images (a [1, D] sample: squeeze it in the dataset).", nameof(dataset));
             using (var finite = first.isfinite().all())
                 if (!finite.item<bool>()) throw new ArgumentException($"Sample 0 of '{name}' contains NaN or infinite values.", nameof(dataset));
             return new TorchDataset<T>(dataset, select, name, count, first.shape);
@@ -205,7 +213,8 @@ public static partial class UserData
             if (sample is null || !sample.is_floating_point() || !sample.shape.SequenceEqual(_sampleShape))
                 throw new InvalidOperationException(sample is null
                     ? $"Sample {index} of '{Name}' is null."
-                    : $"Sample {index} of '{Name}' is a {sample.dtype} tensor of shape {ShapeUtil.Format(sample.shape)}; every sample must be floating point of sample 0's shape, {ShapeUtil.Format(_sampleShape)}.");
+                    : $"Sample {index} of '{Name}' is a {sample.dtype} tensor of shape {ShapeUtil.Format(sample.shape)}; every sample must be floating " +
+                        $"point of sample 0's shape, {ShapeUtil.Format(_sampleShape)}.");
             return sample;
         }
     }

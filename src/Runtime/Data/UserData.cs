@@ -31,7 +31,8 @@ public static partial class UserData
         ArgumentNullException.ThrowIfNull(samples);
         CheckFloating(samples, nameof(samples), $"The samples of '{name}'");
         if (samples.dim() is not (2 or 4))
-            throw new ArgumentException($"The samples of '{name}' have shape {ShapeUtil.Format(samples.shape)}; a dataset needs [N, D] vectors or [N, C, H, W] images.", nameof(samples));
+            throw new ArgumentException($"The samples of '{name}' have shape {ShapeUtil.Format(samples.shape)}; a dataset needs [N, D] vectors or [N, " +
+                "C, H, W] images.", nameof(samples));
         if (samples.numel() == 0)
             throw new ArgumentException($"The samples of '{name}' have shape {ShapeUtil.Format(samples.shape)}: no samples.", nameof(samples));
         using (var finite = samples.isfinite().all())
@@ -57,7 +58,8 @@ public static partial class UserData
     /// <exception cref="ArgumentException">The samples fail <see cref="FromTensor(Tensor, string)"/>'s checks, or the labels are
     /// not integers (or whole-number floats), not [N], of another length than the samples, negative, or not covered by
     /// <paramref name="classCount"/>.</exception>
-    public static ILabelledDataset FromTensor(Tensor samples, Tensor labels, string name = "tensor", int? classCount = null, IReadOnlyList<string>? classNames = null)
+    public static ILabelledDataset FromTensor(Tensor samples, Tensor labels, string name = "tensor", int? classCount = null,
+        IReadOnlyList<string>? classNames = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
         var unlabelled = (FiniteDataset)FromTensor(samples, name);
@@ -82,7 +84,8 @@ public static partial class UserData
     {
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(sampleShape);
-        if (sampleShape.Count == 0 || sampleShape.Any(d => d <= 0)) throw new ArgumentException("The sample shape needs at least one positive size.", nameof(sampleShape));
+        if (sampleShape.Count == 0 || sampleShape.Any(d => d <= 0)) throw new ArgumentException("The sample shape needs at least one positive size.",
+            nameof(sampleShape));
         return new BatchStream(batches.Select(b => new StreamItem(b, null)), sampleShape.ToArray(), name, nameof(batches));
     }
 
@@ -123,7 +126,8 @@ public static partial class UserData
     }
 
     /// <summary>A <see cref="BatchStream"/> whose batches come with labels (<see cref="FromDataLoader"/> with a label key).</summary>
-    private sealed class LabelledBatchStream(IEnumerable<StreamItem> batches, long[] sampleShape, string name, string parameter, int classCount, double[] frequencies)
+    private sealed class LabelledBatchStream(IEnumerable<StreamItem> batches, long[] sampleShape, string name, string parameter, int classCount,
+        double[] frequencies)
         : BatchStream(batches, sampleShape, name, parameter), ILabelledDataset
     {
         public int ClassCount => classCount;
@@ -139,7 +143,8 @@ public static partial class UserData
         }
     }
 
-    private sealed class LabelledSampler(LabelledBatchStream dataset, IEnumerable<StreamItem> batches, int batchSize) : Sampler(dataset, batches, batchSize), ILabelledBatchSampler
+    private sealed class LabelledSampler(LabelledBatchStream dataset, IEnumerable<StreamItem> batches, int batchSize) : Sampler(dataset, batches, batchSize),
+        ILabelledBatchSampler
     {
         public (Tensor Samples, Tensor Labels) NextLabelled(Device? device = null)
         {
@@ -299,7 +304,8 @@ public static partial class UserData
             if (state is not { Length: 16 or 8 }) throw new ArgumentException("Not a batch-stream state (16 bytes expected).", nameof(state));
             var drawn = BinaryPrimitives.ReadInt64LittleEndian(state);
             var samples = state.Length == 16 ? BinaryPrimitives.ReadInt64LittleEndian(state.AsSpan(8)) : drawn * batchSize;
-            if (drawn < 0 || samples < 0) throw new ArgumentException($"A batch-stream state cannot have drawn {drawn} batches, {samples} samples.", nameof(state));
+            if (drawn < 0 || samples < 0) throw new ArgumentException($"A batch-stream state cannot have drawn {drawn} batches, {samples} samples.",
+                nameof(state));
             _enumerator?.Dispose();
             _enumerator = null;
             Epoch = 0;

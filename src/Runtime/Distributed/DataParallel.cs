@@ -42,10 +42,12 @@ public sealed unsafe class DataParallel
     {
         ArgumentNullException.ThrowIfNull(launch);
         if (globalBatch % launch.Size != 0)
-            throw new ArgumentException($"TrainOptions.BatchSize {globalBatch} does not split evenly over {launch.Size} ranks: the global batch must be a multiple of the rank count (for example {globalBatch / launch.Size * launch.Size} or {(globalBatch / launch.Size + 1) * launch.Size}).");
+            throw new ArgumentException($"TrainOptions.BatchSize {globalBatch} does not split evenly over {launch.Size} ranks: the global batch must be " +
+                $"a multiple of the rank count (for example {globalBatch / launch.Size * launch.Size} or {(globalBatch / launch.Size + 1) * launch.Size}).");
         Mpi.Initialize();
         if (Mpi.Size != launch.Size)
-            throw new MpiException($"The launcher started {launch.Size} ranks ({launch.Source}), but MPI sees {Mpi.Size}: under Slurm, start with srun --mpi=pmix (or mpirun inside the allocation).");
+            throw new MpiException($"The launcher started {launch.Size} ranks ({launch.Source}), but MPI sees {Mpi.Size}: under Slurm, start with srun " +
+                "--mpi=pmix (or mpirun inside the allocation).");
         Size = Mpi.Size;
         Rank = Mpi.Rank;
         LocalBatch = globalBatch / Size;

@@ -24,7 +24,8 @@ public sealed record MpiLaunch(int Size, int Rank, string Source)
     public static MpiLaunch? From(Func<string, string?> variable)
     {
         ArgumentNullException.ThrowIfNull(variable);
-        foreach (var (size, rank) in new[] { ("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"), ("PMI_SIZE", "PMI_RANK"), ("SLURM_STEP_NUM_TASKS", "SLURM_PROCID") })
+        foreach (var (size, rank) in new[] { ("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"), ("PMI_SIZE", "PMI_RANK"),
+            ("SLURM_STEP_NUM_TASKS", "SLURM_PROCID") })
         {
             if (Number(variable(size)) is not { } n) continue;
             if (n <= 1) return null;

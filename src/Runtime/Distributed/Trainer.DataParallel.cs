@@ -33,7 +33,8 @@ public sealed partial class Trainer
     {
         if (_options.DataParallel == DataParallelMode.Off || MpiLaunch.FromEnvironment() is not { } launch) return;
         if (_device.type != DeviceType.CPU)
-            throw new TrainingSetupException($"TrainOptions.Device {_options.Device}: data-parallel training averages gradients through MPI on the CPU; GPU collectives (NCCL) are not supported (docs/distributed.md). Train on the CPU, or run one process.");
+            throw new TrainingSetupException($"TrainOptions.Device {_options.Device}: data-parallel training averages gradients through MPI on the CPU; " +
+                "GPU collectives (NCCL) are not supported (docs/distributed.md). Train on the CPU, or run one process.");
         try { _parallel = new DataParallel(launch, _batchSize); }
         catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
         catch (MpiException e) { throw new TrainingSetupException(e.Message, e); }

@@ -6,7 +6,8 @@ namespace GanDsl;
 
 /// <summary>
 /// Process-wide libtorch settings GanDsl applies: the OpenMP wait policy and MKL's fast path on non-Intel CPUs
-/// (<see cref="MklFastPath"/>) before libtorch loads, glibc keeping freed tensor memory, the thread count, and silencing libtorch's per-convolution NNPACK warning on CPUs it does not support.
+/// (<see cref="MklFastPath"/>) before libtorch loads, glibc keeping freed tensor memory, the thread count, and silencing libtorch's per-convolution NNPACK
+/// warning on CPUs it does not support.
 /// </summary>
 public static class Libtorch
 {

@@ -27,7 +27,8 @@ public sealed record ClassMeasures(int Class, string Name, int Samples, int Refe
 /// <param name="PerClass">Each class's measures, in class order.</param>
 public sealed record ClassConditionalEvaluation(double Accuracy, double IntraFid, IReadOnlyList<ClassMeasures> PerClass)
 {
-    /// <summary>Images generated per class when GanDsl evaluates a conditional generator: every test image of a Fashion-MNIST class (1,000) faces as many generated ones.</summary>
+    /// <summary>Images generated per class when GanDsl evaluates a conditional generator: every test image of a Fashion-MNIST class (1,000) faces as many
+    /// generated ones.</summary>
     public const int DefaultPerClass = 1000;
 
     /// <summary>
@@ -103,7 +104,8 @@ public sealed partial class ImageEvaluator
     /// <param name="labels">The class each image was generated for, N of them, in [0, 10).</param>
     /// <param name="source">Names the images in messages.</param>
     /// <exception cref="SampleFormatException">Bad images, labels of the wrong number or range, or a class with fewer than 2 images.</exception>
-    public ClassConditionalEvaluation EvaluateByClass(ReadOnlySpan<float> data, IReadOnlyList<long> shape, IReadOnlyList<long> labels, string source = "the samples")
+    public ClassConditionalEvaluation EvaluateByClass(ReadOnlySpan<float> data, IReadOnlyList<long> shape, IReadOnlyList<long> labels,
+        string source = "the samples")
     {
         ArgumentNullException.ThrowIfNull(labels);
         CheckSamples(data, shape, source);
@@ -115,7 +117,8 @@ public sealed partial class ImageEvaluator
         for (var i = 0; i < n; i++)
         {
             if (labels[i] is < 0 or >= classCount)
-                throw new SampleFormatException($"The label of image {i} of {source} is {labels[i]}, outside the {classCount} Fashion-MNIST classes 0..{classCount - 1}.");
+                throw new SampleFormatException($"The label of image {i} of {source} is {labels[i]}, outside the {classCount} Fashion-MNIST classes " +
+                    $"0..{classCount - 1}.");
             members[labels[i]].Add(i);
         }
         if (Array.FindIndex(members, m => m.Count < 2) is var thin and >= 0)
@@ -143,7 +146,8 @@ public sealed partial class ImageEvaluator
     /// <c>nn.Module&lt;Tensor, Tensor, Tensor&gt;</c> taking noise and labels) and measures them with <see cref="EvaluateByClass"/>.
     /// </summary>
     /// <exception cref="SampleFormatException">The generated images are not valid images (shape, range, non-finite values).</exception>
-    public ClassConditionalEvaluation EvaluateGenerator(nn.Module<Tensor, Tensor, Tensor> generator, IReadOnlyList<long> noiseShape, Generator random, Device device,
+    public ClassConditionalEvaluation EvaluateGenerator(nn.Module<Tensor, Tensor, Tensor> generator, IReadOnlyList<long> noiseShape, Generator random,
+        Device device,
         int perClass = ClassConditionalEvaluation.DefaultPerClass)
     {
         var labels = ClassConditionalEvaluation.BalancedLabels(FeatureNetwork.ClassCount, perClass);
@@ -162,7 +166,8 @@ public sealed partial class ImageEvaluator
         {
             // Only the images used are run through the network: a small evaluation stays small.
             var indices = n == members.Length ? members
-                : ImageMetrics.Draw(new Xoshiro256(Xoshiro256.DeriveSeed(ClassReferenceSeed, (ulong)k)), members.Length, n).Order().Select(i => members[i]).ToArray();
+                : ImageMetrics.Draw(new Xoshiro256(Xoshiro256.DeriveSeed(ClassReferenceSeed, (ulong)k)), members.Length, n).Order().Select(i =>
+                    members[i]).ToArray();
             var (features, _) = _network.Extract(FashionMnistSplits.ToFloats(_test.Images, indices), indices.Length);
             _classStatistics[(k, n)] = statistics = GaussianStatistics.Of(new FeatureMatrix(features, indices.Length, FeatureNetwork.FeatureDimension));
         }

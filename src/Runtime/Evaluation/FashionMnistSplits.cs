@@ -49,7 +49,8 @@ public static class FashionMnistSplits
             if (s_cache.TryGetValue(images, out var cached)) return cached;
             foreach (var f in new[] { images, labels })
                 if (!File.Exists(f))
-                    throw new DataFileException(f, $"Fashion-MNIST file not found: '{f}'. On Debian/Ubuntu install it with: apt-get install dataset-fashion-mnist.");
+                    throw new DataFileException(f, $"Fashion-MNIST file not found: '{f}'. On Debian/Ubuntu install it with: apt-get install " +
+                        "dataset-fashion-mnist.");
             var read = new LabelledImages(IdxFile.ReadImages(images), ReadLabels(labels));
             if (read.Labels.Length != read.Images.Count)
                 throw new DataFileException(labels, $"'{labels}' has {read.Labels.Length} labels for {read.Images.Count} images.");

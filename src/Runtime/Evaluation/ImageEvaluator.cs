@@ -27,7 +27,8 @@ public sealed record ImageEvaluation(int SampleCount, int ReferenceCount, double
     /// </summary>
     public ClassConditionalEvaluation? Conditional { get; init; }
 
-    /// <summary>The measures by column name, as metrics.csv and comparison.csv spell them (<c>class_accuracy</c> and <c>intra_fid</c> only for a conditional generator).</summary>
+    /// <summary>The measures by column name, as metrics.csv and comparison.csv spell them (<c>class_accuracy</c> and <c>intra_fid</c> only for a conditional
+    /// generator).</summary>
     public IReadOnlyList<(string Name, double Value)> Columns =>
     [
         ("fid", Fid), ("kid", Kid.Mean), ("kid_std", Kid.Std), ("precision", PrecisionRecall.Precision),
@@ -67,7 +68,11 @@ public sealed record ImageEvaluation(int SampleCount, int ReferenceCount, double
             ["warnings"] = new JsonArray(Warnings.Select(w => (JsonNode)w).ToArray()),
         };
         if (Conditional is { } conditional) o["conditional"] = conditional.ToJson();
-        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+        return o.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping
+        }) + "\n";
     }
 
     /// <summary>Reads back what <see cref="ToJson"/> wrote.</summary>
@@ -79,7 +84,8 @@ public sealed record ImageEvaluation(int SampleCount, int ReferenceCount, double
         double D(string name) => (o[name] ?? throw new KeyNotFoundException(name)).GetValue<double>();
         int I(string name) => (o[name] ?? throw new KeyNotFoundException(name)).GetValue<int>();
         var counts = FashionMnistSplits.ClassNames.Select(c => (o["classCounts"]?[c] ?? throw new KeyNotFoundException(c)).GetValue<int>()).ToArray();
-        return new ImageEvaluation(I("samples"), I("referenceSamples"), D("fid"), new ImageMetrics.KidResult(D("kid"), D("kidStd"), I("kidSubsets"), I("kidSubsetSize")),
+        return new ImageEvaluation(I("samples"), I("referenceSamples"), D("fid"),
+            new ImageMetrics.KidResult(D("kid"), D("kidStd"), I("kidSubsets"), I("kidSubsetSize")),
             new ImageMetrics.PrecisionRecallResult(D("precision"), D("recall"), I("k")),
             new ImageMetrics.ClassHistogram(counts, I("classesCovered"), D("classTotalVariation")),
             (o["warnings"]?.AsArray() ?? []).Select(w => w!.GetValue<string>()).ToList())
@@ -93,7 +99,8 @@ public sealed record ImageEvaluation(int SampleCount, int ReferenceCount, double
     {
         var text = new StringBuilder();
         for (var i = 0; i < Classes.Counts.Length; i++)
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {FashionMnistSplits.ClassNames[i],-12} {Classes.Counts[i],6}  {100.0 * Classes.Counts[i] / SampleCount,5:F1} %"));
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {FashionMnistSplits.ClassNames[i],-12} {Classes.Counts[i],6}  {100.0 * Classes.Counts[i] / SampleCount,5:F1} %"));
         return text.ToString();
     }
 }
@@ -186,9 +193,11 @@ public sealed partial class ImageEvaluator : IDisposable
         var images = shape.Count == 4 && shape[1] == 1 && shape[2] == 28 && shape[3] == 28
                   || shape.Count == 3 && shape[1] == 28 && shape[2] == 28;
         if (!images)
-            throw new SampleFormatException($"{source} have shape {shown}, but the Fashion-MNIST evaluation needs 28×28 grayscale images: N × 1 × 28 × 28 (or N × 28 × 28), float32 in [-1, 1].");
+            throw new SampleFormatException($"{source} have shape {shown}, but the Fashion-MNIST evaluation needs 28×28 grayscale images: N × 1 × 28 × " +
+                "28 (or N × 28 × 28), float32 in [-1, 1].");
         if (shape[0] < 2)
-            throw new SampleFormatException($"{source} hold {shape[0]} image(s); FID, KID and precision/recall need at least 2 (and 10,000 for comparable values).");
+            throw new SampleFormatException($"{source} hold {shape[0]} image(s); FID, KID and precision/recall need at least 2 (and 10,000 for " +
+                "comparable values).");
         var min = float.PositiveInfinity;
         var max = float.NegativeInfinity;
         long nonFinite = 0, first = -1;

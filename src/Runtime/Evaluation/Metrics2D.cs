@@ -2,7 +2,8 @@ using GanDsl.Data;
 
 namespace GanDsl.Evaluation;
 
-/// <summary>Mode metrics of 2D samples against a Gaussian mixture (see <see cref="Metrics2D.Modes(ReadOnlySpan{float}, IMixtureDataset2D, double, double)"/>).</summary>
+/// <summary>Mode metrics of 2D samples against a Gaussian mixture (see
+/// <see cref="Metrics2D.Modes(ReadOnlySpan{float}, IMixtureDataset2D, double, double)"/>).</summary>
 /// <param name="MeanDistanceToNearestMode">Mean Euclidean distance from each sample to its nearest centre.</param>
 /// <param name="HighQualityFraction">Fraction of samples within 3 standard deviations of their nearest centre.</param>
 /// <param name="ModesCovered">Number of modes that received enough high-quality samples.</param>
@@ -15,7 +16,8 @@ public sealed record ModeMetrics(
     int ModeCount,
     IReadOnlyList<int> HighQualityPerMode);
 
-/// <summary>Label-to-mode accuracy of a conditional generator (see <see cref="Metrics2D.LabelToMode(ReadOnlySpan{float}, IReadOnlyList{long}, IMixtureDataset2D, double)"/>).</summary>
+/// <summary>Label-to-mode accuracy of a conditional generator (see
+/// <see cref="Metrics2D.LabelToMode(ReadOnlySpan{float}, IReadOnlyList{long}, IMixtureDataset2D, double)"/>).</summary>
 /// <param name="Accuracy">Fraction of all samples that landed, high quality, in the mode of their label.</param>
 /// <param name="HitsPerLabel">Per label, the samples that did.</param>
 /// <param name="SamplesPerLabel">Per label, the samples generated for it.</param>
@@ -41,7 +43,8 @@ public static class Metrics2D
     }
 
     /// <summary>Mode metrics against explicit centres and standard deviation (see the other overload).</summary>
-    public static ModeMetrics Modes(ReadOnlySpan<float> samples, IReadOnlyList<Point2> modes, double modeStd, double stdMultiple = 3.0, double coverageFraction = 0.1)
+    public static ModeMetrics Modes(ReadOnlySpan<float> samples, IReadOnlyList<Point2> modes, double modeStd, double stdMultiple = 3.0,
+        double coverageFraction = 0.1)
     {
         int n = CheckPoints(samples, nameof(samples));
         ArgumentNullException.ThrowIfNull(modes);
@@ -93,7 +96,8 @@ public static class Metrics2D
     }
 
     /// <summary>Label-to-mode accuracy against explicit centres and standard deviation (see the other overload).</summary>
-    public static LabelModeAccuracy LabelToMode(ReadOnlySpan<float> samples, IReadOnlyList<long> labels, IReadOnlyList<Point2> modes, double modeStd, double stdMultiple = 3.0)
+    public static LabelModeAccuracy LabelToMode(ReadOnlySpan<float> samples, IReadOnlyList<long> labels, IReadOnlyList<Point2> modes, double modeStd,
+        double stdMultiple = 3.0)
     {
         int n = CheckPoints(samples, nameof(samples));
         ArgumentNullException.ThrowIfNull(labels);

@@ -45,7 +45,8 @@ public static class IdxFile
         var labels = new byte[count];
         got = ReadFully(stream, labels, path, what);
         if (got < count)
-            throw new DataFileException(path, $"The {what} '{path}' is truncated: the header promises {count} labels, but only {got} follow. Re-download or reinstall the file.");
+            throw new DataFileException(path, $"The {what} '{path}' is truncated: the header promises {count} labels, but only {got} follow. " +
+                "Re-download or reinstall the file.");
         return labels;
     }
 

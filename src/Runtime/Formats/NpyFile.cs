@@ -67,7 +67,8 @@ public static partial class NpyFile
         AtomicFile.WriteAllBytes(path, bytes);
     }
 
-    /// <summary>A file's bytes: the header for dtype <paramref name="descr"/> and <paramref name="shape"/>, then room for the values from <c>BodyOffset</c>.</summary>
+    /// <summary>A file's bytes: the header for dtype <paramref name="descr"/> and <paramref name="shape"/>, then room for the values from
+    /// <c>BodyOffset</c>.</summary>
     private static (byte[] Bytes, int BodyOffset) Allocate(string descr, IReadOnlyList<long> shape, long bodyLength)
     {
         string shapeText = shape.Count switch
@@ -157,7 +158,8 @@ public static partial class NpyFile
     /// and count are the dataset's to check.
     /// </summary>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
-    /// <exception cref="DataFileException">When the file is not <c>.npy</c>, has another dtype, Fortran order, a value that is not a whole number, or is truncated.</exception>
+    /// <exception cref="DataFileException">When the file is not <c>.npy</c>, has another dtype, Fortran order, a value that is not a whole number, or is
+    /// truncated.</exception>
     public static (long[] Values, long[] Shape) ReadLabels(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -166,7 +168,8 @@ public static partial class NpyFile
         ReadOnlySpan<byte> bytes = File.ReadAllBytes(path);
         var (descr, fortran, shape, dataStart) = ReadHeader(bytes, path);
         if (fortran)
-            throw new DataFileException(path, $"The labels file '{path}' is stored in Fortran (column-major) order; save it with numpy.save(path, numpy.ascontiguousarray(labels)).");
+            throw new DataFileException(path, $"The labels file '{path}' is stored in Fortran (column-major) order; save it with numpy.save(path, " +
+                "numpy.ascontiguousarray(labels)).");
         // descr: byte order ('<', '>', '|' or '='), kind (i, u, f) and size in bytes.
         var kind = descr.Length == 3 ? descr[1] : '?';
         var size = descr.Length == 3 && descr[2] is '1' or '2' or '4' or '8' ? descr[2] - '0' : 0;
@@ -198,7 +201,8 @@ public static partial class NpyFile
                 default: asFloat = bigEndian ? BinaryPrimitives.ReadDoubleBigEndian(item) : BinaryPrimitives.ReadDoubleLittleEndian(item); break;
             }
             if (!(Math.Floor(asFloat) == asFloat && Math.Abs(asFloat) < 9.2e18))
-                throw new DataFileException(path, $"Label {i} of '{path}' is {asFloat.ToString(CultureInfo.InvariantCulture)}, not a whole number: labels are class indices 0, 1, ..., K-1.");
+                throw new DataFileException(path, $"Label {i} of '{path}' is {asFloat.ToString(CultureInfo.InvariantCulture)}, not a whole number: " +
+                    "labels are class indices 0, 1, ..., K-1.");
             values[i] = (long)asFloat;
         }
         return (values, shape);
@@ -246,7 +250,8 @@ public static partial class NpyFile
             throw new DataFileException(path, $"The .npy file '{path}' has format version {major}.{bytes[7]}; versions 1.0 to 3.0 are supported.");
         }
         if (prefix + headerLength > bytes.Length)
-            throw new DataFileException(path, $"The .npy file '{path}' is truncated: its header claims {headerLength} bytes but the file has {bytes.Length - prefix} after the preamble.");
+            throw new DataFileException(path, $"The .npy file '{path}' is truncated: its header claims {headerLength} bytes but the file has " +
+                $"{bytes.Length - prefix} after the preamble.");
 
         // Version 3.0 allows UTF-8 in the header; the fields we accept are ASCII either way.
         string header = Encoding.UTF8.GetString(bytes.Slice(prefix, (int)headerLength)).Trim();

@@ -179,17 +179,21 @@ public static class TensorFile
     public static IReadOnlyList<TensorRecord> Parse(ReadOnlySpan<byte> bytes, string source)
     {
         if (bytes.Length < Magic.Length || !bytes[..Magic.Length].SequenceEqual(Magic))
-            throw new TensorFileException($"'{source}' is not a GanDsl tensor file (it does not start with \"GANDSLT1\"). Give the path of a file written by ParameterFile.Save or a GanDsl checkpoint.");
+            throw new TensorFileException($"'{source}' is not a GanDsl tensor file (it does not start with \"GANDSLT1\"). Give the path of a file " +
+                "written by ParameterFile.Save or a GanDsl checkpoint.");
         if (bytes.Length < HeaderSize + HashSize)
-            throw new TensorFileException($"'{source}' is truncated ({bytes.Length} bytes, shorter than an empty file). It was not written completely; use another copy or save it again.");
+            throw new TensorFileException($"'{source}' is truncated ({bytes.Length} bytes, shorter than an empty file). It was not written completely; " +
+                "use another copy or save it again.");
         var version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
         if (version != Version)
-            throw new TensorFileException($"'{source}' has format version {version}; this build of GanDsl reads version {Version}. Use the GanDsl version that wrote it, or save it again with this one.");
+            throw new TensorFileException($"'{source}' has format version {version}; this build of GanDsl reads version {Version}. Use the GanDsl " +
+                "version that wrote it, or save it again with this one.");
         var body = bytes[..^HashSize];
         Span<byte> hash = stackalloc byte[HashSize];
         SHA256.HashData(body, hash);
         if (!hash.SequenceEqual(bytes[^HashSize..]))
-            throw new TensorFileException($"'{source}' is corrupt: its SHA-256 checksum does not match its contents (the file was truncated or changed after it was written). Use another copy or save it again.");
+            throw new TensorFileException($"'{source}' is corrupt: its SHA-256 checksum does not match its contents (the file was truncated or changed " +
+                "after it was written). Use another copy or save it again.");
 
         var reader = new SpanReader(body[HeaderSize..], source);
         var count = BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]);
@@ -274,14 +278,16 @@ public static class TensorFile
             if (r.Shape.Any(d => d < 0)) throw new ArgumentException($"'{r.Name}' has a negative size in its shape.", nameof(records));
             var expected = r.NumEl * ElementSize(r.DType);
             if (r.Data.LongLength != expected)
-                throw new ArgumentException($"'{r.Name}' holds {r.Data.LongLength} bytes, but shape [{string.Join(", ", r.Shape)}] of {r.DType} needs {expected}.", nameof(records));
+                throw new ArgumentException($"'{r.Name}' holds {r.Data.LongLength} bytes, but shape [{string.Join(", ", r.Shape)}] of {r.DType} needs " +
+                    $"{expected}.", nameof(records));
         }
     }
 
     private static void CheckRecord(TensorRecord r, string source)
     {
         if (r.Shape.Any(d => d < 0) || r.Data.LongLength != r.NumEl * ElementSize(r.DType))
-            throw new TensorFileException($"'{source}' is malformed: entry '{r.Name}' has {r.Data.LongLength} bytes for shape [{string.Join(", ", r.Shape)}] of {r.DType}. Save it again.");
+            throw new TensorFileException($"'{source}' is malformed: entry '{r.Name}' has {r.Data.LongLength} bytes for shape " +
+                $"[{string.Join(", ", r.Shape)}] of {r.DType}. Save it again.");
     }
 
     private static byte EncodeDType(ScalarType dtype) => dtype switch

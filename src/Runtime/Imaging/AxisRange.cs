@@ -15,7 +15,8 @@ public readonly record struct AxisRange(double Min, double Max)
     }
 }
 
-/// <summary>The ranges of both axes of a 2-D scatter plot; <see cref="ScatterPlot.FrameFor"/> makes them equally wide (a square plot area keeps equal units).</summary>
+/// <summary>The ranges of both axes of a 2-D scatter plot; <see cref="ScatterPlot.FrameFor"/> makes them equally wide (a square plot area keeps equal
+/// units).</summary>
 /// <param name="X">The horizontal range.</param>
 /// <param name="Y">The vertical range.</param>
 public readonly record struct PlotFrame(AxisRange X, AxisRange Y)

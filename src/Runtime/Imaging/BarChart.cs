@@ -17,7 +17,8 @@ public static class BarChart
     /// <param name="format">.NET format of the value labels.</param>
     /// <param name="width">Picture width; null: wide enough for the bars.</param>
     /// <param name="height">Picture height.</param>
-    public static PlotPicture? Render(IReadOnlyList<(string Label, MeanStd Value)> groups, string yLabel, string title, string format = "G3", int? width = null, int height = 480)
+    public static PlotPicture? Render(IReadOnlyList<(string Label, MeanStd Value)> groups, string yLabel, string title, string format = "G3",
+        int? width = null, int height = 480)
     {
         ArgumentNullException.ThrowIfNull(groups);
         var bars = new List<ScottPlot.Bar>();

@@ -16,7 +16,8 @@ namespace GanDsl.Imaging;
 /// <param name="TileHeight">Height of a tile in pixels (image height × scale).</param>
 public sealed record ImageGridPicture(byte[] Png, int Width, int Height, int Scale, int Columns, int Border, int Top, int TileWidth, int TileHeight)
 {
-    /// <summary>The picture pixel of image <paramref name="index"/>'s pixel (<paramref name="x"/>, <paramref name="y"/>): the top-left of its upscaled block.</summary>
+    /// <summary>The picture pixel of image <paramref name="index"/>'s pixel (<paramref name="x"/>, <paramref name="y"/>): the top-left of its upscaled
+    /// block.</summary>
     public (int X, int Y) PixelOf(int index, int x, int y) =>
         (Border + index % Columns * (TileWidth + Border) + x * Scale, Top + Border + index / Columns * (TileHeight + Border) + y * Scale);
 
@@ -48,7 +49,8 @@ public static class ImageGrid
     /// clamped to [−1, 1] and mapped to 0..255; NaN pixels are magenta.
     /// </summary>
     /// <exception cref="ArgumentException">When the shape is not N × 1 × H × W or N × 3 × H × W, or does not match the data.</exception>
-    public static ImageGridPicture Render(ReadOnlySpan<float> images, IReadOnlyList<long> shape, int? columns = null, int border = 2, int? scale = null, string? title = null)
+    public static ImageGridPicture Render(ReadOnlySpan<float> images, IReadOnlyList<long> shape, int? columns = null, int border = 2, int? scale = null,
+        string? title = null)
     {
         if (shape.Count != 4 || shape[1] is not (1 or 3) || shape[0] <= 0 || shape[2] <= 0 || shape[3] <= 0)
             throw new ArgumentException($"An image grid needs N × 1 × H × W or N × 3 × H × W images; got shape {ShapeUtil.Format(shape)}.", nameof(shape));
@@ -106,7 +108,8 @@ public static class ImageGrid
     }
 
     /// <summary>Renders (see <see cref="Render"/>) and saves as PNG atomically.</summary>
-    public static void Save(string path, ReadOnlySpan<float> images, IReadOnlyList<long> shape, int? columns = null, int border = 2, int? scale = null, string? title = null) =>
+    public static void Save(string path, ReadOnlySpan<float> images, IReadOnlyList<long> shape, int? columns = null, int border = 2, int? scale = null,
+        string? title = null) =>
         Render(images, shape, columns, border, scale, title).Save(path);
 
     /// <summary>Maps a value in [−1, 1] to 0..255 (clamped, rounded).</summary>

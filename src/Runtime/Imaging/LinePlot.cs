@@ -43,7 +43,8 @@ public sealed record LinePlotOptions
     public double LinearThreshold { get; init; } = 1;
 }
 
-/// <summary>Line plot (ScottPlot) of several named series (loss curves) in distinct colours (<see cref="Charts.Palette"/>), with axis labels, a title and a legend.</summary>
+/// <summary>Line plot (ScottPlot) of several named series (loss curves) in distinct colours (<see cref="Charts.Palette"/>), with axis labels, a title and a
+/// legend.</summary>
 public static class LinePlot
 {
     /// <summary>Renders the series.</summary>

@@ -24,7 +24,8 @@ public sealed record ScatterPlotOptions
     /// <summary>Colour of the real samples (blue).</summary>
     public Color RealColour { get; init; } = Charts.Blue;
 
-    /// <summary>Colour of the generated samples (orange), drawn first and translucent (<see cref="GeneratedOpacity"/>) so the real points over them stay visible.</summary>
+    /// <summary>Colour of the generated samples (orange), drawn first and translucent (<see cref="GeneratedOpacity"/>) so the real points over them stay
+    /// visible.</summary>
     public Color GeneratedColour { get; init; } = Charts.Orange;
 
     /// <summary>Opacity of a generated point: where many pile up the colour saturates, single ones stay faint.</summary>
@@ -45,7 +46,8 @@ public sealed record ScatterPlotOptions
 
 /// <summary>
 /// A 2D scatter plot (ScottPlot) of real against generated samples (each row-major N × 2 floats): the generated points
-/// translucent underneath, the real ones opaque on top, on fixed axes of equal units, with axis labels, a title, a legend outside the plot area, and a count of generated points that fell
+/// translucent underneath, the real ones opaque on top, on fixed axes of equal units, with axis labels, a title, a legend outside the plot area, and a count
+/// of generated points that fell
 /// outside the range (or are not finite) in the title.
 /// </summary>
 public static class ScatterPlot
@@ -124,14 +126,16 @@ public static class ScatterPlot
                 var colour = Charts.Palette[1 + (int)(((label % others) + others) % others)];
                 var markers = plot.Add.Markers(cx, cy, MarkerShape.FilledCircle, options.PointSize, colour.WithOpacity(options.GeneratedOpacity));
                 // One legend line per class while they fit beside the plot; beyond, one line for all.
-                markers.LegendText = classes.Length <= MaxClassLegend ? $"class {label.ToString(CultureInfo.InvariantCulture)} ({(buffer.Count / 2).ToString(CultureInfo.InvariantCulture)})"
+                markers.LegendText = classes.Length <= MaxClassLegend ? $"class {label.ToString(CultureInfo.InvariantCulture)} " +
+                    $"({(buffer.Count / 2).ToString(CultureInfo.InvariantCulture)})"
                     : index == 0 ? $"generated ({(generated.Length / 2).ToString(CultureInfo.InvariantCulture)}), colour = class" : "";
             }
         }
         else
         {
             (var gx, var gy, outside) = Inside(generated, frame);
-            var generatedMarkers = plot.Add.Markers(gx, gy, MarkerShape.FilledCircle, options.PointSize, options.GeneratedColour.WithOpacity(options.GeneratedOpacity));
+            var generatedMarkers = plot.Add.Markers(gx, gy, MarkerShape.FilledCircle, options.PointSize,
+                options.GeneratedColour.WithOpacity(options.GeneratedOpacity));
             generatedMarkers.LegendText = $"generated ({(generated.Length / 2).ToString(CultureInfo.InvariantCulture)})";
         }
         var realMarkers = plot.Add.Markers(rx, ry, MarkerShape.FilledCircle, options.RealPointSize, options.RealColour);

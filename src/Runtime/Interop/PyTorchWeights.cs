@@ -115,7 +115,8 @@ public static class PyTorchWeights
         var table = PyTorchUnpickler.UnpickleStateDict(stream);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry e in table)
-            result[(string)e.Key] = e.Value as Tensor ?? throw new TensorFileException($"'{path}': entry '{e.Key}' is not a tensor; save model.state_dict(), not the whole model.");
+            result[(string)e.Key] = e.Value as Tensor ?? throw new TensorFileException($"'{path}': entry '{e.Key}' is not a tensor; save " +
+                "model.state_dict(), not the whole model.");
         return result;
     }
 
@@ -126,7 +127,8 @@ public static class PyTorchWeights
     /// network is written from its EMA weights.
     /// </summary>
     /// <exception cref="CheckpointException">The checkpoint does not hold a network it lists, or its weights do not fit the family's network.</exception>
-    public static IReadOnlyList<ExportedNetwork> Export(LoadedCheckpoint checkpoint, IModelFamily family, string outputDirectory, WeightFormat format, bool ema = true)
+    public static IReadOnlyList<ExportedNetwork> Export(LoadedCheckpoint checkpoint, IModelFamily family, string outputDirectory, WeightFormat format,
+        bool ema = true)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(family);
@@ -161,7 +163,8 @@ public static class PyTorchWeights
             var files = new[] { WeightFormat.PyTorch, WeightFormat.Safetensors }
                 .Select(f => System.IO.Path.Combine(full, name + Extension(f))).Where(File.Exists).ToList();
             if (files.Count > 1)
-                throw new TensorFileException($"The weights folder '{full}' (TrainOptions.InitFrom) has both {string.Join(" and ", files.Select(System.IO.Path.GetFileName))} for network '{name}'; keep one.");
+                throw new TensorFileException($"The weights folder '{full}' (TrainOptions.InitFrom) has both " +
+                    $"{string.Join(" and ", files.Select(System.IO.Path.GetFileName))} for network '{name}'; keep one.");
             if (files.Count == 0) continue;
             Load(module, files[0]);
             loaded.Add(name);

@@ -15,7 +15,8 @@ namespace GanDsl;
 /// sample a brightness shift U[-0.5, 0.5), a saturation factor U[0, 2), a contrast factor U[0.5, 1.5), a translation by
 /// up to 1/8 of the image side in each direction with zeros shifted in, and a cutout square of half the image side,
 /// set to zero, centred anywhere in the image. Point batches [B,D] (and any other value that is not 4-D: per-sample
-/// values, features) get a jitter v + σ·n, n ~ N(0, 1) per element, σ = <see cref="PointJitter"/>. Every random number comes from the step's <see cref="IStepRandom"/> (seeded from the
+/// values, features) get a jitter v + σ·n, n ~ N(0, 1) per element, σ = <see cref="PointJitter"/>. Every random number comes from the step's
+/// <see cref="IStepRandom"/> (seeded from the
 /// run's seed and saved in checkpoints), so a resumed run draws exactly what the uninterrupted one would have.
 /// Every operation is differentiable in the batch (indexing, masking, affine maps), so G is trained through it.
 /// Hidden from IntelliSense: generated code reaches it through <see cref="LossOps"/>; users write <c>Augment</c>.
@@ -95,7 +96,8 @@ public sealed class AugmentationDraw
         ArgumentNullException.ThrowIfNull(v);
         var shape = v.shape;
         if (!shape.SequenceEqual(_shape))
-            throw new ArgumentException($"An augmentation drawn for batches of shape [{string.Join(", ", _shape)}] was applied to a batch of shape [{string.Join(", ", shape)}]: augmentations that share a draw need batches of one shape.", nameof(v));
+            throw new ArgumentException($"An augmentation drawn for batches of shape [{string.Join(", ", _shape)}] was applied to a batch of shape " +
+                $"[{string.Join(", ", shape)}]: augmentations that share a draw need batches of one shape.", nameof(v));
         if (_noise is not null) return v + PointJitter * _noise;
         return Cutout(Translate(Colour(v)));
     }

@@ -58,7 +58,8 @@ public static class BatchIndependence
         {
             if (module.training) return false;
             // BatchNorm without running statistics normalises with the batch's own, even in evaluation mode.
-            if (module.GetType().Name.StartsWith("BatchNorm", StringComparison.Ordinal) && !module.named_buffers(recurse: false).Any(b => b.name == "running_mean")) return false;
+            if (module.GetType().Name.StartsWith("BatchNorm", StringComparison.Ordinal)
+                && !module.named_buffers(recurse: false).Any(b => b.name == "running_mean")) return false;
         }
         return true;
     }

@@ -34,7 +34,8 @@ public static class LossOps
         var shape = output.shape;
         if (shape.Length == 1) return output;
         if (shape.Length == 2 && shape[1] == 1) return output.squeeze(1);
-        throw new ArgumentException($"Network '{network}' is declared with NetworkOutput.Score, so it must return one value per sample ([B,1] or [B]), but it returned [{string.Join(", ", shape)}].", nameof(output));
+        throw new ArgumentException($"Network '{network}' is declared with NetworkOutput.Score, so it must return one value per sample ([B,1] or [B]), " +
+            $"but it returned [{string.Join(", ", shape)}].", nameof(output));
     }
 
     /// <summary>
@@ -116,7 +117,8 @@ public static class LossOps
         var dim = output.dim();
         if (dim == 2) return output;
         if (dim > 2) return output.flatten(1);
-        throw new ArgumentException($"Network '{network}' is declared with NetworkOutput.Features, so it must return [B,F], but it returned [{string.Join(", ", output.shape)}].", nameof(output));
+        throw new ArgumentException($"Network '{network}' is declared with NetworkOutput.Features, so it must return [B,F], but it returned " +
+            $"[{string.Join(", ", output.shape)}].", nameof(output));
     }
 
     /// <summary>Reshapes a per-sample value [B] to [B,1,...,1] so it scales each sample of <paramref name="like"/> by broadcasting.</summary>
@@ -127,7 +129,8 @@ public static class LossOps
         var dims = like.dim();
         if (perSample.dim() != 1 || dims <= 1) return perSample;
         if (dims > 0 && perSample.shape[0] != like.shape[0])
-            throw new ArgumentException($"PerSample: {perSample.shape[0]} per-sample values for a batch of {like.shape[0]} ({NetworkCheck.Format(like.shape)}); give one value per sample.", nameof(perSample));
+            throw new ArgumentException($"PerSample: {perSample.shape[0]} per-sample values for a batch of {like.shape[0]} " +
+                $"({NetworkCheck.Format(like.shape)}); give one value per sample.", nameof(perSample));
         var shape = new long[dims];
         shape[0] = perSample.shape[0];
         for (var i = 1; i < dims; i++) shape[i] = 1;
@@ -143,7 +146,8 @@ public static class LossOps
     /// <summary>The L2 norm of each sample's flattened features: [B,...] to [B] (of a [B] input: the absolute values).</summary>
     public static Tensor PerSampleNorm(Tensor v) => v.dim() <= 1 ? v.abs() : linalg.vector_norm(v.flatten(1), 2, [1L]);
 
-    /// <summary>The Heaviside step of each element: 1 where <paramref name="v"/> &gt; 0, else 0, as a constant of <paramref name="v"/>'s type (no gradient).</summary>
+    /// <summary>The Heaviside step of each element: 1 where <paramref name="v"/> &gt; 0, else 0, as a constant of <paramref name="v"/>'s type (no
+    /// gradient).</summary>
     public static Tensor Step(Tensor v)
     {
         using var _ = torch.no_grad();
@@ -173,11 +177,13 @@ public static class LossOps
     public static Tensor Between(IStepRandom random, Tensor a, Tensor b)
     {
         if (a.dim() == 0 || b.dim() == 0)
-            throw new ArgumentException($"Between(a, b) interpolates between two batches [B, ...], but {(a.dim() == 0 ? "a" : "b")} is a 0-d tensor.", a.dim() == 0 ? nameof(a) : nameof(b));
+            throw new ArgumentException($"Between(a, b) interpolates between two batches [B, ...], but {(a.dim() == 0 ? "a" : "b")} is a 0-d tensor.",
+                a.dim() == 0 ? nameof(a) : nameof(b));
         // Samples are paired one to one; a single sample (a BatchMean, [1, ...]) is paired with every sample of the other.
         var sameSamples = a.shape.Skip(1).SequenceEqual(b.shape.Skip(1));
         if (!sameSamples || (a.shape[0] != b.shape[0] && a.shape[0] != 1 && b.shape[0] != 1))
-            throw new ArgumentException($"Between(a, b) pairs each sample of a with one of b, but a is {NetworkCheck.Format(a.shape)} and b is {NetworkCheck.Format(b.shape)}: the real and generated batches must have the same shape (batch size included).", nameof(b));
+            throw new ArgumentException($"Between(a, b) pairs each sample of a with one of b, but a is {NetworkCheck.Format(a.shape)} and b is " +
+                $"{NetworkCheck.Format(b.shape)}: the real and generated batches must have the same shape (batch size included).", nameof(b));
         var batch = a.shape[0] >= b.shape[0] ? a : b;
         var alpha = PerSample(random.PerSampleUniform(batch.shape[0], a.dtype, a.device), batch);
         return torch.lerp(b, a, alpha);
@@ -261,7 +267,8 @@ public static class LossOps
         if (logits.dim() != 2)
             throw new ArgumentException($"CrossEntropy needs class logits [B, K], but got {NetworkCheck.Format(logits.shape)}.", nameof(logits));
         if (labels.dtype != ScalarType.Int64 || labels.dim() != 1 || labels.shape[0] != logits.shape[0])
-            throw new ArgumentException($"CrossEntropy needs int64 class labels [{logits.shape[0]}] for logits {NetworkCheck.Format(logits.shape)}, but got {labels.dtype} {NetworkCheck.Format(labels.shape)}.", nameof(labels));
+            throw new ArgumentException($"CrossEntropy needs int64 class labels [{logits.shape[0]}] for logits {NetworkCheck.Format(logits.shape)}, but " +
+                $"got {labels.dtype} {NetworkCheck.Format(labels.shape)}.", nameof(labels));
     }
 
     /// <summary>The real batch's class labels <c>y</c> (<see cref="StepContext.RealLabels"/>), checked present and shaped like the batch.</summary>
@@ -279,7 +286,8 @@ public static class LossOps
     public static Tensor NoiseLabels(StepContext context, string loss)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return CheckedLabels(context.NoiseLabels, context.Noise, loss, "yz", "StepContext.NoiseLabels", "the classes the generator is asked for, drawn with the noise");
+        return CheckedLabels(context.NoiseLabels, context.Noise, loss, "yz", "StepContext.NoiseLabels",
+            "the classes the generator is asked for, drawn with the noise");
     }
 
     private static Tensor CheckedLabels(Tensor? labels, Tensor batch, string loss, string word, string property, string meaning)
@@ -288,7 +296,8 @@ public static class LossOps
             throw new InvalidOperationException($"Loss '{loss}' reads the class labels {word} ({meaning}), but {property} is null: train on labelled data " +
                 "(a labelled dataset, UserData.FromTensor(x, y)) or, for a hand-built StepContext, set RealLabels, NoiseLabels and ClassCount.");
         if (labels.dtype != ScalarType.Int64 || labels.dim() != 1 || labels.shape[0] != batch.shape[0])
-            throw new InvalidOperationException($"Loss '{loss}': {property} ({word}) must be int64 [{batch.shape[0]}], one class per sample of the batch {NetworkCheck.Format(batch.shape)}, but it is {labels.dtype} {NetworkCheck.Format(labels.shape)}.");
+            throw new InvalidOperationException($"Loss '{loss}': {property} ({word}) must be int64 [{batch.shape[0]}], one class per sample of the " +
+                $"batch {NetworkCheck.Format(batch.shape)}, but it is {labels.dtype} {NetworkCheck.Format(labels.shape)}.");
         return labels;
     }
 
@@ -297,7 +306,8 @@ public static class LossOps
     public static Tensor ClassLogits(Tensor output, string network, int classCount)
     {
         if (output.dim() == 2 && output.shape[1] == classCount) return output;
-        throw new ArgumentException($"Network '{network}' is declared with NetworkOutput.ClassLogits, so it must return one logit per class, [B, {classCount}] for data with {classCount} classes (StepContext.ClassCount), but it returned {NetworkCheck.Format(output.shape)}.", nameof(output));
+        throw new ArgumentException($"Network '{network}' is declared with NetworkOutput.ClassLogits, so it must return one logit per class, [B, " +
+            $"{classCount}] for data with {classCount} classes (StepContext.ClassCount), but it returned {NetworkCheck.Format(output.shape)}.", nameof(output));
     }
 
     /// <summary>
@@ -309,9 +319,11 @@ public static class LossOps
     {
         var expected = 1 + (long)heads * classCount;
         if (classCount <= 0)
-            throw new ArgumentException($"Loss '{loss}' reads {heads} class head(s) of network '{network}', but StepContext.ClassCount is {classCount}: train on labelled data with K ≥ 1 classes.", nameof(classCount));
+            throw new ArgumentException($"Loss '{loss}' reads {heads} class head(s) of network '{network}', but StepContext.ClassCount is {classCount}: " +
+                "train on labelled data with K ≥ 1 classes.", nameof(classCount));
         if (output.dim() == 2 && output.shape[1] == expected) return output;
-        throw new ArgumentException($"Network '{network}' has {heads} class head(s) in loss '{loss}', so it must return [B, 1 + {heads}·K] = [B, {expected}] for K = {classCount} classes " +
+        throw new ArgumentException($"Network '{network}' has {heads} class head(s) in loss '{loss}', so it must return [B, 1 + {heads}·K] = [B, " +
+            $"{expected}] for K = {classCount} classes " +
             $"(column 0 its score, then {heads} × {classCount} class logits), but it returned {NetworkCheck.Format(output.shape)}.", nameof(output));
     }
 
@@ -386,7 +398,8 @@ public static class LossOps
     {
         if (sigmas.Length == 0) throw new ArgumentException("Mmd2 needs at least one kernel width.", nameof(sigmas));
         foreach (var sigma in sigmas)
-            if (!(sigma > 0) || double.IsInfinity(sigma)) throw new ArgumentException($"Kernel widths must be positive and finite, not {sigma}.", nameof(sigmas));
+            if (!(sigma > 0) || double.IsInfinity(sigma)) throw new ArgumentException($"Kernel widths must be positive and finite, not {sigma}.",
+                nameof(sigmas));
         var x = Rows(a);
         var y = Rows(b);
         var (xx, yy) = (x.square().sum(1), y.square().sum(1));
@@ -437,13 +450,15 @@ public static class LossOps
     /// the batch): top-k training (Sinha et al. 2020, "Top-k Training of GANs: Improving GAN Performance by Throwing
     /// Away Bad Samples"). At least one value is kept.
     /// </summary>
-    /// <exception cref="ArgumentException">The value is not per-sample, or the fraction is not in (0, 1] (a hyperparameter or state set out of range).</exception>
+    /// <exception cref="ArgumentException">The value is not per-sample, or the fraction is not in (0, 1] (a hyperparameter or state set out of
+    /// range).</exception>
     public static Tensor TopK(Tensor perSample, double fraction)
     {
         if (perSample.dim() != 1)
             throw new ArgumentException($"TopK ranks a per-sample value [B]; got shape [{string.Join(", ", perSample.shape)}].", nameof(perSample));
         if (!(fraction > 0 && fraction <= 1))
-            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "TopK keeps a fraction in (0, 1] of the batch: set the hyperparameter or state that gives it to such a value.");
+            throw new ArgumentOutOfRangeException(nameof(fraction), fraction,
+                "TopK keeps a fraction in (0, 1] of the batch: set the hyperparameter or state that gives it to such a value.");
         var batch = perSample.shape[0];
         var k = (int)Math.Max(1L, Math.Min(batch, (long)Math.Ceiling(fraction * batch)));
         return perSample.topk(k).values;

@@ -34,7 +34,8 @@ public sealed class LossRegistry
             foreach (var reg in assembly.GetCustomAttributes<GeneratedGanLossAttribute>())
             {
                 if (_byName.TryGetValue(reg.Name, out var existing) && existing != reg.LossType)
-                    throw new InvalidOperationException($"Two losses are named '{reg.Name}': {existing.FullName} and {reg.LossType.FullName}. Rename one with [GanLoss(\"...\")].");
+                    throw new InvalidOperationException($"Two losses are named '{reg.Name}': {existing.FullName} and {reg.LossType.FullName}. Rename " +
+                        "one with [GanLoss(\"...\")].");
                 _byName[reg.Name] = reg.LossType;
             }
 

@@ -45,7 +45,8 @@ internal static class NetworkCheck
         foreach (var network in info.Networks)
         {
             if (!networks.TryGetValue(network.Name, out var module) || module is null)
-                throw new ArgumentException($"Loss '{info.Name}' declares network {network.Name} ({network.Role}, {network.Output}), but it is {(module is null && networks.ContainsKey(network.Name) ? "null" : "missing")}; the networks given are: {string.Join(", ", networks.Keys)}.");
+                throw new ArgumentException($"Loss '{info.Name}' declares network {network.Name} ({network.Role}, {network.Output}), but it is " +
+                    $"{(module is null && networks.ContainsKey(network.Name) ? "null" : "missing")}; the networks given are: {string.Join(", ", networks.Keys)}.");
             var input = (network.Role, network.Output) switch
             {
                 (NetworkRole.Generator, NetworkOutput.Sample) => (Shape: noiseShape, Type: noiseType, Name: noiseName),
@@ -54,7 +55,8 @@ internal static class NetworkCheck
             };
             if (input.Shape is null) continue;
             if (classCount <= 0 && (network.ClassHeads > 0 || network.Output == NetworkOutput.ClassLogits))
-                throw new ArgumentException($"Loss '{info.Name}' reads class logits from network {network.Name} ({GanDsl.Models.ModelFactory.NeedsClasses(network)}), but the number of classes is 0: " +
+                throw new ArgumentException($"Loss '{info.Name}' reads class logits from network {network.Name} " +
+                    $"({GanDsl.Models.ModelFactory.NeedsClasses(network)}), but the number of classes is 0: " +
                     "the data has no labels (or StepContext.ClassCount is not set). Train on labelled data, or set StepContext.ClassCount to the number of classes.");
             Check(network, module, input.Shape, input.Type, input.Name, realShape, dataName, device, classCount);
         }
@@ -63,7 +65,8 @@ internal static class NetworkCheck
     private static void CheckInput(long[] shape, ScalarType type, string name)
     {
         if (shape.Length == 0 || shape.Any(d => d <= 0))
-            throw new ArgumentException($"{Capitalised(name)} has samples of shape [{string.Join(", ", shape)}]; every size must be positive and there must be at least one.");
+            throw new ArgumentException($"{Capitalised(name)} has samples of shape [{string.Join(", ", shape)}]; every size must be positive and there " +
+                "must be at least one.");
         if (!torch.is_floating_point(torch.empty(0, type)))
             throw new ArgumentException($"{Capitalised(name)} is {Name(type)}; the networks need floating-point input (float32).");
     }
@@ -78,12 +81,15 @@ internal static class NetworkCheck
         {
             (false, nn.Module<Tensor, Tensor> m) => m.call,
             (true, nn.Module<Tensor, Tensor, Tensor> m) => input => m.call(input, torch.tensor(DryLabels(classCount), ScalarType.Int64, input.device)),
-            (false, _) => throw new ArgumentException($"{who} is not an nn.Module<Tensor, Tensor>, but the loss applies {network.Name} to a batch alone ({network.Name}(v))."),
-            (true, _) => throw new ArgumentException($"{who} takes no labels, but the loss applies {network.Name} to a batch and its labels ({network.Name}(v, y)): give it an nn.Module<Tensor, Tensor, Tensor> taking (batch, labels)."),
+            (false, _) => throw new ArgumentException($"{who} is not an nn.Module<Tensor, Tensor>, but the loss applies {network.Name} to a batch alone " +
+                $"({network.Name}(v))."),
+            (true, _) => throw new ArgumentException($"{who} takes no labels, but the loss applies {network.Name} to a batch and its labels " +
+                $"({network.Name}(v, y)): give it an nn.Module<Tensor, Tensor, Tensor> taking (batch, labels)."),
         };
         var parameters = module.parameters().ToArray();
         if (parameters.FirstOrDefault(p => p.is_floating_point() && p.dtype != inputType) is { } mismatched)
-            throw new ArgumentException($"{who} has {Name(mismatched.dtype)} parameters, but {inputName} is {Name(inputType)}: build it in {Name(inputType)} (or call .to({Name(inputType)}) on it).");
+            throw new ArgumentException($"{who} has {Name(mismatched.dtype)} parameters, but {inputName} is {Name(inputType)}: build it in " +
+                $"{Name(inputType)} (or call .to({Name(inputType)}) on it).");
         var trainable = parameters.Any(p => p.requires_grad);
         long[] shape = [DryBatch, .. inputShape];
         var wasTraining = module.training;
@@ -96,7 +102,8 @@ internal static class NetworkCheck
             catch (Exception e) when (e is not (OutOfMemoryException or InsufficientExecutionStackException))
             {
                 var what = e is System.Runtime.InteropServices.ExternalException ? "" : $"{e.GetType().Name}: ";
-                var labels = network.TakesLabels ? $" and int64 labels {Format(DryLabels(classCount))}{(classCount > 0 ? $" of {classCount} classes" : "")}" : "";
+                var labels = network.TakesLabels ? " and int64 labels " +
+                    $"{Format(DryLabels(classCount))}{(classCount > 0 ? $" of {classCount} classes" : "")}" : "";
                 // A conditional module's first layer also takes the label's embedding: its width says nothing of the data's.
                 throw new ArgumentException(!network.TakesLabels && BuiltFor(module, inputShape, inputName) is { } builtFor
                     ? $"{who} was built for {builtFor}: {what}{FirstLine(e.Message)}"
@@ -107,7 +114,8 @@ internal static class NetworkCheck
                 throw new ArgumentException($"{who} returned {Name(output.dtype)} for {inputName}; the loss needs floating-point values ({Name(inputType)}).");
             CheckShape(network, who, output.shape, shape, inputName, [DryBatch, .. realShape], dataName, classCount);
             if (trainable && !output.requires_grad)
-                throw new ArgumentException($"{who} returned a tensor with no gradient path to its parameters (detached, or computed under no_grad): {network.Name} could not be trained.");
+                throw new ArgumentException($"{who} returned a tensor with no gradient path to its parameters (detached, or computed under no_grad): " +
+                    $"{network.Name} could not be trained.");
             if (network.Role == NetworkRole.Critic) CheckInputPath(call, parameters, who, shape, inputType, inputName, device);
         }
         finally
@@ -117,7 +125,8 @@ internal static class NetworkCheck
     }
 
     /// <summary>The generator trains through a critic: the critic's output must depend on its input through something differentiable.</summary>
-    private static void CheckInputPath(Func<Tensor, Tensor> call, TorchSharp.Modules.Parameter[] parameters, string who, long[] shape, ScalarType type, string inputName, Device device)
+    private static void CheckInputPath(Func<Tensor, Tensor> call, TorchSharp.Modules.Parameter[] parameters, string who, long[] shape, ScalarType type,
+        string inputName, Device device)
     {
         var frozen = parameters.Where(p => p.requires_grad).ToArray();
         foreach (var p in frozen) p.requires_grad = false;
@@ -126,7 +135,8 @@ internal static class NetworkCheck
             using var input = torch.zeros(shape, type, device).requires_grad_(true);
             using var output = call(input);
             if (!output.requires_grad)
-                throw new ArgumentException($"{who} returned a tensor with no gradient path to its input ({inputName}): the generator, trained through it, would get no gradient. Remove the detach (or no_grad) from its forward.");
+                throw new ArgumentException($"{who} returned a tensor with no gradient path to its input ({inputName}): the generator, trained through " +
+                    "it, would get no gradient. Remove the detach (or no_grad) from its forward.");
         }
         finally
         {
@@ -134,7 +144,8 @@ internal static class NetworkCheck
         }
     }
 
-    private static void CheckShape(NetworkInfo network, string who, long[] actual, long[] inputShape, string inputName, long[] sampleShape, string dataName, int classCount)
+    private static void CheckShape(NetworkInfo network, string who, long[] actual, long[] inputShape, string inputName, long[] sampleShape, string dataName,
+        int classCount)
     {
         var batch = inputShape[0];
         if (network.ClassHeads > 0)
@@ -157,14 +168,17 @@ internal static class NetworkCheck
         var (ok, expected) = network.Output switch
         {
             NetworkOutput.Sample => (actual.SequenceEqual(sampleShape), $"samples shaped like {dataName}: {Format(sampleShape)}"),
-            NetworkOutput.Score => (actual is [var b] && b == batch || actual is [var b1, 1] && b1 == batch, $"one score per sample: [{batch}] or [{batch}, 1]"),
+            NetworkOutput.Score => (actual is [var b] && b == batch || actual is [var b1, 1] && b1 == batch,
+                $"one score per sample: [{batch}] or [{batch}, 1]"),
             NetworkOutput.Features => (actual.Length == 2 && actual[0] == batch && actual[1] > 0, $"one row of features per sample: [{batch}, F]"),
             NetworkOutput.Reconstruction => (actual.SequenceEqual(sampleShape), $"a reconstruction shaped like its input: {Format(sampleShape)}"),
-            NetworkOutput.ClassLogits => (actual is [var b2, var k] && b2 == batch && k == classCount, $"one logit per class per sample: [{batch}, {classCount}] for {classCount} classes"),
+            NetworkOutput.ClassLogits => (actual is [var b2, var k] && b2 == batch && k == classCount,
+                $"one logit per class per sample: [{batch}, {classCount}] for {classCount} classes"),
             _ => (true, ""),
         };
         if (!ok)
-            throw new ArgumentException($"{who} returned {Format(actual)} for {inputName} {Format(inputShape)}; as a {network.Role.ToString().ToLowerInvariant()} with {network.Output} output the loss needs {expected}.");
+            throw new ArgumentException($"{who} returned {Format(actual)} for {inputName} {Format(inputShape)}; as a " +
+                $"{network.Role.ToString().ToLowerInvariant()} with {network.Output} output the loss needs {expected}.");
     }
 
     /// <summary>The dry run's labels, one per sample: 0, 1, 2, ... modulo K (all 0 when K is unknown).</summary>

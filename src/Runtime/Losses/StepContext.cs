@@ -68,7 +68,8 @@ public sealed class StepContext
     /// <param name="random">Source of the loss's own random draws.</param>
     /// <param name="noise2">Draws a second, independent noise batch <c>z2</c> on first use (Cramér GAN).</param>
     /// <exception cref="ArgumentNullException">A batch, the networks or the random source is null.</exception>
-    public StepContext(Tensor real, Tensor noise, IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> networks, IStepRandom random, Func<Tensor>? noise2 = null)
+    public StepContext(Tensor real, Tensor noise, IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> networks, IStepRandom random,
+        Func<Tensor>? noise2 = null)
         : this(real, noise, new ModuleView(networks ?? throw new ArgumentNullException(nameof(networks))), networks, random, noise2) { }
 
     /// <param name="real">The batch of real samples, <c>x</c>.</param>
@@ -83,7 +84,8 @@ public sealed class StepContext
     public StepContext(Tensor real, Tensor noise, IReadOnlyDictionary<string, nn.Module> networks, IStepRandom random, Func<Tensor>? noise2 = null)
         : this(real, noise, networks, networks, random, noise2) { }
 
-    private StepContext(Tensor real, Tensor noise, IReadOnlyDictionary<string, nn.Module> networks, object networksKey, IStepRandom random, Func<Tensor>? noise2)
+    private StepContext(Tensor real, Tensor noise, IReadOnlyDictionary<string, nn.Module> networks, object networksKey, IStepRandom random,
+        Func<Tensor>? noise2)
     {
         ArgumentNullException.ThrowIfNull(real);
         ArgumentNullException.ThrowIfNull(noise);
@@ -114,7 +116,8 @@ public sealed class StepContext
 
     /// <summary>
     /// Whether applications of one network may share a forward pass on concatenated batches where the generated
-    /// code offers it (<see cref="LossOps.Forward(StepContext, nn.Module{Tensor, Tensor}, Tensor[])"/>; only for batch-independent networks). On by default; off gives
+    /// code offers it (<see cref="LossOps.Forward(StepContext, nn.Module{Tensor, Tensor}, Tensor[])"/>; only for batch-independent networks). On by default;
+    /// off gives
     /// the plain step, one pass per application, for comparisons.
     /// </summary>
     public bool ShareForwardPasses { get; init; } = true;
@@ -137,8 +140,10 @@ public sealed class StepContext
         if (CheckedAtSetup) return;
         ArgumentNullException.ThrowIfNull(info);
         if (Real.dim() == 0 || Noise.dim() == 0)
-            throw new ArgumentException($"The step context's {(Real.dim() == 0 ? "real batch (Real)" : "noise batch (Noise)")} is a 0-d tensor; batches are [B, ...], one row per sample.");
-        var key = string.Join("|", info.Name, NetworkCheck.Format(Real.shape), Real.dtype, NetworkCheck.Format(Noise.shape), Noise.dtype, Real.device, ClassCount,
+            throw new ArgumentException($"The step context's {(Real.dim() == 0 ? "real batch (Real)" : "noise batch (Noise)")} is a 0-d tensor; batches " +
+                "are [B, ...], one row per sample.");
+        var key = string.Join("|", info.Name, NetworkCheck.Format(Real.shape), Real.dtype, NetworkCheck.Format(Noise.shape), Noise.dtype, Real.device,
+            ClassCount,
             string.Join(",", info.Networks.Select(n => _networks.TryGetValue(n.Name, out var m) && m is not null ? RuntimeHelpers.GetHashCode(m) : 0)));
         var done = s_checked.GetOrCreateValue(_networksKey);
         if (done.ContainsKey(key)) return;

@@ -7,7 +7,8 @@ namespace GanDsl.Models;
 /// <c>dcgan28</c>: DCGAN-style convolutional networks (Radford et al. 2016) for 1×28×28 images in [−1, 1]
 /// (Fashion-MNIST):
 /// <list type="bullet">
-/// <item>generator: z ∈ ℝ⁶⁴ → Linear(64,128·7·7)-BatchNorm1d-ReLU-reshape(128,7,7)-ConvTranspose2d(128,64,4,2,1)-BatchNorm2d-ReLU-ConvTranspose2d(64,1,4,2,1)-Tanh;</item>
+/// <item>generator: z ∈ ℝ⁶⁴ →
+/// Linear(64,128·7·7)-BatchNorm1d-ReLU-reshape(128,7,7)-ConvTranspose2d(128,64,4,2,1)-BatchNorm2d-ReLU-ConvTranspose2d(64,1,4,2,1)-Tanh;</item>
 /// <item>score (D, auxiliary critics): Conv2d(1,64,4,2,1)-LeakyReLU(0.2)-Conv2d(64,128,4,2,1)-LeakyReLU(0.2)-flatten-Linear(128·7·7,1);</item>
 /// <item>features: the same trunk ending in Linear(128·7·7,<see cref="FeatureCount"/>);</item>
 /// <item>reconstruction: that encoder ending in Linear(128·7·7,<see cref="CodeSize"/>), then a decoder
@@ -44,7 +45,8 @@ public sealed class Dcgan28Family : IModelFamily
     /// <inheritdoc/>
     public string? CheckSampleShape(IReadOnlyList<long> sampleShape) =>
         sampleShape.SequenceEqual([1L, 28L, 28L]) ? null
-        : $"Model 'dcgan28' needs 1×28×28 images, but the data has samples of shape [{string.Join(", ", sampleShape)}]; use model family 'mlp' for flat samples.";
+        : $"Model 'dcgan28' needs 1×28×28 images, but the data has samples of shape [{string.Join(", ", sampleShape)}]; use model family 'mlp' for flat " +
+            "samples.";
 
     /// <inheritdoc/>
     public nn.Module<Tensor, Tensor> Build(NetworkInfo network, IReadOnlyList<long> sampleShape)
@@ -84,7 +86,8 @@ public sealed class Dcgan28Family : IModelFamily
     /// </list>
     /// Networks that need no classes are built exactly as by <see cref="Build(NetworkInfo, IReadOnlyList{long})"/>.
     /// </summary>
-    /// <exception cref="NotSupportedException">Labels on a features, class-logits or reconstruction critic; class heads on a generator or a reconstruction.</exception>
+    /// <exception cref="NotSupportedException">Labels on a features, class-logits or reconstruction critic; class heads on a generator or a
+    /// reconstruction.</exception>
     public nn.Module Build(NetworkInfo network, IReadOnlyList<long> sampleShape, int classCount)
     {
         ArgumentNullException.ThrowIfNull(network);

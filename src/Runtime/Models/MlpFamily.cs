@@ -45,7 +45,8 @@ public sealed class MlpFamily : IModelFamily
     /// <inheritdoc/>
     public string? CheckSampleShape(IReadOnlyList<long> sampleShape) =>
         sampleShape.Count == 1 && sampleShape[0] > 0 ? null
-        : $"Model 'mlp' needs flat samples (shape [D]), but the data has samples of shape [{string.Join(", ", sampleShape)}]; use model family 'dcgan28' for 1×28×28 images.";
+        : $"Model 'mlp' needs flat samples (shape [D]), but the data has samples of shape [{string.Join(", ", sampleShape)}]; use model family " +
+            "'dcgan28' for 1×28×28 images.";
 
     /// <inheritdoc/>
     public nn.Module<Tensor, Tensor> Build(NetworkInfo network, IReadOnlyList<long> sampleShape)

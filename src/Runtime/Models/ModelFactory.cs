@@ -35,7 +35,8 @@ public static class ModelFactory
     /// <param name="sampleShape">One sample's shape.</param>
     /// <param name="classCount">The data's number of classes K (<see cref="Data.ILabelledDataset.ClassCount"/>); 0 for unlabelled data.</param>
     /// <exception cref="ArgumentException">A network needs classes but <paramref name="classCount"/> is 0 (the data has no labels).</exception>
-    public static Dictionary<string, nn.Module> BuildAll(IModelFamily family, IReadOnlyList<NetworkInfo> networks, IReadOnlyList<long> sampleShape, int classCount = 0)
+    public static Dictionary<string, nn.Module> BuildAll(IModelFamily family, IReadOnlyList<NetworkInfo> networks, IReadOnlyList<long> sampleShape,
+        int classCount = 0)
     {
         ArgumentNullException.ThrowIfNull(family);
         ArgumentNullException.ThrowIfNull(networks);
@@ -78,7 +79,8 @@ public static class ModelFactory
         ArgumentNullException.ThrowIfNull(network);
         var needs = new List<string>(3);
         if (network.TakesLabels) needs.Add($"takes class labels (the loss calls {network.Name}(v, y))");
-        if (network.ClassHeads > 0) needs.Add($"has {network.ClassHeads} class head{(network.ClassHeads == 1 ? "" : "s")} ({network.ClassHeads}·K class-logit columns after its output)");
+        if (network.ClassHeads > 0) needs.Add($"has {network.ClassHeads} class head{(network.ClassHeads == 1 ? "" : "s")} ({network.ClassHeads}·K " +
+            "class-logit columns after its output)");
         if (network.Output == NetworkOutput.ClassLogits) needs.Add("outputs class logits ([B, K])");
         return needs.Count == 0 ? null : string.Join(" and ", needs);
     }
@@ -89,7 +91,8 @@ public static class ModelFactory
 
     internal static NotSupportedException Unsupported(IModelFamily family, NetworkInfo network) => new(
         NeedsClasses(network) is { } need
-            ? $"Model '{family.Name}' has no conditional architecture for network '{network.Name}' with role {network.Role} and output {network.Output} that {need}. " +
+            ? $"Model '{family.Name}' has no conditional architecture for network '{network.Name}' with role {network.Role} and output {network.Output} " +
+                $"that {need}. " +
               "See the family's documentation for the conditional networks it builds, or give your own with ModelFamily.Custom."
             : $"Model '{family.Name}' has no architecture for network '{network.Name}' with role {network.Role} and output {network.Output}. " +
               "Generator-role networks must produce samples; critic-role networks may output a score, features or a reconstruction.");

@@ -53,12 +53,14 @@ public static class ModelFamily
         return Create(name, noiseShape, build, conditional: true, defaultBatchSize, checkSampleShape);
     }
 
-    private static CustomFamily Create(string name, IReadOnlyList<long> noiseShape, Func<NetworkInfo, IReadOnlyList<long>, int, nn.Module> build, bool conditional,
+    private static CustomFamily Create(string name, IReadOnlyList<long> noiseShape, Func<NetworkInfo, IReadOnlyList<long>, int, nn.Module> build,
+        bool conditional,
         int defaultBatchSize, Func<IReadOnlyList<long>, string?>? checkSampleShape)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(noiseShape);
-        if (noiseShape.Count == 0 || noiseShape.Any(d => d <= 0)) throw new ArgumentException("The noise shape needs at least one positive size.", nameof(noiseShape));
+        if (noiseShape.Count == 0 || noiseShape.Any(d => d <= 0)) throw new ArgumentException("The noise shape needs at least one positive size.",
+            nameof(noiseShape));
         if (defaultBatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(defaultBatchSize), "The batch size must be positive.");
         return new CustomFamily(name, noiseShape.ToArray(), build, conditional, defaultBatchSize, checkSampleShape);
     }
@@ -92,7 +94,8 @@ public static class ModelFamily
                     $"Model family '{name}' builds no conditional networks, but network '{network.Name}' {need}. Build the family with the " +
                     "ModelFamily.Custom overload whose build function takes the class count, (network, sampleShape, classes) => ..., and return " +
                     "an nn.Module<Tensor, Tensor, Tensor> (batch, labels) for a network that takes labels.");
-            return build(network, sampleShape, classCount) ?? throw new InvalidOperationException($"Model family '{name}' built no module for network '{network.Name}'.");
+            return build(network, sampleShape, classCount) ?? throw new InvalidOperationException($"Model family '{name}' built no module for network " +
+                $"'{network.Name}'.");
         }
     }
 }

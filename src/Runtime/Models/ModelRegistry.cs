@@ -37,7 +37,8 @@ public sealed class ModelRegistry
                 try { name = family.Name ?? throw new InvalidOperationException("Name is null"); }
                 catch (Exception e) when (UserCodeException.IsFenced(e)) { throw UserCodeException.Threw(type, nameof(IModelFamily.Name), e); }
                 if (Find(name) is { } taken)
-                    throw new InvalidOperationException($"Two model families are named '{name}' ({taken.GetType().FullName} and {type.FullName}). Give them different Name values.");
+                    throw new InvalidOperationException($"Two model families are named '{name}' ({taken.GetType().FullName} and {type.FullName}). Give " +
+                        "them different Name values.");
                 _families.Add(family);
             }
     }

@@ -50,7 +50,8 @@ public sealed class SpectralNorm : nn.Module<Tensor, Tensor>
             Linear l => (l.weight, l.bias, 0),
             ConvTranspose2d c => (c.weight, c.bias, 1),
             Conv2d c => (c.weight, c.bias, 0),
-            _ => throw new ArgumentException($"Spectral normalisation needs a Linear, Conv2d or ConvTranspose2d layer, not {layer.GetType().Name}.", nameof(layer)),
+            _ => throw new ArgumentException($"Spectral normalisation needs a Linear, Conv2d or ConvTranspose2d layer, not {layer.GetType().Name}.",
+                nameof(layer)),
         };
         if (weight is null) throw new ArgumentException("The layer has no weight.", nameof(layer));
         if (powerIterations < 0) throw new ArgumentOutOfRangeException(nameof(powerIterations), "The number of power iterations cannot be negative.");

@@ -15,7 +15,8 @@ namespace GanDsl.Training;
 /// <param name="Optimizer">Kind of its optimizer (<c>adam</c>, <c>rmsprop</c>).</param>
 public sealed record CheckpointNetwork(string Name, NetworkRole Role, NetworkOutput Output, string Optimizer)
 {
-    /// <summary>Whether the loss calls it with class labels (<see cref="NetworkInfo.TakesLabels"/>); false in checkpoints written before labels existed.</summary>
+    /// <summary>Whether the loss calls it with class labels (<see cref="NetworkInfo.TakesLabels"/>); false in checkpoints written before labels
+    /// existed.</summary>
     public bool TakesLabels { get; init; }
 }
 
@@ -169,7 +170,8 @@ public static class CheckpointFile
     public static byte[] BytesOf(TensorRecord record, string source)
     {
         if (record.DType != ScalarType.Byte || record.Shape.Length != 1)
-            throw new CheckpointException($"Checkpoint '{source}': entry '{record.Name}' is not a byte entry. The file was not written by this trainer; start a new run.");
+            throw new CheckpointException($"Checkpoint '{source}': entry '{record.Name}' is not a byte entry. The file was not written by this trainer; " +
+                "start a new run.");
         return record.Data;
     }
 
@@ -187,7 +189,8 @@ public static class CheckpointFile
         if (m.EmaDecay is { } e && !(e is >= 0 and < 1)) return $"EMA decay {e} is outside [0, 1)";
         if (m.Networks is null || m.Networks.Count == 0) return "no networks";
         if (m.Hyperparameters is null || m.State is null) return "no hyperparameters or state";
-        if (string.IsNullOrWhiteSpace(m.SampleNetwork) || m.Networks.All(n => n.Name != m.SampleNetwork)) return $"sample network '{m.SampleNetwork}' is not among its networks";
+        if (string.IsNullOrWhiteSpace(m.SampleNetwork) || m.Networks.All(n =>
+            n.Name != m.SampleNetwork)) return $"sample network '{m.SampleNetwork}' is not among its networks";
         if (m.ClassCount is < 1) return $"class count {m.ClassCount} is not positive";
         if (m.ClassNames is { } names && names.Count != m.ClassCount) return $"{names.Count} class names for {m.ClassCount?.ToString() ?? "no"} classes";
         return null;
@@ -246,9 +249,11 @@ public static class CheckpointFile
             throw new CheckpointException($"Cannot read checkpoint: {e.Message}", e);
         }
         var metaRecord = records.FirstOrDefault(r => r.Name == MetadataEntry)
-            ?? throw new CheckpointException($"'{full}' is a tensor file but not a training checkpoint (it has no '{MetadataEntry}' entry). Give the checkpoint.bin of a `gan train` run.");
+            ?? throw new CheckpointException($"'{full}' is a tensor file but not a training checkpoint (it has no '{MetadataEntry}' entry). Give the " +
+                "checkpoint.bin of a `gan train` run.");
         if (metaRecord.DType == ScalarType.Int64)
-            throw new CheckpointException($"Checkpoint '{full}' was written by an older GanDsl (layout 1, before GanDsl ran on TorchSharp); this build reads layout {FormatVersion}. Start a new run, or finish this one with the GanDsl version that wrote it.");
+            throw new CheckpointException($"Checkpoint '{full}' was written by an older GanDsl (layout 1, before GanDsl ran on TorchSharp); this build " +
+                $"reads layout {FormatVersion}. Start a new run, or finish this one with the GanDsl version that wrote it.");
         CheckpointMetadata? metadata;
         try
         {
@@ -261,9 +266,11 @@ public static class CheckpointFile
         if (metadata is null || metadata.Format != FormatName)
             throw new CheckpointException($"'{full}' is not a GanDsl training checkpoint. Give the checkpoint.bin of a `gan train` run.");
         if (metadata.Version != FormatVersion)
-            throw new CheckpointException($"Checkpoint '{full}' has layout version {metadata.Version}; this build reads version {FormatVersion}. Use the GanDsl version that wrote it.");
+            throw new CheckpointException($"Checkpoint '{full}' has layout version {metadata.Version}; this build reads version {FormatVersion}. Use " +
+                "the GanDsl version that wrote it.");
         if (Problem(metadata) is { } problem)
-            throw new CheckpointException($"Checkpoint '{full}' has invalid metadata: {problem}. The file was damaged or edited; use another checkpoint or start a new run.");
+            throw new CheckpointException($"Checkpoint '{full}' has invalid metadata: {problem}. The file was damaged or edited; use another checkpoint " +
+                "or start a new run.");
         return new LoadedCheckpoint(full, metadata, records);
     }
 }

@@ -106,14 +106,17 @@ public readonly record struct ComparisonShard(int Index, int Count)
         var trimmed = (text ?? "").Trim();
         if (trimmed.Equals("slurm", StringComparison.OrdinalIgnoreCase))
         {
-            static int? Int(string? v) => int.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+            static int? Int(string? v) => int.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture,
+                out var n) ? n : null;
             var id = Int(environment("SLURM_ARRAY_TASK_ID"));
             var count = Int(environment("SLURM_ARRAY_TASK_COUNT"));
             var min = Int(environment("SLURM_ARRAY_TASK_MIN")) ?? 0;
             if (id is null || count is null)
-                throw new FormatException("ComparisonOptions.Shard 'slurm' reads SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, which are not set: run it as a task of a Slurm job array (sbatch's array option), or give the shard as K/N.");
+                throw new FormatException("ComparisonOptions.Shard 'slurm' reads SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, which are not set: run " +
+                    "it as a task of a Slurm job array (sbatch's array option), or give the shard as K/N.");
             if (count < 1 || id - min < 0 || id - min >= count)
-                throw new FormatException($"ComparisonOptions.Shard 'slurm': SLURM_ARRAY_TASK_ID={id} (SLURM_ARRAY_TASK_MIN={min}) is not one of SLURM_ARRAY_TASK_COUNT={count} tasks; use a contiguous array such as 0-{count - 1}.");
+                throw new FormatException($"ComparisonOptions.Shard 'slurm': SLURM_ARRAY_TASK_ID={id} (SLURM_ARRAY_TASK_MIN={min}) is not one of " +
+                    $"SLURM_ARRAY_TASK_COUNT={count} tasks; use a contiguous array such as 0-{count - 1}.");
             return new ComparisonShard(id.Value - min, count.Value);
         }
         var parts = trimmed.Split('/');
@@ -226,7 +229,8 @@ public enum RunStatus
 /// <param name="Modes">Mode metrics, for the Gaussian mixtures (ring, grid) only.</param>
 public sealed record SampleMetrics(double SlicedWasserstein, double EnergyDistance, ModeMetrics? Modes)
 {
-    /// <summary>For a conditional generator on a mixture, the fraction of samples generated for label k that land in mode k (<see cref="Metrics2D.LabelToMode(ReadOnlySpan{float}, IReadOnlyList{long}, IMixtureDataset2D, double)"/>); null otherwise.</summary>
+    /// <summary>For a conditional generator on a mixture, the fraction of samples generated for label k that land in mode k
+    /// (<see cref="Metrics2D.LabelToMode(ReadOnlySpan{float}, IReadOnlyList{long}, IMixtureDataset2D, double)"/>); null otherwise.</summary>
     public LabelModeAccuracy? LabelToMode { get; init; }
 }
 
@@ -287,13 +291,15 @@ public sealed class Comparison
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(registry);
-        if (options.Hyperparameters is null) throw new TrainingSetupException("ComparisonOptions.Hyperparameters must not be null (an empty dictionary for none).");
+        if (options.Hyperparameters is null) throw new TrainingSetupException("ComparisonOptions.Hyperparameters must not be null (an empty dictionary " +
+            "for none).");
         if (options.Losses is null || options.Losses.Count == 0 || options.Losses.Any(string.IsNullOrWhiteSpace))
             throw new TrainingSetupException("ComparisonOptions.Losses needs loss names separated by commas (e.g. wgan-gp,nonsaturating); see `gan list`.");
         if (options.Losses.GroupBy(l => l).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new TrainingSetupException($"ComparisonOptions.Losses names '{twice.Key}' twice.");
         if (options.Seeds < 1) throw new TrainingSetupException($"ComparisonOptions.Seeds must be 1 or more, not {options.Seeds}.");
-        if (options.EvaluationSamples < 2) throw new TrainingSetupException($"ComparisonOptions.EvaluationSamples must be at least 2, not {options.EvaluationSamples}.");
+        if (options.EvaluationSamples < 2) throw new TrainingSetupException("ComparisonOptions.EvaluationSamples must be at least 2, not " +
+            $"{options.EvaluationSamples}.");
 
         var byLoss = new Dictionary<string, Dictionary<string, double>>();
         IDataset? dataset = null;
@@ -367,7 +373,8 @@ public sealed class Comparison
             if (ComparisonRecord.Read(_options.RunDirectory(pair.Loss, pair.Seed), RecordKey(pair.Loss)) is { } recorded)
             {
                 done[pair] = recorded;
-                log?.WriteLine($"{pair.Loss}, seed {pair.Seed}: already done ({recorded.Status.ToString().ToLowerInvariant()}, {_options.RunDirectory(pair.Loss, pair.Seed)})");
+                log?.WriteLine($"{pair.Loss}, seed {pair.Seed}: already done ({recorded.Status.ToString().ToLowerInvariant()}, " +
+                    $"{_options.RunDirectory(pair.Loss, pair.Seed)})");
             }
         var toTrain = order.Where(p => !done.ContainsKey(p)).ToList();
         var remaining = new RemainingTime(toTrain.Select(p => p.Loss));
@@ -412,7 +419,8 @@ public sealed class Comparison
     public bool IsImages => _dataset.Name == "fashion-mnist";
 
     /// <summary>The settings a finished run must have been trained with to be reused.</summary>
-    private string RecordKey(string loss) => string.Join(";", loss, _options.Data, _options.Model, _options.Steps, _options.BatchSize, _options.EvaluationSamples,
+    private string RecordKey(string loss) => string.Join(";", loss, _options.Data, _options.Model, _options.Steps, _options.BatchSize,
+        _options.EvaluationSamples,
         string.Join(",", _hyperparametersByLoss[loss].OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key}={h.Value:R}")));
 
     private static string FormatDuration(double seconds) => TrainingProgress.FormatDuration(TimeSpan.FromSeconds(seconds));
@@ -458,11 +466,16 @@ public sealed class Comparison
             // The trainer evaluated its final samples against the test split (FID, KID, precision/recall, classes).
             if (trainer.Evaluation is { } images)
                 return new ComparisonRun(loss, seed, RunStatus.Completed, result.Step, seconds, null, null) { Images = images };
-            return new ComparisonRun(loss, seed, RunStatus.Failed, result.Step, seconds, null, $"evaluation failed: {trainer.EvaluationProblem ?? "no evaluation"}");
+            return new ComparisonRun(loss, seed, RunStatus.Failed, result.Step, seconds, null,
+                $"evaluation failed: {trainer.EvaluationProblem ?? "no evaluation"}");
         }
         var metrics = Evaluate(samples, reference!, _dataset);
         if (_dataset is IMixtureDataset2D mixture && (trainer.AverageNetwork ?? trainer.SampleNetwork) is nn.Module<Tensor, Tensor, Tensor> conditional)
-            metrics = metrics with { LabelToMode = LabelToMode(conditional, trainer.Family.NoiseShape, mixture, _options.EvaluationSamples, unchecked((ulong)seed), trainer.Device) };
+            metrics = metrics with
+            {
+                LabelToMode = LabelToMode(conditional, trainer.Family.NoiseShape, mixture, _options.EvaluationSamples,
+                unchecked((ulong)seed), trainer.Device)
+            };
         return new ComparisonRun(loss, seed, RunStatus.Completed, result.Step, seconds, metrics, null);
     }
 

@@ -42,7 +42,11 @@ public static class ComparisonFigures
             float[] generated = run is not null && File.Exists(samples) ? NpyFile.Read(samples).Data : [];
             if (generated.Length > 2 * PointsPerCell) generated = generated[..(2 * PointsPerCell)];
             var status = run is null ? ": not run" : run.Status == RunStatus.Completed ? "" : $" ({run.Status.ToString().ToLowerInvariant()})";
-            cells.Add(ScatterPlot.Render(real, generated, new ScatterPlotOptions { Size = CellSize, Frame = frame, Title = $"{loss}, seed {seed}{status}", TitleSize = 12 }));
+            cells.Add(ScatterPlot.Render(real, generated, new ScatterPlotOptions
+            {
+                Size = CellSize, Frame = frame, Title = $"{loss}, seed {seed}{status}",
+                TitleSize = 12
+            }));
         }
         AtomicFile.WriteAllBytes(path, Charts.Tile(cells, options.Seeds, title));
     }
@@ -53,11 +57,13 @@ public static class ComparisonFigures
         var summaries = ComparisonTable.Summarize(runs);
         var charts = new List<PlotPicture?>
         {
-            BarChart.Render(summaries.Select(s => (s.Loss, s.SlicedWasserstein)).ToList(), "sliced Wasserstein ↓ (mean ± std)", "sliced Wasserstein", width: 480),
+            BarChart.Render(summaries.Select(s => (s.Loss, s.SlicedWasserstein)).ToList(), "sliced Wasserstein ↓ (mean ± std)", "sliced Wasserstein",
+                width: 480),
             BarChart.Render(summaries.Select(s => (s.Loss, s.EnergyDistance)).ToList(), "energy distance ↓ (mean ± std)", "energy distance", width: 480),
         };
         if (summaries.FirstOrDefault(s => s.ModeCount is not null)?.ModeCount is { } modes)
-            charts.Add(BarChart.Render(summaries.Select(s => (s.Loss, s.ModesCovered ?? default)).ToList(), $"modes covered (of {modes}) ↑", "modes covered", "G3", width: 480));
+            charts.Add(BarChart.Render(summaries.Select(s => (s.Loss, s.ModesCovered ?? default)).ToList(), $"modes covered (of {modes}) ↑", "modes covered",
+                "G3", width: 480));
         var drawn = charts.OfType<PlotPicture>().ToList();
         if (drawn.Count == 0) return;
         AtomicFile.WriteAllBytes(path, Charts.Tile(drawn, drawn.Count, title));

@@ -51,7 +51,9 @@ public static class ComparisonRecord
                 }
                 else if (record.Metrics is null) return null;
             }
-            return new ComparisonRun(record.Loss, record.Seed, status, record.Steps, record.Seconds, status == RunStatus.Completed ? record.Metrics : null, record.Message) { Images = images };
+            return new ComparisonRun(record.Loss, record.Seed, status, record.Steps, record.Seconds, status == RunStatus.Completed ? record.Metrics : null,
+                record.Message)
+            { Images = images };
         }
         catch (Exception e) when (e is JsonException or IOException or KeyNotFoundException or InvalidOperationException or FormatException or NotSupportedException)
         {

@@ -35,10 +35,12 @@ public static class ImageComparison
             MeanStd Conditional(Func<ClassConditionalEvaluation, double> f) =>
                 done.All(e => e.Conditional is not null) ? MeanStd.Of(done.Select(e => f(e.Conditional!)).ToList()) : default;
             var seconds = MeanStd.Of(g.Where(r => r.Images is not null).Select(r => r.Seconds).ToList());
-            text.AppendLine($"| {g.Key} | {g.Count()} | {g.Count() - done.Count} | {Format(Stat(e => e.Fid), "F1")} | {Format(Stat(e => e.Kid.Mean), "F4")} | " +
+            text.AppendLine($"| {g.Key} | {g.Count()} | {g.Count() - done.Count} | {Format(Stat(e => e.Fid), "F1")} | " +
+                $"{Format(Stat(e => e.Kid.Mean), "F4")} | " +
                             $"{Format(Stat(e => e.PrecisionRecall.Precision), "F3")} | {Format(Stat(e => e.PrecisionRecall.Recall), "F3")} | " +
                             $"{Format(Stat(e => e.Classes.Covered), "F1")} | " +
-                            (conditional ? $"{Format(Conditional(c => 100 * c.Accuracy), "F1")}{(Conditional(c => c.Accuracy).Count > 0 ? " %" : "")} | {Format(Conditional(c => c.IntraFid), "F1")} | " : "") +
+                            (conditional ? $"{Format(Conditional(c => 100 * c.Accuracy), "F1")}{(Conditional(c => c.Accuracy).Count > 0 ? " %" : "")} | " +
+                                $"{Format(Conditional(c => c.IntraFid), "F1")} | " : "") +
                             $"{Format(seconds, "F0")} |");
         }
         var failed = runs.Where(r => r.Status != RunStatus.Completed).ToList();
@@ -63,7 +65,8 @@ public static class ImageComparison
         static double? Pick(ImageEvaluation e, string c) => e.Columns.Where(x => x.Name == c).Select(x => (double?)x.Value).FirstOrDefault();
         foreach (var r in runs)
         {
-            var cells = new List<string> { r.Loss, r.Seed.ToString(Invariant), r.Status.ToString().ToLowerInvariant(), r.Steps.ToString(Invariant), CsvMetricsWriter.Format(r.Seconds) };
+            var cells = new List<string> { r.Loss, r.Seed.ToString(Invariant), r.Status.ToString().ToLowerInvariant(), r.Steps.ToString(Invariant),
+                CsvMetricsWriter.Format(r.Seconds) };
             cells.AddRange(columns.Select(c => r.Images is { } e && Pick(e, c) is { } v ? CsvMetricsWriter.Format(v) : ""));
             cells.Add(Escape(r.Message));
             text.AppendLine(string.Join(",", cells));

@@ -99,7 +99,8 @@ public sealed class ProgressReporter : IProgress<TrainingProgress>
     {
         ArgumentNullException.ThrowIfNull(value);
         var ci = CultureInfo.InvariantCulture;
-        return (value.DiscriminatorLoss is { } d ? string.Format(ci, "  D {0:G4}", d) : "") + (value.GeneratorLoss is { } g ? string.Format(ci, "  G {0:G4}", g) : "");
+        return (value.DiscriminatorLoss is { } d ? string.Format(ci, "  D {0:G4}", d) : "") + (value.GeneratorLoss is { } g ? string.Format(ci, "  G {0:G4}",
+            g) : "");
     }
 
     /// <summary>Ends the rewritten line, so what follows starts on a new one.</summary>

@@ -3,7 +3,8 @@ namespace GanDsl.Training;
 /// <summary>Where the trainer draws the generator's class labels <c>yz</c> from (conditional losses only).</summary>
 public enum LabelDistribution
 {
-    /// <summary>The data's class frequencies (<see cref="Data.ILabelledDataset.ClassFrequencies"/>): the generator is asked for each class as often as the data shows it.</summary>
+    /// <summary>The data's class frequencies (<see cref="Data.ILabelledDataset.ClassFrequencies"/>): the generator is asked for each class as often as the
+    /// data shows it.</summary>
     DataFrequencies,
 
     /// <summary>Every class equally often, whatever the data's balance (a class with no real sample included).</summary>
@@ -46,7 +47,8 @@ public sealed record TrainOptions
     /// </summary>
     public IReadOnlyDictionary<string, double> NetworkLearningRates { get; init; } = new Dictionary<string, double>();
 
-    /// <summary>Adam's (β1, β2) of single networks by name (<c>--betas D=0,0.9</c>), over <see cref="Betas"/> and the loss's settings. Empty for none.</summary>
+    /// <summary>Adam's (β1, β2) of single networks by name (<c>--betas D=0,0.9</c>), over <see cref="Betas"/> and the loss's settings. Empty for
+    /// none.</summary>
     public IReadOnlyDictionary<string, (double Beta1, double Beta2)> NetworkBetas { get; init; } = new Dictionary<string, (double Beta1, double Beta2)>();
 
     /// <summary>Seed of every random stream of the run (initial weights, noise, the loss's draws, the data order).</summary>
@@ -131,28 +133,35 @@ public sealed record TrainOptions
     public IReadOnlyList<string> Problems(bool needsData = true)
     {
         var problems = new List<string>();
-        if (needsData && string.IsNullOrWhiteSpace(Data)) problems.Add("TrainOptions.Data is required (ring, grid, swissroll, fashion-mnist or the path of a .npy file).");
+        if (needsData && string.IsNullOrWhiteSpace(Data)) problems.Add("TrainOptions.Data is required (ring, grid, swissroll, fashion-mnist or the path " +
+            "of a .npy file).");
         if (string.IsNullOrWhiteSpace(OutputDirectory)) problems.Add("TrainOptions.OutputDirectory is required.");
         if (Steps < 0) problems.Add($"TrainOptions.Steps must be 0 or more, not {Steps}.");
         if (BatchSize is <= 0) problems.Add($"TrainOptions.BatchSize must be positive, not {BatchSize}.");
         if (LearningRateG is { } lg && !(lg > 0 && double.IsFinite(lg))) problems.Add($"TrainOptions.LearningRateG must be a positive number, not {lg}.");
         if (LearningRateD is { } ld && !(ld > 0 && double.IsFinite(ld))) problems.Add($"TrainOptions.LearningRateD must be a positive number, not {ld}.");
-        if (Betas is var (b1, b2) && !(b1 is >= 0 and < 1 && b2 is >= 0 and < 1)) problems.Add($"TrainOptions.Betas must be two numbers in [0, 1), not {b1},{b2}.");
+        if (Betas is var (b1, b2) && !(b1 is >= 0 and < 1 && b2 is >= 0 and < 1)) problems.Add("TrainOptions.Betas must be two numbers in [0, 1), not " +
+            $"{b1},{b2}.");
         if (NetworkLearningRates is null) problems.Add("TrainOptions.NetworkLearningRates must not be null (an empty dictionary for none).");
         if (NetworkBetas is null) problems.Add("TrainOptions.NetworkBetas must not be null (an empty dictionary for none).");
         foreach (var (network, lr) in NetworkLearningRates ?? new Dictionary<string, double>())
-            if (!(lr > 0 && double.IsFinite(lr))) problems.Add($"TrainOptions.NetworkLearningRates of network '{network}' must be a positive number, not {lr}.");
+            if (!(lr > 0 && double.IsFinite(lr))) problems.Add($"TrainOptions.NetworkLearningRates of network '{network}' must be a positive number, " +
+                $"not {lr}.");
         foreach (var (network, (nb1, nb2)) in NetworkBetas ?? new Dictionary<string, (double, double)>())
-            if (!(nb1 is >= 0 and < 1 && nb2 is >= 0 and < 1)) problems.Add($"TrainOptions.NetworkBetas of network '{network}' must be two numbers in [0, 1), not {nb1},{nb2}.");
+            if (!(nb1 is >= 0 and < 1 && nb2 is >= 0 and < 1)) problems.Add($"TrainOptions.NetworkBetas of network '{network}' must be two numbers in " +
+                $"[0, 1), not {nb1},{nb2}.");
         if (Threads is <= 0) problems.Add($"TrainOptions.Threads must be positive, not {Threads}.");
         if (CheckpointEvery < 0) problems.Add($"TrainOptions.CheckpointEvery must be 0 or more, not {CheckpointEvery}.");
         if (SampleEvery < 0) problems.Add($"TrainOptions.SampleEvery must be 0 or more, not {SampleEvery}.");
         if (LogEvery <= 0) problems.Add($"TrainOptions.LogEvery must be positive, not {LogEvery}.");
         if (Ema is { } e && !(e is >= 0 and < 1)) problems.Add($"TrainOptions.Ema must be in [0, 1) (for example 0.999), not {e}.");
-        if (InitFrom is not null && Resume) problems.Add("TrainOptions.InitFrom starts a new run from imported weights and TrainOptions.Resume continues a checkpoint: set only one of them.");
+        if (InitFrom is not null && Resume) problems.Add("TrainOptions.InitFrom starts a new run from imported weights and TrainOptions.Resume " +
+            "continues a checkpoint: set only one of them.");
         if (Hyperparameters is null) problems.Add("TrainOptions.Hyperparameters must not be null (an empty dictionary for none).");
-        if (!Enum.IsDefined(NoiseLabels)) problems.Add($"TrainOptions.NoiseLabels must be {string.Join(" or ", Enum.GetNames<LabelDistribution>())}, not {(int)NoiseLabels}.");
-        if (Labels is not null && string.IsNullOrWhiteSpace(Labels)) problems.Add("TrainOptions.Labels is empty; give the path of a .npy file of labels, or leave it out.");
+        if (!Enum.IsDefined(NoiseLabels)) problems.Add($"TrainOptions.NoiseLabels must be {string.Join(" or ", Enum.GetNames<LabelDistribution>())}, " +
+            $"not {(int)NoiseLabels}.");
+        if (Labels is not null && string.IsNullOrWhiteSpace(Labels)) problems.Add("TrainOptions.Labels is empty; give the path of a .npy file of " +
+            "labels, or leave it out.");
         if (FinalSampleCount < 0) problems.Add($"TrainOptions.FinalSampleCount must be 0 or more, not {FinalSampleCount}.");
         return problems;
     }

@@ -26,7 +26,8 @@ public sealed partial class Trainer
     private static byte[] OptimizerBytes(optim.Optimizer optimizer)
     {
         using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8,
+            leaveOpen: true)) ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
         return stream.ToArray();
     }
 
@@ -78,7 +79,8 @@ public sealed partial class Trainer
             }
             catch (Exception e) when (e is not (OutOfMemoryException or CheckpointException))
             {
-                throw new CheckpointException($"Checkpoint '{checkpoint.Path}': part 'optim.{o.Network}' (the optimizer state of {o.Network}) is corrupt or does not fit ({e.GetType().Name}: {e.Message}). Start a new run.", e);
+                throw new CheckpointException($"Checkpoint '{checkpoint.Path}': part 'optim.{o.Network}' (the optimizer state of {o.Network}) is " +
+                    $"corrupt or does not fit ({e.GetType().Name}: {e.Message}). Start a new run.", e);
             }
         }
         ApplyOptimizerOptions();
@@ -88,13 +90,15 @@ public sealed partial class Trainer
             try { SetGeneratorState(generator, checkpoint.Bytes(part)); }
             catch (Exception e) when (e is ArgumentException or ExternalException)
             {
-                throw new CheckpointException($"Checkpoint '{checkpoint.Path}': part '{part}' (a random-stream state) is corrupt or does not fit this run ({e.Message}). Start a new run.", e);
+                throw new CheckpointException($"Checkpoint '{checkpoint.Path}': part '{part}' (a random-stream state) is corrupt or does not fit this " +
+                    $"run ({e.Message}). Start a new run.", e);
             }
         }
         try { _sampler.SetState(checkpoint.Bytes("rng.data")); }
         catch (Exception e) when (e is not (OutOfMemoryException or CheckpointException))
         {
-            throw new CheckpointException($"Checkpoint '{checkpoint.Path}': part 'rng.data' (the data sampler's state) is corrupt or does not fit this run ({e.GetType().Name}: {e.Message}). Start a new run.", e);
+            throw new CheckpointException($"Checkpoint '{checkpoint.Path}': part 'rng.data' (the data sampler's state) is corrupt or does not fit this " +
+                $"run ({e.GetType().Name}: {e.Message}). Start a new run.", e);
         }
         foreach (var (name, value) in checkpoint.Metadata.State) _loss.State[name] = value;
         _step = checkpoint.Metadata.Step;

@@ -28,7 +28,8 @@ public sealed partial class Trainer
             throw new NonFiniteException(
                 $"Stopped at {Where(phase, criticIndex)}: {hostProblem}{TermsText(result)}. {CheckpointAdvice()} {Advice(phase)}", _step);
         }
-        _guard.Record(new GuardSlot(_step, phase, criticIndex), real, result, optimizers.SelectMany(o => o.Parameters.Select(p => ($"{o.Network}.{p.Name}", (Tensor)p.Parameter))), CheckGuard);
+        _guard.Record(new GuardSlot(_step, phase, criticIndex), real, result,
+            optimizers.SelectMany(o => o.Parameters.Select(p => ($"{o.Network}.{p.Name}", (Tensor)p.Parameter))), CheckGuard);
     }
 
     /// <summary>

@@ -36,11 +36,14 @@ public sealed partial class Trainer
                 SwissRoll2D => "The swissroll has no classes: train it on ring or grid (labelled with their modes) or fashion-mnist (its classes).",
                 _ when Path.GetExtension(dataset.Name).Equals(".npy", StringComparison.OrdinalIgnoreCase) =>
                     "Give one class index per sample in a .npy file with TrainOptions.Labels (e.g. --labels y.npy), or in C# UserData.FromTensor(x, y).",
-                _ => "Use labelled data: ring, grid or fashion-mnist; UserData.FromTensor(x, y) or UserData.FromDataset(..., labelKey: \"label\") for your own; or a .npy file with TrainOptions.Labels (--labels y.npy).",
+                _ => "Use labelled data: ring, grid or fashion-mnist; UserData.FromTensor(x, y) or UserData.FromDataset(..., labelKey: \"label\") for " +
+                    "your own; or a .npy file with TrainOptions.Labels (--labels y.npy).",
             };
-            throw new TrainingSetupException($"Loss '{info.Name}' uses class labels (y, yz or a network called with labels), but the data '{dataset.Name}' has none. {how}");
+            throw new TrainingSetupException($"Loss '{info.Name}' uses class labels (y, yz or a network called with labels), but the data " +
+                $"'{dataset.Name}' has none. {how}");
         }
-        string Problem(string what) => $"The data '{dataset.Name}' ({dataset.GetType().Name}) {what}; loss '{info.Name}' needs labelled data with K >= 1 classes and K class frequencies.";
+        string Problem(string what) => $"The data '{dataset.Name}' ({dataset.GetType().Name}) {what}; loss '{info.Name}' needs labelled data with K >= " +
+            "1 classes and K class frequencies.";
         var k = labelled.ClassCount;
         if (k <= 0) throw new TrainingSetupException(Problem($"has ClassCount {k}"));
         var frequencies = labelled.ClassFrequencies;
@@ -56,7 +59,8 @@ public sealed partial class Trainer
         if (!_loss.Info.UsesLabels) return;
         var labelled = (ILabelledDataset)_dataset;
         if (_sampler is not ILabelledBatchSampler sampler)
-            throw new TrainingSetupException($"The data '{_dataset.Name}' ({_dataset.GetType().Name}) is labelled, but its sampler ({_sampler.GetType().Name}) does not draw labels: CreateSampler must return an ILabelledBatchSampler for loss '{_loss.Info.Name}'.");
+            throw new TrainingSetupException($"The data '{_dataset.Name}' ({_dataset.GetType().Name}) is labelled, but its sampler " +
+                $"({_sampler.GetType().Name}) does not draw labels: CreateSampler must return an ILabelledBatchSampler for loss '{_loss.Info.Name}'.");
         var weights = _options.NoiseLabels == LabelDistribution.Uniform
             ? torch.ones(labelled.ClassCount, ScalarType.Float64, _device)
             : torch.tensor(labelled.ClassFrequencies.ToArray(), ScalarType.Float64, _device);

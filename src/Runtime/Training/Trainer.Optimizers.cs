@@ -18,13 +18,16 @@ public sealed partial class Trainer
     {
         foreach (var network in info.Networks)
             if (info.OptimizerOf(network.Name).Kind.Trim().ToLowerInvariant() is not ("adam" or "rmsprop"))
-                throw new TrainingSetupException($"Loss '{info.Name}' asks for optimizer '{info.OptimizerOf(network.Name).Kind}' for network '{network.Name}'; the trainer knows adam and rmsprop.");
+                throw new TrainingSetupException($"Loss '{info.Name}' asks for optimizer '{info.OptimizerOf(network.Name).Kind}' for network " +
+                    $"'{network.Name}'; the trainer knows adam and rmsprop.");
         bool IsAdam(NetworkInfo n) => info.OptimizerOf(n.Name).Kind.Trim().Equals("adam", StringComparison.OrdinalIgnoreCase);
         if (options.Betas is not null && !info.Networks.Any(IsAdam))
-            throw new TrainingSetupException($"TrainOptions.Betas sets Adam's betas, but loss '{info.Name}' trains with {info.Optimizer.Kind}. Leave TrainOptions.Betas out.");
+            throw new TrainingSetupException($"TrainOptions.Betas sets Adam's betas, but loss '{info.Name}' trains with {info.Optimizer.Kind}. Leave " +
+                "TrainOptions.Betas out.");
 
         var names = string.Join(", ", info.Networks.Select(n => n.Name));
-        foreach (var (option, given) in new[] { ("TrainOptions.NetworkLearningRates", options.NetworkLearningRates.Keys), ("TrainOptions.NetworkBetas", options.NetworkBetas.Keys) })
+        foreach (var (option, given) in new[] { ("TrainOptions.NetworkLearningRates", options.NetworkLearningRates.Keys),
+            ("TrainOptions.NetworkBetas", options.NetworkBetas.Keys) })
             foreach (var name in given)
                 if (info.Networks.All(n => n.Name != name))
                     throw new TrainingSetupException($"{option} names network '{name}', which loss '{info.Name}' does not use; its networks: {names}.");

@@ -24,7 +24,8 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(models);
-        if (string.IsNullOrWhiteSpace(options.Model)) throw new TrainingSetupException($"TrainOptions.Model is required: one of {string.Join(", ", models.Names)}.");
+        if (string.IsNullOrWhiteSpace(options.Model)) throw new TrainingSetupException("TrainOptions.Model is required: one of " +
+            $"{string.Join(", ", models.Names)}.");
         IModelFamily family;
         try { family = models.Get(options.Model); }
         catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
@@ -53,7 +54,8 @@ public sealed partial class Trainer
         }
         if (family is null)
         {
-            if (string.IsNullOrWhiteSpace(options.Model)) throw new TrainingSetupException($"TrainOptions.Model is required: one of {string.Join(", ", ModelFactory.Names)}.");
+            if (string.IsNullOrWhiteSpace(options.Model)) throw new TrainingSetupException("TrainOptions.Model is required: one of " +
+                $"{string.Join(", ", ModelFactory.Names)}.");
             try { family = ModelFactory.Get(options.Model); }
             catch (ArgumentException e) { throw new TrainingSetupException(e.Message, e); }
         }
@@ -109,19 +111,22 @@ public sealed partial class Trainer
             catch (IOException e) { throw new TrainingSetupException(e.Message, e); }
         }
         else if (options.Labels is not null)
-            throw new TrainingSetupException($"TrainOptions.Labels labels the .npy file of TrainOptions.Data, but the data is given as '{dataset.Name}': pass its labels with it (UserData.FromTensor(x, y)) and leave TrainOptions.Labels out.");
+            throw new TrainingSetupException("TrainOptions.Labels labels the .npy file of TrainOptions.Data, but the data is given as " +
+                $"'{dataset.Name}': pass its labels with it (UserData.FromTensor(x, y)) and leave TrainOptions.Labels out.");
         CheckLabels(info, dataset, options);
         if (CallUser(family, nameof(IModelFamily.CheckSampleShape), () => family.CheckSampleShape(dataset.SampleShape)) is { } shapeProblem)
             throw new TrainingSetupException(shapeProblem);
 
         var batchSize = options.BatchSize ?? CallUser(family, nameof(IModelFamily.DefaultBatchSize), () => family.DefaultBatchSize);
         if (batchSize <= 0)
-            throw new TrainingSetupException($"Model family '{family.Name}' ({family.GetType().FullName}) gives a default batch size of {batchSize}; set TrainOptions.BatchSize.");
+            throw new TrainingSetupException($"Model family '{family.Name}' ({family.GetType().FullName}) gives a default batch size of {batchSize}; " +
+                "set TrainOptions.BatchSize.");
         if (dataset.Count is { } count && batchSize > count)
             throw new TrainingSetupException($"TrainOptions.BatchSize {batchSize} exceeds the {count} samples of '{dataset.Name}'. Use a smaller batch.");
         var sampleValues = dataset.SampleShape.Aggregate(1L, (a, b) => a * b);
         if ((long)batchSize * sampleValues > Array.MaxLength)
-            throw new TrainingSetupException($"TrainOptions.BatchSize {batchSize}: a batch of {batchSize} samples of {sampleValues} values each does not fit in memory (at most {Array.MaxLength / Math.Max(1, sampleValues)} samples). Use a smaller batch.");
+            throw new TrainingSetupException($"TrainOptions.BatchSize {batchSize}: a batch of {batchSize} samples of {sampleValues} values each does " +
+                $"not fit in memory (at most {Array.MaxLength / Math.Max(1, sampleValues)} samples). Use a smaller batch.");
 
         var dataKey = string.IsNullOrWhiteSpace(options.Data) ? dataset.Name : DataKey(options.Data);
         var checkpointPath = Path.Combine(Path.GetFullPath(options.OutputDirectory), CheckpointFile.FileName);
@@ -129,7 +134,8 @@ public sealed partial class Trainer
         if (options.Resume)
         {
             if (!File.Exists(checkpointPath))
-                throw new TrainingSetupException($"TrainOptions.Resume: there is no checkpoint at '{checkpointPath}'. Start without TrainOptions.Resume, or give the TrainOptions.OutputDirectory of the run to continue.");
+                throw new TrainingSetupException($"TrainOptions.Resume: there is no checkpoint at '{checkpointPath}'. Start without " +
+                    "TrainOptions.Resume, or give the TrainOptions.OutputDirectory of the run to continue.");
             try { checkpoint = CheckpointFile.Load(checkpointPath); }
             catch (CheckpointException e) { throw new TrainingSetupException(e.Message, e); }
             CheckMatches(checkpoint, options, info, family, dataset, dataKey, batchSize);
@@ -208,7 +214,8 @@ public sealed partial class Trainer
     /// <summary>The data's number of classes K, which conditional networks are built for; 0 for unlabelled data.</summary>
     private static int ClassCountOf(IDataset dataset) => dataset is ILabelledDataset labelled ? labelled.ClassCount : 0;
 
-    /// <summary>Calls <paramref name="member"/> of a user's <paramref name="owner"/> (a model family) inside the fence: any exception becomes a <see cref="UserCodeException"/>.</summary>
+    /// <summary>Calls <paramref name="member"/> of a user's <paramref name="owner"/> (a model family) inside the fence: any exception becomes a
+    /// <see cref="UserCodeException"/>.</summary>
     private static T CallUser<T>(object owner, string member, Func<T> call)
     {
         try { return call(); }
@@ -227,7 +234,8 @@ public sealed partial class Trainer
             if (trimmed.Length > 4 && !int.TryParse(trimmed[5..], out index) || index < 0)
                 throw new TrainingSetupException($"TrainOptions.Device: '{text}' is not a device; use cpu, cuda or cuda:N.");
             if (!torch.cuda.is_available())
-                throw new TrainingSetupException("TrainOptions.Device cuda: CUDA is not available in this libtorch build. GanDsl uses TorchSharp-cpu by default; build with -p:GanDslTorchBackend=cuda (TorchSharp-cuda-linux) on a machine with an NVIDIA driver.");
+                throw new TrainingSetupException("TrainOptions.Device cuda: CUDA is not available in this libtorch build. GanDsl uses TorchSharp-cpu by " +
+                    "default; build with -p:GanDslTorchBackend=cuda (TorchSharp-cuda-linux) on a machine with an NVIDIA driver.");
             if (index >= torch.cuda.device_count())
                 throw new TrainingSetupException($"TrainOptions.Device {text}: libtorch sees {torch.cuda.device_count()} CUDA device(s), numbered from 0.");
             return torch.device(DeviceType.CUDA, index);
@@ -242,7 +250,8 @@ public sealed partial class Trainer
     }
 
     /// <summary>Checks that a checkpoint belongs to this run's configuration before anything is built or loaded.</summary>
-    private static void CheckMatches(LoadedCheckpoint checkpoint, TrainOptions options, LossInfo info, IModelFamily family, IDataset dataset, string dataKey, int batchSize)
+    private static void CheckMatches(LoadedCheckpoint checkpoint, TrainOptions options, LossInfo info, IModelFamily family, IDataset dataset, string dataKey,
+        int batchSize)
     {
         var m = checkpoint.Metadata;
         var path = checkpoint.Path;
@@ -254,20 +263,27 @@ public sealed partial class Trainer
         if (m.Data != dataKey)
             throw new TrainingSetupException($"Checkpoint '{path}' was trained on '{m.Data}', not '{dataKey}'. {Advice("TrainOptions.Data", m.Data)}");
         if (!m.SampleShape.SequenceEqual(dataset.SampleShape))
-            throw new TrainingSetupException($"Checkpoint '{path}' has samples of shape [{string.Join(", ", m.SampleShape)}], the data has [{string.Join(", ", dataset.SampleShape)}].");
+            throw new TrainingSetupException($"Checkpoint '{path}' has samples of shape [{string.Join(", ", m.SampleShape)}], the data has " +
+                $"[{string.Join(", ", dataset.SampleShape)}].");
         if (m.BatchSize != batchSize)
-            throw new TrainingSetupException($"Checkpoint '{path}' was trained with batch size {m.BatchSize}, not {batchSize}. {Advice("TrainOptions.BatchSize", m.BatchSize.ToString())}");
+            throw new TrainingSetupException($"Checkpoint '{path}' was trained with batch size {m.BatchSize}, not {batchSize}. " +
+                $"{Advice("TrainOptions.BatchSize", m.BatchSize.ToString())}");
         if (m.Seed != options.Seed)
-            throw new TrainingSetupException($"Checkpoint '{path}' was trained with seed {m.Seed}, not {options.Seed}: a resumed run continues the checkpoint's random streams, so another seed would not take effect. {Advice("TrainOptions.Seed", m.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+            throw new TrainingSetupException($"Checkpoint '{path}' was trained with seed {m.Seed}, not {options.Seed}: a resumed run continues the " +
+                $"checkpoint's random streams, so another seed would not take effect. {Advice("TrainOptions.Seed", m.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         if (m.EmaDecay != options.Ema)
-            throw new TrainingSetupException($"Checkpoint '{path}' was trained {(m.EmaDecay is { } e ? $"with TrainOptions.Ema {e}" : "without TrainOptions.Ema")}; resume with the same setting.");
+            throw new TrainingSetupException($"Checkpoint '{path}' was trained " +
+                $"{(m.EmaDecay is { } e ? $"with TrainOptions.Ema {e}" : "without TrainOptions.Ema")}; resume with the same setting.");
         var declared = info.Networks.Select(n => (n.Name, n.Role, n.Output));
         if (!m.Networks.Select(n => (n.Name, n.Role, n.Output)).SequenceEqual(declared))
-            throw new TrainingSetupException($"Checkpoint '{path}' has networks {string.Join(", ", m.Networks.Select(n => n.Name))}, but loss '{info.Name}' declares {string.Join(", ", info.Networks.Select(n => n.Name))}: it was written by another version of the loss. Start a new run.");
+            throw new TrainingSetupException($"Checkpoint '{path}' has networks {string.Join(", ", m.Networks.Select(n => n.Name))}, but loss " +
+                $"'{info.Name}' declares {string.Join(", ", info.Networks.Select(n => n.Name))}: it was written by another version of the loss. Start a new run.");
         var stateNames = info.States.Select(s => s.Name).OrderBy(s => s, StringComparer.Ordinal);
         if (!m.State.Keys.OrderBy(s => s, StringComparer.Ordinal).SequenceEqual(stateNames))
-            throw new TrainingSetupException($"Checkpoint '{path}' has loss state {{{string.Join(", ", m.State.Keys)}}}, but loss '{info.Name}' declares {{{string.Join(", ", info.States.Select(s => s.Name))}}}. Start a new run.");
+            throw new TrainingSetupException($"Checkpoint '{path}' has loss state {{{string.Join(", ", m.State.Keys)}}}, but loss '{info.Name}' " +
+                $"declares {{{string.Join(", ", info.States.Select(s => s.Name))}}}. Start a new run.");
         if (m.Step > options.Steps)
-            throw new TrainingSetupException($"Checkpoint '{path}' is at step {m.Step}, beyond TrainOptions.Steps {options.Steps}. Give a larger TrainOptions.Steps to continue.");
+            throw new TrainingSetupException($"Checkpoint '{path}' is at step {m.Step}, beyond TrainOptions.Steps {options.Steps}. Give a larger " +
+                "TrainOptions.Steps to continue.");
     }
 }

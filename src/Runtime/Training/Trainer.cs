@@ -66,7 +66,8 @@ public sealed partial class Trainer : IDisposable
     /// <summary>The settings an optimizer was built with (for config.json and checkpoints).</summary>
     private sealed record OptimizerSettings(string Kind, double LearningRate, double Beta1, double Beta2, double Alpha);
 
-    private sealed record NamedOptimizer(string Network, OptimizerSettings Settings, optim.Optimizer Optimizer, (string Name, Parameter Parameter)[] Parameters);
+    private sealed record NamedOptimizer(string Network, OptimizerSettings Settings, optim.Optimizer Optimizer,
+        (string Name, Parameter Parameter)[] Parameters);
 
     private Trainer(TrainOptions options, IGanLoss loss, IModelFamily family, IDataset dataset, Device device, int batchSize, int threads,
         Dictionary<string, nn.Module> networks, NetworkInfo sampleNetwork, string dataKey)
@@ -247,7 +248,8 @@ public sealed partial class Trainer : IDisposable
                 logging &= IsWriter; // [data-parallel] rank 0 alone writes the metrics
                 if (logging)
                 {
-                    metrics ??= new MetricsLog(Path.Combine(OutputDirectory, "metrics.csv"), _loss, lastCritic, lastGenerator!, append: _options.Resume, keepUpTo: startStep, _tensorBoard);
+                    metrics ??= new MetricsLog(Path.Combine(OutputDirectory, "metrics.csv"), _loss, lastCritic, lastGenerator!, append: _options.Resume,
+                        keepUpTo: startStep, _tensorBoard);
                     metrics.Write(_step, lastCritic, lastGenerator!, _loss.State, Elapsed());
                 }
                 if (picture) pictures.Write(_step);
@@ -292,7 +294,8 @@ public sealed partial class Trainer : IDisposable
         try { (real, realLabels) = DrawRealBatch(); }   // with its labels y when the loss uses labels (Trainer.Labels.cs)
         catch (Exception e) when (UserCodeException.IsFenced(e))
         {
-            throw UserCodeException.Threw(_sampler.GetType(), _labels is null ? nameof(IBatchSampler.NextTensor) : nameof(ILabelledBatchSampler.NextLabelled), e, $"{Where(phase, criticIndex)}, drawing a batch of the data '{_dataset.Name}'");
+            throw UserCodeException.Threw(_sampler.GetType(), _labels is null ? nameof(IBatchSampler.NextTensor) : nameof(ILabelledBatchSampler.NextLabelled),
+                e, $"{Where(phase, criticIndex)}, drawing a batch of the data '{_dataset.Name}'");
         }
         var epochEnded = _sampler.Epoch > epoch;
         var noise = LocalRows(torch.randn(_noiseShape, ScalarType.Float32, _device, generator: _noiseGenerator));
@@ -321,7 +324,8 @@ public sealed partial class Trainer : IDisposable
         {
             throw UserCodeException.Threw(_loss.GetType(), member, e, Where(phase, criticIndex));
         }
-        if (result is null) throw new UserCodeException(_loss.GetType(), member, $"returned null at {Where(phase, criticIndex)}; a step returns the StepResult of its loss.");
+        if (result is null) throw new UserCodeException(_loss.GetType(), member,
+            $"returned null at {Where(phase, criticIndex)}; a step returns the StepResult of its loss.");
         result.MoveToOuterDisposeScope();
         result = AverageOverRanks(result, optimizers); // [data-parallel] gradients, losses and state averaged over ranks
 
@@ -331,7 +335,10 @@ public sealed partial class Trainer : IDisposable
         if (epochEnded)
         {
             try { _loss.EndOfEpoch(context); }
-            catch (Exception e) when (UserCodeException.IsFenced(e)) { throw UserCodeException.Threw(_loss.GetType(), nameof(IGanLoss.EndOfEpoch), e, Where(phase, criticIndex)); }
+            catch (Exception e) when (UserCodeException.IsFenced(e))
+            {
+                throw UserCodeException.Threw(_loss.GetType(), nameof(IGanLoss.EndOfEpoch), e, Where(phase, criticIndex));
+            }
         }
         StepCompleted?.Invoke(new StepEvent(_step, phase, criticIndex, result));
         return result;

@@ -20,7 +20,8 @@ public static class Sampling
     /// uses its running statistics, and nothing of the network changes) without autograd, from standard normal
     /// noise of per-sample shape <paramref name="noiseShape"/> drawn from <paramref name="random"/>.
     /// </summary>
-    /// <param name="generator">An <c>nn.Module&lt;Tensor, Tensor&gt;</c>, or for a conditional generator an <c>nn.Module&lt;Tensor, Tensor, Tensor&gt;</c> (noise, labels).</param>
+    /// <param name="generator">An <c>nn.Module&lt;Tensor, Tensor&gt;</c>, or for a conditional generator an <c>nn.Module&lt;Tensor, Tensor, Tensor&gt;</c>
+    /// (noise, labels).</param>
     /// <param name="noiseShape">One noise vector's shape.</param>
     /// <param name="count">Samples to generate.</param>
     /// <param name="random">Draws the noise.</param>
@@ -28,7 +29,8 @@ public static class Sampling
     /// <param name="labels">The class of each of the <paramref name="count"/> samples, for a conditional generator (required then); null otherwise.</param>
     /// <returns>The samples, row-major, float32, and their shape [count, ...sample shape].</returns>
     /// <exception cref="ArgumentException">A conditional generator without <paramref name="labels"/>, or labels of the wrong length.</exception>
-    public static (float[] Data, long[] Shape) Generate(nn.Module generator, IReadOnlyList<long> noiseShape, int count, Generator random, Device device, long[]? labels = null)
+    public static (float[] Data, long[] Shape) Generate(nn.Module generator, IReadOnlyList<long> noiseShape, int count, Generator random, Device device,
+        long[]? labels = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
         Func<Tensor, int, int, Tensor> call = generator switch
@@ -39,7 +41,8 @@ public static class Sampling
                 : throw new ArgumentException($"Sampling.Generate: {labels.Length} labels for {count} samples; give one class per sample.", nameof(labels)),
             nn.Module<Tensor, Tensor, Tensor> => throw new ArgumentException(
                 $"Sampling.Generate: the generator ({generator.GetType().Name}) takes class labels; give the class of each sample (labels).", nameof(labels)),
-            _ => throw new ArgumentException($"Sampling.Generate: the generator ({generator.GetType().Name}) is neither an nn.Module<Tensor, Tensor> nor an nn.Module<Tensor, Tensor, Tensor>.", nameof(generator)),
+            _ => throw new ArgumentException($"Sampling.Generate: the generator ({generator.GetType().Name}) is neither an nn.Module<Tensor, Tensor> " +
+                "nor an nn.Module<Tensor, Tensor, Tensor>.", nameof(generator)),
         };
         var wasTraining = generator.training;
         generator.eval();
@@ -78,7 +81,11 @@ public static class Sampling
             throw new ArgumentException($"{labels.Length} labels for {shape[0]} samples; give one class per sample.", nameof(labels));
         if (shape.Length == 2 && shape[1] == 2)
         {
-            var options = new ScatterPlotOptions { Title = title, Frame = frame ?? ScatterPlot.FrameFor(real is { Length: > 0 } ? real : samples), GeneratedLabels = labels };
+            var options = new ScatterPlotOptions
+            {
+                Title = title, Frame = frame ?? ScatterPlot.FrameFor(real is { Length: > 0 } ? real : samples),
+                GeneratedLabels = labels
+            };
             ScatterPlot.Save(path, real ?? [], samples, options);
             return true;
         }
@@ -165,7 +172,8 @@ public sealed partial class Trainer
                 try { _real = trainer._dataset.CreateSampler(n, Xoshiro256.DeriveSeed(seed, PictureDataStream)).Next().Data; }
                 catch (Exception e) when (UserCodeException.IsFenced(e))
                 {
-                    throw UserCodeException.Threw(trainer._dataset.GetType(), nameof(IBatchSampler.NextTensor), e, $"drawing the real samples of the data '{trainer._dataset.Name}' for the pictures");
+                    throw UserCodeException.Threw(trainer._dataset.GetType(), nameof(IBatchSampler.NextTensor), e,
+                        $"drawing the real samples of the data '{trainer._dataset.Name}' for the pictures");
                 }
                 _range = ScatterPlot.FrameFor(_real);
             }
@@ -240,7 +248,8 @@ public sealed partial class Trainer
             // A term a step did not report in the first logged row has no column: skip it rather than fail the run.
             foreach (var key in row.Keys.Where(k => !_writer.Columns.Contains(k)).ToList()) row.Remove(key);
             _writer.WriteRow(row);
-            _tensorBoard?.Scalars(step, _writer.Columns.Where(c => c is not ("step" or "seconds") && row.ContainsKey(c)).Select(c => KeyValuePair.Create(c, row[c])));
+            _tensorBoard?.Scalars(step, _writer.Columns.Where(c => c is not ("step" or "seconds") && row.ContainsKey(c)).Select(c =>
+                KeyValuePair.Create(c, row[c])));
         }
 
         public void Dispose() => _writer.Dispose();
@@ -253,7 +262,8 @@ public sealed partial class Trainer
         {
             using var random = NewGenerator(Xoshiro256.DeriveSeed(unchecked((ulong)_options.Seed), FinalNoiseStream), _device);
             // A conditional generator's samples cycle through the classes; their labels go to samples_labels.npy.
-            var labels = _sampleNetwork.TakesLabels && ClassCountOf(_dataset) is var classes and > 0 ? Sampling.ClassCycle(_options.FinalSampleCount, classes) : null;
+            var labels = _sampleNetwork.TakesLabels && ClassCountOf(_dataset) is var classes and > 0 ? Sampling.ClassCycle(_options.FinalSampleCount,
+                classes) : null;
             var (data, shape) = Sampling.Generate(CurrentSampler, _family.NoiseShape, _options.FinalSampleCount, random, _device, labels);
             NpyFile.Write(Path.Combine(OutputDirectory, "samples.npy"), data, shape);
             if (labels is not null) NpyFile.WriteInt64(Path.Combine(OutputDirectory, "samples_labels.npy"), labels, [labels.Length]);
@@ -358,7 +368,8 @@ public sealed partial class Trainer
         for (var index = 0; index < header.Length; index++)
         {
             var column = header[index];
-            if (!(column is "d_loss" or "g_loss" || column.StartsWith("d.", StringComparison.Ordinal) || column.StartsWith("g.", StringComparison.Ordinal))) continue;
+            if (!(column is "d_loss" or "g_loss" || column.StartsWith("d.", StringComparison.Ordinal)
+                || column.StartsWith("g.", StringComparison.Ordinal))) continue;
             var label = column switch { "d_loss" => "d_loss (discriminator)", "g_loss" => "g_loss (generator)", _ => column };
             series.Add(new Series(label, xs, rows.Select(r => Cell(r[index])).ToList()));
         }
@@ -386,7 +397,11 @@ public sealed partial class Trainer
             ["hyperparameters"] = ToJson(_loss.Hyper.Snapshot()),
             ["state"] = ToJson(_loss.State.Snapshot()),
             ["criticSteps"] = info.HasCritic ? info.CriticSteps : 0,
-            ["clipping"] = new JsonArray(info.Clipping.Select(c => (JsonNode)new JsonObject { ["network"] = c.Network, ["min"] = c.Min, ["max"] = c.Max }).ToArray()),
+            ["clipping"] = new JsonArray(info.Clipping.Select(c => (JsonNode)new JsonObject
+            {
+                ["network"] = c.Network, ["min"] = c.Min,
+                ["max"] = c.Max
+            }).ToArray()),
             ["model"] = _family.Name,
             ["data"] = _dataKey,
             ["sampleShape"] = new JsonArray(_dataset.SampleShape.Select(d => (JsonNode)d).ToArray()),
@@ -424,7 +439,11 @@ public sealed partial class Trainer
             }).ToArray()),
         };
         // Relaxed escaping keeps formulas readable ("+" rather than "\u002B"); the file is never embedded in HTML.
-        var text = config.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        var text = config.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping
+        });
         AtomicFile.WriteAllBytes(Path.Combine(OutputDirectory, "config.json"), System.Text.Encoding.UTF8.GetBytes(text + "\n"));
     }
 

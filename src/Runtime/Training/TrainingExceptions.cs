@@ -9,5 +9,6 @@ public sealed class TrainingSetupException(string message, Exception? inner = nu
 /// <summary>A checkpoint file is missing, corrupt, truncated, or does not belong to the run it is loaded into.</summary>
 public sealed class CheckpointException(string message, Exception? inner = null) : IOException(message, inner);
 
-/// <summary>A training step failed inside libtorch (a network returned a wrong shape, a dtype clash...); the message is libtorch's, prefixed with the step.</summary>
+/// <summary>A training step failed inside libtorch (a network returned a wrong shape, a dtype clash...); the message is libtorch's, prefixed with the
+/// step.</summary>
 public sealed class TrainingStepException(string message, Exception? inner = null) : Exception(message, inner);

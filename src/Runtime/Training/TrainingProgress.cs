@@ -12,7 +12,8 @@ namespace GanDsl.Training;
 /// <param name="DiscriminatorLoss">The last critic step's loss; null for losses without a critic, or when the run ended on an error.</param>
 /// <param name="GeneratorLoss">The last generator step's loss; null before the first step or when the run ended on an error.</param>
 /// <param name="IsFinal">True for the last report of the run (completed, interrupted or diverged): displays close their line.</param>
-public sealed record TrainingProgress(long Step, long FirstStep, long TotalSteps, TimeSpan Elapsed, double? DiscriminatorLoss, double? GeneratorLoss, bool IsFinal)
+public sealed record TrainingProgress(long Step, long FirstStep, long TotalSteps, TimeSpan Elapsed, double? DiscriminatorLoss, double? GeneratorLoss,
+    bool IsFinal)
 {
     /// <summary>Generator steps per second in this run so far.</summary>
     public double StepsPerSecond => (Step - FirstStep) / Math.Max(Elapsed.TotalSeconds, 1e-9);

@@ -33,7 +33,8 @@ public sealed class UserCodeException : Exception
         e is not (OutOfMemoryException or InsufficientExecutionStackException or OperationCanceledException
             or UserCodeException or TrainingSetupException or TrainingStepException or CheckpointException or GradientException);
 
-    /// <summary>The fence around one call: <paramref name="e"/> thrown by <paramref name="member"/> of <paramref name="type"/>, with where it happened.</summary>
+    /// <summary>The fence around one call: <paramref name="e"/> thrown by <paramref name="member"/> of <paramref name="type"/>, with where it
+    /// happened.</summary>
     internal static UserCodeException Threw(Type type, string member, Exception e, string? where = null) =>
         new(type, member, $"threw {e.GetType().Name}{(where is null ? "" : $" at {where}")}: {e.Message}", e);
 }

@@ -51,7 +51,8 @@ internal static class ProgressDisplay
             {
                 overall.Description = Markup.Escape($"run {p.Run}/{p.Runs}");
                 overall.Value = p.Fraction;
-                overall.Tag = $"{TrainingProgress.FormatDuration(p.Elapsed)} so far" + (p.TimeLeft is { } left ? $", {TrainingProgress.FormatDuration(left)} left" : "");
+                overall.Tag = $"{TrainingProgress.FormatDuration(p.Elapsed)} so far"
+                    + (p.TimeLeft is { } left ? $", {TrainingProgress.FormatDuration(left)} left" : "");
                 if (p.Run != lastRun)
                 {
                     // A new run: its own bar restarts from zero.

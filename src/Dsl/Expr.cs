@@ -55,7 +55,8 @@ public sealed class Expr
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static InvalidOperationException NotEvaluated(string what) => new(
         $"GanDsl expressions are read by the source generator and never run ('{what}' was called). " +
-        "Use the generated loss class (its DiscriminatorStep/GeneratorStep) instead; if it is missing, check that the GanDsl.Generator analyzer is referenced.");
+        "Use the generated loss class (its DiscriminatorStep/GeneratorStep) instead; " +
+        "if it is missing, check that the GanDsl.Generator analyzer is referenced.");
 }
 
 /// <summary>

@@ -33,15 +33,16 @@ public static class ListCommand
                     string.Create(ci, $"{h.Name}={h.Default:G6}") + (string.IsNullOrWhiteSpace(h.Description) ? "" : $" ({OneLine(h.Description)})")));
             stdout.WriteLine($"    hyperparameters: {hypers}");
             if (info.States.Count > 0)
-                stdout.WriteLine("    state: " +
-                    $"{string.Join(", ", info.States.Select(s => string.Create(ci, $"{s.Name} from {s.Initial:G6}, {s.Timing}: {s.UpdateExpression}")))}");
-            var schedule = info.HasCritic ? $"{info.CriticSteps} critic step{(info.CriticSteps == 1 ? "" : "s")} per generator step" : "generator steps only (no critic)";
+                stdout.WriteLine("    state: " + string.Join(", ", info.States.Select(s =>
+                    string.Create(ci, $"{s.Name} from {s.Initial:G6}, {s.Timing}: {s.UpdateExpression}"))));
+            var schedule = info.HasCritic ? $"{info.CriticSteps} critic step{(info.CriticSteps == 1 ? "" : "s")} per generator step"
+                : "generator steps only (no critic)";
             var clipping = info.Clipping.Count == 0 ? "" : "; clip " + string.Join(", ",
                 info.Clipping.Select(c => string.Create(ci, $"{c.Network} to [{c.Min:G6}, {c.Max:G6}]")));
             stdout.WriteLine($"    schedule: {schedule}{clipping}");
             stdout.WriteLine($"    optimizer: {Optimizers(info)}");
-            stdout.WriteLine("    networks: " +
-                $"{string.Join(", ", info.Networks.Select(n => $"{n.Name} ({n.Role.ToString().ToLowerInvariant()}, {n.Output.ToString().ToLowerInvariant()})"))}");
+            stdout.WriteLine("    networks: " + string.Join(", ", info.Networks.Select(n =>
+                $"{n.Name} ({n.Role.ToString().ToLowerInvariant()}, {n.Output.ToString().ToLowerInvariant()})")));
         }
         return ExitCodes.Success;
     }

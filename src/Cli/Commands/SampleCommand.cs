@@ -71,7 +71,8 @@ public static class SampleCommand
             meta.SampleShape, classCount ?? 0);
         if (network.TakesLabels && generator is not TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>)
             throw new UsageException($"Checkpoint '{checkpoint.Path}': its generator '{network.Name}' takes class labels, but model family " +
-                $"'{meta.Model}' built a {generator.GetType().Name}, which takes none; use a GanDsl (or --assembly) that builds the family's conditional networks.");
+                $"'{meta.Model}' built a {generator.GetType().Name}, which takes none; " +
+                "use a GanDsl (or --assembly) that builds the family's conditional networks.");
         try
         {
             checkpoint.LoadInto(generator, $"{(useEma ? "ema" : "net")}.{network.Name}.");
@@ -86,7 +87,10 @@ public static class SampleCommand
         Directory.CreateDirectory(outDir);
         var title = $"{meta.Loss} step {meta.Step}{(useEma ? " ema" : "")}";
         var written = Write(generator, meta, count, seed, classCount is null ? null : (classCount.Value, classIndex), outDir, device, title);
-        var what = classIndex is { } k ? $" of class {k} ({meta.ClassNames?[k] ?? $"class {k}"})" : classCount is { } c ? $" ({(count % c == 0 ? $"{count / c}" : $"{count / c} or {count / c + 1}")} of each of {c} classes, sample i of class i mod {c})" : "";
+        var what = classIndex is { } k ? $" of class {k} ({meta.ClassNames?[k] ?? $"class {k}"})"
+            : classCount is { } c ? $" ({(count % c == 0 ? $"{count / c}" : $"{count / c} or {count / c + 1}")} of each of {c} classes, " +
+                $"sample i of class i mod {c})"
+            : "";
         stdout.WriteLine($"Wrote {count} samples{what} of {meta.Loss} at step {meta.Step}{(useEma ? " (EMA weights)" : "")} to " +
             $"{(written.Count == 1 ? written[0] : string.Join(", ", written.SkipLast(1)) + " and " + written[^1])}.");
         return ExitCodes.Success;

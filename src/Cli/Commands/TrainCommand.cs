@@ -189,7 +189,9 @@ public static class TrainCommand
             var info = trainer.Loss.Info;
             var from = trainer.Step > 0 ? $" from step {trainer.Step}" : "";
             if (!quiet) stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Training {info.Name} on {trainer.Dataset.Name} with {trainer.Family.Name}, batch {trainer.BatchSize}, {options.Steps} steps{from}, {trainer.Threads} thread(s) (OMP_WAIT_POLICY={GanDsl.Libtorch.WaitPolicy}; MKL fast path: {GanDsl.MklFastPath.Describe()}) -> {trainer.OutputDirectory}"));
+                $"Training {info.Name} on {trainer.Dataset.Name} with {trainer.Family.Name}, batch {trainer.BatchSize}, {options.Steps} steps{from}, " +
+                $"{trainer.Threads} thread(s) (OMP_WAIT_POLICY={GanDsl.Libtorch.WaitPolicy}; " +
+                $"MKL fast path: {GanDsl.MklFastPath.Describe()}) -> {trainer.OutputDirectory}"));
             // Errors are kept and reported after the display has ended, so the message is not drawn through the bar.
             var (result, error) = ProgressDisplay.Train(cli, $"{info.Name} on {trainer.Dataset.Name}", progress =>
             {

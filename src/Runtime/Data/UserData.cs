@@ -98,7 +98,8 @@ public static partial class UserData
         if (!tensor.is_floating_point())
             throw new ArgumentException(
                 $"{what} are {tensor.dtype} tensors; GanDsl trains on floating-point samples (float16, bfloat16 and float64 are converted to float32). " +
-                "Convert them in your data, e.g. images in 0..255: x.to(ScalarType.Float32) / 127.5 - 1 for [-1, 1]; labels or other integers cannot be samples.", parameter);
+                "Convert them in your data, e.g. images in 0..255: x.to(ScalarType.Float32) / 127.5 - 1 for [-1, 1]; " +
+                "labels or other integers cannot be samples.", parameter);
     }
 
     /// <param name="batches">The user's batches.</param>
@@ -262,7 +263,8 @@ public static partial class UserData
             {
                 var expected = ShapeUtil.Format([shape.Length > 0 && shape[0] > 0 ? shape[0] : 1, .. dataset.SampleShape]);
                 throw new InvalidOperationException(
-                    $"Batch {_batchInPass} of a pass over '{dataset.Name}' has shape {ShapeUtil.Format(shape)}, but batches of {ShapeUtil.Format(dataset.SampleShape)} samples have shape {expected} (at least one sample, then the sample shape).");
+                    $"Batch {_batchInPass} of a pass over '{dataset.Name}' has shape {ShapeUtil.Format(shape)}, " +
+                    $"but batches of {ShapeUtil.Format(dataset.SampleShape)} samples have shape {expected} (at least one sample, then the sample shape).");
             }
             _pending?.Dispose();
             using (var detached = batch.detach())

@@ -158,6 +158,8 @@ public sealed partial class Trainer
     {
         if (_parallel is not { } p) return null;
         return string.Create(CultureInfo.InvariantCulture,
-            $"Data-parallel: {p.Size} ranks x batch {p.LocalBatch} (global {_batchSize}); gradient all-reduce {p.GradientAllReduceSeconds:F2} s ({p.GradientValues} floats per step), scalars {p.ScalarAllReduceSeconds:F2} s{(p.AveragesGradients ? "" : "; GRADIENTS NOT AVERAGED (GANDSL_MPI_SKIP_GRADIENT_ALLREDUCE=1)")}");
+            $"Data-parallel: {p.Size} ranks x batch {p.LocalBatch} (global {_batchSize}); " +
+            $"gradient all-reduce {p.GradientAllReduceSeconds:F2} s ({p.GradientValues} floats per step), " +
+            $"scalars {p.ScalarAllReduceSeconds:F2} s{(p.AveragesGradients ? "" : "; GRADIENTS NOT AVERAGED (GANDSL_MPI_SKIP_GRADIENT_ALLREDUCE=1)")}");
     }
 }

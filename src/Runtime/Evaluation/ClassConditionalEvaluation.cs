@@ -123,7 +123,8 @@ public sealed partial class ImageEvaluator
         }
         if (Array.FindIndex(members, m => m.Count < 2) is var thin and >= 0)
             throw new SampleFormatException(
-                $"{source} have {members[thin].Count} image(s) of class {thin} ({FashionMnistSplits.ClassNames[thin]}); intra-FID needs at least 2 of every class ({ClassConditionalEvaluation.DefaultPerClass} for comparable values).");
+                $"{source} have {members[thin].Count} image(s) of class {thin} ({FashionMnistSplits.ClassNames[thin]}); " +
+                $"intra-FID needs at least 2 of every class ({ClassConditionalEvaluation.DefaultPerClass} for comparable values).");
 
         var (features, predicted) = _network.Extract(data, n);
         var all = new FeatureMatrix(features, n, FeatureNetwork.FeatureDimension);

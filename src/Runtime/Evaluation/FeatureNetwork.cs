@@ -92,7 +92,8 @@ public sealed class FeatureNetwork : nn.Module<Tensor, Tensor>
         {
             using var stream = typeof(FeatureNetwork).Assembly.GetManifestResourceStream(ResourceName)
                 ?? throw new FeatureNetworkException(
-                    $"This build of GanDsl.Runtime has no feature network embedded ({ResourceName}). Train one (FeatureNetwork.Train) and load it from its file (FeatureNetwork.Load(path)).");
+                    $"This build of GanDsl.Runtime has no feature network embedded ({ResourceName}). " +
+                    "Train one (FeatureNetwork.Train) and load it from its file (FeatureNetwork.Load(path)).");
             using var memory = new MemoryStream();
             stream.CopyTo(memory);
             bytes = memory.ToArray();
@@ -110,7 +111,9 @@ public sealed class FeatureNetwork : nn.Module<Tensor, Tensor>
         var hash = Sha256(bytes);
         if (!string.Equals(hash, PinnedSha256, StringComparison.OrdinalIgnoreCase))
             throw new FeatureNetworkException(
-                $"The feature network {source} has SHA-256 {hash}, not the pinned {PinnedSha256}: it is corrupt or another network's weights, and FIDs over it would not be comparable. Use the shipped one (FeatureNetwork.Load() without a path) or train one (FeatureNetwork.Train).");
+                $"The feature network {source} has SHA-256 {hash}, not the pinned {PinnedSha256}: " +
+                "it is corrupt or another network's weights, and FIDs over it would not be comparable. " +
+                "Use the shipped one (FeatureNetwork.Load() without a path) or train one (FeatureNetwork.Train).");
         return FromBytes(bytes, source);
     }
 

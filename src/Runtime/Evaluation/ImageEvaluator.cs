@@ -39,7 +39,8 @@ public sealed record ImageEvaluation(int SampleCount, int ReferenceCount, double
 
     /// <summary>One line: FID, KID, precision, recall, classes covered; then, for a conditional generator, class accuracy and intra-FID.</summary>
     public string Summary => string.Create(CultureInfo.InvariantCulture,
-        $"FID {Fid:F2}  KID {Kid.Mean:F4} ± {Kid.Std:F4}  precision {PrecisionRecall.Precision:F3}  recall {PrecisionRecall.Recall:F3}  classes {Classes.Covered}/{Classes.Counts.Length} (N = {SampleCount})") +
+        $"FID {Fid:F2}  KID {Kid.Mean:F4} ± {Kid.Std:F4}  precision {PrecisionRecall.Precision:F3}  recall {PrecisionRecall.Recall:F3}  ") +
+        string.Create(CultureInfo.InvariantCulture, $"classes {Classes.Covered}/{Classes.Counts.Length} (N = {SampleCount})") +
         (Conditional is { } c ? "  " + c.Summary : "");
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically (a reader never sees half a file).</summary>
@@ -210,13 +211,16 @@ public sealed partial class ImageEvaluator : IDisposable
         }
         if (nonFinite > 0)
             throw new SampleFormatException(string.Create(CultureInfo.InvariantCulture,
-                $"{source} contain {nonFinite} value(s) that are NaN or infinite (first in image {first / 784}): the generator diverged; nothing to evaluate."));
+                $"{source} contain {nonFinite} value(s) that are NaN or infinite (first in image {first / 784}): ") +
+                "the generator diverged; nothing to evaluate.");
         if (min >= -RangeTolerance && max > 1 + RangeTolerance && max <= 255 + RangeTolerance)
             throw new SampleFormatException(string.Create(CultureInfo.InvariantCulture,
-                $"{source} look like 0..255 pixel values (min {min:G4}, max {max:G4}), but the evaluation needs [-1, 1] as GanDsl writes them: convert with x / 127.5 - 1."));
+                $"{source} look like 0..255 pixel values (min {min:G4}, max {max:G4}), ") +
+                "but the evaluation needs [-1, 1] as GanDsl writes them: convert with x / 127.5 - 1.");
         if (min >= -RangeTolerance && max <= 1 + RangeTolerance)
             throw new SampleFormatException(string.Create(CultureInfo.InvariantCulture,
-                $"{source} look like 0..1 images (min {min:G4}, max {max:G4}, nothing negative), but the evaluation needs [-1, 1] with -1 black: convert with 2x - 1."));
+                $"{source} look like 0..1 images (min {min:G4}, max {max:G4}, nothing negative), ") +
+                "but the evaluation needs [-1, 1] with -1 black: convert with 2x - 1.");
         if (min < -1 - RangeTolerance || max > 1 + RangeTolerance)
             throw new SampleFormatException(string.Create(CultureInfo.InvariantCulture,
                 $"{source} have values in [{min:G4}, {max:G4}], outside [-1, 1]: the evaluation needs images in [-1, 1] (tanh outputs, -1 black)."));
@@ -224,7 +228,9 @@ public sealed partial class ImageEvaluator : IDisposable
 
     /// <summary>The warning for a small N, or null.</summary>
     public static string? SmallSampleWarning(int count) => count >= SmallCount ? null : string.Create(CultureInfo.InvariantCulture,
-        $"N = {count} is below {SmallCount}: FID is biased upward at small N (the estimate of the covariance is noisy, and the noise adds to the distance), so this FID overstates the distance and compares only with FIDs at the same N. Use N = 10,000 for reported numbers.");
+        $"N = {count} is below {SmallCount}: FID is biased upward at small N ") +
+        "(the estimate of the covariance is noisy, and the noise adds to the distance), " +
+        "so this FID overstates the distance and compares only with FIDs at the same N. Use N = 10,000 for reported numbers.";
 
     /// <summary>
     /// Evaluates the first <paramref name="count"/> images of <paramref name="data"/> (all of them when null, at most

@@ -76,7 +76,8 @@ public static class IdxFile
         got = ReadFully(stream, pixels, path, what);
         if (got < pixels.Length)
             throw new DataFileException(path,
-                $"The {what} '{path}' is truncated: the header promises {count} images of {rows} × {columns} = {pixels.Length} bytes, but only {got} follow. Re-download or reinstall the file.");
+                $"The {what} '{path}' is truncated: the header promises {count} images of {rows} × {columns} = {pixels.Length} bytes, " +
+                $"but only {got} follow. Re-download or reinstall the file.");
         return new IdxImages(pixels, count, rows, columns);
     }
 

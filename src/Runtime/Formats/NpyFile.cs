@@ -219,10 +219,12 @@ public static partial class NpyFile
         }
         if (count > Array.MaxLength || available < itemSize * count)
             throw new DataFileException(path,
-                $"The .npy file '{path}' is truncated: shape {ShapeUtil.Format(shape)} needs {itemSize * count} bytes of {dtype} data, but {available} follow the header.");
+                $"The .npy file '{path}' is truncated: shape {ShapeUtil.Format(shape)} needs {itemSize * count} bytes of {dtype} data, " +
+                $"but {available} follow the header.");
         if (available > itemSize * count)
             throw new DataFileException(path,
-                $"The .npy file '{path}' has {available - itemSize * count} bytes after the {count} values its shape {ShapeUtil.Format(shape)} declares; the header and data disagree.");
+                $"The .npy file '{path}' has {available - itemSize * count} bytes after the {count} values its shape {ShapeUtil.Format(shape)} declares; " +
+                "the header and data disagree.");
         return count;
     }
 

@@ -84,7 +84,8 @@ public static class ParameterFile
         if (problems.Count > 0)
             throw new TensorFileException(
                 $"'{source}' does not fit this {module.GetType().Name} ({string.Join("; ", problems)}). " +
-                "It was saved from a different architecture or configuration: build the same model as the one saved, or pick the matching file. Nothing was loaded.");
+                "It was saved from a different architecture or configuration: " +
+                "build the same model as the one saved, or pick the matching file. Nothing was loaded.");
 
         using var noGrad = torch.no_grad();
         foreach (var (name, tensor) in targets)

@@ -93,8 +93,10 @@ public static class PyTorchWeights
         catch (Exception e) when (e is not TensorFileException and not OutOfMemoryException)
         {
             throw new TensorFileException(
-                $"'{full}' is not a {(FormatOf(full) == WeightFormat.Safetensors ? "safetensors" : "torch.save state_dict")} file this reader understands ({e.GetType().Name}: {e.Message}). " +
-                "Save it in PyTorch with torch.save(model.state_dict(), path) (the zip format, the default since PyTorch 1.6) or safetensors.torch.save_file.", e);
+                $"'{full}' is not a {(FormatOf(full) == WeightFormat.Safetensors ? "safetensors" : "torch.save state_dict")} " +
+                $"file this reader understands ({e.GetType().Name}: {e.Message}). " +
+                "Save it in PyTorch with torch.save(model.state_dict(), path) " +
+                "(the zip format, the default since PyTorch 1.6) or safetensors.torch.save_file.", e);
         }
         try
         {
@@ -171,7 +173,8 @@ public static class PyTorchWeights
         }
         if (loaded.Count == 0)
             throw new TensorFileException(
-                $"The weights folder '{full}' (TrainOptions.InitFrom) has no weight file of this loss's networks; expected {string.Join(" or ", networks.Keys.Select(n => $"{n}.pt / {n}.safetensors"))}.");
+                $"The weights folder '{full}' (TrainOptions.InitFrom) has no weight file of this loss's networks; " +
+                $"expected {string.Join(" or ", networks.Keys.Select(n => $"{n}.pt / {n}.safetensors"))}.");
         return loaded;
     }
 }

@@ -68,7 +68,8 @@ public sealed class LossRegistry
     {
         if (_ungenerated.TryGetValue(name, out var type))
             return $"Loss '{name}' ({type.FullName}) is declared, but no code was generated for it: the GanDsl source generator did not run on its project. " +
-                   "Reference the GanDsl package (in a file-based app: `#:package GanDsl@<version>` at the top of the .cs file), or, for a project reference to src/Generator, " +
+                   "Reference the GanDsl package (in a file-based app: `#:package GanDsl@<version>` at the top of the .cs file), " +
+                   "or, for a project reference to src/Generator, " +
                    "add OutputItemType=\"Analyzer\" ReferenceOutputAssembly=\"false\" (see samples/CustomLoss/CustomLoss.csproj).";
         if (_byName.Count == 0)
             return $"Unknown loss '{name}': no loss is registered in the assemblies searched (none has code generated from a [GanLoss] class). " +

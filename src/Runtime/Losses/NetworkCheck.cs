@@ -46,7 +46,8 @@ internal static class NetworkCheck
         {
             if (!networks.TryGetValue(network.Name, out var module) || module is null)
                 throw new ArgumentException($"Loss '{info.Name}' declares network {network.Name} ({network.Role}, {network.Output}), but it is " +
-                    $"{(module is null && networks.ContainsKey(network.Name) ? "null" : "missing")}; the networks given are: {string.Join(", ", networks.Keys)}.");
+                    $"{(module is null && networks.ContainsKey(network.Name) ? "null" : "missing")}; " +
+                    $"the networks given are: {string.Join(", ", networks.Keys)}.");
             var input = (network.Role, network.Output) switch
             {
                 (NetworkRole.Generator, NetworkOutput.Sample) => (Shape: noiseShape, Type: noiseType, Name: noiseName),
@@ -57,7 +58,8 @@ internal static class NetworkCheck
             if (classCount <= 0 && (network.ClassHeads > 0 || network.Output == NetworkOutput.ClassLogits))
                 throw new ArgumentException($"Loss '{info.Name}' reads class logits from network {network.Name} " +
                     $"({GanDsl.Models.ModelFactory.NeedsClasses(network)}), but the number of classes is 0: " +
-                    "the data has no labels (or StepContext.ClassCount is not set). Train on labelled data, or set StepContext.ClassCount to the number of classes.");
+                    "the data has no labels (or StepContext.ClassCount is not set). " +
+                    "Train on labelled data, or set StepContext.ClassCount to the number of classes.");
             Check(network, module, input.Shape, input.Type, input.Name, realShape, dataName, device, classCount);
         }
     }
@@ -161,8 +163,11 @@ internal static class NetworkCheck
             };
             if (!fits)
                 throw new ArgumentException(
-                    $"{who} returned {Format(actual)} for {inputName} {Format(inputShape)}, but the loss reads {network.ClassHeads} class head{(network.ClassHeads == 1 ? "" : "s")} from it: " +
-                    $"it needs [{batch}, {own} + {network.ClassHeads}·{classCount}] for {classCount} classes (its {network.Output} output, then {network.ClassHeads} head{(network.ClassHeads == 1 ? "" : "s")} of {classCount} class logits).");
+                    $"{who} returned {Format(actual)} for {inputName} {Format(inputShape)}, " +
+                    $"but the loss reads {network.ClassHeads} class head{(network.ClassHeads == 1 ? "" : "s")} from it: " +
+                    $"it needs [{batch}, {own} + {network.ClassHeads}·{classCount}] " +
+                    $"for {classCount} classes (its {network.Output} output, " +
+                    $"then {network.ClassHeads} head{(network.ClassHeads == 1 ? "" : "s")} of {classCount} class logits).");
             return;
         }
         var (ok, expected) = network.Output switch

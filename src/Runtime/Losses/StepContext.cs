@@ -175,7 +175,8 @@ public sealed class StepContext
     {
         nn.Module<Tensor, Tensor> m => m,
         var m => throw new ArgumentException(
-            $"The loss applies network '{name}' to a batch alone ({name}(v)), so it must be an nn.Module<Tensor, Tensor>; the step context's is a {m.GetType().Name}." +
+            $"The loss applies network '{name}' to a batch alone ({name}(v)), so it must be an nn.Module<Tensor, Tensor>; " +
+            $"the step context's is a {m.GetType().Name}." +
             (m is nn.Module<Tensor, Tensor, Tensor> ? $" A module that takes labels is for a loss that calls {name}(v, y)." : "")),
     };
 
@@ -185,7 +186,8 @@ public sealed class StepContext
     {
         nn.Module<Tensor, Tensor, Tensor> m => m,
         var m => throw new ArgumentException(
-            $"The loss applies network '{name}' to a batch and its labels ({name}(v, y)), so it must be an nn.Module<Tensor, Tensor, Tensor> (batch, labels) -> output; the step context's is a {m.GetType().Name}, which takes no labels."),
+            $"The loss applies network '{name}' to a batch and its labels ({name}(v, y)), so it must be an nn.Module<Tensor, Tensor, Tensor> " +
+            $"(batch, labels) -> output; the step context's is a {m.GetType().Name}, which takes no labels."),
     };
 
     /// <summary>The module declared under <paramref name="name"/>, whichever inputs it takes.</summary>

@@ -87,7 +87,8 @@ public static class ModelFactory
 
     /// <summary>A conditional network asked of the unconditional <see cref="IModelFamily.Build(NetworkInfo, IReadOnlyList{long})"/>.</summary>
     internal static NotSupportedException NeedsClassCount(IModelFamily family, NetworkInfo network) => new(
-        $"Network '{network.Name}' {NeedsClasses(network)}: model '{family.Name}' builds it with Build(network, sampleShape, classCount), given the data's number of classes.");
+        $"Network '{network.Name}' {NeedsClasses(network)}: model '{family.Name}' builds it with Build(network, sampleShape, classCount), " +
+        "given the data's number of classes.");
 
     internal static NotSupportedException Unsupported(IModelFamily family, NetworkInfo network) => new(
         NeedsClasses(network) is { } need

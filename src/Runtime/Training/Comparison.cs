@@ -314,10 +314,12 @@ public sealed class Comparison
         foreach (var name in options.Hyperparameters.Keys)
             if (!byLoss.Values.Any(h => h.ContainsKey(name)))
                 throw new TrainingSetupException(
-                    $"ComparisonOptions.Hyperparameters {name}: none of the losses has a hyperparameter '{name}' ({string.Join("; ", options.Losses.Select(l => $"{l}: {HyperNames(registry, l)}"))}).");
+                    $"ComparisonOptions.Hyperparameters {name}: none of the losses has a hyperparameter '{name}' " +
+                    $"({string.Join("; ", options.Losses.Select(l => $"{l}: {HyperNames(registry, l)}"))}).");
         if (!dataset!.SampleShape.SequenceEqual([2L]) && dataset.Name != "fashion-mnist")
             throw new TrainingSetupException(
-                $"gan compare evaluates 2D samples (sliced Wasserstein, energy distance) or Fashion-MNIST images (FID, KID, precision/recall), but '{dataset.Name}' has samples of shape [{string.Join(", ", dataset.SampleShape)}].");
+                $"gan compare evaluates 2D samples (sliced Wasserstein, energy distance) or Fashion-MNIST images (FID, KID, precision/recall), " +
+                $"but '{dataset.Name}' has samples of shape [{string.Join(", ", dataset.SampleShape)}].");
         return new Comparison(options, registry, dataset, byLoss);
     }
 
@@ -449,7 +451,8 @@ public sealed class Comparison
         }
         // An output that cannot be written (disk full, permissions) fails this run, not the comparison: the runs
         // that finished still get their table.
-        catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or TrainingStepException or GradientException or ArgumentException or InvalidOperationException or KeyNotFoundException
+        catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or TrainingStepException
+            or GradientException or ArgumentException or InvalidOperationException or KeyNotFoundException
                                       or IOException or UnauthorizedAccessException or UserCodeException)
         {
             return new ComparisonRun(loss, seed, RunStatus.Failed, trainer.Step, clock.Elapsed.TotalSeconds, null, $"{e.GetType().Name}: {e.Message}");

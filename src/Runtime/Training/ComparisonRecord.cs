@@ -55,7 +55,8 @@ public static class ComparisonRecord
                 record.Message)
             { Images = images };
         }
-        catch (Exception e) when (e is JsonException or IOException or KeyNotFoundException or InvalidOperationException or FormatException or NotSupportedException)
+        catch (Exception e) when (e is JsonException or IOException or KeyNotFoundException or InvalidOperationException
+            or FormatException or NotSupportedException)
         {
             return null;
         }

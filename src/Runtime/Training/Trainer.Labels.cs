@@ -78,7 +78,9 @@ public sealed partial class Trainer
         // Shape and dtype are metadata (no device synchronisation); a user's sampler that breaks the contract is named here.
         if (labels is null || labels.dtype != ScalarType.Int64 || labels.shape is not [var n] || n != _batchSize)
             throw new InvalidOperationException(
-                $"{_sampler.GetType().Name}.NextLabelled returned labels {(labels is null ? "null" : $"of {labels.dtype} {Formats.ShapeUtil.Format(labels.shape)}")}; they must be int64 of shape [{_batchSize}], one class per sample.");
+                $"{_sampler.GetType().Name}.NextLabelled " +
+                $"returned labels {(labels is null ? "null" : $"of {labels.dtype} {Formats.ShapeUtil.Format(labels.shape)}")}; " +
+                $"they must be int64 of shape [{_batchSize}], one class per sample.");
         return (LocalRows(real), LocalRows(labels));   // [data-parallel] each rank's rows of both
     }
 

@@ -34,7 +34,9 @@ public sealed partial class Trainer
         foreach (var name in options.NetworkBetas.Keys)
             if (!IsAdam(info.Networks.First(n => n.Name == name)))
                 throw new TrainingSetupException(
-                    $"TrainOptions.NetworkBetas sets Adam's betas of network '{name}', but loss '{info.Name}' trains '{name}' with {info.OptimizerOf(name).Kind}. Leave '{name}' out of TrainOptions.NetworkBetas.");
+                    $"TrainOptions.NetworkBetas sets Adam's betas of network '{name}', " +
+                    $"but loss '{info.Name}' trains '{name}' with {info.OptimizerOf(name).Kind}. " +
+                    $"Leave '{name}' out of TrainOptions.NetworkBetas.");
     }
 
     /// <summary>The learning rate the options give <paramref name="network"/>: by its name, else by its role; null for the loss's.</summary>

@@ -270,14 +270,16 @@ public sealed partial class Trainer
                 $"{Advice("TrainOptions.BatchSize", m.BatchSize.ToString())}");
         if (m.Seed != options.Seed)
             throw new TrainingSetupException($"Checkpoint '{path}' was trained with seed {m.Seed}, not {options.Seed}: a resumed run continues the " +
-                $"checkpoint's random streams, so another seed would not take effect. {Advice("TrainOptions.Seed", m.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+                $"checkpoint's random streams, so another seed would not take effect. " +
+                $"{Advice("TrainOptions.Seed", m.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         if (m.EmaDecay != options.Ema)
             throw new TrainingSetupException($"Checkpoint '{path}' was trained " +
                 $"{(m.EmaDecay is { } e ? $"with TrainOptions.Ema {e}" : "without TrainOptions.Ema")}; resume with the same setting.");
         var declared = info.Networks.Select(n => (n.Name, n.Role, n.Output));
         if (!m.Networks.Select(n => (n.Name, n.Role, n.Output)).SequenceEqual(declared))
             throw new TrainingSetupException($"Checkpoint '{path}' has networks {string.Join(", ", m.Networks.Select(n => n.Name))}, but loss " +
-                $"'{info.Name}' declares {string.Join(", ", info.Networks.Select(n => n.Name))}: it was written by another version of the loss. Start a new run.");
+                $"'{info.Name}' declares {string.Join(", ", info.Networks.Select(n => n.Name))}: " +
+                "it was written by another version of the loss. Start a new run.");
         var stateNames = info.States.Select(s => s.Name).OrderBy(s => s, StringComparer.Ordinal);
         if (!m.State.Keys.OrderBy(s => s, StringComparer.Ordinal).SequenceEqual(stateNames))
             throw new TrainingSetupException($"Checkpoint '{path}' has loss state {{{string.Join(", ", m.State.Keys)}}}, but loss '{info.Name}' " +

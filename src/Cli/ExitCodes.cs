@@ -15,6 +15,3 @@ public static class ExitCodes
     /// <summary>Interrupted by Ctrl-C (128 + SIGINT) after writing a checkpoint.</summary>
     public const int Interrupted = 130;
 }
-
-/// <summary>A bad command line; the message is one line and is printed with the usage hint.</summary>
-public sealed class UsageException(string message) : Exception(message);

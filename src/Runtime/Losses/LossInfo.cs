@@ -1,5 +1,6 @@
 namespace GanDsl;
 
+// LossInfo and the records it is made of (networks, class heads, hyperparameters, states, clipping, optimizers, warnings).
 // NetworkRole, NetworkOutput and StateUpdateTiming live in GanDsl.Dsl (src/Dsl/Enums.cs): the DSL attributes use them too.
 
 /// <summary>A network the loss uses.</summary>

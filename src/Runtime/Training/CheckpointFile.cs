@@ -2,139 +2,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using GanDsl.Formats;
-using GanDsl.Nn;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GanDsl.Training;
-
-/// <summary>One network of a checkpointed run.</summary>
-/// <param name="Name">Its name in the loss (<c>G</c>, <c>D</c>).</param>
-/// <param name="Role">Generator or critic.</param>
-/// <param name="Output">Sample, score, features or reconstruction.</param>
-/// <param name="Optimizer">Kind of its optimizer (<c>adam</c>, <c>rmsprop</c>).</param>
-public sealed record CheckpointNetwork(string Name, NetworkRole Role, NetworkOutput Output, string Optimizer)
-{
-    /// <summary>Whether the loss calls it with class labels (<see cref="NetworkInfo.TakesLabels"/>); false in checkpoints written before labels
-    /// existed.</summary>
-    public bool TakesLabels { get; init; }
-}
-
-/// <summary>
-/// What a checkpoint says about its run, stored as JSON in the checkpoint's <c>meta.json</c> entry. The
-/// tensors (weights, buffers, optimizer state, EMA weights) and the random states are separate entries.
-/// </summary>
-public sealed record CheckpointMetadata
-{
-    /// <summary>Identifies the file kind.</summary>
-    public string Format { get; init; } = CheckpointFile.FormatName;
-
-    /// <summary>Layout version of the entries.</summary>
-    public int Version { get; init; } = CheckpointFile.FormatVersion;
-
-    /// <summary>The loss's canonical name.</summary>
-    public required string Loss { get; init; }
-
-    /// <summary>The loss's C# type.</summary>
-    public required string LossType { get; init; }
-
-    /// <summary>Model family name.</summary>
-    public required string Model { get; init; }
-
-    /// <summary>Dataset name as given on the command line.</summary>
-    public required string Data { get; init; }
-
-    /// <summary>Shape of one sample.</summary>
-    public required long[] SampleShape { get; init; }
-
-    /// <summary>Shape of one noise vector.</summary>
-    public required long[] NoiseShape { get; init; }
-
-    /// <summary>Samples per batch.</summary>
-    public required int BatchSize { get; init; }
-
-    /// <summary>Generator steps completed.</summary>
-    public required long Step { get; init; }
-
-    /// <summary>Training seconds spent up to this checkpoint (over every resumed part).</summary>
-    public double ElapsedSeconds { get; init; }
-
-    /// <summary>The run's seed.</summary>
-    public long Seed { get; init; }
-
-    /// <summary>EMA decay of the generator's weights, or null when the run keeps none.</summary>
-    public double? EmaDecay { get; init; }
-
-    /// <summary>The name of the network whose outputs are samples (normally <c>G</c>).</summary>
-    public required string SampleNetwork { get; init; }
-
-    /// <summary>Hyperparameter values of the loss.</summary>
-    public required Dictionary<string, double> Hyperparameters { get; init; }
-
-    /// <summary>The loss's state variables (BEGAN's k ...).</summary>
-    public required Dictionary<string, double> State { get; init; }
-
-    /// <summary>Every network, in the loss's declaration order.</summary>
-    public required List<CheckpointNetwork> Networks { get; init; }
-
-    /// <summary>
-    /// The number of classes K of labelled data (<see cref="GanDsl.Data.ILabelledDataset.ClassCount"/>; a conditional generator
-    /// takes labels in [0, K)); null for unlabelled data and in checkpoints written before labels existed.
-    /// </summary>
-    public int? ClassCount { get; init; }
-
-    /// <summary>The classes' names (<see cref="GanDsl.Data.ILabelledDataset.ClassNames"/>), K of them; null where <see cref="ClassCount"/> is.</summary>
-    public List<string>? ClassNames { get; init; }
-}
-
-/// <summary>A checkpoint read back: its metadata and every tensor entry by name.</summary>
-public sealed class LoadedCheckpoint
-{
-    internal LoadedCheckpoint(string path, CheckpointMetadata metadata, IReadOnlyList<TensorRecord> records)
-    {
-        Path = path;
-        Metadata = metadata;
-        Records = records;
-    }
-
-    /// <summary>The file it was read from.</summary>
-    public string Path { get; }
-
-    /// <summary>What the checkpoint says about its run.</summary>
-    public CheckpointMetadata Metadata { get; }
-
-    /// <summary>Every entry, <c>meta.json</c> included.</summary>
-    public IReadOnlyList<TensorRecord> Records { get; }
-
-    /// <summary>True when an entry named <paramref name="name"/> exists.</summary>
-    public bool Has(string name) => Records.Any(r => r.Name == name);
-
-    /// <summary>True when some entry's name starts with <paramref name="prefix"/>.</summary>
-    public bool HasPrefix(string prefix) => Records.Any(r => r.Name.StartsWith(prefix, StringComparison.Ordinal));
-
-    /// <summary>The bytes stored under <paramref name="name"/> by <see cref="CheckpointFile.BytesRecord"/>.</summary>
-    /// <exception cref="CheckpointException">The entry is missing or is not a byte entry.</exception>
-    public byte[] Bytes(string name)
-    {
-        var record = Records.FirstOrDefault(r => r.Name == name)
-            ?? throw new CheckpointException($"Checkpoint '{Path}' has no entry '{name}'; it was not written by this trainer version. Start a new run.");
-        return CheckpointFile.BytesOf(record, Path);
-    }
-
-    /// <summary>Copies the network entries under <paramref name="prefix"/> into <paramref name="module"/> (everything is checked first).</summary>
-    /// <exception cref="CheckpointException">A name, shape or dtype does not fit.</exception>
-    public void LoadInto(nn.Module module, string prefix)
-    {
-        try
-        {
-            ParameterFile.Apply(module, Records, prefix, Path);
-        }
-        catch (TensorFileException e)
-        {
-            throw new CheckpointException(e.Message, e);
-        }
-    }
-}
 
 /// <summary>
 /// Reads and writes training checkpoints: a <see cref="TensorFile"/> (checksummed, written to a temporary
@@ -160,7 +30,6 @@ public static class CheckpointFile
 
     /// <summary>Name of the metadata entry.</summary>
     public const string MetadataEntry = "meta.json";
-
 
     /// <summary>Stores bytes (JSON, random states, optimizer state) as a uint8 vector.</summary>
     public static TensorRecord BytesRecord(string name, byte[] bytes) => new(name, ScalarType.Byte, [bytes.Length], bytes);

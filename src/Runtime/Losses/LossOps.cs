@@ -1,13 +1,10 @@
 using System.ComponentModel;
-using TorchSharp;
 using System.Runtime.InteropServices;
+using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
 namespace GanDsl;
-
-/// <summary>A gradient the DSL asked for cannot be taken (the value does not depend on the input, or libtorch refused).</summary>
-public sealed class GradientException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
 
 /// <summary>
 /// Small tensor helpers the code generated for DSL losses calls, where one named call reads better

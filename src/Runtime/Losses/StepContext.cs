@@ -1,52 +1,9 @@
-using System.ComponentModel;
 using System.Collections.Concurrent;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GanDsl;
-
-/// <summary>Random draws a loss makes inside a step, behind an interface so reference checks can inject fixed values.</summary>
-public interface IStepRandom
-{
-    /// <summary>One U[0,1) coefficient per sample, shape [batch]: the interpolation weight of <c>Between(a, b)</c>.</summary>
-    Tensor PerSampleUniform(long batch, ScalarType dtype, Device device);
-
-    /// <summary>U[0,1) noise of the given shape, one value per element: DRAGAN's perturbation direction.</summary>
-    Tensor ElementwiseUniform(long[] shape, ScalarType dtype, Device device);
-
-    /// <summary>
-    /// N(0, 1) noise of the given shape, one value per element: <c>Jitter</c> and the point batches' <c>Augment</c>.
-    /// The default derives it from two <see cref="ElementwiseUniform"/> draws (Box–Muller), so an implementation that
-    /// injects uniforms injects this too.
-    /// </summary>
-    Tensor ElementwiseNormal(long[] shape, ScalarType dtype, Device device)
-    {
-        using var scope = torch.NewDisposeScope();
-        var u1 = ElementwiseUniform(shape, dtype, device);
-        var u2 = ElementwiseUniform(shape, dtype, device);
-        // 1 - u1 lies in (0, 1], so the logarithm is finite.
-        return ((1.0 - u1).log() * -2.0).sqrt().mul((u2 * (2 * Math.PI)).cos()).MoveToOuterDisposeScope();
-    }
-}
-
-/// <summary>Draws from a seeded libtorch generator: what the trainer uses.</summary>
-/// <remarks>Hidden from IntelliSense: plumbing of the trainer and the gradient checker.</remarks>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class GeneratorStepRandom(Generator generator) : IStepRandom
-{
-    /// <inheritdoc/>
-    public Tensor PerSampleUniform(long batch, ScalarType dtype, Device device) =>
-        torch.rand([batch], dtype, device, generator: generator);
-
-    /// <inheritdoc/>
-    public Tensor ElementwiseUniform(long[] shape, ScalarType dtype, Device device) =>
-        torch.rand(shape, dtype, device, generator: generator);
-
-    /// <inheritdoc/>
-    public Tensor ElementwiseNormal(long[] shape, ScalarType dtype, Device device) =>
-        torch.randn(shape, dtype, device, generator: generator);
-}
 
 /// <summary>
 /// Everything a generated step method reads: the real batch and its labels, the noise batches and the labels drawn

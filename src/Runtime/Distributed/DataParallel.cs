@@ -46,8 +46,8 @@ public sealed unsafe class DataParallel
                 $"a multiple of the rank count (for example {globalBatch / launch.Size * launch.Size} or {(globalBatch / launch.Size + 1) * launch.Size}).");
         Mpi.Initialize();
         if (Mpi.Size != launch.Size)
-            throw new MpiException($"The launcher started {launch.Size} ranks ({launch.Source}), but MPI sees {Mpi.Size}: under Slurm, start with srun " +
-                "--mpi=pmix (or mpirun inside the allocation).");
+            throw new MpiException($"The launcher started {launch.Size} ranks ({launch.Source}), but MPI sees {Mpi.Size}: " +
+                "under Slurm, start with srun --mpi=pmix (or mpirun inside the allocation).");
         Size = Mpi.Size;
         Rank = Mpi.Rank;
         LocalBatch = globalBatch / Size;

@@ -523,9 +523,9 @@ public sealed partial class GanLossGenerator
         {
             if (member.IsImplicitlyDeclared || member is IMethodSymbol { MethodKind: not MethodKind.Ordinary }) return;
             // A macro method named like a word ('static Expr Mean(Expr v) => ...') is what C# calls in this class: the user's own word.
-            if (member is IMethodSymbol method && IsMacroCandidate(method, method.ReturnType) && !method.GetAttributes().Any(a => DslAttributeName(a.AttributeClass) is not null)) return;
+            if (member is IMethodSymbol method && IsMacroCandidate(method, method.ReturnType) && !method.GetAttributes().Any(_symbols.IsDslAttribute)) return;
             _vocabularyNames ??= new HashSet<string>(
-                _compilation.GetTypeByMetadataName(DslNamespace + ".Vocabulary")?.GetMembers().Where(m => m.CanBeReferencedByName).Select(m => m.Name) ?? Enumerable.Empty<string>(),
+                _symbols.Vocabulary?.GetMembers().Where(m => m.CanBeReferencedByName).Select(m => m.Name) ?? Enumerable.Empty<string>(),
                 StringComparer.Ordinal);
             if (_vocabularyNames.Contains(member.Name)) Report(DiagnosticDescriptors.NameHidesVocabulary, LocationOf(member), member.Name);
         }
@@ -555,8 +555,8 @@ public sealed partial class GanLossGenerator
             foreach (var member in _lossClass.GetMembers())
                 if (member is IPropertySymbol { Type: var t } && IsExpr(t) || member is IMethodSymbol { MethodKind: MethodKind.Ordinary, ReturnType: var r } && IsExpr(r))
                     yield return member.Name;
-            foreach (var type in new[] { "Vocabulary", "Penalties" })
-                foreach (var member in _compilation.GetTypeByMetadataName(DslNamespace + "." + type)?.GetMembers() ?? ImmutableArray<ISymbol>.Empty)
+            foreach (var type in new[] { _symbols.Vocabulary, _symbols.Penalties })
+                foreach (var member in type?.GetMembers() ?? ImmutableArray<ISymbol>.Empty)
                     if (member.CanBeReferencedByName && member.DeclaredAccessibility == Accessibility.Public) yield return member.Name;
         }
 
@@ -606,7 +606,7 @@ public sealed partial class GanLossGenerator
         }
 
         /// <summary>Macro parameters are values: Expr or a number, passed plainly.</summary>
-        private static bool IsMacroParameter(IParameterSymbol parameter) =>
+        private bool IsMacroParameter(IParameterSymbol parameter) =>
             parameter.RefKind == RefKind.None && !parameter.IsParams
             && (IsExpr(parameter.Type) || parameter.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single or SpecialType.System_Int32 or SpecialType.System_Int64);
 

@@ -18,27 +18,23 @@ public sealed partial class GanLossGenerator
         private sealed record DeclaredOptimizer(OptimizerSpec Spec, string? Network, string Attribute, AttributeData Data);
 
         /// <summary>Reads and checks the settings of an <c>[Adam]</c> or <c>[RMSprop]</c> attribute (GAN0044); null when it is not one.</summary>
-        private DeclaredOptimizer? ReadOptimizer(AttributeData attr, string? attributeName)
+        private DeclaredOptimizer? ReadOptimizer(AttributeData attr)
         {
             var args = attr.ConstructorArguments;
             var network = attr.NamedArguments.FirstOrDefault(a => a.Key == "Network").Value.Value as string;
-            switch (attributeName)
+            if (DslSymbols.Is(attr.AttributeClass, _symbols.Adam) && args.Length == 3)
             {
-                case "AdamAttribute" when args.Length == 3:
-                {
-                    var spec = new OptimizerSpec("adam", ToDouble(args[0].Value), ToDouble(args[1].Value), ToDouble(args[2].Value), 0.99);
-                    CheckOptimizer(attr, "Adam", spec.LearningRate, ("beta1", spec.Beta1, 1), ("beta2", spec.Beta2, 2));
-                    return new DeclaredOptimizer(spec, network, "Adam", attr);
-                }
-                case "RMSpropAttribute" when args.Length == 2:
-                {
-                    var spec = new OptimizerSpec("rmsprop", ToDouble(args[0].Value), 0.9, 0.999, ToDouble(args[1].Value));
-                    CheckOptimizer(attr, "RMSprop", spec.LearningRate, ("alpha", spec.Alpha, 1));
-                    return new DeclaredOptimizer(spec, network, "RMSprop", attr);
-                }
-                default:
-                    return null;
+                var spec = new OptimizerSpec("adam", ToDouble(args[0].Value), ToDouble(args[1].Value), ToDouble(args[2].Value), 0.99);
+                CheckOptimizer(attr, "Adam", spec.LearningRate, ("beta1", spec.Beta1, 1), ("beta2", spec.Beta2, 2));
+                return new DeclaredOptimizer(spec, network, "Adam", attr);
             }
+            if (DslSymbols.Is(attr.AttributeClass, _symbols.RMSprop) && args.Length == 2)
+            {
+                var spec = new OptimizerSpec("rmsprop", ToDouble(args[0].Value), 0.9, 0.999, ToDouble(args[1].Value));
+                CheckOptimizer(attr, "RMSprop", spec.LearningRate, ("alpha", spec.Alpha, 1));
+                return new DeclaredOptimizer(spec, network, "RMSprop", attr);
+            }
+            return null;
         }
 
         /// <summary>

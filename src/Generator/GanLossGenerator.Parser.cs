@@ -25,10 +25,11 @@ public sealed partial class GanLossGenerator
     /// </summary>
     internal sealed partial class Parser
     {
-        private const string DslNamespace = "GanDsl";
         private static readonly Regex s_lossName = new("^[a-z0-9][a-z0-9-]*$", RegexOptions.CultureInvariant);
 
         private readonly Compilation _compilation;
+        /// <summary>The DSL's types in this compilation, compared as symbols.</summary>
+        private readonly DslSymbols _symbols;
         private readonly INamedTypeSymbol _lossClass;
         private readonly CancellationToken _ct;
         private readonly List<Diagnostic> _diagnostics = new();
@@ -54,6 +55,7 @@ public sealed partial class GanLossGenerator
         private Parser(Compilation compilation, INamedTypeSymbol lossClass, SemanticModel model, CancellationToken ct)
         {
             _compilation = compilation;
+            _symbols = DslSymbols.For(compilation);
             _lossClass = lossClass;
             _ct = ct;
             _models[model.SyntaxTree] = model;
@@ -131,24 +133,23 @@ public sealed partial class GanLossGenerator
             foreach (var attr in _lossClass.GetAttributes())
             {
                 var args = attr.ConstructorArguments;
-                if (ReadOptimizer(attr, DslAttributeName(attr.AttributeClass)) is { } declaredOptimizer) optimizers.Add(declaredOptimizer);
-                switch (DslAttributeName(attr.AttributeClass))
+                var type = attr.AttributeClass;
+                if (ReadOptimizer(attr) is { } declaredOptimizer) optimizers.Add(declaredOptimizer);
+                if (DslSymbols.Is(type, _symbols.CriticSteps) && args.Length == 1 && args[0].Value is int steps)
                 {
-                    case "CriticStepsAttribute" when args.Length == 1 && args[0].Value is int steps:
-                        criticSteps = steps;
-                        if (steps < 1 || steps > MaxCriticSteps)
-                            Report(DiagnosticDescriptors.InvalidCriticSteps, AttributeArgumentLocation(attr, 0) ?? identifier, steps.ToString(CultureInfo.InvariantCulture), MaxCriticSteps.ToString(CultureInfo.InvariantCulture));
-                        break;
-                    case "ClipWeightsAttribute" when args.Length >= 2 && args[0].Value is string net:
-                    {
-                        var min = args.Length == 3 ? ToDouble(args[1].Value) : -ToDouble(args[1].Value);
-                        var max = args.Length == 3 ? ToDouble(args[2].Value) : ToDouble(args[1].Value);
-                        clipping.Add((net, min, max, AttributeLocation(attr) ?? identifier));
-                        break;
-                    }
-                    case "SeparateForwardPassesAttribute":
-                        separateForwardPasses = true;
-                        break;
+                    criticSteps = steps;
+                    if (steps < 1 || steps > MaxCriticSteps)
+                        Report(DiagnosticDescriptors.InvalidCriticSteps, AttributeArgumentLocation(attr, 0) ?? identifier, steps.ToString(CultureInfo.InvariantCulture), MaxCriticSteps.ToString(CultureInfo.InvariantCulture));
+                }
+                else if (DslSymbols.Is(type, _symbols.ClipWeights) && args.Length >= 2 && args[0].Value is string net)
+                {
+                    var min = args.Length == 3 ? ToDouble(args[1].Value) : -ToDouble(args[1].Value);
+                    var max = args.Length == 3 ? ToDouble(args[2].Value) : ToDouble(args[1].Value);
+                    clipping.Add((net, min, max, AttributeLocation(attr) ?? identifier));
+                }
+                else if (DslSymbols.Is(type, _symbols.SeparateForwardPasses))
+                {
+                    separateForwardPasses = true;
                 }
             }
 
@@ -168,50 +169,46 @@ public sealed partial class GanLossGenerator
                 _ct.ThrowIfCancellationRequested();
                 CheckMemberName(member);
                 if (member is IPropertySymbol { Parameters.Length: 0 } candidate && IsExpr(candidate.Type)
-                    && !candidate.GetAttributes().Any(a => DslAttributeName(a.AttributeClass) is not null))
+                    && !candidate.GetAttributes().Any(_symbols.IsDslAttribute))
                     monitorCandidates.Add(candidate);
                 foreach (var attr in member.GetAttributes())
                 {
                     var args = attr.ConstructorArguments;
-                    switch (DslAttributeName(attr.AttributeClass))
+                    var type = attr.AttributeClass;
+                    if (DslSymbols.Is(type, _symbols.DiscriminatorLoss) && member is IPropertySymbol discriminatorLoss)
+                        lossMembers.Add((discriminatorLoss, true));
+                    else if (DslSymbols.Is(type, _symbols.GeneratorLoss) && member is IPropertySymbol generatorLoss)
+                        lossMembers.Add((generatorLoss, false));
+                    else if (DslSymbols.Is(type, _symbols.Hyper) && member is IFieldSymbol f)
                     {
-                        case "DiscriminatorLossAttribute" when member is IPropertySymbol p:
-                            lossMembers.Add((p, true));
-                            break;
-                        case "GeneratorLossAttribute" when member is IPropertySymbol p:
-                            lossMembers.Add((p, false));
-                            break;
-                        case "HyperAttribute" when member is IFieldSymbol f:
-                            if (!f.IsConst || f.ConstantValue is null || !IsNumeric(f.ConstantValue))
-                            {
-                                Report(DiagnosticDescriptors.HyperNotConstant, LocationOf(f), f.Name);
-                                break;
-                            }
-                            var hyper = new HyperSpec(f.Name, ToDouble(f.ConstantValue), DocSummary(f));
-                            if (double.IsNaN(hyper.Default) || double.IsInfinity(hyper.Default))
-                                Report(DiagnosticDescriptors.ConstantCannotRun, LocationOf(f), "The default of hyperparameter '" + f.Name + "'", Format(hyper.Default), "give it a finite default");
-                            _hypers[f] = hyper;
-                            hyperOrder.Add(hyper);
-                            break;
-                        case "StateAttribute" when member is IPropertySymbol p && args.Length == 2:
+                        if (!f.IsConst || f.ConstantValue is null || !IsNumeric(f.ConstantValue))
                         {
-                            var initial = ToDouble(args[0].Value);
-                            if (double.IsNaN(initial) || double.IsInfinity(initial))
-                                Report(DiagnosticDescriptors.ConstantCannotRun, AttributeArgumentLocation(attr, 0) ?? LocationOf(p), "The initial value of state '" + p.Name + "'", Format(initial), "give it a finite initial value");
-                            if (!EnumInRange<StateUpdateTiming>(attr, 1)) break;
-                            stateMembers.Add((p, initial, (StateUpdateTiming)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture)));
-                            _states[p] = p.Name;
-                            break;
+                            Report(DiagnosticDescriptors.HyperNotConstant, LocationOf(f), f.Name);
+                            continue;
                         }
-                        case "ClassHeadAttribute" when member is IMethodSymbol m:
-                            headDeclarations.Add((m, attr));
-                            break;
-                        case "NetworkAttribute" when member is IMethodSymbol m && args.Length == 2:
-                            if (!EnumInRange<NetworkRole>(attr, 0) | !EnumInRange<NetworkOutput>(attr, 1))
-                                break;
-                            DeclareNetwork(m, (NetworkRole)Convert.ToInt32(args[0].Value ?? 0, CultureInfo.InvariantCulture),
-                                (NetworkOutput)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture), partialNetworks);
-                            break;
+                        var hyper = new HyperSpec(f.Name, ToDouble(f.ConstantValue), DocSummary(f));
+                        if (double.IsNaN(hyper.Default) || double.IsInfinity(hyper.Default))
+                            Report(DiagnosticDescriptors.ConstantCannotRun, LocationOf(f), "The default of hyperparameter '" + f.Name + "'", Format(hyper.Default), "give it a finite default");
+                        _hypers[f] = hyper;
+                        hyperOrder.Add(hyper);
+                    }
+                    else if (DslSymbols.Is(type, _symbols.State) && member is IPropertySymbol p && args.Length == 2)
+                    {
+                        var initial = ToDouble(args[0].Value);
+                        if (double.IsNaN(initial) || double.IsInfinity(initial))
+                            Report(DiagnosticDescriptors.ConstantCannotRun, AttributeArgumentLocation(attr, 0) ?? LocationOf(p), "The initial value of state '" + p.Name + "'", Format(initial), "give it a finite initial value");
+                        if (!EnumInRange<StateUpdateTiming>(attr, 1)) continue;
+                        stateMembers.Add((p, initial, (StateUpdateTiming)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture)));
+                        _states[p] = p.Name;
+                    }
+                    else if (DslSymbols.Is(type, _symbols.ClassHead) && member is IMethodSymbol head)
+                        headDeclarations.Add((head, attr));
+                    else if (DslSymbols.Is(type, _symbols.Network) && member is IMethodSymbol m && args.Length == 2)
+                    {
+                        if (!EnumInRange<NetworkRole>(attr, 0) | !EnumInRange<NetworkOutput>(attr, 1))
+                            continue;
+                        DeclareNetwork(m, (NetworkRole)Convert.ToInt32(args[0].Value ?? 0, CultureInfo.InvariantCulture),
+                            (NetworkOutput)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture), partialNetworks);
                     }
                 }
             }
@@ -393,7 +390,7 @@ public sealed partial class GanLossGenerator
             string? problem = null;
             if (method.Parameters.Length != 1 || !IsExpr(method.Parameters[0].Type) || !IsExpr(method.ReturnType) || !method.IsStatic || method.IsGenericMethod)
                 (problem, where) = ("must be declared 'private static partial Expr " + method.Name + "(Expr v);' (one batch, no labels)", LocationOf(method));
-            else if (HasDslAttribute(method, "NetworkAttribute"))
+            else if (DslSymbols.Has(method, _symbols.Network))
                 (problem, where) = ("is also declared a [Network]: a method is a network or a class head, not both; remove one attribute", LocationOf(method));
             else if (!_networks.TryGetValue(network, out var spec))
                 problem = "names '" + network + "', which is no network of this loss: name a critic, e.g. [ClassHead(\"D\")]" +
@@ -404,7 +401,7 @@ public sealed partial class GanLossGenerator
             {
                 Report(DiagnosticDescriptors.InvalidClassHead, where, method.Name, problem);
                 // A well-formed declaration still gets its other half, so no compiler error piles onto this one.
-                if (method.Parameters.Length == 1 && !HasDslAttribute(method, "NetworkAttribute")) AddPartial(method, partials, headOf: network);
+                if (method.Parameters.Length == 1 && !DslSymbols.Has(method, _symbols.Network)) AddPartial(method, partials, headOf: network);
                 return;
             }
             var owner = _networks[network];
@@ -528,7 +525,7 @@ public sealed partial class GanLossGenerator
                     return new HyperNode(hyper.Name);
                 case IFieldSymbol { IsConst: true, ConstantValue: { } constant } when IsNumeric(constant):
                     return new ConstNode(ToDouble(constant));
-                case IPropertySymbol property when IsVocabulary(property.ContainingType):
+                case IPropertySymbol property when _symbols.IsVocabulary(property.ContainingType):
                     return property.Name switch
                     {
                         "x" => new InputNode(InputKind.Real),
@@ -558,10 +555,10 @@ public sealed partial class GanLossGenerator
             var ordered = OrderArguments(symbol, args, out var extra);
             if (ordered is null) return Unsupported(call, scope);
 
-            if (IsVocabulary(symbol.ContainingType)) return LowerVocabularyCall(symbol.Name, call, ordered, extra, scope);
+            if (_symbols.IsVocabulary(symbol.ContainingType)) return LowerVocabularyCall(symbol.Name, call, ordered, extra, scope);
 
-            if ((_networks.ContainsKey(symbol.Name) && HasDslAttribute(symbol, "NetworkAttribute"))
-                || (_heads.ContainsKey(symbol.Name) && HasDslAttribute(symbol, "ClassHeadAttribute")))
+            if ((_networks.ContainsKey(symbol.Name) && DslSymbols.Has(symbol, _symbols.Network))
+                || (_heads.ContainsKey(symbol.Name) && DslSymbols.Has(symbol, _symbols.ClassHead)))
             {
                 var lowered = new ExprNode[ordered.Length];
                 for (var i = 0; i < ordered.Length; i++)
@@ -748,8 +745,7 @@ public sealed partial class GanLossGenerator
             var target = syntax is InvocationExpressionSyntax inv ? inv.Expression : syntax;
             var name = SimpleName(target);
             if (name is null) return null;
-            var vocabulary = _compilation.GetTypeByMetadataName(DslNamespace + ".Vocabulary");
-            foreach (var type in new[] { scope.MacroType, vocabulary })
+            foreach (var type in new[] { scope.MacroType, _symbols.Vocabulary })
             {
                 if (type is null) continue;
                 foreach (var member in type.GetMembers(name))
@@ -917,29 +913,19 @@ public sealed partial class GanLossGenerator
             }
         }
 
-        private static string? MacroText(ISymbol symbol)
+        private string? MacroText(ISymbol symbol)
         {
             foreach (var attr in symbol.GetAttributes())
-                if (DslAttributeName(attr.AttributeClass) == "MacroAttribute" && attr.ConstructorArguments.Length == 1 && attr.ConstructorArguments[0].Value is string text)
+                if (DslSymbols.Is(attr.AttributeClass, _symbols.Macro) && attr.ConstructorArguments.Length == 1 && attr.ConstructorArguments[0].Value is string text)
                     return text;
             return null;
         }
 
         /// <summary>An Expr-typed (or Loss-typed) property or method that is not part of the vocabulary: inlined if it has a body or [Macro].</summary>
-        private static bool IsMacroCandidate(ISymbol symbol, ITypeSymbol type) =>
-            !IsVocabulary(symbol.ContainingType) && (IsExpr(type) || IsDslType(type, "Loss"));
+        private bool IsMacroCandidate(ISymbol symbol, ITypeSymbol type) =>
+            !_symbols.IsVocabulary(symbol.ContainingType) && (IsExpr(type) || DslSymbols.Is(type, _symbols.Loss));
 
-        private static bool IsExpr(ITypeSymbol? type) => IsDslType(type, "Expr");
-
-        private static bool IsDslType(ITypeSymbol? type, string name) =>
-            type is { Name: var n, ContainingNamespace: { Name: DslNamespace, ContainingNamespace.IsGlobalNamespace: true } } && n == name;
-
-        private static bool IsVocabulary(INamedTypeSymbol? type) => IsDslType(type, "Vocabulary");
-
-        private static string? DslAttributeName(INamedTypeSymbol? type) =>
-            type is { ContainingNamespace: { Name: DslNamespace, ContainingNamespace.IsGlobalNamespace: true } } ? type.Name : null;
-
-        private static bool HasDslAttribute(ISymbol symbol, string name) => symbol.GetAttributes().Any(a => DslAttributeName(a.AttributeClass) == name);
+        private bool IsExpr(ITypeSymbol? type) => _symbols.IsExpr(type);
 
         private static string? SimpleName(ExpressionSyntax syntax) => syntax switch
         {

@@ -37,6 +37,18 @@ public sealed partial class GanLossGenerator
             return null;
         }
 
+        private void CheckOptimizer(AttributeData attribute, string kind, double learningRate, params (string Name, double Value, int Index)[] fractions)
+        {
+            var example = kind == "Adam" ? "[Adam(2e-4, 0.5, 0.999)]" : "[RMSprop(5e-5, 0.99)]";
+            if (!(learningRate > 0) || double.IsInfinity(learningRate))
+                Report(DiagnosticDescriptors.InvalidOptimizer, AttributeArgumentLocation(attribute, 0) ?? LocationOf(_lossClass), "learning rate", kind, Format(learningRate),
+                    "use a positive finite learning rate, e.g. " + example);
+            foreach (var (name, value, index) in fractions)
+                if (!(value >= 0 && value < 1))
+                    Report(DiagnosticDescriptors.InvalidOptimizer, AttributeArgumentLocation(attribute, index) ?? LocationOf(_lossClass), name, kind, Format(value),
+                        "use a value in [0, 1), e.g. " + example);
+        }
+
         /// <summary>
         /// The default optimizer (the one without <c>Network</c>, else the standard one) and the per-network ones, checked
         /// against the networks the loss uses (GAN0046): each names one of them, at most once, and one default at most.

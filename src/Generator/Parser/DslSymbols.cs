@@ -21,8 +21,11 @@ internal sealed class DslSymbols
 
     private DslSymbols(Compilation compilation)
     {
-        INamedTypeSymbol? Type(string name) => compilation.GetTypeByMetadataName("GanDsl." + name);
-        GanLoss = Type("GanLossAttribute");
+        // One search of the whole compilation; the other types are looked up in the assembly that declares [GanLoss]
+        // (GanDsl.Dsl, or the compilation itself when it compiles the DSL), which costs no walk over every reference.
+        GanLoss = compilation.GetTypeByMetadataName("GanDsl.GanLossAttribute");
+        var dsl = GanLoss?.ContainingAssembly;
+        INamedTypeSymbol? Type(string name) => dsl?.GetTypeByMetadataName("GanDsl." + name);
         DiscriminatorLoss = Type("DiscriminatorLossAttribute");
         GeneratorLoss = Type("GeneratorLossAttribute");
         Hyper = Type("HyperAttribute");

@@ -1,10 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Linq;
 using GanDsl.Generator.Diagnostics;
-using GanDsl.Generator.Helpers;
 using GanDsl.Generator.Ir;
 using GanDsl.Generator.Passes;
 using Microsoft.CodeAnalysis;

@@ -23,7 +23,7 @@ internal sealed class DslSymbols
     {
         // One search of the whole compilation; the other types are looked up in the assembly that declares [GanLoss]
         // (GanDsl.Dsl, or the compilation itself when it compiles the DSL), which costs no walk over every reference.
-        GanLoss = compilation.GetTypeByMetadataName("GanDsl.GanLossAttribute");
+        GanLoss = compilation.GetTypeByMetadataName(GanLossGenerator.Names.GanLoss);
         var dsl = GanLoss?.ContainingAssembly;
         INamedTypeSymbol? Type(string name) => dsl?.GetTypeByMetadataName("GanDsl." + name);
         DiscriminatorLoss = Type("DiscriminatorLossAttribute");

@@ -42,6 +42,12 @@ public class ConditionalSampleTests : TempFolderTests
             meta["ClassCount"] = k;
             meta["ClassNames"] = new JsonArray(Enumerable.Range(0, k).Select(i => (JsonNode)$"mode {i}").ToArray());
         }
+        else
+        {
+            // The ring is labelled, so the run recorded its 8 classes: remove them, as in a checkpoint written without them.
+            meta.Remove("ClassCount");
+            meta.Remove("ClassNames");
+        }
     }
 
     private static void Refused(string checkpoint, string fragment, params string[] extra)
@@ -114,10 +120,10 @@ public class ConditionalSampleTests : TempFolderTests
         using var generator = new ClassShade();
         var written = SampleCommand.Write(generator, ImageMeta, 40, 0, (10, null), dir, CPU, "test");
         Assert.Equal(["generated.npy", "generated_labels.npy", "generated.png"], written.Select(p => Path.GetFileName(p)).ToArray());
-        var labels = NpyFile.Read(written[1]).Data;
-        Assert.Equal(Enumerable.Range(0, 40).Select(i => (float)(i % 10)), labels);
+        var labels = NpyFile.ReadLabels(written[1]).Values;
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => (long)(i % 10)), labels);
         var images = NpyFile.Read(written[0]).Data;
-        for (var i = 0; i < 40; i++) Assert.Equal(labels[i] / 10 - 0.5f, images[i * 784 + 300], 6);
+        for (var i = 0; i < 40; i++) Assert.Equal(labels[i] / 10f - 0.5f, images[i * 784 + 300], 6);
         // 4 images of each class: a grid of 4 columns and 10 rows (28 × 28 tiles at 4×, borders of 2, a title band of 30).
         Assert.Equal((2 + 4 * 114, 30 + 2 + 10 * 114), PngSize(written[2]));
     }
@@ -128,7 +134,7 @@ public class ConditionalSampleTests : TempFolderTests
         var dir = TempDir("sample-one-class");
         using var generator = new ClassShade();
         var written = SampleCommand.Write(generator, ImageMeta, 12, 0, (10, 3), dir, CPU, "test");
-        Assert.All(NpyFile.Read(written[1]).Data, l => Assert.Equal(3f, l));
+        Assert.All(NpyFile.ReadLabels(written[1]).Values, l => Assert.Equal(3L, l));
         Assert.All(NpyFile.Read(written[0]).Data, v => Assert.Equal(-0.2f, v, 6));
         Assert.Equal((2 + 4 * 114, 30 + 2 + 3 * 114), PngSize(written[2]));   // the plain grid: ⌈√12⌉ = 4 columns, 3 rows
     }

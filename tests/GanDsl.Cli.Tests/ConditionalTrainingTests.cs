@@ -137,7 +137,7 @@ public class ConditionalTrainingTests : TempFolderTests
         var o = CliRunner.Train(TempDir("cli"), "--loss", "test-conditional", "--data", x, "--steps", "1");
         Assert.Equal(2, o.ExitCode);
         Assert.Contains("the data 'x.npy' has none", o.Stderr);
-        Assert.Contains("--labels y.npy", o.Stderr);   // the option named as the command line spells it
+        Assert.Contains("with --labels", o.Stderr);   // the option named as the command line spells it
     }
 
     /// <summary>Stopping a labelled run (.npy data, --labels, uniform yz) after 6 steps and resuming to 12 equals 12 steps at once.</summary>

@@ -158,7 +158,7 @@ public class ConditionalEvaluationTests(ITestOutputHelper output) : IDisposable
         NpyFile.Write(labels, Enumerable.Repeat(0.5f, 200).ToArray(), [200]);
         (code, _, err) = Gan("eval", "--samples", samples, "--labels", labels);
         Assert.Equal(ExitCodes.BadInput, code);
-        Assert.Contains("not a class index", err);
+        Assert.Contains("not a whole number: labels are class indices", err);
         NpyFile.Write(labels, new float[199], [199]);
         (code, _, err) = Gan("eval", "--samples", samples, "--labels", labels);
         Assert.Equal(ExitCodes.BadInput, code);

@@ -57,13 +57,19 @@ public sealed class ConditionalNetworkTests : IDisposable
         Assert.Equal([4L, 1 + 2 * K], Call(dBoth, x, labels).shape);
         Assert.Equal([4L, K], Call(c, x, null).shape);
 
-        // The label is an input: another label changes the output, and the embedding gets a gradient.
+        // The label is an input: another label changes the output, and the embedding gets a gradient. G embeds its label
+        // (K × 16, concatenated with z); the critic projects: a K × 512 class embedding against its 512 trunk features.
         var other = (labels + 1).remainder(K);
         Assert.False(Call(d, x, labels).allclose(Call(d, x, other)));
-        Call(d, x, labels).sum().backward();
-        var embedding = d.named_parameters().Single(p => p.name.Contains("embed")).parameter;
-        Assert.Equal([(long)K, MlpFamily.LabelEmbeddingSize], embedding.shape);
-        Assert.True(embedding.grad is { } grad && grad.abs().sum().item<float>() > 0);
+        Assert.False(Call(g, x.new_zeros(4, MlpFamily.NoiseDimension), labels).allclose(Call(g, x.new_zeros(4, MlpFamily.NoiseDimension), other)));
+        foreach (var (network, width) in new[] { (g, (long)MlpFamily.LabelEmbeddingSize), (d, 512L) })
+        {
+            var output = network == g ? Call(g, torch.randn(4, MlpFamily.NoiseDimension), labels) : Call(d, x, labels);
+            output.sum().backward();
+            var embedding = network.named_parameters().Single(p => p.name.Contains("embed")).parameter;
+            Assert.Equal([(long)K, width], embedding.shape);
+            Assert.True(embedding.grad is { } grad && grad.abs().sum().item<float>() > 0);
+        }
     }
 
     [Fact]

@@ -62,6 +62,8 @@ public sealed class PackageTests(PackageFixture fixture) : IClassFixture<Package
         var (code, text) = fixture.Dotnet(fixture.Root, Path.Combine(bin, "Consumer.dll"), output);
         Assert.True(code == 0, text);
         Assert.Contains("trained hinge-small-r1", text);
+        Assert.Contains("trained my-cgan-hinge with labels: True", text);
+        Assert.True(File.Exists(Path.Combine(output + "-conditional", "samples_labels.npy")), text);
         Assert.Contains("zoo: wgan-gp", text);
         foreach (var file in new[] { "checkpoint.bin", "metrics.csv", "samples.npy" })
             Assert.True(new FileInfo(Path.Combine(output, file)) is { Exists: true, Length: > 0 }, $"{file} missing in {output}:\n{text}");
@@ -160,6 +162,15 @@ public sealed class PackageTests(PackageFixture fixture) : IClassFixture<Package
         (code, text) = PackageFixture.Run(Path.Combine(tools, "gan"), ["train", "--loss", "wgan-gp", "--data", "ring", "--steps", "2", "--out", output], fixture.Root, fixture.Environment);
         Assert.True(code == 0, text);
         Assert.True(File.Exists(Path.Combine(output, "checkpoint.bin")), text);
+
+        // The installed tool trains a user's conditional loss from the user's own assembly (issue 16).
+        fixture.AssertBuilt("Consumer");
+        var conditional = Path.Combine(fixture.Root, "tool-run-conditional");
+        (code, text) = PackageFixture.Run(Path.Combine(tools, "gan"),
+            ["train", "--assembly", Path.Combine(fixture.OutputFolder("Consumer"), "Consumer.dll"), "--loss", "my-cgan-hinge", "--data", "ring", "--steps", "2",
+             "--out", conditional], fixture.Root, fixture.Environment);
+        Assert.True(code == 0, text);
+        Assert.True(File.Exists(Path.Combine(conditional, "samples_labels.npy")), text);
     }
 
     [Fact]

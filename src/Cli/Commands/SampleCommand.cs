@@ -156,8 +156,8 @@ public static class SampleCommand
         if (meta.SampleShape is [2] && Datasets.Names.Contains(meta.Data))
             real = Datasets.Create(meta.Data).CreateSampler(2000, 12345).Next().Data;
         var png = Path.Combine(outDir, "generated.png");
-        // A conditional generator's picture: one row per class for images, points coloured by class in 2-D.
-        var drew = Sampling.SavePicture(png, data, shape, real, title, labels: labels);
+        // A conditional generator's picture without --class: one row per class for images, points coloured by class in 2-D.
+        var drew = Sampling.SavePicture(png, data, shape, real, title, labels: classes is (_, null) ? labels : null);
         if (drew) written.Add(png);
         return written;
     }

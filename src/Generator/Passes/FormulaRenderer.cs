@@ -50,7 +50,8 @@ internal static class FormulaRenderer
             Section(sb, "Generator", "minimised over " + Join(spec.Networks.Where(n => n.Role == NetworkRole.Generator).Select(n => Network(n.Name))),
                 [(Subscripted("L", "G"), Expression(spec.Generator.Expression))]);
 
-            foreach (var timing in new[] { StateUpdateTiming.AfterCriticStep, StateUpdateTiming.AfterGeneratorStep, StateUpdateTiming.EndOfEpoch })
+            // Every timing of the DSL's enum (src/Dsl/Enums.cs, linked), in its declaration order.
+            foreach (StateUpdateTiming timing in Enum.GetValues(typeof(StateUpdateTiming)))
             {
                 var states = spec.States.Where(s => s.Timing == timing).ToList();
                 if (states.Count == 0) continue;
@@ -209,7 +210,8 @@ internal static class FormulaRenderer
                     return Function(latex ? @"\mathrm{MMD}^2" : "MMD²", Arg(0) + ", " + Arg(1) + widths);
                 case Op.BceWithLogitsMean: return Function(Operator("BCE"), Arg(0) + ", " + Arg(1));
                 case Op.CrossEntropy: return Function(Operator("CE"), Arg(0) + ", " + Arg(1));
-                case Op.CrossEntropyMean: return latex ? @"\mathbb{E}\left[" + Function(Operator("CE"), Arg(0) + ", " + Arg(1)) + @"ight]" : "𝔼[" + Function(Operator("CE"), Arg(0) + ", " + Arg(1)) + "]";
+                case Op.CrossEntropyMean: return latex ? @"\mathbb{E}\left[" + Function(Operator("CE"), Arg(0) + ", " + Arg(1)) + @"
+ight]" : "𝔼[" + Function(Operator("CE"), Arg(0) + ", " + Arg(1)) + "]";
                 case Op.MseMean:
                     return latex ? @"\mathbb{E}\left[" + Power(Paren(Arg(0, 1) + " - " + Arg(1, 2)), "2") + @"\right]" : "𝔼[" + Power(Paren(Arg(0, 1) + " − " + Arg(1, 2)), "2") + "]";
                 default: return Function(Operator(Operations.Of(call.Op).Printed), string.Join(", ", a.Select(x => Write(x, 0))));

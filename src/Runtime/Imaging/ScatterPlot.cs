@@ -88,6 +88,9 @@ public static class ScatterPlot
         return new PlotFrame(x with { Max = x.Min + width }, y with { Max = y.Min + width });
     }
 
+    /// <summary>Opacity of a class's generated points, drawn over the real ones: a class of several thousand points still shows its spread.</summary>
+    private const double ClassOpacity = 0.6;
+
     /// <summary>
     /// Renders the plot, <see cref="ScatterPlotOptions.Size"/> high, its plot area square (equal units on both axes),
     /// and <see cref="LegendWidth"/> wider than high for the legend.
@@ -109,6 +112,10 @@ public static class ScatterPlot
         int outside;
         if (options.GeneratedLabels is { } labels)
         {
+            // Coloured by class: the real points go underneath and translucent, or they would hide the classes' colours at
+            // the modes where a conditional generator puts them.
+            var realBelow = plot.Add.Markers(rx, ry, MarkerShape.FilledCircle, options.RealPointSize, options.RealColour.WithOpacity(options.GeneratedOpacity));
+            realBelow.LegendText = $"real ({(real.Length / 2).ToString(CultureInfo.InvariantCulture)})";
             if (labels.Count != generated.Length / 2)
                 throw new ArgumentException($"{labels.Count} labels for {generated.Length / 2} generated points; give one per point.", nameof(options));
             outside = 0;
@@ -124,7 +131,7 @@ public static class ScatterPlot
                 // The palette after its blue, which the real points wear: class 0 keeps the generated points' orange.
                 var others = Charts.Palette.Count - 1;
                 var colour = Charts.Palette[1 + (int)(((label % others) + others) % others)];
-                var markers = plot.Add.Markers(cx, cy, MarkerShape.FilledCircle, options.PointSize, colour.WithOpacity(options.GeneratedOpacity));
+                var markers = plot.Add.Markers(cx, cy, MarkerShape.FilledCircle, options.PointSize, colour.WithOpacity(ClassOpacity));
                 // One legend line per class while they fit beside the plot; beyond, one line for all.
                 markers.LegendText = classes.Length <= MaxClassLegend ? $"class {label.ToString(CultureInfo.InvariantCulture)} " +
                     $"({(buffer.Count / 2).ToString(CultureInfo.InvariantCulture)})"
@@ -138,8 +145,11 @@ public static class ScatterPlot
                 options.GeneratedColour.WithOpacity(options.GeneratedOpacity));
             generatedMarkers.LegendText = $"generated ({(generated.Length / 2).ToString(CultureInfo.InvariantCulture)})";
         }
-        var realMarkers = plot.Add.Markers(rx, ry, MarkerShape.FilledCircle, options.RealPointSize, options.RealColour);
-        realMarkers.LegendText = $"real ({(real.Length / 2).ToString(CultureInfo.InvariantCulture)})";
+        if (options.GeneratedLabels is null)
+        {
+            var realMarkers = plot.Add.Markers(rx, ry, MarkerShape.FilledCircle, options.RealPointSize, options.RealColour);
+            realMarkers.LegendText = $"real ({(real.Length / 2).ToString(CultureInfo.InvariantCulture)})";
+        }
         plot.Axes.SetLimits(frame.X.Min, frame.X.Max, frame.Y.Min, frame.Y.Max);
         plot.XLabel("x");
         plot.YLabel("y");

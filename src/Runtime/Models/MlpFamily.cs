@@ -69,7 +69,8 @@ public sealed class MlpFamily : IModelFamily
 
     /// <summary>
     /// Conditional networks (<see cref="IModelFamily.Build(NetworkInfo, IReadOnlyList{long}, int)"/>) for data with K
-    /// classes: a network that takes labels embeds them (nn.Embedding(K, <see cref="LabelEmbeddingSize"/>)) and
+    /// classes: a score critic that takes labels is a projection discriminator (Miyato &amp; Koyama 2018) on the score
+    /// trunk; any other network that takes labels embeds them (nn.Embedding(K, <see cref="LabelEmbeddingSize"/>)) and
     /// concatenates the embedding with its input (Mirza &amp; Osindero 2014), its first layer
     /// <see cref="LabelEmbeddingSize"/> wider; class heads (AC-GAN, Odena et al. 2017) widen the last layer by H·K
     /// (a score D outputs 1 + H·K); a class-logits critic is the score trunk ending in Linear(512,K). Networks that need
@@ -95,11 +96,22 @@ public sealed class MlpFamily : IModelFamily
                 nn.Linear(CodeSize, Hidden), nn.ReLU(), nn.Linear(Hidden, Hidden), nn.ReLU(), nn.Linear(Hidden, d)),
             _ => throw ModelFactory.Unsupported(this, network),
         };
+        // A label-taking score critic is a projection discriminator (Miyato & Koyama 2018): on the ring it matched labels to
+        // modes far better than the concatenated embedding (seed 0, 2,000 steps, projection-hinge: 87% vs 65% of samples
+        // at their label's mode; docs/conditional-networks.md).
+        if (network is { TakesLabels: true, Role: NetworkRole.Critic, Output: NetworkOutput.Score })
+            return new ProjectionCritic(Features(d), Hidden, 1 + heads, classCount);
         return network.TakesLabels ? new LabelConcat(classCount, LabelEmbeddingSize, body) : body;
     }
 
     /// <summary>Width of a label's embedding in a conditional network.</summary>
     public const int LabelEmbeddingSize = 16;
+
+    /// <summary>The score trunk without its last layer, Linear(in,512)-ReLU-Linear(512,512)-ReLU-Linear(512,512)-ReLU: φ of a projection critic.</summary>
+    private static nn.Module<Tensor, Tensor> Features(long inputs) => nn.Sequential(
+        nn.Linear(inputs, Hidden), nn.ReLU(),
+        nn.Linear(Hidden, Hidden), nn.ReLU(),
+        nn.Linear(Hidden, Hidden), nn.ReLU());
 
     /// <summary>Linear(in,512)-ReLU-Linear(512,512)-ReLU-Linear(512,512)-ReLU-Linear(512,out).</summary>
     private static nn.Module<Tensor, Tensor> Trunk(long inputs, long outputs) => nn.Sequential(

@@ -35,9 +35,9 @@ public sealed partial class Trainer
             {
                 SwissRoll2D => "The swissroll has no classes: train it on ring or grid (labelled with their modes) or fashion-mnist (its classes).",
                 _ when Path.GetExtension(dataset.Name).Equals(".npy", StringComparison.OrdinalIgnoreCase) =>
-                    "Give one class index per sample in a .npy file with TrainOptions.Labels (e.g. --labels y.npy), or in C# UserData.FromTensor(x, y).",
+                    "Give one class index per sample in a .npy file with TrainOptions.Labels, or in C# UserData.FromTensor(x, y).",
                 _ => "Use labelled data: ring, grid or fashion-mnist; UserData.FromTensor(x, y) or UserData.FromDataset(..., labelKey: \"label\") for " +
-                    "your own; or a .npy file with TrainOptions.Labels (--labels y.npy).",
+                    "your own; or a .npy file of class indices with TrainOptions.Labels.",
             };
             throw new TrainingSetupException($"Loss '{info.Name}' uses class labels (y, yz or a network called with labels), but the data " +
                 $"'{dataset.Name}' has none. {how}");

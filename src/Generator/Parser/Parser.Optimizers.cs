@@ -18,27 +18,35 @@ public sealed partial class GanLossGenerator
         private sealed record DeclaredOptimizer(OptimizerSpec Spec, string? Network, string Attribute, AttributeData Data);
 
         /// <summary>Reads and checks the settings of an <c>[Adam]</c> or <c>[RMSprop]</c> attribute (GAN0044); null when it is not one.</summary>
-        private DeclaredOptimizer? ReadOptimizer(AttributeData attr, string? attributeName)
+        private DeclaredOptimizer? ReadOptimizer(AttributeData attr)
         {
             var args = attr.ConstructorArguments;
             var network = attr.NamedArguments.FirstOrDefault(a => a.Key == "Network").Value.Value as string;
-            switch (attributeName)
+            if (DslSymbols.Is(attr.AttributeClass, _symbols.Adam) && args.Length == 3)
             {
-                case "AdamAttribute" when args.Length == 3:
-                {
-                    var spec = new OptimizerSpec("adam", ToDouble(args[0].Value), ToDouble(args[1].Value), ToDouble(args[2].Value), 0.99);
-                    CheckOptimizer(attr, "Adam", spec.LearningRate, ("beta1", spec.Beta1, 1), ("beta2", spec.Beta2, 2));
-                    return new DeclaredOptimizer(spec, network, "Adam", attr);
-                }
-                case "RMSpropAttribute" when args.Length == 2:
-                {
-                    var spec = new OptimizerSpec("rmsprop", ToDouble(args[0].Value), 0.9, 0.999, ToDouble(args[1].Value));
-                    CheckOptimizer(attr, "RMSprop", spec.LearningRate, ("alpha", spec.Alpha, 1));
-                    return new DeclaredOptimizer(spec, network, "RMSprop", attr);
-                }
-                default:
-                    return null;
+                var spec = new OptimizerSpec("adam", ToDouble(args[0].Value), ToDouble(args[1].Value), ToDouble(args[2].Value), 0.99);
+                CheckOptimizer(attr, "Adam", spec.LearningRate, ("beta1", spec.Beta1, 1), ("beta2", spec.Beta2, 2));
+                return new DeclaredOptimizer(spec, network, "Adam", attr);
             }
+            if (DslSymbols.Is(attr.AttributeClass, _symbols.RMSprop) && args.Length == 2)
+            {
+                var spec = new OptimizerSpec("rmsprop", ToDouble(args[0].Value), 0.9, 0.999, ToDouble(args[1].Value));
+                CheckOptimizer(attr, "RMSprop", spec.LearningRate, ("alpha", spec.Alpha, 1));
+                return new DeclaredOptimizer(spec, network, "RMSprop", attr);
+            }
+            return null;
+        }
+
+        private void CheckOptimizer(AttributeData attribute, string kind, double learningRate, params (string Name, double Value, int Index)[] fractions)
+        {
+            var example = kind == "Adam" ? "[Adam(2e-4, 0.5, 0.999)]" : "[RMSprop(5e-5, 0.99)]";
+            if (!(learningRate > 0) || double.IsInfinity(learningRate))
+                Report(DiagnosticDescriptors.InvalidOptimizer, AttributeArgumentLocation(attribute, 0) ?? LocationOf(_lossClass), "learning rate", kind, Format(learningRate),
+                    "use a positive finite learning rate, e.g. " + example);
+            foreach (var (name, value, index) in fractions)
+                if (!(value >= 0 && value < 1))
+                    Report(DiagnosticDescriptors.InvalidOptimizer, AttributeArgumentLocation(attribute, index) ?? LocationOf(_lossClass), name, kind, Format(value),
+                        "use a value in [0, 1), e.g. " + example);
         }
 
         /// <summary>

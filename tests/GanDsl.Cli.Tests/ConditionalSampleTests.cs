@@ -138,4 +138,30 @@ public class ConditionalSampleTests : TempFolderTests
         Assert.All(NpyFile.Read(written[0]).Data, v => Assert.Equal(-0.2f, v, 6));
         Assert.Equal((2 + 4 * 114, 30 + 2 + 3 * 114), PngSize(written[2]));   // the plain grid: ⌈√12⌉ = 4 columns, 3 rows
     }
+
+    /// <summary>
+    /// A conditional run's checkpoint records what its networks are (labels, class heads, the classes), so sampling and
+    /// export rebuild them as trained: AC-GAN's D with its class head (1 + 8 outputs), the label-taking G of both and projection hinge's D.
+    /// </summary>
+    [Theory]
+    [InlineData("acgan")]
+    [InlineData("projection-hinge")]
+    public void A_conditional_run_samples_by_class_and_exports(string loss)
+    {
+        var dir = TempDir("conditional-export-" + loss);
+        var o = Train(dir, ["--loss", loss, "--data", "ring", "--steps", "2", "--batch", "32", "--samples", "16", "--sample-every", "0"]);
+        Assert.True(o.ExitCode == 0, o.Stderr);
+        var meta = CheckpointFile.Load(Path.Combine(dir, CheckpointFile.FileName)).Metadata;
+        Assert.Equal(8, meta.ClassCount);
+        Assert.Equal(loss == "acgan" ? 1 : 0, meta.Networks.Single(n => n.Name == "D").ClassHeads);
+
+        var exported = Path.Combine(dir, "export");
+        var e = Run(["export", "--checkpoint", Path.Combine(dir, CheckpointFile.FileName), "--out", exported]);
+        Assert.True(e.ExitCode == 0, e.Stderr);
+        Assert.True(File.Exists(Path.Combine(exported, "D.pt")) && File.Exists(Path.Combine(exported, "G.pt")));
+
+        var s = Run(["sample", "--checkpoint", Path.Combine(dir, CheckpointFile.FileName), "--count", "16", "--class", "3", "--out", Path.Combine(dir, "by-class")]);
+        Assert.True(s.ExitCode == 0, s.Stderr);
+        Assert.All(NpyFile.ReadLabels(Path.Combine(dir, "by-class", "generated_labels.npy")).Values, l => Assert.Equal(3L, l));
+    }
 }

@@ -67,8 +67,7 @@ public static class SampleCommand
         catch (UsageException e) { throw new UsageException($"Checkpoint '{checkpoint.Path}': {e.Message}"); }
 
         var useEma = meta.EmaDecay is not null && !noEma;
-        using TorchSharp.torch.nn.Module generator = family.Build(new NetworkInfo(network.Name, network.Role, network.Output, network.TakesLabels),
-            meta.SampleShape, classCount ?? 0);
+        using TorchSharp.torch.nn.Module generator = family.Build(network.ToNetworkInfo(), meta.SampleShape, classCount ?? 0);
         if (network.TakesLabels && generator is not TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>)
             throw new UsageException($"Checkpoint '{checkpoint.Path}': its generator '{network.Name}' takes class labels, but model family " +
                 $"'{meta.Model}' built a {generator.GetType().Name}, which takes none; " +

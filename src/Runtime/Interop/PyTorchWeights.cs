@@ -138,7 +138,8 @@ public static class PyTorchWeights
         var written = new List<ExportedNetwork>();
         foreach (var network in meta.Networks)
         {
-            using var module = family.Build(new NetworkInfo(network.Name, network.Role, network.Output), meta.SampleShape);
+            // A conditional network (labels, class heads) is built as the run built it, for the classes the run had.
+            using var module = family.Build(network.ToNetworkInfo(), meta.SampleShape, meta.ClassCount ?? 0);
             var useEma = ema && meta.EmaDecay is not null && network.Name == meta.SampleNetwork;
             checkpoint.LoadInto(module, $"{(useEma ? "ema" : "net")}.{network.Name}.");
             var path = System.IO.Path.Combine(System.IO.Path.GetFullPath(outputDirectory), network.Name + Extension(format));

@@ -10,6 +10,13 @@ public sealed record CheckpointNetwork(string Name, NetworkRole Role, NetworkOut
     /// <summary>Whether the loss calls it with class labels (<see cref="NetworkInfo.TakesLabels"/>); false in checkpoints written before labels
     /// existed.</summary>
     public bool TakesLabels { get; init; }
+
+    /// <summary>The class-logit heads the loss reads from it (<see cref="NetworkInfo.ClassHeads"/>; AC-GAN's D has 1); 0 in
+    /// checkpoints written before heads existed.</summary>
+    public int ClassHeads { get; init; }
+
+    /// <summary>The loss's declaration of this network, as a model family builds it.</summary>
+    public NetworkInfo ToNetworkInfo() => new(Name, Role, Output, TakesLabels, ClassHeads);
 }
 
 /// <summary>

@@ -54,7 +54,7 @@ public sealed partial class Trainer
         Hyperparameters = new Dictionary<string, double>(_loss.Hyper.Snapshot()),
         State = new Dictionary<string, double>(_loss.State.Snapshot()),
         Networks = _loss.Info.Networks.Select(n =>
-            new CheckpointNetwork(n.Name, n.Role, n.Output, OptimizerKind(n.Name)) { TakesLabels = n.TakesLabels }).ToList(),
+            new CheckpointNetwork(n.Name, n.Role, n.Output, OptimizerKind(n.Name)) { TakesLabels = n.TakesLabels, ClassHeads = n.ClassHeads }).ToList(),
         ClassCount = (_dataset as GanDsl.Data.ILabelledDataset)?.ClassCount,
         ClassNames = (_dataset as GanDsl.Data.ILabelledDataset)?.ClassNames.ToList(),
     };

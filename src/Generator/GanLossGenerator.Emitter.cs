@@ -432,31 +432,31 @@ public sealed partial class GanLossGenerator
                             : Operations.Fill(RuntimeText.ClassHead, new[] { Text(head.Output) }, ("index", head.Index.ToString(CultureInfo.InvariantCulture)));
                         break;
                     case NetworkValue network:
-                    {
-                        var call = network.Labels is { } labels
-                            ? Operations.Fill(RuntimeText.ConditionalNetworkCall, new[] { Text(network.Argument), Text(labels) }, ("net", NetworkLocal(network.Network)))
-                            : Operations.Fill(RuntimeText.NetworkCall, new[] { Text(network.Argument) }, ("net", NetworkLocal(network.Network)));
-                        expression = Output(network, call);
-                        if (network.ClassHeads > 0) note = WholeOutput(network);
-                        if (network.OwnPass is { } why) note = note is null ? "its own forward pass: " + why : note + "; its own forward pass: " + why;
-                        if (network.NoGrad)
                         {
-                            _w.WriteLine("// " + name + " = " + Printer.Print(value.Node) + " (" + network.Network + " is not trained in this step: its output is a constant"
-                                + (note is null ? ")" : "; " + note + ")"));
-                            _w.WriteLine(RuntimeText.Tensor + " " + name + ";");
-                            _w.WriteLine($"using ({RuntimeText.NoGrad}) {name} = {expression};");
-                            if (value.GradLeaf) _w.WriteLine(name + " = " + Operations.Fill(RuntimeText.RequireGrad, new[] { name }) + ";");
-                            return;
+                            var call = network.Labels is { } labels
+                                ? Operations.Fill(RuntimeText.ConditionalNetworkCall, new[] { Text(network.Argument), Text(labels) }, ("net", NetworkLocal(network.Network)))
+                                : Operations.Fill(RuntimeText.NetworkCall, new[] { Text(network.Argument) }, ("net", NetworkLocal(network.Network)));
+                            expression = Output(network, call);
+                            if (network.ClassHeads > 0) note = WholeOutput(network);
+                            if (network.OwnPass is { } why) note = note is null ? "its own forward pass: " + why : note + "; its own forward pass: " + why;
+                            if (network.NoGrad)
+                            {
+                                _w.WriteLine("// " + name + " = " + Printer.Print(value.Node) + " (" + network.Network + " is not trained in this step: its output is a constant"
+                                    + (note is null ? ")" : "; " + note + ")"));
+                                _w.WriteLine(RuntimeText.Tensor + " " + name + ";");
+                                _w.WriteLine($"using ({RuntimeText.NoGrad}) {name} = {expression};");
+                                if (value.GradLeaf) _w.WriteLine(name + " = " + Operations.Fill(RuntimeText.RequireGrad, new[] { name }) + ";");
+                                return;
+                            }
+                            break;
                         }
-                        break;
-                    }
                     case OperationValue operation:
-                    {
-                        var template = Operations.Of(operation.Op).Forms[operation.Form].Call;
-                        expression = Operations.Fill(template, operation.Operands.Select(Text).ToArray(),
-                            ("loss", Literal(_spec.LossName)), ("text", Literal(Printer.Print(value.Node))));
-                        break;
-                    }
+                        {
+                            var template = Operations.Of(operation.Op).Forms[operation.Form].Call;
+                            expression = Operations.Fill(template, operation.Operands.Select(Text).ToArray(),
+                                ("loss", Literal(_spec.LossName)), ("text", Literal(Printer.Print(value.Node))));
+                            break;
+                        }
                     default:
                         throw new InvalidOperationException("Cannot write " + value.GetType().Name);
                 }

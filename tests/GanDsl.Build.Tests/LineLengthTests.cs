@@ -5,8 +5,8 @@ public sealed class LineLengthTests
 {
     private const int MaxLineLength = 160;
 
-    // src/Generator still has lines over the limit and is being refactored; it is checked once that refactor has merged
-    // (remove this exclusion then, after wrapping its long lines).
+    // src/Generator (its refactor has merged; formatting is enforced there) still has 115 lines over the limit, wrapped in
+    // a change of its own: until then it is left out of this check.
     private static readonly string[] s_excluded = ["src/Generator/"];
 
     [Fact]

@@ -256,14 +256,17 @@ internal static class Operations
         static TensorForm T(string operands, string call) => new(operands, call);
         static Operation Infix(Op op, string symbol, int precedence, Func<double, double, double> fold, RangeRule range) =>
             new(op, null, 2, ShapeRule.Broadcast, op.ToString(), new[] { T("??", "$0 " + symbol + " $1") },
-                v => fold(v[0], v[1]), "$0 " + symbol + " $1", symbol, precedence) { OperandsAgree = true, Range = range };
+                v => fold(v[0], v[1]), "$0 " + symbol + " $1", symbol, precedence)
+            { OperandsAgree = true, Range = range };
         static Operation Unary(Op op, string tensorCall, Func<double, double>? fold, string? hostCall, string gradient = "G*") =>
             new(op, op.ToString(), 1, ShapeRule.First, op.ToString(), new[] { T("T", tensorCall) },
-                fold is null ? null : v => fold(v[0]), hostCall) { Gradient = gradient };
+                fold is null ? null : v => fold(v[0]), hostCall)
+            { Gradient = gradient };
         // A reduction keeps an unbounded critic output unbounded (the mean of a score is as unbounded as the score), unless it is a norm.
         static Operation Reduction(Op op, ShapeRule shape, string tensorCall, bool host, string gradient = "G*", RangeRule range = RangeRule.KeepsFirst) =>
             new(op, op.ToString(), 1, shape, op.ToString(), new[] { T("T", tensorCall) },
-                host ? v => v[0] : null, host ? "$0" : null) { Range = range, Gradient = gradient };
+                host ? v => v[0] : null, host ? "$0" : null)
+            { Range = range, Gradient = gradient };
 
         var ops = new List<Operation>
         {

@@ -101,15 +101,15 @@ public sealed partial class GanLossGenerator
             {
                 case ConstNode c: return c.Value;
                 case CallNode call when Operations.Of(call.Op).Fold is { } fold:
-                {
-                    var values = new double[call.Args.Count];
-                    for (var i = 0; i < values.Length; i++)
                     {
-                        if (ConstValue(call.Args[i]) is not { } v) return null;
-                        values[i] = v;
+                        var values = new double[call.Args.Count];
+                        for (var i = 0; i < values.Length; i++)
+                        {
+                            if (ConstValue(call.Args[i]) is not { } v) return null;
+                            values[i] = v;
+                        }
+                        return fold(values);
                     }
-                    return fold(values);
-                }
                 default: return null;
             }
         }

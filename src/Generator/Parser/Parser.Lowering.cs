@@ -700,27 +700,33 @@ public sealed partial class GanLossGenerator
                 case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryPlusExpression):
                     return MetadataConstant(u.Operand, depth + 1);
                 case BinaryExpressionSyntax b:
-                {
-                    var (l, r) = (MetadataConstant(b.Left, depth + 1), MetadataConstant(b.Right, depth + 1));
-                    if (l is null || r is null) return null;
-                    if (l is double || r is double)
                     {
-                        double x = ToDouble(l), y = ToDouble(r);
-                        return b.Kind() switch
+                        var (l, r) = (MetadataConstant(b.Left, depth + 1), MetadataConstant(b.Right, depth + 1));
+                        if (l is null || r is null) return null;
+                        if (l is double || r is double)
                         {
-                            SyntaxKind.AddExpression => x + y, SyntaxKind.SubtractExpression => x - y,
-                            SyntaxKind.MultiplyExpression => x * y, SyntaxKind.DivideExpression => x / y, _ => null,
+                            double x = ToDouble(l), y = ToDouble(r);
+                            return b.Kind() switch
+                            {
+                                SyntaxKind.AddExpression => x + y,
+                                SyntaxKind.SubtractExpression => x - y,
+                                SyntaxKind.MultiplyExpression => x * y,
+                                SyntaxKind.DivideExpression => x / y,
+                                _ => null,
+                            };
+                        }
+                        long a = Convert.ToInt64(l, CultureInfo.InvariantCulture), c = Convert.ToInt64(r, CultureInfo.InvariantCulture);
+                        if (b.IsKind(SyntaxKind.DivideExpression) && c == 0) return null;
+                        long? result = b.Kind() switch
+                        {
+                            SyntaxKind.AddExpression => a + c,
+                            SyntaxKind.SubtractExpression => a - c,
+                            SyntaxKind.MultiplyExpression => a * c,
+                            SyntaxKind.DivideExpression => a / c,
+                            _ => null,
                         };
+                        return result is null ? null : l is long || r is long ? result.Value : (object)(int)result.Value;
                     }
-                    long a = Convert.ToInt64(l, CultureInfo.InvariantCulture), c = Convert.ToInt64(r, CultureInfo.InvariantCulture);
-                    if (b.IsKind(SyntaxKind.DivideExpression) && c == 0) return null;
-                    long? result = b.Kind() switch
-                    {
-                        SyntaxKind.AddExpression => a + c, SyntaxKind.SubtractExpression => a - c,
-                        SyntaxKind.MultiplyExpression => a * c, SyntaxKind.DivideExpression => a / c, _ => null,
-                    };
-                    return result is null ? null : l is long || r is long ? result.Value : (object)(int)result.Value;
-                }
                 default:
                     return null;
             }

@@ -135,7 +135,8 @@ public sealed partial class GanLossGenerator
             var spec = new LossClassSpec(ns, declared.TypeName, declared.LossName, DocSummary(_lossClass) ?? "",
                 lowered.Discriminator, lowered.Generator, declared.Hypers.ToEquatableArray(), lowered.States.ToEquatableArray(), networks,
                 declared.PartialNetworks.ToEquatableArray(), declared.CriticSteps, clips.ToEquatableArray(), optimizer, lowered.Monitors.ToEquatableArray(),
-                declared.SeparateForwardPasses, _warnings.ToEquatableArray()) { ClassHeads = classHeads, UsesLabels = usesLabels, NetworkOptimizers = networkOptimizers };
+                declared.SeparateForwardPasses, _warnings.ToEquatableArray())
+            { ClassHeads = classHeads, UsesLabels = usesLabels, NetworkOptimizers = networkOptimizers };
             return new ParseResult(spec, diagnostics, declared.Registration);
         }
 

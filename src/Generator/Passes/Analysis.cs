@@ -88,33 +88,33 @@ internal sealed class Analysis
             case InputNode input:
                 return new Facts(Shape.Samples, false, s_none, input.Kind == InputKind.Real ? Space.Data : Space.Noise);
             case HeadNode head:
-            {
-                var output = _memo[head.Output];
-                return new Facts(head.Index < 0 ? Shape.PerSample : Shape.ClassLogits, false, output.Networks, Space.None, output.Height + 1);
-            }
-            case NamedNode named:
-            {
-                var body = _memo[named.Body];
-                return body with { Height = body.Height + 1 };
-            }
-            case ApplyNode apply:
-            {
-                var arg = _memo[apply.Argument];
-                var network = Network(apply.Network);
-                var output = network?.Output ?? NetworkOutput.Score;
-                var shape = output switch
                 {
-                    // The raw output of a network with class heads, [B, 1 + H·K]: read only through HeadNodes.
-                    NetworkOutput.Score when network?.ClassHeads > 0 => Shape.Features,
-                    NetworkOutput.Score => Shape.PerSample,
-                    NetworkOutput.ClassLogits => Shape.ClassLogits,
-                    NetworkOutput.Features => Shape.Features,
-                    NetworkOutput.Reconstruction => arg.Shape == Shape.Scalar ? Shape.Samples : arg.Shape,
-                    _ => Shape.Samples,
-                };
-                var space = output is NetworkOutput.Sample or NetworkOutput.Reconstruction ? Space.Data : Space.None;
-                return new Facts(shape, false, Union(arg.Networks, new[] { apply.Network }), space, arg.Height + 1);
-            }
+                    var output = _memo[head.Output];
+                    return new Facts(head.Index < 0 ? Shape.PerSample : Shape.ClassLogits, false, output.Networks, Space.None, output.Height + 1);
+                }
+            case NamedNode named:
+                {
+                    var body = _memo[named.Body];
+                    return body with { Height = body.Height + 1 };
+                }
+            case ApplyNode apply:
+                {
+                    var arg = _memo[apply.Argument];
+                    var network = Network(apply.Network);
+                    var output = network?.Output ?? NetworkOutput.Score;
+                    var shape = output switch
+                    {
+                        // The raw output of a network with class heads, [B, 1 + H·K]: read only through HeadNodes.
+                        NetworkOutput.Score when network?.ClassHeads > 0 => Shape.Features,
+                        NetworkOutput.Score => Shape.PerSample,
+                        NetworkOutput.ClassLogits => Shape.ClassLogits,
+                        NetworkOutput.Features => Shape.Features,
+                        NetworkOutput.Reconstruction => arg.Shape == Shape.Scalar ? Shape.Samples : arg.Shape,
+                        _ => Shape.Samples,
+                    };
+                    var space = output is NetworkOutput.Sample or NetworkOutput.Reconstruction ? Space.Data : Space.None;
+                    return new Facts(shape, false, Union(arg.Networks, new[] { apply.Network }), space, arg.Height + 1);
+                }
             case CallNode call:
                 return OfCall(call);
             default:

@@ -326,24 +326,24 @@ internal static class StepPlanner
             switch (node)
             {
                 case NamedNode named:
-                {
-                    var result = Known(named.Body);
-                    // A scalar macro of the loss is reported under its name; the tail reports nothing of its own.
-                    if (!_inTail && _reportTerms && analysis.Of(named).Shape == Shape.Scalar) AddTerm(new TermPlan(named.Name, result));
-                    return result;
-                }
+                    {
+                        var result = Known(named.Body);
+                        // A scalar macro of the loss is reported under its name; the tail reports nothing of its own.
+                        if (!_inTail && _reportTerms && analysis.Of(named).Shape == Shape.Scalar) AddTerm(new TermPlan(named.Name, result));
+                        return result;
+                    }
                 case InputNode input:
                     return _gradLeaves.Contains(node) ? Add(new LeafInputValue(_nextId++, node, input.Kind)) : new InputOperand(input.Kind);
                 case ApplyNode apply:
-                {
-                    var argument = Known(apply.Argument);
-                    var network = analysis.Network(apply.Network);
-                    // The generator is not trained in the critic step: its output is a constant, computed without a graph.
-                    var noGrad = network?.Role == NetworkRole.Generator && step == StepKind.Critic && !_inTail;
-                    var labels = apply.Labels is null ? null : Known(apply.Labels);
-                    return Add(new NetworkValue(_nextId++, node, _gradLeaves.Contains(node), apply.Network, network?.Output ?? NetworkOutput.Score, argument, noGrad,
-                        Labels: labels, ClassHeads: network?.ClassHeads ?? 0));
-                }
+                    {
+                        var argument = Known(apply.Argument);
+                        var network = analysis.Network(apply.Network);
+                        // The generator is not trained in the critic step: its output is a constant, computed without a graph.
+                        var noGrad = network?.Role == NetworkRole.Generator && step == StepKind.Critic && !_inTail;
+                        var labels = apply.Labels is null ? null : Known(apply.Labels);
+                        return Add(new NetworkValue(_nextId++, node, _gradLeaves.Contains(node), apply.Network, network?.Output ?? NetworkOutput.Score, argument, noGrad,
+                            Labels: labels, ClassHeads: network?.ClassHeads ?? 0));
+                    }
                 case HeadNode head:
                     return Add(new HeadValue(_nextId++, node, _gradLeaves.Contains(node), Known(head.Output), head.Index));
                 case CallNode call:

@@ -58,7 +58,8 @@ public sealed partial class GanLossGenerator : IIncrementalGenerator
         var parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(Names.GanLoss,
                 // Records too: [GanLoss] on a record gets a diagnostic instead of being ignored.
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax,
                 (ctx, ct) => memo.Parse(ctx, ct))
             .WithTrackingName(Steps.Parsed);
 
@@ -102,7 +103,8 @@ public sealed partial class GanLossGenerator : IIncrementalGenerator
         }
     }
 
-    /// <summary>The spec with its formula, rendered from the IR as parsed (before the optimiser fuses it); without one if rendering fails, so the loss still compiles.</summary>
+    /// <summary>The spec with its formula, rendered from the IR as parsed (before the optimiser fuses it); without one if rendering fails, so the loss still
+    /// compiles.</summary>
     private static LossClassSpec WithFormula(LossClassSpec spec)
     {
         try
@@ -121,12 +123,14 @@ public sealed partial class GanLossGenerator : IIncrementalGenerator
         {
             var ordered = group.OrderBy(r => r.TypeName, StringComparer.Ordinal).ToList();
             for (var i = 1; i < ordered.Count; i++)
-                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateLossName, ordered[i].NameLocation, ordered[i].LossName, ordered[0].TypeName));
+                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateLossName, ordered[i].NameLocation, ordered[i].LossName,
+                    ordered[0].TypeName));
         }
     }
 
     /// <summary>What the parser returns: the spec (null when the class has errors), its diagnostics and its registration.</summary>
-    internal sealed class ParseResult(LossClassSpec? spec, ImmutableArray<Diagnostic> diagnostics, Registration? registration, PartialNetworksSpec? fallback = null)
+    internal sealed class ParseResult(LossClassSpec? spec, ImmutableArray<Diagnostic> diagnostics, Registration? registration,
+        PartialNetworksSpec? fallback = null)
     {
         /// <summary>When the spec failed: the declared networks to implement anyway.</summary>
         public PartialNetworksSpec? Fallback { get; } = fallback;

@@ -37,7 +37,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NotInVocabulary = Error("GAN0003",
         "Not in the loss vocabulary",
-        "'{0}' is not part of the GanDsl vocabulary: use the members of GanDsl.Vocabulary (Log, Mean, D, ...), a [Hyper] constant, or an expression-bodied Expr helper (a macro)",
+        "'{0}' is not part of the GanDsl vocabulary: use the members of GanDsl.Vocabulary (Log, Mean, D, ...), a [Hyper] constant, or an expression-bodied " +
+            "Expr helper (a macro)",
         Declaration);
 
     public static readonly DiagnosticDescriptor HyperNotConstant = Error("GAN0004",
@@ -77,7 +78,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidNetworkDeclaration = Error("GAN0011",
         "Invalid network declaration",
-        "Network '{0}' must be declared as 'private static partial Expr {0}(Expr v);' (one Expr parameter, returning Expr), or 'private static partial Expr {0}(Expr v, Expr label);' for a network applied with class labels",
+        "Network '{0}' must be declared as 'private static partial Expr {0}(Expr v);' (one Expr parameter, returning Expr), or 'private static partial Expr " +
+            "{0}(Expr v, Expr label);' for a network applied with class labels",
         Declaration);
 
     public static readonly DiagnosticDescriptor InvalidLossName = Error("GAN0012",
@@ -92,7 +94,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsupportedMacroSignature = Error("GAN0014",
         "Unsupported macro signature",
-        "Macro '{0}' has parameter '{1}' declared '{2}': a macro's parameters must be plain 'Expr' or 'double' (no params, ref, out or in); write one parameter per value",
+        "Macro '{0}' has parameter '{1}' declared '{2}': a macro's parameters must be plain 'Expr' or 'double' (no params, ref, out or in); write one " +
+            "parameter per value",
         Declaration);
 
     public static readonly DiagnosticDescriptor UndeclaredName = Error("GAN0015",
@@ -112,12 +115,14 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ExpressionTooDeep = Error("GAN0018",
         "Expression too deep",
-        "This expression is nested more than {0} levels deep (after inlining macros), or sums or multiplies more than 10000 terms: split it into macros that are summed or reduced separately, or write a shorter expression",
+        "This expression is nested more than {0} levels deep (after inlining macros), or sums or multiplies more than 10000 terms: split it into macros that " +
+            "are summed or reduced separately, or write a shorter expression",
         Declaration);
 
     public static readonly DiagnosticDescriptor IntegerArithmeticOnHyper = Error("GAN0019",
         "Integer arithmetic on a hyperparameter",
-        "'{0}' is integer arithmetic in C# on hyperparameter '{1}', which runs can set to any number: write it with a double (e.g. '{1} / 2.0'), or declare '[Hyper] const double {1}'",
+        "'{0}' is integer arithmetic in C# on hyperparameter '{1}', which runs can set to any number: write it with a double (e.g. '{1} / 2.0'), or declare " +
+            "'[Hyper] const double {1}'",
         Declaration);
 
     // ----- shapes and networks -----
@@ -129,27 +134,32 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor DiscriminatorLossWithoutCritic = Error("GAN0021",
         "Discriminator loss does not depend on a critic",
-        "The discriminator loss '{0}' sends no gradient to any critic-role network, so its step trains nothing (StopGradient, Step and Std pass no gradient, and G(z) is a constant in this step): use D(...) (or a declared critic) outside them",
+        "The discriminator loss '{0}' sends no gradient to any critic-role network, so its step trains nothing (StopGradient, Step and Std pass no gradient, " +
+            "and G(z) is a constant in this step): use D(...) (or a declared critic) outside them",
         Shapes);
 
     public static readonly DiagnosticDescriptor GeneratorLossWithoutGenerator = Error("GAN0022",
         "Generator loss does not reach G",
-        "The generator loss '{0}' sends no gradient to G, so its step trains nothing (StopGradient, Step and Std pass no gradient): use G(z) outside them, e.g. '-Mean(D(G(z)))'",
+        "The generator loss '{0}' sends no gradient to G, so its step trains nothing (StopGradient, Step and Std pass no gradient): use G(z) outside them, " +
+            "e.g. '-Mean(D(G(z)))'",
         Shapes);
 
     public static readonly DiagnosticDescriptor LogOfUnboundedCriticOutput = Warning("GAN0023",
         "Log of an unbounded critic output",
-        "'{0}' takes the log of '{1}', an unbounded critic output that can be negative: if the critic outputs a logit, write '{2}' (the same loss with the critic's output read as the probability sigmoid(logit)); for a critic score, drop the Log",
+        "'{0}' takes the log of '{1}', an unbounded critic output that can be negative: if the critic outputs a logit, write '{2}' (the same loss with the " +
+            "critic's output read as the probability sigmoid(logit)); for a critic score, drop the Log",
         Shapes);
 
     public static readonly DiagnosticDescriptor ExpOfUnboundedCriticOutput = Warning("GAN0026",
         "Exp of an unbounded critic output",
-        "'{0}' takes the exponential of '{1}', an unbounded critic output: it overflows to infinity once the output passes about 88 (float32), and the loss becomes NaN or infinite; {2}",
+        "'{0}' takes the exponential of '{1}', an unbounded critic output: it overflows to infinity once the output passes about 88 (float32), and the loss " +
+            "becomes NaN or infinite; {2}",
         Shapes);
 
     public static readonly DiagnosticDescriptor GradWithoutDependence = Error("GAN0024",
         "Gradient of a value that does not depend on its input",
-        "'{0}' has no gradient path from its value to '{1}' in the {2} (StopGradient, Step, Std, random draws and constants pass no gradient, and G is a constant in the critic step): differentiate an expression that uses '{1}' directly, e.g. 'Grad(D({1}), {1})'",
+        "'{0}' has no gradient path from its value to '{1}' in the {2} (StopGradient, Step, Std, random draws and constants pass no gradient, and G is a " +
+            "constant in the critic step): differentiate an expression that uses '{1}' directly, e.g. 'Grad(D({1}), {1})'",
         Shapes);
 
     public static readonly DiagnosticDescriptor ShapeMismatch = Error("GAN0025",
@@ -161,7 +171,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor LabelsMisused = Error("GAN0027",
         "Class labels used as numbers",
-        "'{0}' is class labels, which {1} cannot read: labels are class indices, not numbers; pass them only as a network's label argument ('D(x, y)', 'G(z, yz)') or as CrossEntropy's labels ('CrossEntropy(Q(x), y)')",
+        "'{0}' is class labels, which {1} cannot read: labels are class indices, not numbers; pass them only as a network's label argument " +
+            "('D(x, y)', 'G(z, yz)') or as CrossEntropy's labels ('CrossEntropy(Q(x), y)')",
         Shapes);
 
     public static readonly DiagnosticDescriptor CrossEntropyOperand = Error("GAN0028",
@@ -171,17 +182,21 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidLabelArgument = Error("GAN0029",
         "Label argument is not y or yz",
-        "The label argument '{0}' of '{1}' is {2}: write y (the real batch's labels) or yz (the labels drawn with z) itself, e.g. 'D(x, y)' or 'D(G(z, yz), yz)'",
+        "The label argument '{0}' of '{1}' is {2}: write y (the real batch's labels) or yz (the labels drawn with z) itself, " +
+            "e.g. 'D(x, y)' or 'D(G(z, yz), yz)'",
         Shapes);
 
     public static readonly DiagnosticDescriptor NetworkLabelsMixed = Error("GAN0030",
         "Network applied both with and without labels",
-        "'{0}' applies network {1} {2} labels, but '{3}' applies it {4}: a network takes labels in all its applications or in none (with labels its module is an nn.Module<Tensor, Tensor, Tensor> taking (batch, labels)); write {5}",
+        "'{0}' applies network {1} {2} labels, but '{3}' applies it {4}: a network takes labels in all its applications or in none (with labels its module " +
+            "is an nn.Module<Tensor, Tensor, Tensor> taking (batch, labels)); write {5}",
         Shapes);
 
     public static readonly DiagnosticDescriptor ClassHeadOfConditionalNetwork = Error("GAN0031",
         "Class head of a network applied with labels",
-        "Network {1} has class head '{0}', but '{2}' applies {1} with labels: class heads of a label-taking network are not supported; apply {1} without labels (AC-GAN: '{1}(x)' and '{0}(x)'), or declare the classifier as a network of its own, '[Network(NetworkRole.Critic, NetworkOutput.ClassLogits)] static partial Expr C(Expr v);'",
+        "Network {1} has class head '{0}', but '{2}' applies {1} with labels: class heads of a label-taking network are not supported; apply {1} without " +
+            "labels (AC-GAN: '{1}(x)' and '{0}(x)'), or declare the classifier as a network of its own, " +
+            "'[Network(NetworkRole.Critic, NetworkOutput.ClassLogits)] static partial Expr C(Expr v);'",
         Shapes);
 
     public static readonly DiagnosticDescriptor InvalidClassHead = Error("GAN0032",
@@ -208,7 +223,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidStateDeclaration = Error("GAN0043",
         "Invalid state declaration",
-        "State '{0}' must be an expression-bodied property whose body is its update rule: write '[State(0, StateUpdateTiming.AfterCriticStep)] static Expr {0} => <new value>;'",
+        "State '{0}' must be an expression-bodied property whose body is its update rule: write '[State(0, StateUpdateTiming.AfterCriticStep)] static Expr " +
+            "{0} => <new value>;'",
         Schedule);
 
     public static readonly DiagnosticDescriptor InvalidOptimizer = Error("GAN0044",

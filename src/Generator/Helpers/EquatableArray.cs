@@ -57,5 +57,6 @@ internal static class EquatableArray
 
     public static EquatableArray<T> ToEquatableArray<T>(this IEnumerable<T> items) where T : IEquatable<T> => new(items);
 
-    public static EquatableArray<T> ToEquatableArray<T>(this ImmutableArray<T> items) where T : IEquatable<T> => new(items.IsDefault ? Array.Empty<T>() : items.ToArray());
+    public static EquatableArray<T> ToEquatableArray<T>(this ImmutableArray<T> items) where T : IEquatable<T> =>
+        new(items.IsDefault ? Array.Empty<T>() : items.ToArray());
 }

@@ -65,7 +65,8 @@ internal sealed record InputNode(InputKind Kind) : ExprNode
 /// <param name="Labels">The label input (<c>y</c> or <c>yz</c>) for a conditional application, else null.</param>
 internal sealed record ApplyNode(string Network, ExprNode Argument, ExprNode? Labels = null) : ExprNode
 {
-    protected override int ComputeHash() => unchecked((StringComparer.Ordinal.GetHashCode(Network) * 31 + Argument.GetHashCode()) * 31 + (Labels?.GetHashCode() ?? 0));
+    protected override int ComputeHash() => unchecked((StringComparer.Ordinal.GetHashCode(Network) * 31 + Argument.GetHashCode()) * 31
+        + (Labels?.GetHashCode() ?? 0));
     public bool Equals(ApplyNode? other) => other is not null && Network == other.Network && Argument.Equals(other.Argument) && Equals(Labels, other.Labels);
     public override int GetHashCode() => base.GetHashCode();
 }

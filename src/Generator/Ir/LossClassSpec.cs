@@ -42,10 +42,12 @@ internal sealed record LossClassSpec(
     /// <summary>True when the loss reads class labels (y, yz, a label-taking network or a class head): LossInfo.UsesLabels.</summary>
     public bool UsesLabels { get; init; }
 
-    /// <summary>The objective as mathematics (<see cref="Passes.FormulaRenderer"/>), rendered from the parsed IR before the optimiser rewrites it; null until the pipeline sets it.</summary>
+    /// <summary>The objective as mathematics (<see cref="Passes.FormulaRenderer"/>), rendered from the parsed IR before the optimiser rewrites it; null until
+    /// the pipeline sets it.</summary>
     public FormulaText? Formula { get; init; }
 
-    /// <summary>Networks with their own optimizer (<c>[Adam(4e-4, 0, 0.9, Network = "D")]</c>), in the loss's network order; the others use <see cref="Optimizer"/>.</summary>
+    /// <summary>Networks with their own optimizer (<c>[Adam(4e-4, 0, 0.9, Network = "D")]</c>), in the loss's network order; the others use
+    /// <see cref="Optimizer"/>.</summary>
     public EquatableArray<NetworkOptimizerSpec> NetworkOptimizers { get; init; } = EquatableArray<NetworkOptimizerSpec>.Empty;
 
     public string FullTypeName => Namespace.Length == 0 ? TypeName : Namespace + "." + TypeName;

@@ -212,7 +212,8 @@ internal static class RuntimeText
     public const string PerSample = LossOps + ".PerSample($0, $1)";
     /// <summary>A host double as a scalar tensor with the real batch's type and device.</summary>
     public const string Constant = LossOps + ".Constant($0, c.Real)";
-    /// <summary>Reads a scalar tensor on the host (a device synchronisation: only for state updates); an extension method, called by its class since generated code has no usings.</summary>
+    /// <summary>Reads a scalar tensor on the host (a device synchronisation: only for state updates); an extension method, called by its class since generated
+    /// code has no usings.</summary>
     public const string ToDouble = "global::TorchSharp.TensorExtensionMethods.ToDouble($0)";
     public const string Backward = "$0.backward()";
     /// <summary>
@@ -276,8 +277,10 @@ internal static class Operations
             Infix(Op.Div, "/", 2, (a, b) => a / b, RangeRule.KeepsScaled),
             new(Op.Neg, null, 1, ShapeRule.First, "Neg", new[] { T("T", "-$0") }, v => -v[0], "-$0", "-", 3) { Range = RangeRule.KeepsFirst },
 
-            new(Op.Log, "Log", 1, ShapeRule.First, "Log", new[] { T("T", "$0.log()") }, v => System.Math.Log(v[0]), Math + ".Log($0)") { UnboundedOperand = OperandWarning.Log },
-            new(Op.Exp, "Exp", 1, ShapeRule.First, "Exp", new[] { T("T", "$0.exp()") }, v => System.Math.Exp(v[0]), Math + ".Exp($0)") { UnboundedOperand = OperandWarning.Exp },
+            new(Op.Log, "Log", 1, ShapeRule.First, "Log", new[] { T("T", "$0.log()") }, v => System.Math.Log(v[0]),
+                Math + ".Log($0)") { UnboundedOperand = OperandWarning.Log },
+            new(Op.Exp, "Exp", 1, ShapeRule.First, "Exp", new[] { T("T", "$0.exp()") }, v => System.Math.Exp(v[0]),
+                Math + ".Exp($0)") { UnboundedOperand = OperandWarning.Exp },
             Unary(Op.Sqrt, "$0.sqrt()", System.Math.Sqrt, Math + ".Sqrt($0)"),
             Unary(Op.Abs, "$0.abs()", System.Math.Abs, Math + ".Abs($0)"),
             Unary(Op.Square, "$0.square()", v => v * v, Math + ".Pow($0, 2)"),
@@ -295,7 +298,8 @@ internal static class Operations
                 v => System.Math.Max(v[0], v[1]), Math + ".Max($0, $1)") { OperandsAgree = true },
             new(Op.Clamp, "Clamp", 3, ShapeRule.First, "Clamp",
                 new[] { T("THH", "$0.clamp($1, $2)"), T("TTT", LossOps + ".Clamp($0, $1, $2)") },
-                v => System.Math.Min(System.Math.Max(v[0], v[1]), v[2]), Math + ".Min(" + Math + ".Max($0, $1), $2)") { OperandsAgree = true, OrderedBounds = true },
+                v => System.Math.Min(System.Math.Max(v[0], v[1]), v[2]), Math + ".Min(" + Math + ".Max($0, $1), $2)")
+            { OperandsAgree = true, OrderedBounds = true },
 
             Reduction(Op.Mean, ShapeRule.Scalar, "$0.mean()", host: true),
             Reduction(Op.Sum, ShapeRule.Scalar, "$0.sum()", host: true),
@@ -315,19 +319,22 @@ internal static class Operations
             new(Op.Mmd2, "Mmd2", 2, ShapeRule.Scalar, "Mmd2", new[] { T("TTH*", LossOps + ".Mmd2($0, $1, new double[] { $2* })") }, variadic: true)
             {
                 Gradient = "GG-*", OperandsAgree = true, DefaultExtra = new[] { 1.0, 2, 4, 8, 16 },
-                Host = new HostOperands(2, "constant kernel widths", "kernel width", w => w > 0 && !double.IsInfinity(w), "use a positive finite width, e.g. 'Mmd2(a, b, 1, 2, 4)'"),
+                Host = new HostOperands(2, "constant kernel widths", "kernel width", w => w > 0 && !double.IsInfinity(w),
+                    "use a positive finite width, e.g. 'Mmd2(a, b, 1, 2, 4)'"),
             },
             // Random augmentations (AugmentationDraw in the runtime): gradients flow through them to what they augment.
             new(Op.Augment, "Augment", 1, ShapeRule.First, "Augment", new[] { T("T", LossOps + ".Augment(c.Random, $0)") }),
             new(Op.AugmentShared, "Augment", 2, ShapeRule.First, "Augment", new[] { T("TH", LossOps + ".AugmentWith(c.Random, c.Augmentations, $0, $1)") })
             {
                 Gradient = "G-",
-                Host = new HostOperands(1, "a constant draw number", "draw number", d => d >= 0 && d <= int.MaxValue && d == System.Math.Floor(d), "use a whole number such as 'Augment(x, 1)'"),
+                Host = new HostOperands(1, "a constant draw number", "draw number", d => d >= 0 && d <= int.MaxValue && d == System.Math.Floor(d),
+                    "use a whole number such as 'Augment(x, 1)'"),
             },
             new(Op.Jitter, "Jitter", 2, ShapeRule.First, "Jitter", new[] { T("TH", LossOps + ".Jitter(c.Random, $0, $1)") })
             {
                 Gradient = "G-",
-                Host = new HostOperands(1, "a constant standard deviation", "standard deviation", s => s >= 0 && !double.IsInfinity(s), "use a finite σ ≥ 0, e.g. 'Jitter(z, 0.03)'"),
+                Host = new HostOperands(1, "a constant standard deviation", "standard deviation", s => s >= 0 && !double.IsInfinity(s),
+                    "use a finite σ ≥ 0, e.g. 'Jitter(z, 0.03)'"),
             },
             // Zero almost everywhere: emitted without a graph.
             Unary(Op.Step, LossOps + ".Step($0)", v => v > 0 ? 1 : 0, "($0 > 0 ? 1.0 : 0.0)", gradient: "-"),
@@ -350,11 +357,13 @@ internal static class Operations
             new(Op.TopK, "TopK", 2, ShapeRule.TopRows, "TopK", new[] { T("TH", LossOps + ".TopK($0, $1)") })
             {
                 Gradient = "G-", Range = RangeRule.KeepsFirst, NeedsPerSampleOperand = true,
-                Host = new HostOperands(1, "a constant, hyperparameter or state fraction", "fraction", f => f > 0 && f <= 1, "use a fraction in (0, 1], e.g. 'TopK(D(G(z)), 0.5)'"),
+                Host = new HostOperands(1, "a constant, hyperparameter or state fraction", "fraction", f => f > 0 && f <= 1,
+                    "use a fraction in (0, 1], e.g. 'TopK(D(G(z)), 0.5)'"),
             },
 
             // Fused kernels: introduced by the optimiser, never written by users (no vocabulary word).
-            new(Op.BceWithLogitsMean, null, 2, ShapeRule.Scalar, "BinaryCrossEntropyWithLogits", new[] { T("T?", LossOps + ".BinaryCrossEntropyWithLogits($0, $1)") }),
+            new(Op.BceWithLogitsMean, null, 2, ShapeRule.Scalar, "BinaryCrossEntropyWithLogits",
+                new[] { T("T?", LossOps + ".BinaryCrossEntropyWithLogits($0, $1)") }),
             new(Op.MseMean, null, 2, ShapeRule.Scalar, "MseLoss", new[] { T("T?", LossOps + ".MseLoss($0, $1)") }),
             new(Op.L1Mean, null, 2, ShapeRule.Scalar, "L1Loss", new[] { T("T?", LossOps + ".L1Loss($0, $1)") }),
             new(Op.CrossEntropyMean, null, 2, ShapeRule.Scalar, "CrossEntropyLoss", new[] { T("TT", LossOps + ".CrossEntropyMean($0, $1)") })
@@ -379,7 +388,8 @@ internal static class Operations
         {
             if (op.Word is null) continue;
             if (!byWord.TryGetValue(op.Word, out var list)) byWord[op.Word] = list = new List<Operation>();
-            if (list.Exists(o => o.Arity == op.Arity)) throw new InvalidOperationException("Two table entries for " + op.Word + " with " + op.Arity + " operands");
+            if (list.Exists(o => o.Arity == op.Arity)) throw new InvalidOperationException("Two table entries for " + op.Word + " with " + op.Arity
+                + " operands");
             list.Add(op);
         }
         return byWord;
@@ -388,7 +398,8 @@ internal static class Operations
     /// <summary>σ(t), as the runtime's host helper computes it.</summary>
     private static double Sigmoid(double t) => t >= 0 ? 1 / (1 + System.Math.Exp(-t)) : System.Math.Exp(t) / (1 + System.Math.Exp(t));
 
-    /// <summary>log(1 + t), accurate near 0 (Goldberg 1991, "What every computer scientist should know about floating-point arithmetic", Thm. 4), as the runtime's host helper computes it.</summary>
+    /// <summary>log(1 + t), accurate near 0 (Goldberg 1991, "What every computer scientist should know about floating-point arithmetic", Thm. 4), as the
+    /// runtime's host helper computes it.</summary>
     private static double Log1p(double t)
     {
         var u = 1 + t;

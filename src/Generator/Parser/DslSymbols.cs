@@ -42,7 +42,8 @@ internal sealed class DslSymbols
         Penalties = Type("Penalties");
         Expr = Type("Expr");
         Loss = Type("Loss");
-        _attributes = new[] { GanLoss, DiscriminatorLoss, GeneratorLoss, Hyper, State, Network, ClassHead, CriticSteps, SeparateForwardPasses, ClipWeights, Adam, RMSprop, Macro }
+        _attributes = new[] { GanLoss, DiscriminatorLoss, GeneratorLoss, Hyper, State, Network, ClassHead, CriticSteps, SeparateForwardPasses, ClipWeights,
+            Adam, RMSprop, Macro }
             .Where(a => a is not null).Select(a => a!).ToArray();
     }
 

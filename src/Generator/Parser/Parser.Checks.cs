@@ -47,18 +47,23 @@ public sealed partial class GanLossGenerator
         }
 
         /// <summary><c>[ClipWeights]</c> names a network the loss uses, with finite bounds in order (GAN0041).</summary>
-        private List<ClipSpec> CheckClipping(IEnumerable<(string Network, double Min, double Max, Location Where)> clipping, ISet<string> used, IReadOnlyList<NetworkSpec> networks)
+        private List<ClipSpec> CheckClipping(IEnumerable<(string Network, double Min, double Max, Location Where)> clipping, ISet<string> used,
+            IReadOnlyList<NetworkSpec> networks)
         {
             var clips = new List<ClipSpec>();
             foreach (var (net, min, max, where) in clipping)
             {
                 if (_hasErrors) break;   // which networks are used is unknown when an expression failed
                 if (!used.Contains(net))
-                    Report(DiagnosticDescriptors.InvalidClipping, where, net, "names no network the loss uses: use one of " + string.Join(", ", networks.Select(n => n.Name)));
+                    Report(DiagnosticDescriptors.InvalidClipping, where, net,
+                        "names no network the loss uses: use one of " + string.Join(", ", networks.Select(n => n.Name)));
                 else if (double.IsNaN(min) || double.IsNaN(max) || double.IsInfinity(min) || double.IsInfinity(max))
-                    Report(DiagnosticDescriptors.InvalidClipping, where, net, "has a bound that is not a finite number (" + Format(min) + ", " + Format(max) + "): write finite bounds, e.g. [ClipWeights(\"" + net + "\", 0.01)]");
+                    Report(DiagnosticDescriptors.InvalidClipping, where, net,
+                        "has a bound that is not a finite number (" + Format(min) + ", " + Format(max) + "): write finite bounds, e.g. [ClipWeights(\"" + net
+                            + "\", 0.01)]");
                 else if (min > max)
-                    Report(DiagnosticDescriptors.InvalidClipping, where, net, "has min " + Format(min) + " above max " + Format(max) + ": write [ClipWeights(\"" + net + "\", min, max)] with min <= max");
+                    Report(DiagnosticDescriptors.InvalidClipping, where, net,
+                        "has min " + Format(min) + " above max " + Format(max) + ": write [ClipWeights(\"" + net + "\", min, max)] with min <= max");
                 else clips.Add(new ClipSpec(net, min, max));
             }
             return clips;
@@ -81,7 +86,8 @@ public sealed partial class GanLossGenerator
 
         // ----- C# semantics and constants -----
 
-        /// <summary>C# computes an int-typed expression on a hyperparameter in integers (K / 2 truncates); runs set it to any double, so the meaning would change.</summary>
+        /// <summary>C# computes an int-typed expression on a hyperparameter in integers (K / 2 truncates); runs set it to any double, so the meaning would
+        /// change.</summary>
         private bool IntegerArithmeticOnHyper(ExpressionSyntax syntax, Scope scope)
         {
             if (scope.Model is null) return false;
@@ -115,7 +121,8 @@ public sealed partial class GanLossGenerator
         }
 
         /// <summary>The operands the table says must be host values are (constants, hyperparameters, state), and constant ones can run.</summary>
-        private bool CheckHostOperands(InvocationExpressionSyntax call, Operation operation, HostOperands host, IReadOnlyList<object?> syntax, IReadOnlyList<ExprNode> operands, Scope scope)
+        private bool CheckHostOperands(InvocationExpressionSyntax call, Operation operation, HostOperands host, IReadOnlyList<object?> syntax,
+            IReadOnlyList<ExprNode> operands, Scope scope)
         {
             for (var i = host.From; i < operands.Count; i++)
             {
@@ -127,7 +134,8 @@ public sealed partial class GanLossGenerator
                 if (ConstValue(operands[i]) is { } value && (double.IsNaN(value) || double.IsInfinity(value) || host.Valid?.Invoke(value) == false))
                 {
                     var where = syntax[i] as ExpressionSyntax ?? call;
-                    Report(DiagnosticDescriptors.ConstantCannotRun, LocationFor(where, scope), "The " + host.What + " '" + Normalize(where) + "' of " + operation.Word,
+                    Report(DiagnosticDescriptors.ConstantCannotRun, LocationFor(where, scope),
+                        "The " + host.What + " '" + Normalize(where) + "' of " + operation.Word,
                         Format(value), host.Fix.Length > 0 ? host.Fix : "use a finite " + host.What);
                     return false;
                 }
@@ -172,7 +180,8 @@ public sealed partial class GanLossGenerator
             if (facts.Space == wanted || facts.Space == Space.None) return true;
             var where = argSyntax as ExpressionSyntax ?? call;
             Report(DiagnosticDescriptors.ShapeMismatch, LocationFor(where, scope), Normalize(call.Expression) + "(...)",
-                role == NetworkRole.Critic ? "a batch of data samples (x, G(z), ...)" : "a batch of noise vectors (z, z2)", Normalize(where), DescribeSpace(facts.Space));
+                role == NetworkRole.Critic ? "a batch of data samples (x, G(z), ...)" : "a batch of noise vectors (z, z2)", Normalize(where),
+                DescribeSpace(facts.Space));
             return false;
         }
 
@@ -222,7 +231,8 @@ public sealed partial class GanLossGenerator
                 if (Equals(facts.Rows, first.Rows)) continue;
                 var where = syntax[i] as ExpressionSyntax ?? whole;
                 Report(DiagnosticDescriptors.ShapeMismatch, LocationFor(where, scope), what,
-                    "operands over the same samples (a TopK(...) result keeps only the top rows of the batch: reduce it first, e.g. 'Mean(TopK(v, f))', or take TopK of the whole per-sample expression, e.g. 'TopK(a - b, f)')",
+                    "operands over the same samples (a TopK(...) result keeps only the top rows of the batch: reduce it first, e.g. 'Mean(TopK(v, f))', or " +
+                        "take TopK of the whole per-sample expression, e.g. 'TopK(a - b, f)')",
                     Normalize(where), facts.Rows is null ? "over the whole batch" : "over the top rows of the batch only");
                 return false;
             }
@@ -263,16 +273,20 @@ public sealed partial class GanLossGenerator
             {
                 var where = syntax[0] as ExpressionSyntax ?? call;
                 var fix = logits.Shape == Shape.PerSample && !logits.IsHost
-                    ? "a per-sample score is a binary (real/fake) logit, for which write 'Softplus(-D(x))' (BCE against 1) or 'Softplus(D(G(z)))' (against 0); for classes, declare a class head '[ClassHead(\"D\")] static partial Expr Q(Expr v);' and write 'CrossEntropy(Q(x), y)'"
-                    : "give it a class head ('[ClassHead(\"D\")] static partial Expr Q(Expr v);', then 'CrossEntropy(Q(x), y)') or a network declared '[Network(NetworkRole.Critic, NetworkOutput.ClassLogits)]'";
-                Report(DiagnosticDescriptors.CrossEntropyOperand, LocationFor(where, scope), "logits", "class logits [B,K]", Normalize(where), logits.IsHost ? "a constant" : Describe(logits.Shape), fix);
+                    ? "a per-sample score is a binary (real/fake) logit, for which write 'Softplus(-D(x))' (BCE against 1) or 'Softplus(D(G(z)))' (against " +
+                        "0); for classes, declare a class head '[ClassHead(\"D\")] static partial Expr Q(Expr v);' and write 'CrossEntropy(Q(x), y)'"
+                    : "give it a class head ('[ClassHead(\"D\")] static partial Expr Q(Expr v);', then 'CrossEntropy(Q(x), y)') or a network declared " +
+                        "'[Network(NetworkRole.Critic, NetworkOutput.ClassLogits)]'";
+                Report(DiagnosticDescriptors.CrossEntropyOperand, LocationFor(where, scope), "logits", "class logits [B,K]", Normalize(where),
+                    logits.IsHost ? "a constant" : Describe(logits.Shape), fix);
                 return false;
             }
             if (_analysis.Of(operands[1]).Shape != Shape.Labels)
             {
                 var where = syntax[1] as ExpressionSyntax ?? call;
                 var facts = _analysis.Of(operands[1]);
-                Report(DiagnosticDescriptors.CrossEntropyOperand, LocationFor(where, scope), "labels", "class labels", Normalize(where), facts.IsHost ? "a constant" : Describe(facts.Shape),
+                Report(DiagnosticDescriptors.CrossEntropyOperand, LocationFor(where, scope), "labels", "class labels", Normalize(where),
+                    facts.IsHost ? "a constant" : Describe(facts.Shape),
                     "write y (the real batch's labels) or yz (the labels drawn with z), e.g. 'CrossEntropy(Q(x), y)', 'CrossEntropy(Q(G(z, yz)), yz)'");
                 return false;
             }
@@ -297,11 +311,13 @@ public sealed partial class GanLossGenerator
                 var logits = argSyntax is null ? "?" : SameLossOfLogits(argSyntax);
                 Report(DiagnosticDescriptors.LogOfUnboundedCriticOutput, LocationFor(call, scope), text, argText, logits);
                 (id, fix) = (DiagnosticDescriptors.LogOfUnboundedCriticOutput.Id,
-                    "if the critic outputs a logit, write '" + logits + "' (its output read as the probability sigmoid(logit)); for a critic score, drop the Log");
+                    "if the critic outputs a logit, write '" + logits
+                        + "' (its output read as the probability sigmoid(logit)); for a critic score, drop the Log");
             }
             else
             {
-                fix = "bound it, e.g. 'Exp(Clamp(" + argText + ", -80, 80))', or write the stable word for the whole expression: LogSumExp(v) for Log(Sum(Exp(v))), Softplus(v) for Log(1 + Exp(v)), Expm1(v) for Exp(v) - 1";
+                fix = "bound it, e.g. 'Exp(Clamp(" + argText + ", -80, 80))', or write the stable word for the whole expression: "
+                    + "LogSumExp(v) for Log(Sum(Exp(v))), Softplus(v) for Log(1 + Exp(v)), Expm1(v) for Exp(v) - 1";
                 Report(DiagnosticDescriptors.ExpOfUnboundedCriticOutput, LocationFor(call, scope), text, argText, fix);
                 id = DiagnosticDescriptors.ExpOfUnboundedCriticOutput.Id;
             }
@@ -316,8 +332,10 @@ public sealed partial class GanLossGenerator
         private bool IsUnboundedCriticOutput(ExprNode node)
         {
             node = Analysis.Unwrap(node);
-            if (node is ApplyNode a) return _networks.TryGetValue(a.Network, out var n) && n.Role == NetworkRole.Critic && n.Output == NetworkOutput.Score && n.ClassHeads == 0;
-            if (node is HeadNode h) return h.Index < 0;   // a critic's score column (class logits are bounded in no useful sense either, but Log of them is not the usual slip)
+            if (node is ApplyNode a) return _networks.TryGetValue(a.Network, out var n) && n.Role == NetworkRole.Critic && n.Output == NetworkOutput.Score
+                && n.ClassHeads == 0;
+            // a critic's score column (class logits are bounded in no useful sense either, but Log of them is not the usual slip)
+            if (node is HeadNode h) return h.Index < 0;
             if (node is not CallNode c) return false;
             return Operations.Of(c.Op).Range switch
             {
@@ -358,7 +376,8 @@ public sealed partial class GanLossGenerator
         }
 
         private bool IsCriticCall(InvocationExpressionSyntax call) =>
-            SimpleName(call.Expression) is { } name && _networks.TryGetValue(name, out var n) && n.Role == NetworkRole.Critic && n.Output == NetworkOutput.Score;
+            SimpleName(call.Expression) is { } name && _networks.TryGetValue(name, out var n) && n.Role == NetworkRole.Critic
+                && n.Output == NetworkOutput.Score;
 
         // ----- undeclared names -----
 
@@ -368,7 +387,8 @@ public sealed partial class GanLossGenerator
         /// </summary>
         private string UndeclaredAdvice(string name)
         {
-            var network = "for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr " + name + "(Expr v);'";
+            var network = "for a network, declare it in the loss class with '[Network(NetworkRole.Critic, NetworkOutput.Score)] private static partial Expr "
+                + name + "(Expr v);'";
             var nearest = NearestNames(name, KnownNames());
             if (nearest.Count == 0) return network + "; otherwise use a member of GanDsl.Vocabulary";
             var quoted = nearest.Select(n => "'" + n + "'").ToList();
@@ -383,7 +403,8 @@ public sealed partial class GanLossGenerator
             foreach (var state in _states.Values) yield return state;
             foreach (var network in _networks.Keys) yield return network;
             foreach (var member in _lossClass.GetMembers())
-                if (member is IPropertySymbol { Type: var t } && IsExpr(t) || member is IMethodSymbol { MethodKind: MethodKind.Ordinary, ReturnType: var r } && IsExpr(r))
+                if (member is IPropertySymbol { Type: var t } && IsExpr(t) || member is IMethodSymbol { MethodKind: MethodKind.Ordinary, ReturnType: var r }
+                    && IsExpr(r))
                     yield return member.Name;
             foreach (var type in new[] { _symbols.Vocabulary, _symbols.Penalties })
                 foreach (var member in type?.GetMembers() ?? ImmutableArray<ISymbol>.Empty)

@@ -73,7 +73,8 @@ public sealed partial class GanLossGenerator
             var (identifier, typeName) = (declared.Identifier, declared.TypeName);
             if (!declared.IsPartial || _lossClass.IsStatic) Report(DiagnosticDescriptors.ClassNotPartial, identifier, typeName);
             if (_lossClass.ContainingType is { } outer)
-                Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, typeName, "is nested in '" + outer.Name + "': declare it directly in a namespace");
+                Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, typeName,
+                    "is nested in '" + outer.Name + "': declare it directly in a namespace");
             if (_lossClass.IsGenericType)
                 Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, typeName, "is generic: remove its type parameters");
             CheckInstantiable(classSyntax, identifier);
@@ -104,7 +105,8 @@ public sealed partial class GanLossGenerator
                 {
                     declared.CriticSteps = steps;
                     if (steps < 1 || steps > MaxCriticSteps)
-                        Report(DiagnosticDescriptors.InvalidCriticSteps, AttributeArgumentLocation(attr, 0) ?? identifier, steps.ToString(CultureInfo.InvariantCulture), MaxCriticSteps.ToString(CultureInfo.InvariantCulture));
+                        Report(DiagnosticDescriptors.InvalidCriticSteps, AttributeArgumentLocation(attr, 0) ?? identifier,
+                            steps.ToString(CultureInfo.InvariantCulture), MaxCriticSteps.ToString(CultureInfo.InvariantCulture));
                 }
                 else if (DslSymbols.Is(type, _symbols.ClipWeights) && args.Length >= 2 && args[0].Value is string net)
                 {
@@ -144,7 +146,8 @@ public sealed partial class GanLossGenerator
         }
 
         /// <summary>One attribute of a member: a loss, hyperparameter, state, network or class head (collected in <paramref name="heads"/>).</summary>
-        private void ReadMemberAttribute(ISymbol member, AttributeData attr, DeclaredClass declared, List<(IMethodSymbol Method, AttributeData Attribute)> heads)
+        private void ReadMemberAttribute(ISymbol member, AttributeData attr, DeclaredClass declared,
+            List<(IMethodSymbol Method, AttributeData Attribute)> heads)
         {
             var args = attr.ConstructorArguments;
             var type = attr.AttributeClass;
@@ -161,7 +164,8 @@ public sealed partial class GanLossGenerator
                 }
                 var hyper = new HyperSpec(f.Name, ToDouble(f.ConstantValue), DocSummary(f));
                 if (double.IsNaN(hyper.Default) || double.IsInfinity(hyper.Default))
-                    Report(DiagnosticDescriptors.ConstantCannotRun, LocationOf(f), "The default of hyperparameter '" + f.Name + "'", Format(hyper.Default), "give it a finite default");
+                    Report(DiagnosticDescriptors.ConstantCannotRun, LocationOf(f), "The default of hyperparameter '" + f.Name + "'", Format(hyper.Default),
+                        "give it a finite default");
                 _hypers[f] = hyper;
                 declared.Hypers.Add(hyper);
             }
@@ -169,7 +173,8 @@ public sealed partial class GanLossGenerator
             {
                 var initial = ToDouble(args[0].Value);
                 if (double.IsNaN(initial) || double.IsInfinity(initial))
-                    Report(DiagnosticDescriptors.ConstantCannotRun, AttributeArgumentLocation(attr, 0) ?? LocationOf(p), "The initial value of state '" + p.Name + "'", Format(initial), "give it a finite initial value");
+                    Report(DiagnosticDescriptors.ConstantCannotRun, AttributeArgumentLocation(attr, 0) ?? LocationOf(p),
+                        "The initial value of state '" + p.Name + "'", Format(initial), "give it a finite initial value");
                 if (!EnumInRange<StateUpdateTiming>(attr, 1)) return;
                 declared.StateMembers.Add((p, initial, (StateUpdateTiming)Convert.ToInt32(args[1].Value ?? 0, CultureInfo.InvariantCulture)));
                 _states[p] = p.Name;
@@ -196,7 +201,8 @@ public sealed partial class GanLossGenerator
         private void DeclareNetwork(IMethodSymbol method, NetworkRole role, NetworkOutput output, List<PartialNetworkSpec> partials)
         {
             // E(Expr v), or E(Expr v, Expr label) for a network the loss applies with class labels.
-            if (method.Parameters.Length is not (1 or 2) || method.Parameters.Any(p => !IsExpr(p.Type)) || !IsExpr(method.ReturnType) || !method.IsStatic || method.IsGenericMethod)
+            if (method.Parameters.Length is not (1 or 2) || method.Parameters.Any(p => !IsExpr(p.Type)) || !IsExpr(method.ReturnType) || !method.IsStatic
+                || method.IsGenericMethod)
             {
                 Report(DiagnosticDescriptors.InvalidNetworkDeclaration, LocationOf(method), method.Name);
                 return;
@@ -231,7 +237,9 @@ public sealed partial class GanLossGenerator
                 problem = "names '" + network + "', which is no network of this loss: name a critic, e.g. [ClassHead(\"D\")]" +
                     (NearestNames(network, _networks.Keys).FirstOrDefault() is { } near ? " (did you mean '" + near + "'?)" : "");
             else if (spec.Role != NetworkRole.Critic || spec.Output != NetworkOutput.Score)
-                problem = "names '" + network + "', a " + spec.Role.ToString().ToLowerInvariant() + " network with " + spec.Output + " output: a class head shares the forward pass of a critic with Score output (its module returns [B, 1 + H·K]); name one, e.g. [ClassHead(\"D\")]";
+                problem = "names '" + network + "', a " + spec.Role.ToString().ToLowerInvariant() + " network with " + spec.Output
+                    + " output: a class head shares the forward pass of a critic with Score output (its module returns [B, 1 + H·K]); name one, "
+                    + "e.g. [ClassHead(\"D\")]";
             if (problem is not null)
             {
                 Report(DiagnosticDescriptors.InvalidClassHead, where, method.Name, problem);
@@ -256,9 +264,12 @@ public sealed partial class GanLossGenerator
             if (syntax is RecordDeclarationSyntax)
                 Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, name, "is a record: declare it 'public partial class " + name + "'");
             else if (_lossClass.IsAbstract && !_lossClass.IsStatic)
-                Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, name, "is abstract: remove 'abstract' (the trainer creates an instance of the loss class)");
-            else if (!_lossClass.IsStatic && !_lossClass.InstanceConstructors.Any(c => c.Parameters.Length == 0 && c.DeclaredAccessibility == Accessibility.Public))
-                Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, name, "has no public parameterless constructor: add 'public " + name + "() { }' (the trainer creates the loss with it)");
+                Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, name,
+                    "is abstract: remove 'abstract' (the trainer creates an instance of the loss class)");
+            else if (!_lossClass.IsStatic && !_lossClass.InstanceConstructors.Any(c => c.Parameters.Length == 0
+                && c.DeclaredAccessibility == Accessibility.Public))
+                Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, name,
+                    "has no public parameterless constructor: add 'public " + name + "() { }' (the trainer creates the loss with it)");
         }
 
         /// <summary>

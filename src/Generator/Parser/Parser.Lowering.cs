@@ -67,7 +67,8 @@ public sealed partial class GanLossGenerator
             {
                 if ((isDiscriminator ? lowered.Discriminator : lowered.Generator) is not null)
                 {
-                    Report(DiagnosticDescriptors.DuplicateLossMember, LocationOf(property), property.Name, isDiscriminator ? "DiscriminatorLoss" : "GeneratorLoss");
+                    Report(DiagnosticDescriptors.DuplicateLossMember, LocationOf(property), property.Name,
+                        isDiscriminator ? "DiscriminatorLoss" : "GeneratorLoss");
                     continue;
                 }
                 var loss = LowerLoss(property, isDiscriminator);
@@ -104,7 +105,12 @@ public sealed partial class GanLossGenerator
                 }
                 var update = LowerRoot(body, Scope.ForSource(Model(body.SyntaxTree)));
                 if (update is null) continue;
-                CheckGradients(update, timing switch { StateUpdateTiming.AfterCriticStep => StepKind.Critic, StateUpdateTiming.AfterGeneratorStep => StepKind.Generator, _ => StepKind.EndOfEpoch });
+                CheckGradients(update, timing switch
+                {
+                    StateUpdateTiming.AfterCriticStep => StepKind.Critic,
+                    StateUpdateTiming.AfterGeneratorStep => StepKind.Generator,
+                    _ => StepKind.EndOfEpoch,
+                });
                 var facts = _analysis.Of(update);
                 if (facts.Shape != Shape.Scalar)
                 {
@@ -197,7 +203,8 @@ public sealed partial class GanLossGenerator
                 case LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } lit:
                     return lit.Token.Value is { } v && IsNumeric(v) ? new ConstNode(ToDouble(v)) : Unsupported(syntax, scope);
                 case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryMinusExpression):
-                    return Lower(u.Operand, scope) is { } negated && RejectLabels(u, "'-'", new object?[] { u.Operand }, new[] { negated }, scope) ? Call(Op.Neg, negated) : null;
+                    return Lower(u.Operand, scope) is { } negated && RejectLabels(u, "'-'", new object?[] { u.Operand }, new[] { negated }, scope)
+                        ? Call(Op.Neg, negated) : null;
                 case PrefixUnaryExpressionSyntax u when u.IsKind(SyntaxKind.UnaryPlusExpression):
                     return Lower(u.Operand, scope);
                 case BinaryExpressionSyntax b:
@@ -228,7 +235,8 @@ public sealed partial class GanLossGenerator
             var right = Lower(b.Right, scope);
             if (left is null || right is null) return null;
             if (!RejectLabels(b, "'" + b.OperatorToken.Text + "'", new object?[] { b.Left, b.Right }, new[] { left, right }, scope)) return null;
-            if (Operations.Of(op.Value).OperandsAgree && !CheckOperands(b, b.OperatorToken.Text, new object?[] { b.Left, b.Right }, new[] { left, right }, scope)) return null;
+            if (Operations.Of(op.Value).OperandsAgree
+                && !CheckOperands(b, b.OperatorToken.Text, new object?[] { b.Left, b.Right }, new[] { left, right }, scope)) return null;
             return Call(op.Value, left, right);
         }
 
@@ -364,7 +372,8 @@ public sealed partial class GanLossGenerator
         /// class heads is applied without labels. The score of a network with heads is column 0 of its forward pass
         /// (<see cref="HeadNode"/> −1), so <c>D(x)</c> and <c>Q(x)</c> read one pass.
         /// </summary>
-        private ExprNode? LowerApplication(InvocationExpressionSyntax call, string name, IReadOnlyList<object?> syntax, IReadOnlyList<ExprNode> args, Scope scope)
+        private ExprNode? LowerApplication(InvocationExpressionSyntax call, string name, IReadOnlyList<object?> syntax, IReadOnlyList<ExprNode> args,
+            Scope scope)
         {
             var head = _heads.TryGetValue(name, out var h) ? h : null;
             var network = head?.Network ?? name;
@@ -396,7 +405,9 @@ public sealed partial class GanLossGenerator
             if (_applications.TryGetValue(network, out var first) && first.WithLabels != withLabels)
             {
                 Report(DiagnosticDescriptors.NetworkLabelsMixed, LocationFor(call, scope), text, network, withLabels ? "with" : "without", first.Text,
-                    first.WithLabels ? "with labels" : "without", withLabels ? "'" + first.Text + "' with labels too, or this one without" : "this one with labels too, e.g. '" + network + "(v, y)', or '" + first.Text + "' without");
+                    first.WithLabels ? "with labels" : "without",
+                    withLabels ? "'" + first.Text + "' with labels too, or this one without"
+                        : "this one with labels too, e.g. '" + network + "(v, y)', or '" + first.Text + "' without");
                 return null;
             }
             if (!_applications.ContainsKey(network)) _applications[network] = (withLabels, text);
@@ -539,7 +550,8 @@ public sealed partial class GanLossGenerator
         private string? MacroText(ISymbol symbol)
         {
             foreach (var attr in symbol.GetAttributes())
-                if (DslSymbols.Is(attr.AttributeClass, _symbols.Macro) && attr.ConstructorArguments.Length == 1 && attr.ConstructorArguments[0].Value is string text)
+                if (DslSymbols.Is(attr.AttributeClass, _symbols.Macro) && attr.ConstructorArguments.Length == 1
+                    && attr.ConstructorArguments[0].Value is string text)
                     return text;
             return null;
         }
@@ -551,7 +563,8 @@ public sealed partial class GanLossGenerator
         /// <summary>Macro parameters are values: Expr or a number, passed plainly.</summary>
         private bool IsMacroParameter(IParameterSymbol parameter) =>
             parameter.RefKind == RefKind.None && !parameter.IsParams
-            && (IsExpr(parameter.Type) || parameter.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single or SpecialType.System_Int32 or SpecialType.System_Int64);
+            && (IsExpr(parameter.Type) || parameter.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single or SpecialType.System_Int32
+                or SpecialType.System_Int64);
 
         // ----- depth, and long sums and products -----
 
@@ -618,7 +631,8 @@ public sealed partial class GanLossGenerator
         {
             var spine = new List<BinaryExpressionSyntax>();   // outermost first
             ExpressionSyntax first = whole;
-            while (first is BinaryExpressionSyntax b && (spine.Count == 0 || SameChain(spine[spine.Count - 1], b)) && (spine.Count == 0 || ConstantOf(b, scope) is null))
+            while (first is BinaryExpressionSyntax b && (spine.Count == 0 || SameChain(spine[spine.Count - 1], b))
+                && (spine.Count == 0 || ConstantOf(b, scope) is null))
             {
                 if (IntegerArithmeticOnHyper(b, scope)) return null;
                 spine.Add(b);
@@ -637,12 +651,14 @@ public sealed partial class GanLossGenerator
                 if (node is null) return null;
                 terms.Add((b.Right, node, b.IsKind(SyntaxKind.SubtractExpression) || b.IsKind(SyntaxKind.DivideExpression)));
             }
-            if (!RejectLabels(whole, additive ? "'+'" : "'*'", terms.Select(t => (object?)t.Syntax).ToList(), terms.Select(t => t.Node).ToList(), scope)) return null;
+            if (!RejectLabels(whole, additive ? "'+'" : "'*'", terms.Select(t => (object?)t.Syntax).ToList(), terms.Select(t => t.Node).ToList(),
+                scope)) return null;
             // Every tensor term must be of one kind with the first (data with data, ...), as each '+' of the chain checks.
             var anchor = terms.FirstOrDefault(t => !_analysis.Of(t.Node).IsHost);
             if (anchor.Node is not null)
                 for (var i = 0; i < terms.Count; i++)
-                    if (!CheckOperands(whole, additive ? "+" : "*", new object?[] { anchor.Syntax, terms[i].Syntax }, new[] { anchor.Node, terms[i].Node }, scope)) return null;
+                    if (!CheckOperands(whole, additive ? "+" : "*", new object?[] { anchor.Syntax, terms[i].Syntax }, new[] { anchor.Node, terms[i].Node },
+                        scope)) return null;
 
             if (additive) return Balanced(terms.Select(t => t.Inverse ? Call(Op.Neg, t.Node) : t.Node).ToList(), Op.Add);
             var numerator = Balanced(terms.Where(t => !t.Inverse).Select(t => t.Node).ToList(), Op.Mul);
@@ -669,7 +685,8 @@ public sealed partial class GanLossGenerator
         /// <summary>The value C# gives a constant expression (integer division included), unless it reads a hyperparameter.</summary>
         private ExprNode? ConstantOf(ExpressionSyntax syntax, Scope scope)
         {
-            if (syntax is not (LiteralExpressionSyntax or BinaryExpressionSyntax or PrefixUnaryExpressionSyntax or ParenthesizedExpressionSyntax or CastExpressionSyntax))
+            if (syntax is not (LiteralExpressionSyntax or BinaryExpressionSyntax or PrefixUnaryExpressionSyntax or ParenthesizedExpressionSyntax
+                or CastExpressionSyntax))
                 return null;
             object? value;
             if (scope.Model is null)

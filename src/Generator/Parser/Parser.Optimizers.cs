@@ -41,11 +41,13 @@ public sealed partial class GanLossGenerator
         {
             var example = kind == "Adam" ? "[Adam(2e-4, 0.5, 0.999)]" : "[RMSprop(5e-5, 0.99)]";
             if (!(learningRate > 0) || double.IsInfinity(learningRate))
-                Report(DiagnosticDescriptors.InvalidOptimizer, AttributeArgumentLocation(attribute, 0) ?? LocationOf(_lossClass), "learning rate", kind, Format(learningRate),
+                Report(DiagnosticDescriptors.InvalidOptimizer, AttributeArgumentLocation(attribute, 0) ?? LocationOf(_lossClass), "learning rate", kind,
+                    Format(learningRate),
                     "use a positive finite learning rate, e.g. " + example);
             foreach (var (name, value, index) in fractions)
                 if (!(value >= 0 && value < 1))
-                    Report(DiagnosticDescriptors.InvalidOptimizer, AttributeArgumentLocation(attribute, index) ?? LocationOf(_lossClass), name, kind, Format(value),
+                    Report(DiagnosticDescriptors.InvalidOptimizer, AttributeArgumentLocation(attribute, index) ?? LocationOf(_lossClass), name, kind,
+                        Format(value),
                         "use a value in [0, 1), e.g. " + example);
         }
 
@@ -60,7 +62,8 @@ public sealed partial class GanLossGenerator
             var defaults = declared.Where(d => d.Network is null).ToList();
             foreach (var extra in defaults.Skip(1))
                 Report(DiagnosticDescriptors.InvalidNetworkOptimizer, AttributeLocation(extra.Data) ?? fallback, extra.Attribute,
-                    "is a second optimizer for every network: keep one without Network, and give the others their network, e.g. [" + extra.Attribute + "(..., Network = \"D\")]");
+                    "is a second optimizer for every network: keep one without Network, and give the others their network, e.g. [" + extra.Attribute
+                        + "(..., Network = \"D\")]");
             var perNetwork = new List<NetworkOptimizerSpec>();
             var seen = new HashSet<string>(System.StringComparer.Ordinal);
             var names = string.Join(", ", networks.Select(n => "\"" + n.Name + "\""));
@@ -73,7 +76,8 @@ public sealed partial class GanLossGenerator
                         "names no network the loss uses: write Network = one of " + names);
                 else if (!seen.Add(network))
                     Report(DiagnosticDescriptors.InvalidNetworkOptimizer, where, d.Attribute + "(..., Network = \"" + network + "\")",
-                        "is the second optimizer for '" + network + "': keep one [Adam(..., Network = \"" + network + "\")] or [RMSprop(..., Network = \"" + network + "\")]");
+                        "is the second optimizer for '" + network + "': keep one [Adam(..., Network = \"" + network + "\")] or [RMSprop(..., Network = \""
+                            + network + "\")]");
                 else perNetwork.Add(new NetworkOptimizerSpec(network, d.Spec));
             }
             // In the loss's network order, so LossInfo and 'gan list' read the same whatever the attributes' order.

@@ -79,7 +79,8 @@ public sealed partial class GanLossGenerator
             catch (InsufficientExecutionStackException)
             {
                 // A pass the depth limit does not cover (Roslyn's own walks of a huge expression): say so, at the class.
-                var diagnostic = Diagnostic.Create(DiagnosticDescriptors.ExpressionTooDeep, classSyntax.Identifier.GetLocation(), MaxDepth.ToString(CultureInfo.InvariantCulture));
+                var diagnostic = Diagnostic.Create(DiagnosticDescriptors.ExpressionTooDeep, classSyntax.Identifier.GetLocation(),
+                    MaxDepth.ToString(CultureInfo.InvariantCulture));
                 return new ParseResult(null, ImmutableArray.Create(diagnostic), null);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -112,9 +113,11 @@ public sealed partial class GanLossGenerator
                 .Select(n => _networks[n] with { TakesLabels = _applications.TryGetValue(n, out var a) && a.WithLabels })
                 .OrderBy(n => n.Role == NetworkRole.Generator ? 0 : 1).ToEquatableArray();
             // Labels are read by y, yz, a label-taking network (which reads one of them) or a class head (judged against one).
-            var usesLabels = expressions.SelectMany(Analysis.Subtree).Any(node => node is HeadNode { Index: >= 0 } or InputNode { Kind: InputKind.RealLabels or InputKind.NoiseLabels })
+            var usesLabels = expressions.SelectMany(Analysis.Subtree)
+                .Any(node => node is HeadNode { Index: >= 0 } or InputNode { Kind: InputKind.RealLabels or InputKind.NoiseLabels })
                 || networks.Any(n => n.TakesLabels || n.Output == NetworkOutput.ClassLogits);
-            var classHeads = _heads.Values.Where(h => used.Contains(h.Network)).OrderBy(h => h.Network, StringComparer.Ordinal).ThenBy(h => h.Index).ToEquatableArray();
+            var classHeads = _heads.Values.Where(h => used.Contains(h.Network)).OrderBy(h => h.Network, StringComparer.Ordinal).ThenBy(h => h.Index)
+                .ToEquatableArray();
             var clips = CheckClipping(declared.Clipping, used, networks);
             var (optimizer, networkOptimizers) = _hasErrors ? (OptimizerSpec.Standard, EquatableArray<NetworkOptimizerSpec>.Empty)
                 : ResolveOptimizers(declared.Optimizers, used, networks, declared.Identifier);
@@ -213,7 +216,8 @@ public sealed partial class GanLossGenerator
         /// <summary>The expression of an expression-bodied property or method (or a getter written <c>get => ...</c>), from source.</summary>
         private ExpressionSyntax? ExpressionBody(ISymbol symbol)
         {
-            var reference = symbol is IMethodSymbol { PartialImplementationPart: { } impl } ? impl.DeclaringSyntaxReferences.FirstOrDefault() : symbol.DeclaringSyntaxReferences.FirstOrDefault();
+            var reference = symbol is IMethodSymbol { PartialImplementationPart: { } impl } ? impl.DeclaringSyntaxReferences.FirstOrDefault()
+                : symbol.DeclaringSyntaxReferences.FirstOrDefault();
             switch (Read(reference))
             {
                 case PropertyDeclarationSyntax p:

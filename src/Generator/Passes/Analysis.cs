@@ -157,7 +157,8 @@ internal sealed class Analysis
             _ => (Shape.Scalar, Space.None),
         };
         // Host when every operand is and the operation has a host form; random draws read only their operand's shape.
-        return new Facts(shape, operation.IsHostComputable && allHost, operation.ReadsValues ? networks : s_none, resultSpace, height, shape == Shape.Scalar ? null : rows);
+        return new Facts(shape, operation.IsHostComputable && allHost, operation.ReadsValues ? networks : s_none, resultSpace, height,
+            shape == Shape.Scalar ? null : rows);
     }
 
     /// <summary>

@@ -66,7 +66,8 @@ internal static class FormulaRenderer
             }
 
             // Scalar macro properties are monitors; those the losses already use are defined above.
-            var monitors = spec.Monitors.Where(m => !_symbols.ContainsKey(m.Expression) && !_symbols.ContainsKey(new NamedNode(m.MemberName, Analysis.Unwrap(m.Expression)))).ToList();
+            var monitors = spec.Monitors.Where(m => !_symbols.ContainsKey(m.Expression)
+                && !_symbols.ContainsKey(new NamedNode(m.MemberName, Analysis.Unwrap(m.Expression)))).ToList();
             if (monitors.Count > 0)
                 Section(sb, "Monitors", "reported after each critic step, not optimised",
                     monitors.Select(m => (NamedSymbol(m.MemberName), Expression(m.Expression is NamedNode n ? n.Body : m.Expression))).ToList());
@@ -75,7 +76,8 @@ internal static class FormulaRenderer
             {
                 // The schedule is part of the method a paper states: how many critic steps, and WGAN's clipping.
                 var steps = spec.CriticSteps + (spec.CriticSteps == 1 ? " critic step" : " critic steps") + " per generator step";
-                var clips = spec.Clipping.Select(c => (latex ? "$" + Network(c.Network) + "$" : Network(c.Network)) + "'s parameters are clamped to " + Interval(c.Min, c.Max) + " after each critic step");
+                var clips = spec.Clipping.Select(c => (latex ? "$" + Network(c.Network) + "$" : Network(c.Network)) + "'s parameters are clamped to "
+                    + Interval(c.Min, c.Max) + " after each critic step");
                 sb.Append(latex ? @"\paragraph{Schedule} " : "Schedule: ").Append(string.Join("; ", new[] { steps }.Concat(clips))).Append(".\n\n");
             }
 
@@ -85,7 +87,8 @@ internal static class FormulaRenderer
                 foreach (var h in spec.Hypers)
                 {
                     if (latex)
-                        sb.Append("$").Append(Identifier(h.Name)).Append(" = ").Append(Number(h.Default)).Append(@"$ (\texttt{").Append(h.Name).Append("})").Append(h == spec.Hypers[spec.Hypers.Count - 1] ? "." : ",").Append('\n');
+                        sb.Append("$").Append(Identifier(h.Name)).Append(" = ").Append(Number(h.Default)).Append(@"$ (\texttt{").Append(h.Name).Append("})")
+                            .Append(h == spec.Hypers[spec.Hypers.Count - 1] ? "." : ",").Append('\n');
                     else
                         sb.Append("- ").Append(Identifier(h.Name)).Append(" = ").Append(Number(h.Default)).Append(" (`").Append(h.Name).Append("`)")
                             .Append(h.Description is { Length: > 0 } text ? ": " + text : "").Append('\n');
@@ -206,14 +209,16 @@ internal static class FormulaRenderer
                 case Op.UniformPerSample: return Draw(call, perSample: true);
                 case Op.UniformLike: return Draw(call, perSample: false);
                 case Op.Mmd2:
-                    var widths = a.Count > 2 ? "; " + (latex ? @"\sigma \in \{" : "σ ∈ {") + string.Join(", ", a.Skip(2).Select(w => Write(w, 0))) + (latex ? @"\}" : "}") : "";
+                    var widths = a.Count > 2 ? "; " + (latex ? @"\sigma \in \{" : "σ ∈ {") + string.Join(", ", a.Skip(2).Select(w => Write(w, 0)))
+                        + (latex ? @"\}" : "}") : "";
                     return Function(latex ? @"\mathrm{MMD}^2" : "MMD²", Arg(0) + ", " + Arg(1) + widths);
                 case Op.BceWithLogitsMean: return Function(Operator("BCE"), Arg(0) + ", " + Arg(1));
                 case Op.CrossEntropy: return Function(Operator("CE"), Arg(0) + ", " + Arg(1));
                 case Op.CrossEntropyMean: return latex ? @"\mathbb{E}\left[" + Function(Operator("CE"), Arg(0) + ", " + Arg(1)) + @"
 ight]" : "𝔼[" + Function(Operator("CE"), Arg(0) + ", " + Arg(1)) + "]";
                 case Op.MseMean:
-                    return latex ? @"\mathbb{E}\left[" + Power(Paren(Arg(0, 1) + " - " + Arg(1, 2)), "2") + @"\right]" : "𝔼[" + Power(Paren(Arg(0, 1) + " − " + Arg(1, 2)), "2") + "]";
+                    return latex ? @"\mathbb{E}\left[" + Power(Paren(Arg(0, 1) + " - " + Arg(1, 2)), "2") + @"\right]"
+                        : "𝔼[" + Power(Paren(Arg(0, 1) + " − " + Arg(1, 2)), "2") + "]";
                 default: return Function(Operator(Operations.Of(call.Op).Printed), string.Join(", ", a.Select(x => Write(x, 0))));
             }
         }
@@ -255,7 +260,8 @@ ight]" : "𝔼[" + Function(Operator("CE"), Arg(0) + ", " + Arg(1)) + "]";
             if (count > 1) symbol = Subscripted(symbol, count.ToString(CultureInfo.InvariantCulture));
             _symbols[node] = symbol;
             var what = perSample ? "one per sample of " : "one per element of ";
-            Define(symbol, latex ? @"\sim" : "∼", () => latex ? @"U[0, 1)\text{, " + what + "}" + Write(node.Args[0], 0) : "U[0, 1), " + what + Write(node.Args[0], 0));
+            Define(symbol, latex ? @"\sim" : "∼", () => latex ? @"U[0, 1)\text{, " + what + "}" + Write(node.Args[0], 0)
+                : "U[0, 1), " + what + Write(node.Args[0], 0));
             return symbol;
         }
 
@@ -329,7 +335,8 @@ ight]" : "𝔼[" + Function(Operator("CE"), Arg(0) + ", " + Arg(1)) + "]";
         {
             // A macro called on an expression (PenaltyOnH(Between(x, G(z)))) is named by its head alone: its argument is in the definition.
             var open = name.IndexOf('(');
-            if (open > 0 && name.EndsWith(")", StringComparison.Ordinal) && !SplitArguments(name.Substring(open + 1, name.Length - open - 2)).All(IsBatchOrName))
+            if (open > 0 && name.EndsWith(")", StringComparison.Ordinal)
+                && !SplitArguments(name.Substring(open + 1, name.Length - open - 2)).All(IsBatchOrName))
                 name = name.Substring(0, open);
             var sb = new StringBuilder();
             var i = 0;

@@ -5,7 +5,8 @@ using GanDsl.Generator.Ir;
 
 namespace GanDsl.Generator.Passes;
 
-/// <summary>Writes IR back as DSL text, for the comments above generated code; names, infix symbols and precedence come from the operation table (fused kernels print under their libtorch names).</summary>
+/// <summary>Writes IR back as DSL text, for the comments above generated code; names, infix symbols and precedence come from the operation table (fused
+/// kernels print under their libtorch names).</summary>
 internal static class Printer
 {
     public static string Print(ExprNode node)

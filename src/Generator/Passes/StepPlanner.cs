@@ -73,11 +73,13 @@ internal sealed record LeafInputValue(int Id, ExprNode Node, InputKind Input) : 
 /// </param>
 /// <param name="Labels">The labels of a conditional application (<c>D(x, y)</c>), else null.</param>
 /// <param name="ClassHeads">The network's number of class heads: its output is then [B, 1 + H·K], read through <see cref="HeadValue"/>s.</param>
-internal sealed record NetworkValue(int Id, ExprNode Node, bool GradLeaf, string Network, NetworkOutput Output, Operand Argument, bool NoGrad, string? OwnPass = null,
+internal sealed record NetworkValue(int Id, ExprNode Node, bool GradLeaf, string Network, NetworkOutput Output, Operand Argument, bool NoGrad,
+    string? OwnPass = null,
     Operand? Labels = null, int ClassHeads = 0)
     : PlannedValue(Id, Node, GradLeaf);
 
-/// <summary>The score column (<paramref name="Index"/> −1) or a class head's logits, sliced from a network's forward pass <paramref name="Output"/>.</summary>
+/// <summary>The score column (<paramref name="Index"/> −1) or a class head's logits, sliced from a network's forward pass
+/// <paramref name="Output"/>.</summary>
 internal sealed record HeadValue(int Id, ExprNode Node, bool GradLeaf, Operand Output, int Index) : PlannedValue(Id, Node, GradLeaf);
 
 /// <summary>
@@ -181,7 +183,8 @@ internal static class StepPlanner
             {
                 result = Tensor(loss.Expression);
                 foreach (var state in spec.States)
-                    if (Analysis.Contains(loss.Expression, new StateNode(state.Name))) AddTerm(new TermPlan(state.Name, new HostOperand(new StateNode(state.Name))));
+                    if (Analysis.Contains(loss.Expression, new StateNode(state.Name))) AddTerm(new TermPlan(state.Name,
+                        new HostOperand(new StateNode(state.Name))));
             }
             var body = ForwardPasses.Share(_values, _onGradientPath, spec.SeparateForwardPasses);
 
@@ -205,7 +208,8 @@ internal static class StepPlanner
             }
 
             return new StepPlan(step, loss, hypers.ToEquatableArray(), states.ToEquatableArray(), networks.ToEquatableArray(), frozen.ToEquatableArray(),
-                body.ToEquatableArray(), result, tailGradients.ToEquatableArray(), updateItems.ToEquatableArray(), monitorItems.ToEquatableArray(), _terms.ToEquatableArray())
+                body.ToEquatableArray(), result, tailGradients.ToEquatableArray(), updateItems.ToEquatableArray(), monitorItems.ToEquatableArray(),
+                _terms.ToEquatableArray())
             {
                 ReadsRealLabels = all.Any(e => Analysis.Contains(e, new InputNode(InputKind.RealLabels))),
                 ReadsNoiseLabels = all.Any(e => Analysis.Contains(e, new InputNode(InputKind.NoiseLabels))),
@@ -341,7 +345,8 @@ internal static class StepPlanner
                         // The generator is not trained in the critic step: its output is a constant, computed without a graph.
                         var noGrad = network?.Role == NetworkRole.Generator && step == StepKind.Critic && !_inTail;
                         var labels = apply.Labels is null ? null : Known(apply.Labels);
-                        return Add(new NetworkValue(_nextId++, node, _gradLeaves.Contains(node), apply.Network, network?.Output ?? NetworkOutput.Score, argument, noGrad,
+                        return Add(new NetworkValue(_nextId++, node, _gradLeaves.Contains(node), apply.Network, network?.Output ?? NetworkOutput.Score,
+                            argument, noGrad,
                             Labels: labels, ClassHeads: network?.ClassHeads ?? 0));
                     }
                 case HeadNode head:
@@ -366,7 +371,8 @@ internal static class StepPlanner
             var operation = Operations.Of(call.Op);
             var host = call.Args.Select(a => analysis.Of(a).IsHost).ToArray();
             var form = Operations.ChooseForm(operation, host, out var asTensor);
-            if (form < 0) throw new InvalidOperationException(operation.Printed + " has no tensor form for operands (" + string.Join(", ", host.Select(h => h ? "host" : "tensor")) + ")");
+            if (form < 0) throw new InvalidOperationException(operation.Printed + " has no tensor form for operands ("
+                + string.Join(", ", host.Select(h => h ? "host" : "tensor")) + ")");
 
             var operands = new Operand[call.Args.Count];
             for (var i = 0; i < operands.Length; i++)

@@ -249,7 +249,7 @@ public sealed class Comparison
         int count, ulong seed, Device device)
     {
         ArgumentNullException.ThrowIfNull(mixture);
-        var labels = Enumerable.Range(0, count).Select(i => (long)(i % mixture.Modes.Count)).ToArray();
+        var labels = Sampling.ClassCycle(count, mixture.Modes.Count);
         using var random = new Generator(Xoshiro256.DeriveSeed(seed, LabelEvaluationStream), device);
         var (data, _) = Sampling.Generate(generator, noiseShape, count, random, device, labels);
         return Metrics2D.LabelToMode(data, labels, mixture);

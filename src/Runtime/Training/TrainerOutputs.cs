@@ -173,7 +173,10 @@ public sealed partial class Trainer
                 // Too few final samples for two of every class (TrainOptions.FinalSampleCount < 20) leaves the class measures
                 // out with a warning; the measures above stand.
                 try { result = result with { Conditional = evaluator.EvaluateByClass(data, shape, labels, "the final samples") }; }
-                catch (GanDsl.Evaluation.SampleFormatException e) { result = result with { Warnings = [.. result.Warnings, $"no class measures: {e.Message}"] }; }
+                catch (GanDsl.Evaluation.SampleFormatException e)
+                {
+                    result = result with { Warnings = [.. result.Warnings, $"no class measures: {e.Message}"] };
+                }
             }
             Evaluation = result;
             AtomicFile.WriteAllBytes(Path.Combine(OutputDirectory, "evaluation.json"), System.Text.Encoding.UTF8.GetBytes(result.ToJson()));

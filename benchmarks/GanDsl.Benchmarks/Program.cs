@@ -215,7 +215,35 @@ static class Micro
         Report("mmd2_fwd_bwd_256x16", Measure(20, 7, Mmd2ForwardBackward(plain: false)));
         Report("mmd2_fwd_bwd_256x16_plain", Measure(20, 7, Mmd2ForwardBackward(plain: true)));
         Report("mmd2_fwd_bwd_256x16", Measure(20, 7, Mmd2ForwardBackward(plain: false)));
+        // The non-saturating critic's BCE(D(x), 1) + BCE(D(G(z)), 0) on D's shared [512,1] output, forward and backward:
+        // one call per part (the plain step) against one call on the joined output (issue 19), interleaved rounds.
+        Report("ns_critic_tail_fwd_bwd_b256_plain", Measure(2000, 7, CriticTail(plain: true)));
+        Report("ns_critic_tail_fwd_bwd_b256", Measure(2000, 7, CriticTail(plain: false)));
+        Report("ns_critic_tail_fwd_bwd_b256_plain", Measure(2000, 7, CriticTail(plain: true)));
+        Report("ns_critic_tail_fwd_bwd_b256", Measure(2000, 7, CriticTail(plain: false)));
         Console.WriteLine($"# threads={torch.get_num_threads()} dotnet={Environment.Version} libtorch={torch.__version__}");
+    }
+
+    static Action CriticTail(bool plain)
+    {
+        using var g = new torch.Generator(0);
+        var real = torch.randn([256, 1], generator: g).requires_grad_(true);
+        var fake = torch.randn([256, 1], generator: g).requires_grad_(true);
+        var critic = nn.Identity();
+        var context = new StepContext(real, fake, new Dictionary<string, nn.Module<Tensor, Tensor>> { ["D"] = critic },
+            new GeneratorStepRandom(new torch.Generator(1)));
+        return () =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var outputs = LossOps.Forward(context, critic, real, fake);
+            if (outputs.Joined is null) throw new InvalidOperationException("The benchmark's pass was not shared.");
+            var loss = plain
+                ? LossOps.BinaryCrossEntropyWithLogits(LossOps.Score(outputs[0], "D"), 1) + LossOps.BinaryCrossEntropyWithLogits(LossOps.Score(outputs[1], "D"), 0)
+                : LossOps.BinaryCrossEntropyWithLogitsOfParts(outputs, "D", 1, 0);
+            loss.backward();
+            real.grad = null;
+            fake.grad = null;
+        };
     }
 
     static void Report(string name, double microseconds) =>

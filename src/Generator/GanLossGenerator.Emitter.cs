@@ -301,6 +301,7 @@ public sealed partial class GanLossGenerator
             private readonly StepPlan _plan;
             private readonly Dictionary<string, string> _locals = new(StringComparer.Ordinal);
             private readonly Dictionary<string, string> _monitorLocals = new(StringComparer.Ordinal);
+            private readonly Dictionary<int, string> _sharedOutputs = new();
             private readonly HashSet<string> _usedLocalNames = new(StringComparer.Ordinal) { "c", "loss" };
 
             public StepWriter(SourceWriter w, LossClassSpec spec, StepPlan plan)
@@ -437,6 +438,11 @@ public sealed partial class GanLossGenerator
                     case SharedForwardValue shared:
                         WriteSharedForward(shared);
                         return;
+                    case SharedTailValue tail:
+                        expression = Operations.Fill(RuntimeText.BceWithLogitsOfParts, Array.Empty<string>(), ("outputs", _sharedOutputs[tail.SharedId]),
+                            ("name", Literal(tail.Network)), ("targets", string.Join(", ", tail.Targets.Select(Text))));
+                        note = "one call on " + tail.Network + "'s shared output; one per batch when its pass was not shared";
+                        break;
                     case HeadValue head:
                         expression = head.Index < 0
                             ? Operations.Fill(RuntimeText.ScoreColumn, new[] { Text(head.Output) })
@@ -502,13 +508,16 @@ public sealed partial class GanLossGenerator
             private void WriteSharedForward(SharedForwardValue shared)
             {
                 var outputs = FreshName("shared" + shared.Network);
+                _sharedOutputs[shared.Id] = outputs;
                 // A network that takes labels gets each batch's labels, concatenated alike (every application of it has labels: GAN0030).
                 var batches = ("batches", string.Join(", ", shared.Members.Select(m => Text(m.Argument))));
                 var call = shared.Members[0].Labels is null
                     ? Operations.Fill(RuntimeText.SharedForward, Array.Empty<string>(), ("net", NetworkLocal(shared.Network)), batches)
                     : Operations.Fill(RuntimeText.SharedConditionalForward, Array.Empty<string>(), ("net", NetworkLocal(shared.Network)), batches,
                         ("labels", string.Join(", ", shared.Members.Select(m => Text(m.Labels!)))));
-                _w.WriteLine("// " + string.Join(", ", shared.Members.Select(m => Temp(m.Id) + " = " + Printer.Print(m.Node))) + ": one forward pass of "
+                var unread = new HashSet<int>(shared.Members.Where(m => shared.Unread.Contains(m.Id)).Select(m => m.Id));
+                _w.WriteLine("// " + string.Join(", ", shared.Members.Select(m => (unread.Contains(m.Id) ? "" : Temp(m.Id) + " = ") + Printer.Print(m.Node)))
+                    + ": one forward pass of "
                     + shared.Network + " on these batches together when " + shared.Network + " is batch-independent at run time (else one pass each)"
                     + (shared.NoGrad ? "; " + shared.Network + " is not trained in this step: its outputs are constants" : ""));
                 if (shared.NoGrad)
@@ -523,6 +532,7 @@ public sealed partial class GanLossGenerator
                 for (var i = 0; i < shared.Members.Count; i++)
                 {
                     var member = shared.Members[i];
+                    if (unread.Contains(member.Id)) continue;
                     if (member.ClassHeads > 0) _w.WriteLine("// " + Temp(member.Id) + ": " + WholeOutput(member));
                     _w.WriteLine("var " + Temp(member.Id) + " = " + Output(member, outputs + "[" + i.ToString(CultureInfo.InvariantCulture) + "]") + ";");
                 }

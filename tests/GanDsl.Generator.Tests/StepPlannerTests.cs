@@ -132,6 +132,51 @@ public sealed class StepPlannerTests
     }
 
     [Fact]
+    public void NonSaturating_CriticTail_IsOneCallOnTheSharedOutput()
+    {
+        var critic = StepPlanner.Plan(ZooSpec("NonSaturating")).Discriminator!;
+        var shared = Assert.Single(critic.Values.OfType<SharedForwardValue>());
+        Assert.Equal(new[] { "D(x)", "D(G(z))" }, shared.Members.Select(m => Printer.Print(m.Node)));
+        Assert.Equal(shared.Members.Select(m => m.Id), shared.Unread);   // nothing reads the parts on their own
+        var tail = Assert.Single(critic.Values.OfType<SharedTailValue>());
+        Assert.Equal(shared.Id, tail.SharedId);
+        Assert.Equal(new[] { 1.0, 0.0 }, tail.Targets.Select(t => ((ConstNode)((HostOperand)t).Node).Value));
+        Assert.DoesNotContain(critic.Values.OfType<OperationValue>(), v => v.Op == Op.BceWithLogitsMean);
+        Assert.Equal(new ValueOperand(tail.Id), critic.Result);
+
+        var code = Emitter.Write(ZooSpec("NonSaturating"));
+        Assert.Contains("var t5 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogitsOfParts(sharedD, \"D\", 1d, 0d);", code);
+        Assert.Contains("// D(x), D(G(z)): one forward pass of D", code);
+        Assert.DoesNotContain("sharedD[", code);
+    }
+
+    [Fact]
+    public void CriticTail_FollowsThePassesOrder_AndKeepsItsTermsWhenTheStepReportsThem()
+    {
+        var spec = OptimizedSpec("""
+            /// <summary>Tails.</summary>
+            [GanLoss("tails")]
+            public partial class Tails
+            {
+                static Expr Fake => Mean(Softplus(D(G(z))));
+                static Expr Real => Mean(Softplus(-D(x)));
+                [DiscriminatorLoss] static Loss Dl => Fake + Real;
+                [GeneratorLoss] static Loss Gl => Mean(Softplus(-D(G(z)))) + Mean(Softplus(D(x)));
+            }
+            """, "Tails");
+        var plan = StepPlanner.Plan(spec);
+        // The critic reports Fake and Real, so each keeps its own call.
+        Assert.Empty(plan.Discriminator!.Values.OfType<SharedTailValue>());
+        Assert.Equal(new[] { "Fake", "Real" }, plan.Discriminator.Terms.Select(t => t.Name));
+        // The generator's sum is fused, its targets in the pass's member order (D(G(z)) first).
+        var shared = Assert.Single(plan.Generator.Values.OfType<SharedForwardValue>(), v => v.Network == "D");
+        Assert.Equal(new[] { "D(G(z))", "D(x)" }, shared.Members.Select(m => Printer.Print(m.Node)));
+        var tail = Assert.Single(plan.Generator.Values.OfType<SharedTailValue>());
+        Assert.Equal(new[] { 1.0, 0.0 }, tail.Targets.Select(t => ((ConstNode)((HostOperand)t).Node).Value));
+        AssertEveryValueFollowsWhatItReads(plan.Generator);
+    }
+
+    [Fact]
     public void CramerGan_AnApplicationInsideTheGradientsValue_ThatTheGradientDoesNotRunThrough_IsShared()
     {
         // The penalty's Grad(Surrogate(x̂), x̂) contains F(G(z2)) and G(z), but its gradient runs back only through F(x̂).

@@ -223,6 +223,11 @@ internal static class RuntimeText
     public const string SharedForward = LossOps + ".Forward(c, $net, $batches)";
     /// <summary>As <see cref="SharedForward"/> for a network that takes labels: the batches and their labels (<c>$labels</c>), concatenated alike.</summary>
     public const string SharedConditionalForward = LossOps + ".Forward(c, $net, new[] { $batches }, new[] { $labels })";
+    /// <summary>
+    /// Σ BCE-with-logits(part, target) over every part of a shared pass (<c>$outputs</c>) of a score network (<c>$name</c>),
+    /// one target per part (<c>$targets</c>): one call on the joined output when the pass was shared.
+    /// </summary>
+    public const string BceWithLogitsOfParts = LossOps + ".BinaryCrossEntropyWithLogitsOfParts($outputs, $name, $targets)";
     /// <summary>The step's source of random draws: an operation whose call names it draws random numbers.</summary>
     public const string RandomSource = "c.Random";
     public const string Real = "c.Real";

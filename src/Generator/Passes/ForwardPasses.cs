@@ -141,7 +141,8 @@ internal static class ForwardPasses
         _ => Enumerable.Empty<int>(),
     };
 
-    private static IEnumerable<int> Ids(Operand operand) => operand switch
+    /// <summary>The temporaries an operand reads.</summary>
+    internal static IEnumerable<int> Ids(Operand operand) => operand switch
     {
         ValueOperand v => new[] { v.Id },
         PerSampleOperand p => Ids(p.Value).Concat(Ids(p.Like)),

@@ -89,6 +89,18 @@ internal sealed record HeadValue(int Id, ExprNode Node, bool GradLeaf, Operand O
 /// </summary>
 /// <param name="Members">The applications, in the order their batches are concatenated (each keeps its own temporary).</param>
 internal sealed record SharedForwardValue(int Id, ExprNode Node, string Network, bool NoGrad, EquatableArray<NetworkValue> Members)
+    : PlannedValue(Id, Node, false)
+{
+    /// <summary>Members whose temporaries nothing reads (a <see cref="SharedTailValue"/> reads the pass whole): not written out.</summary>
+    public EquatableArray<int> Unread { get; init; } = EquatableArray<int>.Empty;
+}
+
+/// <summary>
+/// A sum of one fused kernel (<paramref name="Op"/>) over every part of the shared pass <paramref name="SharedId"/>, each
+/// against its host target (<paramref name="Targets"/>, in the pass's member order), written as one call on the joined
+/// output (<see cref="SharedTails"/>).
+/// </summary>
+internal sealed record SharedTailValue(int Id, ExprNode Node, int SharedId, string Network, Op Op, EquatableArray<Operand> Targets)
     : PlannedValue(Id, Node, false);
 
 /// <summary>An operation of the table, written with its tensor form <paramref name="Form"/>.</summary>
@@ -207,6 +219,8 @@ internal static class StepPlanner
                 AddTerm(new TermPlan(m.MemberName, item.Value, Monitor: true));
             }
 
+            if (!spec.SeparateForwardPasses) body = SharedTails.Fuse(body, ReadOutsideTheBody(tailGradients, updateItems, monitorItems));
+
             return new StepPlan(step, loss, hypers.ToEquatableArray(), states.ToEquatableArray(), networks.ToEquatableArray(), frozen.ToEquatableArray(),
                 body.ToEquatableArray(), result, tailGradients.ToEquatableArray(), updateItems.ToEquatableArray(), monitorItems.ToEquatableArray(),
                 _terms.ToEquatableArray())
@@ -214,6 +228,15 @@ internal static class StepPlanner
                 ReadsRealLabels = all.Any(e => Analysis.Contains(e, new InputNode(InputKind.RealLabels))),
                 ReadsNoiseLabels = all.Any(e => Analysis.Contains(e, new InputNode(InputKind.NoiseLabels))),
             };
+        }
+
+        /// <summary>The body's temporaries that the tail's gradients, updates, monitors and reported terms read.</summary>
+        private HashSet<int> ReadOutsideTheBody(List<PlannedValue> tailGradients, List<TailItem> updates, List<TailItem> monitors)
+        {
+            var tail = updates.Concat(monitors).ToList();
+            var operands = _terms.Select(t => t.Value).Concat(tail.Select(t => t.Value));
+            var values = tailGradients.Concat(tail.SelectMany(t => t.Values));
+            return new HashSet<int>(operands.SelectMany(ForwardPasses.Ids).Concat(values.SelectMany(ForwardPasses.Dependencies)));
         }
 
         private TailItem Tail(string name, string text, ExprNode node)

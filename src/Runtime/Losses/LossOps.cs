@@ -46,8 +46,8 @@ public static class LossOps
     /// <param name="context">The step's context (its switch).</param>
     /// <param name="network">The network.</param>
     /// <param name="batches">The batches, each [B_i, ...].</param>
-    /// <returns>The outputs, in the order of <paramref name="batches"/>.</returns>
-    public static Tensor[] Forward(StepContext context, nn.Module<Tensor, Tensor> network, params Tensor[] batches)
+    /// <returns>The outputs, in the order of <paramref name="batches"/>, and the joined output when the pass was shared.</returns>
+    public static SharedForwardOutputs Forward(StepContext context, nn.Module<Tensor, Tensor> network, params Tensor[] batches)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(network);
@@ -56,11 +56,11 @@ public static class LossOps
         {
             var output = network.call(cat(batches, 0));
             // A batch-independent network maps [N, ...] to [N, ...]; one that does not gets one pass per batch below, as if unshared.
-            if (output.dim() > 0 && output.shape[0] == sizes.Sum()) return output.split(sizes, 0);
+            if (output.dim() > 0 && output.shape[0] == sizes.Sum()) return new SharedForwardOutputs(output.split(sizes, 0), output);
         }
         var outputs = new Tensor[batches.Length];
         for (var i = 0; i < batches.Length; i++) outputs[i] = network.call(batches[i]);
-        return outputs;
+        return new SharedForwardOutputs(outputs, joined: null);
     }
 
     /// <summary>
@@ -68,7 +68,7 @@ public static class LossOps
     /// <paramref name="labels"/>: as <see cref="Forward(StepContext, nn.Module{Tensor, Tensor}, Tensor[])"/>, with the labels
     /// concatenated like their batches (one pass when the network is batch-independent), else one pass each.
     /// </summary>
-    public static Tensor[] Forward(StepContext context, nn.Module<Tensor, Tensor, Tensor> network, Tensor[] batches, Tensor[] labels)
+    public static SharedForwardOutputs Forward(StepContext context, nn.Module<Tensor, Tensor, Tensor> network, Tensor[] batches, Tensor[] labels)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(network);
@@ -78,11 +78,11 @@ public static class LossOps
         if (batches.Length > 1 && context.ShareForwardPasses && BatchSizesIfJoinable(batches) is { } sizes && BatchIndependence.Holds(network))
         {
             var output = network.call(cat(batches, 0), cat(labels, 0));
-            if (output.dim() > 0 && output.shape[0] == sizes.Sum()) return output.split(sizes, 0);
+            if (output.dim() > 0 && output.shape[0] == sizes.Sum()) return new SharedForwardOutputs(output.split(sizes, 0), output);
         }
         var outputs = new Tensor[batches.Length];
         for (var i = 0; i < batches.Length; i++) outputs[i] = network.call(batches[i], labels[i]);
-        return outputs;
+        return new SharedForwardOutputs(outputs, joined: null);
     }
 
     /// <summary>The batches' sizes when they can be concatenated (same shape past the first dimension, type, device), else null.</summary>
@@ -215,6 +215,45 @@ public static class LossOps
     /// <summary>Mean binary cross-entropy with logits against a constant target: one fused call, stable for any logit.</summary>
     public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, double target) =>
         F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target));
+
+    /// <summary>
+    /// Σᵢ BCE-with-logits(Score(outputs[i]), targets[i]), each a mean over its batch: the critic's
+    /// BCE(D(x), 1) + BCE(D(G(z)), 0) of the non-saturating GAN (Goodfellow et al. 2014). When the batches ran as one
+    /// forward pass and are the same size B, it is one call on the joined scores against the targets laid out per
+    /// part, times the number of parts (n·mean over nB = Σ of the n means over B), so the forward and the backward
+    /// pass each run the loss's kernels once instead of once per part (issue 19); otherwise one call per part, as the
+    /// plain step computes it. Both agree to float round-off.
+    /// </summary>
+    /// <param name="outputs">The shared forward pass's outputs, one per part.</param>
+    /// <param name="network">The score network's name, for <see cref="Score"/>'s error.</param>
+    /// <param name="targets">One target probability per part.</param>
+    public static Tensor BinaryCrossEntropyWithLogitsOfParts(SharedForwardOutputs outputs, string network, params double[] targets)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targets.Length != outputs.Length || targets.Length == 0)
+            throw new ArgumentException($"{outputs.Length} outputs but {targets.Length} targets: give one target per part.", nameof(targets));
+        if (outputs.Joined is { } joined && EqualPartSize(outputs) is { } size)
+        {
+            var scores = Score(joined, network);
+            var target = empty_like(scores);
+            for (var i = 0; i < targets.Length; i++) target.narrow(0, i * size, size).fill_(targets[i]);
+            var mean = F.binary_cross_entropy_with_logits(scores, target);
+            return targets.Length == 1 ? mean : mean.mul(targets.Length);
+        }
+        var sum = BinaryCrossEntropyWithLogits(Score(outputs[0], network), targets[0]);
+        for (var i = 1; i < targets.Length; i++) sum = sum + BinaryCrossEntropyWithLogits(Score(outputs[i], network), targets[i]);
+        return sum;
+    }
+
+    /// <summary>The parts' common first dimension, or null when they differ (the mean of the joined batch then weighs them unequally).</summary>
+    private static long? EqualPartSize(SharedForwardOutputs outputs)
+    {
+        var size = outputs[0].dim() > 0 ? outputs[0].shape[0] : -1;
+        for (var i = 1; i < outputs.Length; i++)
+            if (outputs[i].dim() == 0 || outputs[i].shape[0] != size) return null;
+        return size > 0 ? size : null;
+    }
 
     /// <summary>Mean binary cross-entropy with logits against a target tensor.</summary>
     public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor target) =>

@@ -72,16 +72,10 @@ partial class Cgan : global::GanDsl.IGanLoss
         // t2 = G(z, yz) (G is not trained in this step: its output is a constant)
         global::TorchSharp.torch.Tensor t2;
         using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise, yz);
-        // t0 = D(x, y), t3 = D(G(z, yz), yz): one forward pass of D on these batches together when D is batch-independent at run time (else one pass each)
+        // D(x, y), D(G(z, yz), yz): one forward pass of D on these batches together when D is batch-independent at run time (else one pass each)
         var sharedD = global::GanDsl.LossOps.Forward(c, netD, new[] { c.Real, t2 }, new[] { y, yz });
-        var t0 = global::GanDsl.LossOps.Score(sharedD[0], "D");
-        var t3 = global::GanDsl.LossOps.Score(sharedD[1], "D");
-        // t1 = BinaryCrossEntropyWithLogits(D(x, y), 1)
-        var t1 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t0, 1d);
-        // t4 = BinaryCrossEntropyWithLogits(D(G(z, yz), yz), 0)
-        var t4 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t3, 0d);
-        // t5 = BinaryCrossEntropyWithLogits(D(x, y), 1) + BinaryCrossEntropyWithLogits(D(G(z, yz), yz), 0)
-        var t5 = t1 + t4;
+        // t5 = BinaryCrossEntropyWithLogits(D(x, y), 1) + BinaryCrossEntropyWithLogits(D(G(z, yz), yz), 0) (one call on D's shared output; one per batch when its pass was not shared)
+        var t5 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogitsOfParts(sharedD, "D", 1d, 0d);
 
         // One backward pass through the whole loss.
         var loss = t5;

@@ -83,16 +83,10 @@ partial class ZeroGp : global::GanDsl.IGanLoss
         // t2 = G(z) (G is not trained in this step: its output is a constant)
         global::TorchSharp.torch.Tensor t2;
         using (global::TorchSharp.torch.no_grad()) t2 = netG.call(c.Noise);
-        // t0 = D(x), t3 = D(G(z)): one forward pass of D on these batches together when D is batch-independent at run time (else one pass each)
+        // D(x), D(G(z)): one forward pass of D on these batches together when D is batch-independent at run time (else one pass each)
         var sharedD = global::GanDsl.LossOps.Forward(c, netD, c.Real, t2);
-        var t0 = global::GanDsl.LossOps.Score(sharedD[0], "D");
-        var t3 = global::GanDsl.LossOps.Score(sharedD[1], "D");
-        // t1 = BinaryCrossEntropyWithLogits(D(x), 1)
-        var t1 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t0, 1d);
-        // t4 = BinaryCrossEntropyWithLogits(D(G(z)), 0)
-        var t4 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t3, 0d);
-        // t5 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0)
-        var t5 = t1 + t4;
+        // t5 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0) (one call on D's shared output; one per batch when its pass was not shared)
+        var t5 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogitsOfParts(sharedD, "D", 1d, 0d);
         // t6 = Between(x, G(z)) (a leaf that requires grad: a gradient is taken with respect to it)
         var t6 = global::GanDsl.LossOps.RequireGrad(global::GanDsl.LossOps.Between(c.Random, c.Real, t2));
         // t7 = D(Between(x, G(z))) (its own forward pass: a gradient runs back through it, which in a shared pass would run back through every batch)

@@ -33,6 +33,9 @@ public sealed class SharedForwardOutputs
     /// <summary>The outputs, one per batch.</summary>
     public Tensor[] ToArray() => (Tensor[])_parts.Clone();
 
-    /// <summary>The outputs as an array (what <see cref="LossOps.Forward(StepContext, nn.Module{Tensor, Tensor}, Tensor[])"/> returned before it said whether the pass was shared).</summary>
+    /// <summary>
+    /// The outputs as an array: what <see cref="LossOps.Forward(StepContext, nn.Module{Tensor, Tensor}, Tensor[])"/> returned
+    /// before it said whether the pass was shared.
+    /// </summary>
     public static implicit operator Tensor[](SharedForwardOutputs outputs) => outputs?.ToArray() ?? throw new ArgumentNullException(nameof(outputs));
 }

@@ -76,6 +76,7 @@ public sealed class OptimizerTests
                 Op.BceWithLogitsMean => Value.Scalar(Pairs(a[0], a[1]).Average(p => Math.Max(p.X, 0) - p.X * p.Y + Math.Log(1 + Math.Exp(-Math.Abs(p.X))))),
                 Op.MseMean => Value.Scalar(Pairs(a[0], a[1]).Average(p => (p.X - p.Y) * (p.X - p.Y))),
                 Op.L1Mean => Value.Scalar(Pairs(a[0], a[1]).Average(p => Math.Abs(p.X - p.Y))),
+                Op.MeanSquaredNorm => Value.Scalar(Enumerable.Range(0, a[0].Rows).Average(r => a[0].Data.Skip(r * a[0].Cols).Take(a[0].Cols).Sum(v => v * v))),
                 _ => throw new NotSupportedException(call.Op.ToString()),
             };
         }
@@ -130,7 +131,7 @@ public sealed class OptimizerTests
             .Select(p => (ExprNode)C(p.Item1, p.Item2));
         var binary = Gen.Zip(Gen.Elements(Op.Add, Op.Sub, Op.Mul, Op.Min, Op.Max), Gen.Zip(sub, sub))
             .Select(p => (ExprNode)C(p.Item1, p.Item2.Item1, p.Item2.Item2));
-        var patterns = Gen.Zip(Gen.Choose(0, 9), Gen.Zip(sub, sub)).Select(p =>
+        var patterns = Gen.Zip(Gen.Choose(0, 10), Gen.Zip(sub, sub)).Select(p =>
         {
             var (t, u) = p.Item2;
             return (ExprNode)(p.Item1 switch
@@ -144,6 +145,7 @@ public sealed class OptimizerTests
                 6 => C(Op.Mean, C(Op.MeanPerSample, C(Op.Square, C(Op.Sub, t, u)))),
                 7 => C(Op.Mean, C(Op.Square, C(Op.Add, C(Op.Sub, t, C(Op.Mean, u)), new ConstNode(1)))),
                 8 => C(Op.Mean, C(Op.Square, C(Op.Sub, C(Op.Mean, t), u))),
+                9 => C(Op.Mean, C(Op.Square, C(Op.Norm, t))),
                 _ => C(Op.Mul, C(Op.Add, new ConstNode(1), new ConstNode(0)), C(Op.Sub, t, new ConstNode(0))),
             });
         });
@@ -191,6 +193,7 @@ public sealed class OptimizerTests
     [InlineData("Mean(Abs(G(z) - x))", "L1Loss(G(z), x)")]
     [InlineData("Mean(MeanPerSample(Abs(G(z) - x)))", "L1Loss(G(z), x)")]
     [InlineData("Mean(Abs(D(x) + 1))", "L1Loss(D(x), -1)")]
+    [InlineData("Mean(Square(Norm(G(z) - x)))", "MeanSquaredNorm(G(z) - x)")]
     public void Optimize_AppliesTheStableAndFusedForms(string input, string expected)
     {
         var node = Parse(input);

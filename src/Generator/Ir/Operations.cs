@@ -373,6 +373,8 @@ internal static class Operations
             new(Op.L1Mean, null, 2, ShapeRule.Scalar, "L1Loss", new[] { T("T?", LossOps + ".L1Loss($0, $1)") }),
             new(Op.CrossEntropyMean, null, 2, ShapeRule.Scalar, "CrossEntropyLoss", new[] { T("TT", LossOps + ".CrossEntropyMean($0, $1)") })
                 { Gradient = "G-", Range = RangeRule.Bounds, ClassLogitsAndLabels = true },
+            new(Op.MeanSquaredNorm, null, 1, ShapeRule.Scalar, "MeanSquaredNorm", new[] { T("T", LossOps + ".MeanSquaredNorm($0)") })
+                { Range = RangeRule.Bounds },
         };
 
         var table = new Operation[Enum.GetValues(typeof(Op)).Length];

@@ -216,6 +216,9 @@ internal static class FormulaRenderer
                 case Op.CrossEntropy: return Function(Operator("CE"), Arg(0) + ", " + Arg(1));
                 case Op.CrossEntropyMean: return latex ? @"\mathbb{E}\left[" + Function(Operator("CE"), Arg(0) + ", " + Arg(1)) + @"
 ight]" : "𝔼[" + Function(Operator("CE"), Arg(0) + ", " + Arg(1)) + "]";
+                case Op.MeanSquaredNorm:
+                    return latex ? @"\mathbb{E}\left[" + Power(@"\left\lVert " + Arg(0) + @" \right\rVert", "2") + @"\right]"
+                        : "𝔼[" + Power("‖" + Arg(0) + "‖", "2") + "]";
                 case Op.MseMean:
                     return latex ? @"\mathbb{E}\left[" + Power(Paren(Arg(0, 1) + " - " + Arg(1, 2)), "2") + @"\right]"
                         : "𝔼[" + Power(Paren(Arg(0, 1) + " − " + Arg(1, 2)), "2") + "]";

@@ -67,6 +67,7 @@ internal static class Optimizer
             ?? MeanSquaredDifferenceIsMseLoss(call)
             ?? MeanAbsoluteDifferenceIsL1Loss(call)
             ?? MeanCrossEntropyIsCrossEntropyLoss(call)
+            ?? MeanSquaredNormIsOneDotProduct(call)
             ?? (ExprNode)call;
 
         private bool IsTensor(ExprNode node) => !analysis.Of(node).IsHost;
@@ -177,6 +178,14 @@ internal static class Optimizer
         /// <summary>E CE(l, t) = cross_entropy(l, t) with mean reduction: one libtorch call instead of two (AC-GAN's class terms).</summary>
         private static ExprNode? MeanCrossEntropyIsCrossEntropyLoss(CallNode call) =>
             call.Op == Op.Mean && call.Args[0] is CallNode { Op: Op.CrossEntropy } ce ? new CallNode(Op.CrossEntropyMean, ce.Args[0], ce.Args[1]) : null;
+
+        /// <summary>
+        /// E ‖g‖² = Σ g² / B (R1/R2 and zero-centred penalties, Mescheder et al. 2018): one dot product of g with itself and a
+        /// division, instead of a norm, its square and a mean; no square root, so no 0/0 in the norm's backward at g = 0.
+        /// </summary>
+        private ExprNode? MeanSquaredNormIsOneDotProduct(CallNode call) =>
+            call.Op == Op.Mean && call.Args[0] is CallNode { Op: Op.Square } sq && sq.Args[0] is CallNode { Op: Op.Norm } norm && IsTensor(norm.Args[0])
+                ? new CallNode(Op.MeanSquaredNorm, norm.Args[0]) : null;
 
         /// <summary>E f(a - b) (or f(u + h)) as the fused kernel <paramref name="fused"/>(a, b), where the operands allow it.</summary>
         private ExprNode? MeanOfDifference(Op fused, CallNode d)

@@ -270,6 +270,18 @@ public static class LossOps
         return F.mse_loss(both[0], both[1]);
     }
 
+    /// <summary>
+    /// The batch mean of each sample's squared norm, E‖gᵢ‖² = Σ g² / B (R1, R2 and zero-centred gradient penalties,
+    /// Mescheder, Geiger &amp; Nowozin 2018): one dot product of g with itself, then a division by the batch size. No square
+    /// root, so the gradient 2g/B holds at g = 0 too. A [B] or scalar g counts one element per sample.
+    /// </summary>
+    public static Tensor MeanSquaredNorm(Tensor g)
+    {
+        var flat = g.reshape(-1);
+        var samples = g.dim() == 0 ? 1 : g.shape[0];
+        return torch.dot(flat, flat).div(samples);
+    }
+
     /// <summary>Mean absolute difference to a constant: one fused call (BEGAN's and EBGAN-style L1 energies).</summary>
     public static Tensor L1Loss(Tensor a, double target) => F.l1_loss(a, torch.full_like(a, target));
 

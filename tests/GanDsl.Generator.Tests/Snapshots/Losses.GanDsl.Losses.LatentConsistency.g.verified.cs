@@ -123,13 +123,9 @@ partial class LatentConsistency : global::GanDsl.IGanLoss
             // GeneratorSpread = Mean(Square(Norm(G(z) - G(PerturbedNoise))))
             // t12 = G(z) - G(Jitter(z, SigmaNoise))
             var t12 = t2 - t7;
-            // t13 = Norm(G(z) - G(Jitter(z, SigmaNoise)))
-            var t13 = global::GanDsl.LossOps.PerSampleNorm(t12);
-            // t14 = Square(Norm(G(z) - G(Jitter(z, SigmaNoise))))
-            var t14 = t13.square();
-            // t15 = Mean(Square(Norm(G(z) - G(Jitter(z, SigmaNoise)))))
-            var t15 = t14.mean();
-            generatorSpreadValue = t15;
+            // t13 = MeanSquaredNorm(G(z) - G(Jitter(z, SigmaNoise)))
+            var t13 = global::GanDsl.LossOps.MeanSquaredNorm(t12);
+            generatorSpreadValue = t13;
         }
 
         return new global::GanDsl.StepResult(loss,
@@ -161,22 +157,18 @@ partial class LatentConsistency : global::GanDsl.IGanLoss
         var t2 = global::GanDsl.LossOps.BinaryCrossEntropyWithLogits(t1, 1d);
         // t5 = G(z) - G(Jitter(z, SigmaNoise))
         var t5 = t0 - t4;
-        // t6 = Norm(G(z) - G(Jitter(z, SigmaNoise)))
-        var t6 = global::GanDsl.LossOps.PerSampleNorm(t5);
-        // t7 = Square(Norm(G(z) - G(Jitter(z, SigmaNoise))))
-        var t7 = t6.square();
-        // t8 = Mean(Square(Norm(G(z) - G(Jitter(z, SigmaNoise)))))
-        var t8 = t7.mean();
-        // t9 = LambdaGen * GeneratorSpread
-        var t9 = lambdaGen * t8;
-        // t10 = BinaryCrossEntropyWithLogits(D(G(z)), 1) - LambdaGen * GeneratorSpread
-        var t10 = t2 - t9;
+        // t6 = MeanSquaredNorm(G(z) - G(Jitter(z, SigmaNoise)))
+        var t6 = global::GanDsl.LossOps.MeanSquaredNorm(t5);
+        // t7 = LambdaGen * GeneratorSpread
+        var t7 = lambdaGen * t6;
+        // t8 = BinaryCrossEntropyWithLogits(D(G(z)), 1) - LambdaGen * GeneratorSpread
+        var t8 = t2 - t7;
 
         // One backward pass through the whole loss.
-        var loss = t10;
+        var loss = t8;
         loss.backward();
 
         return new global::GanDsl.StepResult(loss,
-            new global::GanDsl.StepTerm("GeneratorSpread", t8));
+            new global::GanDsl.StepTerm("GeneratorSpread", t6));
     }
 }

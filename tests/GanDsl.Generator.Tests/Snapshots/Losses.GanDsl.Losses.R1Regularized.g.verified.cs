@@ -97,24 +97,20 @@ partial class R1Regularized : global::GanDsl.IGanLoss
         var t6 = t2 + t5;
         // t7 = Grad(D(x), x)
         var t7 = global::GanDsl.LossOps.Grad(t1, t0, "r1", "Grad(D(x), x)");
-        // t8 = Norm(Grad(D(x), x))
-        var t8 = global::GanDsl.LossOps.PerSampleNorm(t7);
-        // t9 = Square(Norm(Grad(D(x), x)))
-        var t9 = t8.square();
-        // t10 = Mean(Square(Norm(Grad(D(x), x))))
-        var t10 = t9.mean();
-        // t11 = Gamma / 2 * ZeroCenteredPenalty(x)
-        var t11 = (gamma / 2d) * t10;
-        // t12 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0) + R1(Gamma)
-        var t12 = t6 + t11;
+        // t8 = MeanSquaredNorm(Grad(D(x), x))
+        var t8 = global::GanDsl.LossOps.MeanSquaredNorm(t7);
+        // t9 = Gamma / 2 * ZeroCenteredPenalty(x)
+        var t9 = (gamma / 2d) * t8;
+        // t10 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0) + R1(Gamma)
+        var t10 = t6 + t9;
 
         // One backward pass through the whole loss.
-        var loss = t12;
+        var loss = t10;
         loss.backward();
 
         return new global::GanDsl.StepResult(loss,
-            new global::GanDsl.StepTerm("ZeroCenteredPenalty(x)", t10),
-            new global::GanDsl.StepTerm("R1(Gamma)", t11));
+            new global::GanDsl.StepTerm("ZeroCenteredPenalty(x)", t8),
+            new global::GanDsl.StepTerm("R1(Gamma)", t9));
     }
 
     // Generator loss (Generator): -Mean(Log(Sigmoid(D(G(z)))))

@@ -96,24 +96,20 @@ partial class R2Regularized : global::GanDsl.IGanLoss
         var t5 = t1 + t4;
         // t6 = Grad(D(G(z)), G(z))
         var t6 = global::GanDsl.LossOps.Grad(t3, t2, "r2", "Grad(D(G(z)), G(z))");
-        // t7 = Norm(Grad(D(G(z)), G(z)))
-        var t7 = global::GanDsl.LossOps.PerSampleNorm(t6);
-        // t8 = Square(Norm(Grad(D(G(z)), G(z))))
-        var t8 = t7.square();
-        // t9 = Mean(Square(Norm(Grad(D(G(z)), G(z)))))
-        var t9 = t8.mean();
-        // t10 = Gamma / 2 * ZeroCenteredPenalty(G(z))
-        var t10 = (gamma / 2d) * t9;
-        // t11 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0) + R2(Gamma)
-        var t11 = t5 + t10;
+        // t7 = MeanSquaredNorm(Grad(D(G(z)), G(z)))
+        var t7 = global::GanDsl.LossOps.MeanSquaredNorm(t6);
+        // t8 = Gamma / 2 * ZeroCenteredPenalty(G(z))
+        var t8 = (gamma / 2d) * t7;
+        // t9 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0) + R2(Gamma)
+        var t9 = t5 + t8;
 
         // One backward pass through the whole loss.
-        var loss = t11;
+        var loss = t9;
         loss.backward();
 
         return new global::GanDsl.StepResult(loss,
-            new global::GanDsl.StepTerm("ZeroCenteredPenalty(G(z))", t9),
-            new global::GanDsl.StepTerm("R2(Gamma)", t10));
+            new global::GanDsl.StepTerm("ZeroCenteredPenalty(G(z))", t7),
+            new global::GanDsl.StepTerm("R2(Gamma)", t8));
     }
 
     // Generator loss (Generator): -Mean(Log(Sigmoid(D(G(z)))))

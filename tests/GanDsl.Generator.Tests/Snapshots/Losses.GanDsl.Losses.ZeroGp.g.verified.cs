@@ -93,23 +93,19 @@ partial class ZeroGp : global::GanDsl.IGanLoss
         var t7 = global::GanDsl.LossOps.Score(netD.call(t6), "D");
         // t8 = Grad(D(Between(x, G(z))), Between(x, G(z)))
         var t8 = global::GanDsl.LossOps.Grad(t7, t6, "zero-gp", "Grad(D(Between(x, G(z))), Between(x, G(z)))");
-        // t9 = Norm(Grad(D(Between(x, G(z))), Between(x, G(z))))
-        var t9 = global::GanDsl.LossOps.PerSampleNorm(t8);
-        // t10 = Square(Norm(Grad(D(Between(x, G(z))), Between(x, G(z)))))
-        var t10 = t9.square();
-        // t11 = Mean(Square(Norm(Grad(D(Between(x, G(z))), Between(x, G(z))))))
-        var t11 = t10.mean();
-        // t12 = Lambda * ZeroCenteredPenalty(Between(x, G(z)))
-        var t12 = lambda * t11;
-        // t13 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0) + Lambda * ZeroCenteredPenalty(Between(x, G(z)))
-        var t13 = t5 + t12;
+        // t9 = MeanSquaredNorm(Grad(D(Between(x, G(z))), Between(x, G(z))))
+        var t9 = global::GanDsl.LossOps.MeanSquaredNorm(t8);
+        // t10 = Lambda * ZeroCenteredPenalty(Between(x, G(z)))
+        var t10 = lambda * t9;
+        // t11 = BinaryCrossEntropyWithLogits(D(x), 1) + BinaryCrossEntropyWithLogits(D(G(z)), 0) + Lambda * ZeroCenteredPenalty(Between(x, G(z)))
+        var t11 = t5 + t10;
 
         // One backward pass through the whole loss.
-        var loss = t13;
+        var loss = t11;
         loss.backward();
 
         return new global::GanDsl.StepResult(loss,
-            new global::GanDsl.StepTerm("ZeroCenteredPenalty(Between(x, G(z)))", t11));
+            new global::GanDsl.StepTerm("ZeroCenteredPenalty(Between(x, G(z)))", t9));
     }
 
     // Generator loss (Generator): -Mean(Log(Sigmoid(D(G(z)))))

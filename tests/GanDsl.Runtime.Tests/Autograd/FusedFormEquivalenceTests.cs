@@ -65,6 +65,28 @@ public sealed class FusedFormEquivalenceTests
     }
 
     [Theory]
+    [InlineData(ScalarType.Float64, 1e-14, new long[] { 5, 2, 3 })]
+    [InlineData(ScalarType.Float32, 1e-6, new long[] { 5, 2, 3 })]
+    [InlineData(ScalarType.Float64, 1e-14, new long[] { 5 })]
+    [InlineData(ScalarType.Float64, 1e-14, new long[0])]
+    public void MeanSquaredNorm_as_one_dot_product_equals_the_plain_form_in_value_and_gradients(ScalarType dtype, double tolerance, long[] shape)
+    {
+        using var scope = torch.NewDisposeScope();
+        var generator = new Generator(5);
+        var g = torch.randn(shape, dtype, generator: generator);
+        if (shape.Length > 1) g[1] = torch.zeros(shape[1..], dtype);   // a sample whose gradient is 0: where the norm's square root has no derivative
+        var unused = torch.zeros(1, dtype);
+        // The second leaf is unused (Evaluate takes two): a zero multiple keeps it in the graph.
+        var plain = Evaluate((x, y) => LossOps.PerSampleNorm(x).square().mean() + y.sum() * 0, g, unused);
+        var fused = Evaluate((x, y) => LossOps.MeanSquaredNorm(x) + y.sum() * 0, g, unused);
+        AssertSame(plain, fused, tolerance);
+        // d/dg E‖g‖² = 2g/B, 0 at the zero sample.
+        var samples = shape.Length == 0 ? 1 : shape[0];
+        var expected = (g * (2.0 / samples)).to_type(ScalarType.Float64).data<double>().ToArray();
+        Assert.All(expected.Zip(fused.GradA), p => Assert.Equal(p.First, p.Second, tolerance));
+    }
+
+    [Theory]
     [InlineData(ScalarType.Float64, 1e-14)]
     [InlineData(ScalarType.Float32, 1e-6)]
     public void Between_as_one_lerp_equals_the_plain_form_in_value_and_gradients(ScalarType dtype, double tolerance)

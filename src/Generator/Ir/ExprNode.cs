@@ -140,6 +140,6 @@ internal enum Op
     L1Mean,
     /// <summary>mean(CrossEntropy(l, t)): cross_entropy(l, t) with mean reduction, one kernel.</summary>
     CrossEntropyMean,
-    /// <summary>mean over samples of ‖g_i‖²: Σ g² / B as one dot product, no square root.</summary>
+    /// <summary>mean over samples of ‖g_i‖²: Σ g² / B, no square root.</summary>
     MeanSquaredNorm,
 }

@@ -67,7 +67,7 @@ internal static class Optimizer
             ?? MeanSquaredDifferenceIsMseLoss(call)
             ?? MeanAbsoluteDifferenceIsL1Loss(call)
             ?? MeanCrossEntropyIsCrossEntropyLoss(call)
-            ?? MeanSquaredNormIsOneDotProduct(call)
+            ?? MeanSquaredNormIsSumOfSquares(call)
             ?? (ExprNode)call;
 
         private bool IsTensor(ExprNode node) => !analysis.Of(node).IsHost;
@@ -180,10 +180,10 @@ internal static class Optimizer
             call.Op == Op.Mean && call.Args[0] is CallNode { Op: Op.CrossEntropy } ce ? new CallNode(Op.CrossEntropyMean, ce.Args[0], ce.Args[1]) : null;
 
         /// <summary>
-        /// E ‖g‖² = Σ g² / B (R1/R2 and zero-centred penalties, Mescheder et al. 2018): one dot product of g with itself and a
-        /// division, instead of a norm, its square and a mean; no square root, so no 0/0 in the norm's backward at g = 0.
+        /// E ‖g‖² = Σ g² / B (R1/R2 and zero-centred penalties, Mescheder et al. 2018): squares, one sum and a division instead
+        /// of per-sample norms, their squares and a mean; no square root, so no 0/0 in the norm's backward at g = 0.
         /// </summary>
-        private ExprNode? MeanSquaredNormIsOneDotProduct(CallNode call) =>
+        private ExprNode? MeanSquaredNormIsSumOfSquares(CallNode call) =>
             call.Op == Op.Mean && call.Args[0] is CallNode { Op: Op.Square } sq && sq.Args[0] is CallNode { Op: Op.Norm } norm && IsTensor(norm.Args[0])
                 ? new CallNode(Op.MeanSquaredNorm, norm.Args[0]) : null;
 

@@ -1,8 +1,4 @@
 using GanDsl.Cli;
-using GanDsl.Data;
-using TorchSharp;
-using static TorchSharp.torch;
-using GanDsl.Evaluation;
 using GanDsl.Formats;
 using GanDsl.Training;
 using static GanDsl.Tests.Cli.CliRunner;

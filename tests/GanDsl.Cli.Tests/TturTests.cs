@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
 using GanDsl;
 using GanDsl.Cli;
-using GanDsl.Training;
-using TorchSharp;
 using static GanDsl.Tests.Cli.CliRunner;
 
 namespace GanDsl.Tests.Cli;

@@ -12,7 +12,7 @@ public abstract class TempFolderTests : IDisposable
     }
 }
 
-/// <summary>Temp folders for training runs (one parent folder per test process) and a reader for the metrics.csv a run writes.</summary>
+/// <summary>Temp folders for training runs (one parent folder per test process), and readers of the metrics.csv a run writes.</summary>
 public static class RunFolders
 {
     private static readonly Lazy<string> Root = new(() =>
@@ -61,5 +61,23 @@ public static class RunFolders
     {
         var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
         return (lines[0].Split(','), lines.Skip(1).Select(l => l.Split(',')).ToArray());
+    }
+
+    /// <summary>
+    /// Asserts that two runs wrote the same metrics.csv, <paramref name="rows"/> rows each, equal in every column but the
+    /// wall-clock seconds (a run resumed midway against one that was not); returns the first run's header and rows.
+    /// </summary>
+    public static (string[] Header, string[][] Rows) AssertSameMetrics(string runA, string runB, int rows)
+    {
+        var (h1, rows1) = ReadCsv(Path.Combine(runA, "metrics.csv"));
+        var (h2, rows2) = ReadCsv(Path.Combine(runB, "metrics.csv"));
+        Assert.Equal(h1, h2);
+        Assert.Equal(rows, rows1.Length);
+        Assert.Equal(rows, rows2.Length);
+        var seconds = Array.IndexOf(h1, "seconds");
+        for (var r = 0; r < rows; r++)
+            for (var c = 0; c < h1.Length; c++)
+                if (c != seconds) Assert.True(rows1[r][c] == rows2[r][c], $"step {rows1[r][0]}, column {h1[c]}: {rows1[r][c]} vs {rows2[r][c]}");
+        return (h1, rows1);
     }
 }

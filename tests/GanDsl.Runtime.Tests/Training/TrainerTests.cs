@@ -1,6 +1,7 @@
 using GanDsl.Data;
 using GanDsl.Evaluation;
 using GanDsl.Formats;
+using GanDsl.Runtime.Tests.Imaging;
 using GanDsl.Training;
 using TorchSharp;
 using static GanDsl.Runtime.Tests.Training.RunFolders;
@@ -21,11 +22,13 @@ public class TrainerTests(Xunit.Abstractions.ITestOutputHelper output) : TempFol
         SampleEvery = 0, FinalSampleCount = 100, Seed = 7,
     };
 
-    private static void Train(TrainOptions options)
+    private static TrainResult Run(TrainOptions options)
     {
         using var trainer = Trainer.Create(options, Registry);
-        Assert.Equal(TrainOutcome.Completed, trainer.Run(progress: ProgressReporter.Silent).Outcome);
+        return trainer.Run(progress: ProgressReporter.Silent);
     }
+
+    private static void Train(TrainOptions options) => Assert.Equal(TrainOutcome.Completed, Run(options).Outcome);
 
     /// <summary>Mean distance to the nearest mode, and the sliced Wasserstein distance to 10,000 fresh ring samples.</summary>
     private static (double MeanDistance, double SlicedWasserstein) RingMetrics(string samplesNpy)
@@ -226,5 +229,47 @@ public class TrainerTests(Xunit.Abstractions.ITestOutputHelper output) : TempFol
         // After warm-up (optimizer state is created lazily at the first updates) the count is flat.
         Assert.Equal(12, live.Count);
         Assert.All(live.Skip(3), n => Assert.Equal(live[2], n));
+    }
+
+    /// <summary>A non-finite loss the build warned about (GAN0023) is explained by the warning, not blamed on the learning rate (issue 17).</summary>
+    [Fact]
+    public void Non_finite_loss_the_build_warned_about_names_the_warned_expression_and_its_fix()
+    {
+        var result = Run(Options("test-nan-warned", TempDir("nan-warned"), 10, batch: 32) with { Seed = 0, CheckpointEvery = 0 });
+        Assert.Equal(TrainOutcome.Diverged, result.Outcome);
+        Assert.Contains("Stopped at generator step 2: the generator loss is NaN", result.Message);
+        Assert.Contains("The build warned about this loss: GAN0023: 'Log(D(G(z)))' can be non-finite: if the critic outputs a logit, " +
+            "write 'LogSigmoid(D(G(z)))'.", result.Message);
+        Assert.DoesNotContain("GAN0026", result.Message);   // a warning about the other loss
+        Assert.DoesNotContain("learning rate", result.Message);
+    }
+
+    [Fact]
+    public void Huge_but_finite_gradients_train_on_and_a_NaN_gradient_stops_the_run_naming_the_parameter()
+    {
+        // Steps 1-3: every gradient element of D's first weight is 1e37, whose float32 sum overflows: not a reason to stop.
+        var result = Run(Options("test-huge-gradient", TempDir("huge"), 10, batch: 32) with { Seed = 0, CheckpointEvery = 0 });
+        Assert.Equal(TrainOutcome.Diverged, result.Outcome);
+        Assert.Contains("Stopped at generator step 4, critic step 1 of 1: the gradient of D.", result.Message);
+        Assert.Contains("is not finite", result.Message);
+    }
+
+    /// <summary>dcgan28 on 28×28 images, with autoencoder, feature and score critics built by the factory.</summary>
+    [Fact]
+    public void Dcgan28_with_every_network_kind_trains_and_writes_an_image_grid()
+    {
+        var dir = TempDir("dcgan");
+        var npy = Path.Combine(dir, "images.npy");
+        var rng = new Random(1);
+        NpyFile.Write(npy, Enumerable.Range(0, 16 * 784).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), [16, 1, 28, 28]);
+        var run = Path.Combine(dir, "run");
+        Train(Options("test-autoencoder", run, 2, batch: 8) with { Data = npy, Model = "dcgan28", FinalSampleCount = 20, SampleEvery = 1, Seed = 0 });
+        Assert.Equal([20L, 1L, 28L, 28L], NpyFile.Read(Path.Combine(run, "samples.npy")).Shape);
+        var png = DecodedPng.Decode(File.ReadAllBytes(Path.Combine(run, "samples.png")));
+        Assert.Equal(5 * 4 * 28 + 6 * 2, png.Width); // 20 tiles upscaled 4×: 5 columns, 2-pixel borders
+        Assert.Equal(GanDsl.Imaging.ImageGrid.TitleHeight + 4 * 4 * 28 + 5 * 2, png.Height);
+        var ckpt = CheckpointFile.Load(Path.Combine(run, CheckpointFile.FileName));
+        Assert.Equal(["G", "D", "F", "A"], ckpt.Metadata.Networks.Select(n => n.Name));
+        Assert.True(ckpt.Has("net.D.11.weight"), "the reconstruction critic's decoder is saved");
     }
 }

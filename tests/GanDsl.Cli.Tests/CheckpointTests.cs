@@ -69,21 +69,6 @@ public class CheckpointTests : TempFolderTests
     }
 
     [Fact]
-    public void Stale_temporary_files_of_an_interrupted_write_are_removed_when_a_run_starts()
-    {
-        var dir = SmallRun("stale-tmp");
-        // What a killed process leaves: the name AtomicFile uses, with a process id that is not running.
-        var stale = Path.Combine(dir, $".{CheckpointFile.FileName}.999999999.{Guid.NewGuid():N}.tmp");
-        File.WriteAllBytes(stale, new byte[1024]);
-        var unrelated = Path.Combine(dir, "notes.tmp");
-        File.WriteAllText(unrelated, "mine");
-        var o = Train(dir, "--loss", "test-stateful", "--data", "ring", "--steps", "5", "--batch", "32", "--samples", "100", "--sample-every", "0", "--resume");
-        Assert.True(o.ExitCode == 0, o.Stderr);
-        Assert.False(File.Exists(stale));
-        Assert.True(File.Exists(unrelated));
-    }
-
-    [Fact]
     public void A_folder_given_as_data_is_reported_as_a_folder()
     {
         var dir = TempDir("data-folder");

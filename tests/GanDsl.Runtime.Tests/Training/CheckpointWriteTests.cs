@@ -4,7 +4,10 @@ using static GanDsl.Runtime.Tests.Training.RunFolders;
 
 namespace GanDsl.Runtime.Tests.Training;
 
-/// <summary>The trainer's checkpoint writes are atomic. Checkpoints the command line refuses (corrupt, of another run): GanDsl.Cli.Tests.</summary>
+/// <summary>
+/// The trainer's checkpoint writes are atomic, and a run clears what a killed one left behind.
+/// Checkpoints the command line refuses (corrupt, of another run): GanDsl.Cli.Tests (CheckpointTests.cs).
+/// </summary>
 [Collection(SerialTorchCollection.Name)]
 public sealed class CheckpointWriteTests : TempFolderTests
 {
@@ -49,5 +52,20 @@ public sealed class CheckpointWriteTests : TempFolderTests
         // The kept checkpoint still resumes.
         Assert.Equal(TrainOutcome.Completed, Train(Options(dir, 6, resume: true)).Outcome);
         Assert.Equal(6, CheckpointFile.Load(path).Metadata.Step);
+    }
+
+    [Fact]
+    public void Stale_temporary_files_of_an_interrupted_write_are_removed_when_a_run_starts()
+    {
+        var dir = TempDir("stale-tmp");
+        Assert.Equal(TrainOutcome.Completed, Train(Options(dir, 4)).Outcome);
+        // What a killed process leaves: the name AtomicFile uses, with a process id that is not running.
+        var stale = Path.Combine(dir, $".{CheckpointFile.FileName}.999999999.{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(stale, new byte[1024]);
+        var unrelated = Path.Combine(dir, "notes.tmp");
+        File.WriteAllText(unrelated, "mine");
+        Assert.Equal(TrainOutcome.Completed, Train(Options(dir, 5, resume: true)).Outcome);
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(unrelated));
     }
 }

@@ -1,7 +1,6 @@
 using GanDsl.Formats;
 using System.Text.Json.Nodes;
 using GanDsl.Cli;
-using GanDsl.Models;
 using GanDsl.Nn;
 using GanDsl.Training;
 using static GanDsl.Tests.Cli.CliRunner;

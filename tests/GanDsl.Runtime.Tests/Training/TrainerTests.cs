@@ -9,8 +9,11 @@ using static TorchSharp.torch;
 
 namespace GanDsl.Runtime.Tests.Training;
 
-/// <summary>The trainer through its API (<see cref="Trainer.Create(TrainOptions, LossRegistry?, GanDsl.Models.ModelRegistry?)"/>):
-/// it learns, resumes exactly, honours the loss's schedule and frees its intermediates.</summary>
+/// <summary>
+/// The trainer through its API (<c>Trainer.Create</c>, <c>Run</c>): it learns, resumes exactly, honours the loss's schedule,
+/// stops on non-finite values naming them, builds every network kind and frees its intermediates.
+/// What `gan train` prints and exits with: GanDsl.Cli.Tests (TrainingTests.cs).
+/// </summary>
 [Collection(SerialTorchCollection.Name)]
 public class TrainerTests(Xunit.Abstractions.ITestOutputHelper output) : TempFolderTests
 {

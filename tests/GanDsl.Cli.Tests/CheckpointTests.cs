@@ -8,7 +8,10 @@ using static GanDsl.Tests.Cli.CliRunner;
 
 namespace GanDsl.Tests.Cli;
 
-/// <summary>Checkpoint files: corrupt, truncated, of another loss or model, interrupted writes.</summary>
+/// <summary>
+/// Checkpoint files `gan train --resume` and `gan sample` refuse: corrupt, truncated, of another loss or model.
+/// Interrupted checkpoint writes: GanDsl.Runtime.Tests (Training/CheckpointWriteTests.cs).
+/// </summary>
 public class CheckpointTests : TempFolderTests
 {
     /// <summary>A finished 4-step run of the stateful test loss with a checkpoint; returns its folder.</summary>
@@ -63,21 +66,6 @@ public class CheckpointTests : TempFolderTests
         for (var i = 0; i < json.Length; i++) widened[i * 8] = json[i];
         GanDsl.Formats.TensorFile.Write(path, [new GanDsl.Formats.TensorRecord(CheckpointFile.MetadataEntry, ScalarType.Int64, [json.Length], widened)]);
         AssertRejectedAndUnchanged(dir, ["--loss", "test-stateful", "--data", "ring", "--steps", "8", "--batch", "32", "--resume"], "written by an older GanDsl (layout 1");
-    }
-
-    [Fact]
-    public void Stale_temporary_files_of_an_interrupted_write_are_removed_when_a_run_starts()
-    {
-        var dir = SmallRun("stale-tmp");
-        // What a killed process leaves: the name AtomicFile uses, with a process id that is not running.
-        var stale = Path.Combine(dir, $".{CheckpointFile.FileName}.999999999.{Guid.NewGuid():N}.tmp");
-        File.WriteAllBytes(stale, new byte[1024]);
-        var unrelated = Path.Combine(dir, "notes.tmp");
-        File.WriteAllText(unrelated, "mine");
-        var o = Train(dir, "--loss", "test-stateful", "--data", "ring", "--steps", "5", "--batch", "32", "--samples", "100", "--sample-every", "0", "--resume");
-        Assert.True(o.ExitCode == 0, o.Stderr);
-        Assert.False(File.Exists(stale));
-        Assert.True(File.Exists(unrelated));
     }
 
     [Fact]
@@ -151,62 +139,5 @@ public class CheckpointTests : TempFolderTests
         Assert.Single(lines);
         Assert.StartsWith("gan: ", lines[0]);
         Assert.Contains(blocker, lines[0]);
-    }
-
-    /// <summary>A write that fails midway (a full disk, a crash) leaves the previous checkpoint whole and loadable.</summary>
-    [Fact]
-    public void Interrupted_checkpoint_write_leaves_the_previous_checkpoint_loadable()
-    {
-        var dir = SmallRun("interrupted-write");
-        var path = Path.Combine(dir, CheckpointFile.FileName);
-        var before = File.ReadAllBytes(path);
-        var good = CheckpointFile.Load(path);
-        Assert.Equal(4, good.Metadata.Step);
-
-        TensorFile.WriteStreamDecoratorForTests = s => new FailingStream(s, failAfterBytes: 4096);
-        Outcome failed;
-        try
-        {
-            failed = Train(dir, "--loss", "test-stateful", "--data", "ring", "--steps", "6", "--batch", "32", "--samples", "100", "--sample-every", "0", "--resume");
-        }
-        finally
-        {
-            TensorFile.WriteStreamDecoratorForTests = null;
-        }
-        Assert.Equal(ExitCodes.Failure, failed.ExitCode);
-        Assert.Contains("disk full", failed.Stderr);
-
-        Assert.Equal(before, File.ReadAllBytes(path));
-        Assert.Equal(4, CheckpointFile.Load(path).Metadata.Step);
-        Assert.Empty(Directory.GetFiles(dir, "*.tmp").Concat(Directory.GetFiles(dir, ".*.tmp")));
-        // The kept checkpoint still resumes.
-        var resumed = Train(dir, "--loss", "test-stateful", "--data", "ring", "--steps", "6", "--batch", "32", "--samples", "100", "--sample-every", "0", "--resume");
-        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
-        Assert.Equal(6, CheckpointFile.Load(path).Metadata.Step);
-    }
-
-    private sealed class FailingStream(Stream inner, long failAfterBytes) : Stream
-    {
-        private long _written;
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => _written;
-        public override long Position { get => _written; set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            if (_written + count > failAfterBytes)
-            {
-                inner.Write(buffer, offset, (int)(failAfterBytes - _written));
-                throw new IOException("disk full (injected by the test)");
-            }
-            inner.Write(buffer, offset, count);
-            _written += count;
-        }
     }
 }

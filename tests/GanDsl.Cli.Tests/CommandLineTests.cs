@@ -147,46 +147,6 @@ public class CommandLineTests : TempFolderTests
     }
 
     [Fact]
-    public void Trainer_raises_progress_reports_with_losses_and_a_final_one()
-    {
-        var dir = TempDir("progress");
-        var options = new TrainOptions
-        {
-            Loss = "test-nonsaturating", Data = "ring", OutputDirectory = dir, Steps = 20, BatchSize = 16, Threads = 1,
-            SampleEvery = 0, FinalSampleCount = 10,
-        };
-        using var trainer = Trainer.Create(options, new LossRegistry(typeof(TestNonSaturating).Assembly));
-        var events = new List<TrainingProgress>();
-        var reported = new List<TrainingProgress>();
-        trainer.Progress += events.Add;
-        Assert.Equal(TrainOutcome.Completed, trainer.Run(default, new Collect(reported)).Outcome);
-
-        Assert.Equal(events, reported); // the event and the IProgress see the same reports
-        Assert.True(events.Count <= 21, $"{events.Count} reports for 20 steps");
-        // Every tenth of the run is reported (plain progress lines rely on it), in order, with losses.
-        Assert.Superset(Enumerable.Range(1, 10).Select(k => 2L * k).ToHashSet(), events.Select(e => e.Step).ToHashSet());
-        Assert.Equal(events.Select(e => e.Step).Order(), events.Select(e => e.Step));
-        Assert.All(events, e => Assert.True(e.GeneratorLoss is { } g && double.IsFinite(g) && e.DiscriminatorLoss is not null));
-        var last = events[^1];
-        Assert.True(last.IsFinal);
-        Assert.Equal(20, last.Step);
-        Assert.Equal(TimeSpan.Zero, last.TimeLeft);
-        Assert.Equal(1.0, last.Fraction);
-        Assert.Single(events, e => e.IsFinal);
-    }
-
-    [Fact]
-    public void Comparison_progress_estimates_the_time_left_from_the_runs_done()
-    {
-        var training = new TrainingProgress(50, 0, 100, TimeSpan.FromSeconds(10), null, 1, false);
-        // Run 2 of 4, half done: 1.5 of 4 runs in 30 s, so 2.5 runs (50 s) are left.
-        var p = new ComparisonProgress(2, 4, "lsgan", 1, TimeSpan.FromSeconds(30), training);
-        Assert.Equal(1.5 / 4, p.Fraction, 12);
-        Assert.Equal(50, p.TimeLeft!.Value.TotalSeconds, 9);
-        Assert.Null(new ComparisonProgress(1, 4, "lsgan", 0, TimeSpan.FromSeconds(1), null).TimeLeft);
-    }
-
-    [Fact]
     public void Plain_progress_lines_when_stderr_is_not_a_terminal()
     {
         var o = Train(NewOut(), "--loss", "test-nonsaturating", "--data", "ring", "--steps", "20", "--batch", "16", "--samples", "10", "--sample-every", "0");
@@ -231,10 +191,5 @@ public class CommandLineTests : TempFolderTests
         Assert.Matches(@"\d+:\d\d\s+left", text);
         Assert.Contains("[2/2] lsgan, seed 0", text); // the comparison's own log lines, written above the bars
         Assert.Contains("| lsgan", stdout.ToString()); // the table
-    }
-
-    private sealed class Collect(List<TrainingProgress> into) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => into.Add(value);
     }
 }

@@ -1,7 +1,6 @@
 using GanDsl.Formats;
 using System.Text.Json.Nodes;
 using GanDsl.Cli;
-using GanDsl.Models;
 using GanDsl.Nn;
 using GanDsl.Training;
 using static GanDsl.Tests.Cli.CliRunner;
@@ -25,17 +24,17 @@ public class RobustnessTests : TempFolderTests
         var dir = TempDir("throwing-loss");
         var o = Train(dir, "--loss", "test-throwing", "--data", "ring", "--steps", "5", "--batch", "16", "--checkpoint-every", "1", "--sample-every", "0", "--samples", "20");
         Assert.Equal(ExitCodes.Failure, o.ExitCode);
-        Assert.Contains("GanDsl.Tests.Cli.TestThrowing.DiscriminatorStep threw NullReferenceException at generator step 3", o.Stderr);
+        Assert.Contains("GanDsl.Runtime.Tests.Training.TestThrowing.DiscriminatorStep threw NullReferenceException at generator step 3", o.Stderr);
         Assert.Contains("The last checkpoint written, if any, is intact.", o.Stderr);
         Assert.DoesNotContain("   at ", o.Stderr); // no stack trace without --verbose
         var log = File.ReadAllText(Path.Combine(dir, "error.log"));
         Assert.Contains("System.NullReferenceException", log);
-        Assert.Contains("at GanDsl.Tests.Cli.TestThrowing.DiscriminatorStep", log);
+        Assert.Contains("at GanDsl.Runtime.Tests.Training.TestThrowing.DiscriminatorStep", log);
         Assert.Equal(2, CheckpointFile.Load(Path.Combine(dir, CheckpointFile.FileName)).Metadata.Step);
 
         var verbose = Train(TempDir("throwing-loss-verbose"), "--loss", "test-throwing", "--data", "ring", "--steps", "5", "--batch", "16", "--sample-every", "0", "--verbose");
         Assert.Equal(ExitCodes.Failure, verbose.ExitCode);
-        Assert.Contains("at GanDsl.Tests.Cli.TestThrowing.DiscriminatorStep", verbose.Stderr);
+        Assert.Contains("at GanDsl.Runtime.Tests.Training.TestThrowing.DiscriminatorStep", verbose.Stderr);
     }
 
     [Fact]
@@ -43,7 +42,7 @@ public class RobustnessTests : TempFolderTests
     {
         var o = Train(TempDir("null-step"), "--loss", "test-null-step", "--data", "ring", "--steps", "3", "--batch", "16", "--sample-every", "0");
         Assert.Equal(ExitCodes.Failure, o.ExitCode);
-        Assert.Contains("GanDsl.Tests.Cli.TestNullStep.GeneratorStep returned null at generator step 1", ErrorLines(o)[0]);
+        Assert.Contains("GanDsl.Runtime.Tests.Training.TestNullStep.GeneratorStep returned null at generator step 1", ErrorLines(o)[0]);
     }
 
     [Fact]
@@ -52,13 +51,13 @@ public class RobustnessTests : TempFolderTests
         UserFaultFamily.Fault = UserFault.BuildThrows;
         var o = Train(TempDir("build-throws"), "--loss", "test-nonsaturating", "--data", "ring", "--model", "test-faulty", "--steps", "2");
         Assert.Equal(ExitCodes.Failure, o.ExitCode);
-        Assert.Contains("GanDsl.Tests.Cli.UserFaultFamily.Build threw IndexOutOfRangeException", o.Stderr);
+        Assert.Contains("GanDsl.Runtime.Tests.Training.UserFaultFamily.Build threw IndexOutOfRangeException", o.Stderr);
         Assert.DoesNotContain("Unhandled", o.Stderr);
 
         UserFaultFamily.Fault = UserFault.BuildReturnsNull;
         o = Train(TempDir("build-null"), "--loss", "test-nonsaturating", "--data", "ring", "--model", "test-faulty", "--steps", "2");
         Assert.Equal(ExitCodes.Failure, o.ExitCode);
-        Assert.Contains("GanDsl.Tests.Cli.UserFaultFamily.Build returned null for network 'D'", o.Stderr);
+        Assert.Contains("GanDsl.Runtime.Tests.Training.UserFaultFamily.Build returned null for network 'D'", o.Stderr);
     }
 
     [Theory]
@@ -170,16 +169,5 @@ public class RobustnessTests : TempFolderTests
         foreach (var property in typeof(TrainOptions).GetProperties().Where(p => p.CanWrite && p.Name != nameof(TrainOptions.DataParallel)))
             Assert.True(OptionNames.Flags.ContainsKey($"TrainOptions.{property.Name}"), $"TrainOptions.{property.Name} has no flag in OptionNames.Flags");
         Assert.Equal("--lr-d must be positive", OptionNames.ForCommandLine("TrainOptions.LearningRateD must be positive"));
-    }
-
-    [Fact]
-    public void The_model_registry_finds_the_families_of_an_assembly_by_name()
-    {
-        var models = new ModelRegistry(typeof(TinyTestFamily).Assembly);
-        Assert.Equal(["mlp", "dcgan28", "test-tiny", "test-faulty"], models.Names);
-        Assert.IsType<TinyTestFamily>(models.Get(" TEST-tiny "));
-        Assert.StartsWith("Unknown model 'x'. Use one of: mlp, dcgan28, test-tiny, test-faulty", Assert.Throws<ArgumentException>(() => models.Get("x")).Message);
-        Assert.Equal(["mlp", "dcgan28"], new ModelRegistry().Names);
-        Assert.Throws<ArgumentNullException>(() => new ModelRegistry(null!));
     }
 }

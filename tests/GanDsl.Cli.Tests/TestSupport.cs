@@ -6,16 +6,6 @@ using GanDsl.Cli;
 
 namespace GanDsl.Tests.Cli;
 
-/// <summary>Base of test classes that make temp folders: they are deleted after each test.</summary>
-public abstract class TempFolderTests : IDisposable
-{
-    public void Dispose()
-    {
-        CliRunner.DeleteTempDirs();
-        GC.SuppressFinalize(this);
-    }
-}
-
 /// <summary>Runs the CLI in-process with captured writers, and helpers for the files a run writes.</summary>
 public static class CliRunner
 {
@@ -37,54 +27,6 @@ public static class CliRunner
     /// <summary><c>gan train</c> with the test assembly loaded, one thread (robust when other processes load the machine) and the given options.</summary>
     public static Outcome Train(string outDir, params string[] options) =>
         Run(["train", "--assembly", TestAssembly, "--threads", "1", "--out", outDir, .. options]);
-
-    private static readonly Lazy<string> Root = new(() =>
-    {
-        // One folder per test process; folders of earlier runs (their checkpoints weigh ~13 MB each) are removed.
-        var parent = Path.Combine(Path.GetTempPath(), "gandsl-cli-tests");
-        Directory.CreateDirectory(parent);
-        foreach (var old in Directory.GetDirectories(parent))
-            if (!int.TryParse(Path.GetFileName(old), out var pid) || !ProcessIsAlive(pid))
-                try { Directory.Delete(old, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        var root = Path.Combine(parent, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(root);
-        return root;
-    });
-
-    private static bool ProcessIsAlive(int pid)
-    {
-        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
-        catch (ArgumentException) { return false; }
-    }
-
-    /// <summary>A fresh empty folder under this test process's temp folder.</summary>
-    public static string TempDir(string label)
-    {
-        var dir = Path.Combine(Root.Value, $"{label}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dir);
-        lock (Created) Created.Add(dir);
-        return dir;
-    }
-
-    private static readonly List<string> Created = new();
-
-    /// <summary>Deletes every folder <see cref="TempDir"/> made so far (tests run one at a time).</summary>
-    public static void DeleteTempDirs()
-    {
-        lock (Created)
-        {
-            foreach (var dir in Created)
-                try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            Created.Clear();
-        }
-    }
-
-    /// <summary>Reads metrics.csv as a header and rows of strings.</summary>
-    public static (string[] Header, string[][] Rows) ReadCsv(string path)
-    {
-        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
-        return (lines[0].Split(','), lines.Skip(1).Select(l => l.Split(',')).ToArray());
-    }
 
     /// <summary>Checks a PNG's signature and IHDR chunk, decodes it (SkiaSharp) and returns its width and height.</summary>
     public static (int Width, int Height) PngSize(string path)

@@ -1,10 +1,10 @@
 using GanDsl;
 using TorchSharp;
 using static TorchSharp.torch;
-using GanDsl.Tests.Cli;
+using GanDsl.Runtime.Tests.Training;
 
-// Hand-written losses registered like generated ones, so the CLI finds them with --assembly and the
-// trainer's tests do not depend on the zoo's generated code.
+// Hand-written losses registered like generated ones, so the trainer's tests do not depend on the zoo's generated
+// code. GanDsl.Cli.Tests compiles this file too (a linked file), so `gan train --assembly` finds them there.
 [assembly: GeneratedGanLoss("test-nonsaturating", typeof(TestNonSaturating))]
 [assembly: GeneratedGanLoss("test-wgan", typeof(TestWgan))]
 [assembly: GeneratedGanLoss("test-asymmetric-clip", typeof(TestAsymmetricClip))]
@@ -20,7 +20,7 @@ using GanDsl.Tests.Cli;
 [assembly: GeneratedGanLoss("test-ttur", typeof(TestTtur))]
 [assembly: GeneratedGanLoss("test-conditional", typeof(TestConditional))]
 
-namespace GanDsl.Tests.Cli;
+namespace GanDsl.Runtime.Tests.Training;
 
 /// <summary>Shared plumbing of the hand-written test losses.</summary>
 public abstract class TestLossBase : IGanLoss
@@ -47,7 +47,7 @@ public abstract class TestLossBase : IGanLoss
 
     protected static LossInfo MakeInfo(string name, int criticSteps = 1, ClipInfo[]? clipping = null, OptimizerDefaults? optimizer = null,
         HyperInfo[]? hypers = null, StateInfo[]? states = null, NetworkInfo[]? networks = null, bool hasCritic = true) =>
-        new(name, "GanDsl.Tests.Cli." + name, $"{name} (test loss)", hasCritic ? "critic" : null, "generator",
+        new(name, "GanDsl.Runtime.Tests.Training." + name, $"{name} (test loss)", hasCritic ? "critic" : null, "generator",
             networks ?? GD, hypers ?? [], states ?? [], criticSteps, clipping ?? [], optimizer ?? OptimizerDefaults.Standard, false);
 
     /// <summary>The WGAN critic step E D(G(z)) - E D(x), backward taken.</summary>

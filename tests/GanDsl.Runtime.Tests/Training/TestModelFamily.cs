@@ -2,7 +2,9 @@ using GanDsl.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GanDsl.Tests.Cli;
+namespace GanDsl.Runtime.Tests.Training;
+
+// GanDsl.Cli.Tests compiles this file too (a linked file): `gan train --assembly` finds these families there.
 
 /// <summary>
 /// A model family of a user's assembly, as <c>gan train --assembly PATH --model test-tiny</c> finds it: a public class

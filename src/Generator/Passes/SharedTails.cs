@@ -21,9 +21,10 @@ internal static class SharedTails
         var byId = body.ToDictionary(v => v.Id);
         var reads = ReadCounts(body);
         foreach (var id in readElsewhere) reads[id] = reads.TryGetValue(id, out var n) ? n + 1 : 1;
-        var memberOf = new Dictionary<int, SharedForwardValue>();
+        // Each member's pass and place in it, so that matching a term is constant time (a pass may have thousands of members).
+        var memberOf = new Dictionary<int, (SharedForwardValue Shared, int Index)>();
         foreach (var shared in body.OfType<SharedForwardValue>())
-            foreach (var member in shared.Members) memberOf[member.Id] = shared;
+            for (var i = 0; i < shared.Members.Count; i++) memberOf[shared.Members[i].Id] = (shared, i);
 
         var replaced = new Dictionary<int, PlannedValue>();
         var removed = new HashSet<int>();
@@ -57,14 +58,14 @@ internal static class SharedTails
     /// against a host target: the term, its pass and the application's place in it; else null.
     /// </summary>
     private static (OperationValue Term, SharedForwardValue Shared, int Index)? Part(
-        Operand operand, Dictionary<int, PlannedValue> byId, Dictionary<int, int> reads, Dictionary<int, SharedForwardValue> memberOf)
+        Operand operand, Dictionary<int, PlannedValue> byId, Dictionary<int, int> reads, Dictionary<int, (SharedForwardValue Shared, int Index)> memberOf)
     {
         if (operand is not ValueOperand { Id: var id } || !byId.TryGetValue(id, out var value) || reads[id] != 1) return null;
         if (value is not OperationValue { Op: Op.BceWithLogitsMean, GradLeaf: false } term) return null;
         if (term.Operands[0] is not ValueOperand scored || term.Operands[1] is not HostOperand) return null;
         // A pass under no_grad (a network not trained in this step) is held as a plain array: nothing to fuse into.
-        if (!memberOf.TryGetValue(scored.Id, out var shared) || shared.NoGrad) return null;
-        var index = shared.Members.Select(m => m.Id).ToList().IndexOf(scored.Id);
+        if (!memberOf.TryGetValue(scored.Id, out var place) || place.Shared.NoGrad) return null;
+        var (shared, index) = place;
         var member = shared.Members[index];
         if (member.Output != NetworkOutput.Score || member.ClassHeads > 0 || member.GradLeaf) return null;
         return (term, shared, index);

@@ -112,7 +112,7 @@ public class CommandLineTests : TempFolderTests
         Assert.Superset(new HashSet<string>(["ring", "grid", "swissroll", "fashion-mnist"]), data.ToHashSet());
 
         var models = Lines(Run("[suggest:14]", "train --model ").Stdout);
-        Assert.Equal(["dcgan28", "mlp"], models.Order(StringComparer.Ordinal));
+        Assert.Equal(["dcgan28", "mlp", "mlp-sn"], models.Order(StringComparer.Ordinal));
         var line = $"train --assembly {TestAssembly} --model ";
         Assert.Contains("test-tiny", Lines(Run($"[suggest:{line.Length}]", line).Stdout));
     }
@@ -133,7 +133,7 @@ public class CommandLineTests : TempFolderTests
         var sampled = Run("sample", "--checkpoint", checkpoint, "--count", "10", "--assembly", TestAssembly);
         Assert.True(sampled.ExitCode == 0, sampled.Stderr);
         Assert.Equal([10L, 2L], GanDsl.Formats.NpyFile.Read(Path.Combine(dir, "generated.npy")).Shape);
-        Assert.Contains("Unknown model 'test-tiny'. Use one of: mlp, dcgan28", SingleErrorLine(Run("sample", "--checkpoint", checkpoint)));
+        Assert.Contains("Unknown model 'test-tiny'. Use one of: mlp, mlp-sn, dcgan28", SingleErrorLine(Run("sample", "--checkpoint", checkpoint)));
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public class CommandLineTests : TempFolderTests
     {
         var dir = NewOut();
         var line = SingleErrorLine(Train(dir, "--loss", "test-nonsaturating", "--data", "ring", "--model", "tiny"));
-        Assert.Contains("Unknown model 'tiny'. Use one of: mlp, dcgan28, test-tiny", line);
+        Assert.Contains("Unknown model 'tiny'. Use one of: mlp, mlp-sn, dcgan28, test-tiny", line);
         Assert.DoesNotContain("not-a-family", line); // no public parameterless constructor: not a family
         Assert.False(Directory.Exists(dir));
     }

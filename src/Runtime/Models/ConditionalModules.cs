@@ -48,23 +48,33 @@ internal sealed class LabelConcat : nn.Module<Tensor, Tensor, Tensor>, IBatchInd
 /// are ψ's alone, so a class head never sees the label it predicts.
 /// </summary>
 /// <remarks>
-/// The family that builds it uses no spectral normalisation, so neither does the embedding (Miyato &amp; Koyama
-/// normalise it when the rest of D is). Each sample's output depends only on its own input and label.
+/// The embedding is never spectrally normalised (Miyato &amp; Koyama normalise it when the rest of D is; GanDsl's
+/// <see cref="Nn.SpectralNorm"/> takes linear and convolution layers), also in <c>mlp-sn</c>, whose φ and ψ are. Each
+/// sample's output depends only on its own input and label.
 /// </remarks>
 internal sealed class ProjectionCritic : nn.Module<Tensor, Tensor, Tensor>, IBatchIndependent
 {
     private readonly nn.Module<Tensor, Tensor> phi;
-    private readonly Linear psi;
+    private readonly nn.Module<Tensor, Tensor> psi;
     private readonly Embedding embed;
 
     /// <param name="phi">The trunk φ: a batch to features [B, F].</param>
     /// <param name="features">F.</param>
     /// <param name="outputs">ψ's outputs: 1 (the score), plus H·K for H class heads.</param>
     /// <param name="classCount">K.</param>
-    public ProjectionCritic(nn.Module<Tensor, Tensor> phi, long features, long outputs, long classCount) : base(nameof(ProjectionCritic))
+    public ProjectionCritic(nn.Module<Tensor, Tensor> phi, long features, long outputs, long classCount)
+        : this(phi, nn.Linear(features, outputs), features, classCount)
+    {
+    }
+
+    /// <param name="phi">The trunk φ: a batch to features [B, F].</param>
+    /// <param name="psi">ψ: features [B, F] to [B, 1 + H·K] (a linear layer, possibly spectrally normalised).</param>
+    /// <param name="features">F.</param>
+    /// <param name="classCount">K.</param>
+    public ProjectionCritic(nn.Module<Tensor, Tensor> phi, nn.Module<Tensor, Tensor> psi, long features, long classCount) : base(nameof(ProjectionCritic))
     {
         this.phi = phi;
-        psi = nn.Linear(features, outputs);
+        this.psi = psi;
         embed = nn.Embedding(classCount, features);
         using (torch.no_grad()) nn.init.xavier_uniform_(embed.weight!);
         RegisterComponents();
@@ -74,7 +84,7 @@ internal sealed class ProjectionCritic : nn.Module<Tensor, Tensor, Tensor>, IBat
     public nn.Module<Tensor, Tensor> Phi => phi;
 
     /// <summary>ψ, the linear output layer.</summary>
-    public Linear Psi => psi;
+    public nn.Module<Tensor, Tensor> Psi => psi;
 
     /// <summary>The class embedding, K × F.</summary>
     public Embedding Embed => embed;

@@ -15,9 +15,26 @@ namespace GanDsl.Models;
 /// </list>
 /// Layers use PyTorch's default initialisation, so with the same seed the weights equal PyTorch's. Conditional
 /// networks (labels, class heads, class logits): see <see cref="Build(NetworkInfo, IReadOnlyList{long}, int)"/>.
+/// <para>
+/// <c>mlp-sn</c> (<see cref="MlpFamily(bool)"/> with <c>spectralNormCritic</c>) is the same with every linear layer of
+/// the discriminators (score, features, class logits, the projection critic's φ and ψ) spectrally normalised
+/// (<see cref="Nn.SpectralNorm"/>; Miyato et al. 2018, the SNGAN discriminator); generators and autoencoder critics
+/// are as in <c>mlp</c>.
+/// </para>
 /// </summary>
 public sealed class MlpFamily : IModelFamily
 {
+    private readonly bool _spectralNormCritic;
+
+    /// <summary>The <c>mlp</c> family.</summary>
+    public MlpFamily()
+    {
+    }
+
+    /// <summary>The <c>mlp</c> family, or <c>mlp-sn</c> when <paramref name="spectralNormCritic"/> is set.</summary>
+    /// <param name="spectralNormCritic">Spectrally normalise every linear layer of the discriminators.</param>
+    public MlpFamily(bool spectralNormCritic) => _spectralNormCritic = spectralNormCritic;
+
     /// <summary>Width of every hidden layer.</summary>
     public const int Hidden = 512;
 
@@ -31,10 +48,12 @@ public sealed class MlpFamily : IModelFamily
     public const int CodeSize = 8;
 
     /// <inheritdoc/>
-    public string Name => "mlp";
+    public string Name => _spectralNormCritic ? "mlp-sn" : "mlp";
 
     /// <inheritdoc/>
-    public string Description => "4-layer ReLU MLPs, width 512, 2-d noise, batch 256 (for 2D data and other flat samples)";
+    public string Description => _spectralNormCritic
+        ? "as mlp, with every linear layer of the discriminators spectrally normalised (SNGAN, Miyato et al. 2018)"
+        : "4-layer ReLU MLPs, width 512, 2-d noise, batch 256 (for 2D data and other flat samples)";
 
     /// <inheritdoc/>
     public int DefaultBatchSize => 256;
@@ -58,8 +77,8 @@ public sealed class MlpFamily : IModelFamily
         return (network.Role, network.Output) switch
         {
             (NetworkRole.Generator, NetworkOutput.Sample) => Trunk(NoiseDimension, d),
-            (NetworkRole.Critic, NetworkOutput.Score) => Trunk(d, 1),
-            (NetworkRole.Critic, NetworkOutput.Features) => Trunk(d, FeatureCount),
+            (NetworkRole.Critic, NetworkOutput.Score) => Trunk(d, 1, _spectralNormCritic),
+            (NetworkRole.Critic, NetworkOutput.Features) => Trunk(d, FeatureCount, _spectralNormCritic),
             (NetworkRole.Critic, NetworkOutput.Reconstruction) => nn.Sequential(
                 nn.Linear(d, Hidden), nn.ReLU(), nn.Linear(Hidden, Hidden), nn.ReLU(), nn.Linear(Hidden, CodeSize),
                 nn.Linear(CodeSize, Hidden), nn.ReLU(), nn.Linear(Hidden, Hidden), nn.ReLU(), nn.Linear(Hidden, d)),
@@ -88,9 +107,9 @@ public sealed class MlpFamily : IModelFamily
         nn.Module<Tensor, Tensor> body = (network.Role, network.Output, heads) switch
         {
             (NetworkRole.Generator, NetworkOutput.Sample, 0) => Trunk(NoiseDimension + extra, d),
-            (NetworkRole.Critic, NetworkOutput.Score, _) => Trunk(d + extra, 1 + heads),
-            (NetworkRole.Critic, NetworkOutput.Features, _) => Trunk(d + extra, FeatureCount + heads),
-            (NetworkRole.Critic, NetworkOutput.ClassLogits, _) => Trunk(d + extra, classCount + heads),
+            (NetworkRole.Critic, NetworkOutput.Score, _) => Trunk(d + extra, 1 + heads, _spectralNormCritic),
+            (NetworkRole.Critic, NetworkOutput.Features, _) => Trunk(d + extra, FeatureCount + heads, _spectralNormCritic),
+            (NetworkRole.Critic, NetworkOutput.ClassLogits, _) => Trunk(d + extra, classCount + heads, _spectralNormCritic),
             (NetworkRole.Critic, NetworkOutput.Reconstruction, 0) => nn.Sequential(
                 nn.Linear(d + extra, Hidden), nn.ReLU(), nn.Linear(Hidden, Hidden), nn.ReLU(), nn.Linear(Hidden, CodeSize),
                 nn.Linear(CodeSize, Hidden), nn.ReLU(), nn.Linear(Hidden, Hidden), nn.ReLU(), nn.Linear(Hidden, d)),
@@ -100,7 +119,13 @@ public sealed class MlpFamily : IModelFamily
         // modes far better than the concatenated embedding (seed 0, 2,000 steps, projection-hinge: 87% vs 65% of samples
         // at their label's mode; docs/conditional-networks.md).
         if (network is { TakesLabels: true, Role: NetworkRole.Critic, Output: NetworkOutput.Score })
-            return new ProjectionCritic(Features(d), Hidden, 1 + heads, classCount);
+        {
+            // The trunk above was drawn first and stays drawn (seeded weights as before); the projection critic has its own.
+            body.Dispose();
+            return _spectralNormCritic
+                ? new ProjectionCritic(Features(d, spectralNorm: true), Layer(Hidden, 1 + heads, spectralNorm: true), Hidden, classCount)
+                : new ProjectionCritic(Features(d, spectralNorm: false), Hidden, 1 + heads, classCount);
+        }
         return network.TakesLabels ? new LabelConcat(classCount, LabelEmbeddingSize, body) : body;
     }
 
@@ -108,15 +133,19 @@ public sealed class MlpFamily : IModelFamily
     public const int LabelEmbeddingSize = 16;
 
     /// <summary>The score trunk without its last layer, Linear(in,512)-ReLU-Linear(512,512)-ReLU-Linear(512,512)-ReLU: φ of a projection critic.</summary>
-    private static nn.Module<Tensor, Tensor> Features(long inputs) => nn.Sequential(
-        nn.Linear(inputs, Hidden), nn.ReLU(),
-        nn.Linear(Hidden, Hidden), nn.ReLU(),
-        nn.Linear(Hidden, Hidden), nn.ReLU());
+    private static nn.Module<Tensor, Tensor> Features(long inputs, bool spectralNorm) => nn.Sequential(
+        Layer(inputs, Hidden, spectralNorm), nn.ReLU(),
+        Layer(Hidden, Hidden, spectralNorm), nn.ReLU(),
+        Layer(Hidden, Hidden, spectralNorm), nn.ReLU());
 
     /// <summary>Linear(in,512)-ReLU-Linear(512,512)-ReLU-Linear(512,512)-ReLU-Linear(512,out).</summary>
-    private static nn.Module<Tensor, Tensor> Trunk(long inputs, long outputs) => nn.Sequential(
-        nn.Linear(inputs, Hidden), nn.ReLU(),
-        nn.Linear(Hidden, Hidden), nn.ReLU(),
-        nn.Linear(Hidden, Hidden), nn.ReLU(),
-        nn.Linear(Hidden, outputs));
+    private static nn.Module<Tensor, Tensor> Trunk(long inputs, long outputs, bool spectralNorm = false) => nn.Sequential(
+        Layer(inputs, Hidden, spectralNorm), nn.ReLU(),
+        Layer(Hidden, Hidden, spectralNorm), nn.ReLU(),
+        Layer(Hidden, Hidden, spectralNorm), nn.ReLU(),
+        Layer(Hidden, outputs, spectralNorm));
+
+    /// <summary>A linear layer; spectrally normalised when asked (its u and v drawn from the global generator right after its weights).</summary>
+    private static nn.Module<Tensor, Tensor> Layer(long inputs, long outputs, bool spectralNorm) =>
+        spectralNorm ? new Nn.SpectralNorm(nn.Linear(inputs, outputs)) : nn.Linear(inputs, outputs);
 }

@@ -6,7 +6,7 @@ namespace GanDsl.Models;
 /// <summary>Finds a model family by name and builds every network a loss declares.</summary>
 public static class ModelFactory
 {
-    private static readonly IModelFamily[] Families = [new MlpFamily(), new Dcgan28Family()];
+    private static readonly IModelFamily[] Families = [new MlpFamily(), new MlpFamily(spectralNormCritic: true), new Dcgan28Family()];
 
     /// <summary>The built-in family names, in the order help texts list them.</summary>
     public static IReadOnlyList<string> Names { get; } = Families.Select(f => f.Name).ToArray();

@@ -31,14 +31,51 @@ public class ModelFamilyTests
         }
     }
 
+    /// <summary>
+    /// mlp-sn: every linear layer of a discriminator (score, features, class logits, the projection critic's trunk and
+    /// output) is spectrally normalised, nothing else is; its networks have mlp's parameters (plus u and v buffers),
+    /// and are not shared across batches in one pass.
+    /// </summary>
+    [Fact]
+    public void Mlp_sn_normalises_every_linear_layer_of_the_discriminators_only()
+    {
+        static long Count(nn.Module m) => m.parameters().Sum(p => p.numel());
+        static int Normalised(nn.Module m) => m.modules().Count(x => x is GanDsl.Nn.SpectralNorm);
+        static int Linear(nn.Module m) => m.modules().Count(x => x is TorchSharp.Modules.Linear);
+        var sn = ModelFactory.Get("mlp-sn");
+        var mlp = ModelFactory.Get("mlp");
+        NetworkInfo g = new("G", NetworkRole.Generator, NetworkOutput.Sample), d = new("D", NetworkRole.Critic, NetworkOutput.Score);
+        NetworkInfo f = new("F", NetworkRole.Critic, NetworkOutput.Features), ae = new("AE", NetworkRole.Critic, NetworkOutput.Reconstruction);
+        using (var plainD = mlp.Build(d, [2]))
+        using (var snD = sn.Build(d, [2]))
+        {
+            Assert.Equal(4, Normalised(snD));
+            Assert.Equal(0, Normalised(plainD));
+            Assert.Equal(Count(plainD), Count(snD));
+            Assert.False(BatchIndependence.Holds(snD));   // the power iteration runs once per call
+            // The normalised layers run: a training-mode call updates the power-iteration buffers (SpectralNormTests test the layer itself).
+            snD.train();
+            using var x = torch.randn(16, 2);
+            using var output = ((nn.Module<Tensor, Tensor>)snD).call(x);
+            Assert.Equal([16L, 1L], output.shape);
+        }
+        using (var features = sn.Build(f, [2])) Assert.Equal(4, Normalised(features));
+        using (var generator = sn.Build(g, [2])) Assert.Equal((0, 4), (Normalised(generator), Linear(generator)));
+        using (var autoencoder = sn.Build(ae, [2])) Assert.Equal(0, Normalised(autoencoder));
+        // Conditional: the projection critic's trunk (3) and output layer (1); the generator takes labels without normalisation.
+        using (var projection = sn.Build(d with { TakesLabels = true }, [2], 8)) Assert.Equal(4, Normalised(projection));
+        using (var labelled = sn.Build(g with { TakesLabels = true }, [2], 8)) Assert.Equal(0, Normalised(labelled));
+        Assert.Equal("mlp-sn", sn.Name);
+    }
+
     [Fact]
     public void The_model_registry_finds_the_families_of_an_assembly_by_name()
     {
         var models = new ModelRegistry(typeof(TinyTestFamily).Assembly);
-        Assert.Equal(["mlp", "dcgan28", "test-tiny", "test-faulty"], models.Names);
+        Assert.Equal(["mlp", "mlp-sn", "dcgan28", "test-tiny", "test-faulty"], models.Names);
         Assert.IsType<TinyTestFamily>(models.Get(" TEST-tiny "));
-        Assert.StartsWith("Unknown model 'x'. Use one of: mlp, dcgan28, test-tiny, test-faulty", Assert.Throws<ArgumentException>(() => models.Get("x")).Message);
-        Assert.Equal(["mlp", "dcgan28"], new ModelRegistry().Names);
+        Assert.StartsWith("Unknown model 'x'. Use one of: mlp, mlp-sn, dcgan28, test-tiny, test-faulty", Assert.Throws<ArgumentException>(() => models.Get("x")).Message);
+        Assert.Equal(["mlp", "mlp-sn", "dcgan28"], new ModelRegistry().Names);
         Assert.Throws<ArgumentNullException>(() => new ModelRegistry(null!));
     }
 }

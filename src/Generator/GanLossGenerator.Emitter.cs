@@ -515,14 +515,14 @@ public sealed partial class GanLossGenerator
                     ? Operations.Fill(RuntimeText.SharedForward, Array.Empty<string>(), ("net", NetworkLocal(shared.Network)), batches)
                     : Operations.Fill(RuntimeText.SharedConditionalForward, Array.Empty<string>(), ("net", NetworkLocal(shared.Network)), batches,
                         ("labels", string.Join(", ", shared.Members.Select(m => Text(m.Labels!)))));
-                var unread = new HashSet<int>(shared.Members.Where(m => shared.Unread.Contains(m.Id)).Select(m => m.Id));
+                var unread = new HashSet<int>(shared.Unread);
                 _w.WriteLine("// " + string.Join(", ", shared.Members.Select(m => (unread.Contains(m.Id) ? "" : Temp(m.Id) + " = ") + Printer.Print(m.Node)))
                     + ": one forward pass of "
                     + shared.Network + " on these batches together when " + shared.Network + " is batch-independent at run time (else one pass each)"
                     + (shared.NoGrad ? "; " + shared.Network + " is not trained in this step: its outputs are constants" : ""));
                 if (shared.NoGrad)
                 {
-                    _w.WriteLine(RuntimeText.Tensor + "[] " + outputs + ";");
+                    _w.WriteLine(RuntimeText.SharedOutputs + " " + outputs + ";");
                     _w.WriteLine($"using ({RuntimeText.NoGrad}) {outputs} = {call};");
                 }
                 else

@@ -221,6 +221,8 @@ internal static class RuntimeText
     /// pass when the network is batch-independent at run time, one pass each otherwise; an array of the outputs.
     /// </summary>
     public const string SharedForward = LossOps + ".Forward(c, $net, $batches)";
+    /// <summary>The type <see cref="SharedForward"/> returns: the outputs, one per batch, and the joined one.</summary>
+    public const string SharedOutputs = "global::GanDsl.SharedForwardOutputs";
     /// <summary>As <see cref="SharedForward"/> for a network that takes labels: the batches and their labels (<c>$labels</c>), concatenated alike.</summary>
     public const string SharedConditionalForward = LossOps + ".Forward(c, $net, new[] { $batches }, new[] { $labels })";
     /// <summary>

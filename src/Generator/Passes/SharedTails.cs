@@ -63,8 +63,7 @@ internal static class SharedTails
         if (operand is not ValueOperand { Id: var id } || !byId.TryGetValue(id, out var value) || reads[id] != 1) return null;
         if (value is not OperationValue { Op: Op.BceWithLogitsMean, GradLeaf: false } term) return null;
         if (term.Operands[0] is not ValueOperand scored || term.Operands[1] is not HostOperand) return null;
-        // A pass under no_grad (a network not trained in this step) is held as a plain array: nothing to fuse into.
-        if (!memberOf.TryGetValue(scored.Id, out var place) || place.Shared.NoGrad) return null;
+        if (!memberOf.TryGetValue(scored.Id, out var place)) return null;
         var (shared, index) = place;
         var member = shared.Members[index];
         if (member.Output != NetworkOutput.Score || member.ClassHeads > 0 || member.GradLeaf) return null;

@@ -122,9 +122,7 @@ public sealed class MlpFamily : IModelFamily
         {
             // The trunk above was drawn first and stays drawn (seeded weights as before); the projection critic has its own.
             body.Dispose();
-            return _spectralNormCritic
-                ? new ProjectionCritic(Features(d, spectralNorm: true), Layer(Hidden, 1 + heads, spectralNorm: true), Hidden, classCount)
-                : new ProjectionCritic(Features(d, spectralNorm: false), Hidden, 1 + heads, classCount);
+            return new ProjectionCritic(Features(d, _spectralNormCritic), Layer(Hidden, 1 + heads, _spectralNormCritic), Hidden, classCount);
         }
         return network.TakesLabels ? new LabelConcat(classCount, LabelEmbeddingSize, body) : body;
     }

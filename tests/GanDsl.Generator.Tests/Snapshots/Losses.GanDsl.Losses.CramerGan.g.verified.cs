@@ -83,7 +83,7 @@ partial class CramerGan : global::GanDsl.IGanLoss
         var netG = c.Network("G");
         var netF = c.Network("F");
         // t1 = G(z2), t8 = G(z): one forward pass of G on these batches together when G is batch-independent at run time (else one pass each); G is not trained in this step: its outputs are constants
-        global::TorchSharp.torch.Tensor[] sharedG;
+        global::GanDsl.SharedForwardOutputs sharedG;
         using (global::TorchSharp.torch.no_grad()) sharedG = global::GanDsl.LossOps.Forward(c, netG, c.Noise2, c.Noise);
         var t1 = sharedG[0];
         var t8 = sharedG[1];

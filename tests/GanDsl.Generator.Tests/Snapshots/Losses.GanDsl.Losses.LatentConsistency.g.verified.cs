@@ -90,7 +90,7 @@ partial class LatentConsistency : global::GanDsl.IGanLoss
         // t6 = Jitter(z, SigmaNoise)
         var t6 = global::GanDsl.LossOps.Jitter(c.Random, c.Noise, sigmaNoise);
         // t2 = G(z), t7 = G(Jitter(z, SigmaNoise)): one forward pass of G on these batches together when G is batch-independent at run time (else one pass each); G is not trained in this step: its outputs are constants
-        global::TorchSharp.torch.Tensor[] sharedG;
+        global::GanDsl.SharedForwardOutputs sharedG;
         using (global::TorchSharp.torch.no_grad()) sharedG = global::GanDsl.LossOps.Forward(c, netG, c.Noise, t6);
         var t2 = sharedG[0];
         var t7 = sharedG[1];

@@ -64,7 +64,7 @@ public sealed class MlpFamily : IModelFamily
     /// <inheritdoc/>
     public string? CheckSampleShape(IReadOnlyList<long> sampleShape) =>
         sampleShape.Count == 1 && sampleShape[0] > 0 ? null
-        : $"Model 'mlp' needs flat samples (shape [D]), but the data has samples of shape [{string.Join(", ", sampleShape)}]; use model family " +
+        : $"Model '{Name}' needs flat samples (shape [D]), but the data has samples of shape [{string.Join(", ", sampleShape)}]; use model family " +
             "'dcgan28' for 1×28×28 images.";
 
     /// <inheritdoc/>

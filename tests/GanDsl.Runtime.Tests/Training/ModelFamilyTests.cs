@@ -66,6 +66,7 @@ public class ModelFamilyTests
         using (var projection = sn.Build(d with { TakesLabels = true }, [2], 8)) Assert.Equal(4, Normalised(projection));
         using (var labelled = sn.Build(g with { TakesLabels = true }, [2], 8)) Assert.Equal(0, Normalised(labelled));
         Assert.Equal("mlp-sn", sn.Name);
+        Assert.StartsWith("Model 'mlp-sn' needs flat samples (shape [D]), but the data has samples of shape [1, 28, 28]", sn.CheckSampleShape([1, 28, 28]));
     }
 
     [Fact]
